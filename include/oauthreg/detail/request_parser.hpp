@@ -1,0 +1,445 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_REQUEST_PARSER_HPP
+#define OAUTHREG_DETAIL_REQUEST_PARSER_HPP
+
+#include <oauthreg/error.hpp>
+#include <oauthreg/metadata.hpp>
+#include <oauthreg/profile.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oauthreg::detail {
+
+/** The request members, as sent, before any rule is applied. */
+struct raw_request {
+    std::optional<std::vector<std::string>> redirect_uris, grant_types, response_types, contacts;
+    std::optional<std::string> token_endpoint_auth_method, client_name, client_uri, logo_uri, scope,
+        tos_uri, policy_uri, jwks_uri, software_id, software_version, software_statement,
+        application_type;
+    std::optional<boost::json::value> jwks;
+    std::vector<localized_value> localized;
+};
+
+/** Cut attacker-supplied text for an error description: at most 64 bytes,
+    never inside a UTF-8 sequence. */
+inline std::string_view clip(std::string_view s) noexcept
+{
+    if (s.size() <= 64)
+        return s;
+    std::size_t n = 64;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return s.substr(0, n);
+}
+
+/** The handler of boost::json::basic_parser: reads a registration request in
+    one pass, with no DOM, into a raw_request. It aborts at the first problem
+    so that hostile input costs no more than the bytes before it. */
+class request_handler {
+public:
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    using ec_t = boost::system::error_code;
+    using sv_t = boost::json::string_view;
+
+    explicit request_handler(limits const& lim) : lim_(lim) {}
+
+    raw_request out;
+    std::optional<error_info> failure;
+
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+
+    bool on_object_begin(ec_t& ec)
+    {
+        if (depth() == 0) {
+            push_frame(true);
+            return true;
+        }
+        if (!begin_container(ec, member_kind::object))
+            return false;
+        push_frame(true);
+        return true;
+    }
+
+    bool on_object_end(std::size_t n, ec_t&)
+    {
+        pop_frame();
+        if (capture_depth_ > 0) {
+            stack_.push_object(n);
+            if (--capture_depth_ == 0)
+                out.jwks = stack_.release();
+        }
+        return true;
+    }
+
+    bool on_array_begin(ec_t& ec)
+    {
+        if (depth() == 0)
+            return fail(ec, error::body_not_object, "", "");
+        if (!begin_container(ec, member_kind::string_array))
+            return false;
+        push_frame(false);
+        return true;
+    }
+
+    bool on_array_end(std::size_t n, ec_t&)
+    {
+        pop_frame();
+        if (capture_depth_ > 0) {
+            stack_.push_array(n);
+            --capture_depth_;
+        }
+        return true;
+    }
+
+    bool on_key_part(sv_t s, std::size_t n, ec_t& ec)
+    {
+        if (n > lim_.max_string_length)
+            return fail(ec, error::string_too_long, "member name", "");
+        key_.append(s.data(), s.size());
+        if (capture_depth_ > 0)
+            stack_.push_chars(s);
+        return true;
+    }
+
+    bool on_key(sv_t s, std::size_t n, ec_t& ec)
+    {
+        if (n > lim_.max_string_length)
+            return fail(ec, error::string_too_long, "member name", "");
+        key_.append(s.data(), s.size());
+        auto& f = frames_[depth() - 1];
+        if (++f.count > lim_.max_members)
+            return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
+        // RFC 8259 4: names SHOULD be unique; two values for one member are
+        // ambiguous, so the request is refused (DESIGN: no duplicate member names).
+        auto& keys = keys_[depth() - 1];
+        for (auto const& k : keys)
+            if (k == key_)
+                return fail(ec, error::duplicate_member, clip(key_), "");
+        keys.push_back(key_);
+        if (capture_depth_ > 0)
+            stack_.push_key(s);
+        if (depth() == 1)
+            select_member();
+        key_.clear();
+        return true;
+    }
+
+    bool on_string_part(sv_t s, std::size_t n, ec_t& ec)
+    {
+        if (!in_string_ && !begin_string(ec))
+            return false;
+        in_string_ = true;
+        if (!string_length_ok(ec, n))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_chars(s);
+        else if (target_)
+            target_->append(s.data(), s.size());
+        return true;
+    }
+
+    bool on_string(sv_t s, std::size_t n, ec_t& ec)
+    {
+        if (!in_string_ && !begin_string(ec))
+            return false;
+        in_string_ = false;
+        if (!string_length_ok(ec, n))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_string(s);
+        else if (target_)
+            target_->append(s.data(), s.size());
+        target_ = nullptr;
+        return true;
+    }
+
+    bool on_number_part(sv_t, ec_t& ec)
+    {
+        if (!in_number_ && !begin_scalar(ec))
+            return false;
+        in_number_ = true;
+        return true;
+    }
+    bool on_int64(std::int64_t v, sv_t, ec_t& ec)
+    {
+        if (!end_number(ec))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_int64(v);
+        return true;
+    }
+    bool on_uint64(std::uint64_t v, sv_t, ec_t& ec)
+    {
+        if (!end_number(ec))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_uint64(v);
+        return true;
+    }
+    bool on_double(double v, sv_t, ec_t& ec)
+    {
+        if (!end_number(ec))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_double(v);
+        return true;
+    }
+    bool on_bool(bool v, ec_t& ec)
+    {
+        if (!begin_scalar(ec))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_bool(v);
+        return true;
+    }
+    bool on_null(ec_t& ec)
+    {
+        if (depth() == 1) {
+            // DESIGN: a null member counts as absent (a null array element does not).
+            if (slot_.localized)
+                out.localized.pop_back();
+            slot_ = {};
+            return true;
+        }
+        if (!begin_scalar(ec))
+            return false;
+        if (capture_depth_ > 0)
+            stack_.push_null();
+        return true;
+    }
+    bool on_comment_part(sv_t, ec_t&) { return true; }
+    bool on_comment(sv_t, ec_t&) { return true; }
+
+private:
+    enum class member_kind : std::uint8_t { ignored, string, string_array, object };
+
+    struct member_slot {
+        member_kind kind = member_kind::ignored;
+        std::optional<std::string>* str = nullptr;
+        std::optional<std::vector<std::string>>* list = nullptr;
+        bool localized = false;
+        bool redirect_uris = false;
+        bool uri = false;
+        bool statement = false;
+    };
+
+    struct frame {
+        bool is_object;
+        std::size_t count;
+    };
+
+    std::size_t depth() const noexcept { return depth_; }
+
+    void push_frame(bool is_object)
+    {
+        if (frames_.size() == depth_) {
+            frames_.emplace_back();
+            keys_.emplace_back();
+        }
+        frames_[depth_] = {is_object, 0};
+        keys_[depth_].clear();
+        ++depth_;
+        if (capture_depth_ > 0) {
+            ++capture_depth_;
+        } else if (start_capture_) {
+            capture_depth_ = 1;
+            start_capture_ = false;
+        }
+    }
+
+    void pop_frame() noexcept { --depth_; }
+
+    bool fail(ec_t& ec, error e, std::string_view field, std::string_view detail)
+    {
+        failure = make_error(e, field, detail);
+        ec = make_error_code(e);
+        return false;
+    }
+
+    bool wrong_type(ec_t& ec)
+    {
+        std::string_view expected = slot_.kind == member_kind::string         ? "expected a string"
+                                    : slot_.kind == member_kind::string_array ? "expected an array of strings"
+                                                                              : "expected a JSON object";
+        return fail(ec, slot_.redirect_uris ? error::redirect_uris_wrong_type : error::wrong_type,
+                    member_name_, expected);
+    }
+
+    // Every value inside an array counts toward that array's length limit.
+    bool count_element(ec_t& ec)
+    {
+        auto& f = frames_[depth() - 1];
+        if (f.is_object)
+            return true;
+        ++f.count;
+        if (slot_.redirect_uris && depth() == 2) {
+            if (f.count > lim_.max_redirect_uris)
+                return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
+        } else if (f.count > lim_.max_array_length) {
+            return fail(ec, error::array_too_long, member_name_, "");
+        }
+        return true;
+    }
+
+    // The value of a known top-level member must have the member's type; the
+    // elements of a string array must be strings. Ignored members may hold anything.
+    bool type_ok(ec_t& ec, member_kind got)
+    {
+        if (capture_depth_ > 0)
+            return true;
+        if (depth() == 1 && slot_.kind != member_kind::ignored && slot_.kind != got)
+            return wrong_type(ec);
+        if (depth() == 2 && slot_.kind == member_kind::string_array && got != member_kind::string)
+            return wrong_type(ec);
+        return true;
+    }
+
+    bool begin_container(ec_t& ec, member_kind got)
+    {
+        if (!count_element(ec) || !type_ok(ec, got))
+            return false;
+        if (depth() == 1 && capture_depth_ == 0) {
+            if (slot_.kind == member_kind::string_array) {
+                slot_.list->emplace();
+            } else if (slot_.kind == member_kind::object) {
+                // jwks is kept whole as a JSON value; push_frame() opens the capture
+                stack_.reset();
+                start_capture_ = true;
+            }
+        }
+        return true;
+    }
+
+    bool begin_string(ec_t& ec)
+    {
+        if (depth() == 0)
+            return fail(ec, error::body_not_object, "", "");
+        if (!count_element(ec) || !type_ok(ec, member_kind::string))
+            return false;
+        if (capture_depth_ > 0)
+            return true;
+        if (depth() == 1 && slot_.kind == member_kind::string)
+            target_ = slot_.localized ? &out.localized.back().value : &slot_.str->emplace();
+        else if (depth() == 2 && slot_.kind == member_kind::string_array)
+            target_ = &slot_.list->value().emplace_back();
+        return true;
+    }
+
+    bool begin_scalar(ec_t& ec)
+    {
+        if (depth() == 0)
+            return fail(ec, error::body_not_object, "", "");
+        return count_element(ec) && type_ok(ec, member_kind::ignored);
+    }
+
+    bool end_number(ec_t& ec)
+    {
+        if (!in_number_ && !begin_scalar(ec))
+            return false;
+        in_number_ = false;
+        return true;
+    }
+
+    bool string_length_ok(ec_t& ec, std::size_t n)
+    {
+        if (target_ == nullptr)
+            return true;
+        std::size_t const limit = slot_.statement ? lim_.max_software_statement
+                                  : slot_.redirect_uris || slot_.uri ? lim_.max_uri_length
+                                                                     : lim_.max_string_length;
+        if (n <= limit)
+            return true;
+        if (slot_.redirect_uris)
+            return fail(ec, error::redirect_uri_too_long, "redirect_uris", "");
+        return fail(ec, slot_.uri ? error::invalid_uri : error::string_too_long, member_name_,
+                    "longer than the profile allows");
+    }
+
+    void select_member()
+    {
+        member_name_ = key_;
+        slot_ = {};
+        auto const k = std::string_view(key_);
+        auto str = [&](std::optional<std::string>& s) {
+            slot_.kind = member_kind::string;
+            slot_.str = &s;
+        };
+        auto list = [&](std::optional<std::vector<std::string>>& l) {
+            slot_.kind = member_kind::string_array;
+            slot_.list = &l;
+        };
+        // RFC 7591 section 2 (and OpenID Connect's application_type). client_id,
+        // client_secret, ... are the server's to set (RFC 7591 3.2.1), so ignored.
+        if (k == "redirect_uris") {
+            list(out.redirect_uris);
+            slot_.redirect_uris = true;
+        }
+        else if (k == "grant_types") list(out.grant_types);
+        else if (k == "response_types") list(out.response_types);
+        else if (k == "contacts") list(out.contacts);
+        else if (k == "token_endpoint_auth_method") str(out.token_endpoint_auth_method);
+        else if (k == "client_name") str(out.client_name);
+        else if (k == "scope") str(out.scope);
+        else if (k == "software_id") str(out.software_id);
+        else if (k == "software_version") str(out.software_version);
+        else if (k == "application_type") str(out.application_type);
+        else if (k == "software_statement") {
+            str(out.software_statement);
+            slot_.statement = true;
+        }
+        else if (k == "client_uri" || k == "logo_uri" || k == "tos_uri" || k == "policy_uri" || k == "jwks_uri") {
+            str(k == "client_uri" ? out.client_uri
+                : k == "logo_uri" ? out.logo_uri
+                : k == "tos_uri"  ? out.tos_uri
+                : k == "policy_uri" ? out.policy_uri
+                                    : out.jwks_uri);
+            slot_.uri = true;
+        }
+        else if (k == "jwks") slot_.kind = member_kind::object;
+        else if (auto hash = k.find('#'); hash != std::string_view::npos) {
+            // RFC 7591 2.2: human-readable members may carry a BCP 47 language tag.
+            if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
+                auto& lv = out.localized.emplace_back();
+                lv.member = *m;
+                lv.language_tag.assign(k.substr(hash + 1));
+                slot_.kind = member_kind::string;
+                slot_.localized = true;
+                slot_.uri = *m != localizable::client_name;
+            }
+        }
+    }
+
+    limits const& lim_;
+    std::vector<frame> frames_;
+    std::vector<std::vector<std::string>> keys_;
+    std::size_t depth_ = 0;
+    std::string key_;
+    std::string member_name_;
+    member_slot slot_;
+    std::string* target_ = nullptr;
+    bool in_string_ = false;
+    bool in_number_ = false;
+    std::size_t capture_depth_ = 0;  ///< open containers inside jwks, 0 when not capturing
+    bool start_capture_ = false;
+    boost::json::value_stack stack_;
+};
+
+} // namespace oauthreg::detail
+
+#endif

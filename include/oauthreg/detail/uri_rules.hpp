@@ -1,0 +1,204 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_URI_RULES_HPP
+#define OAUTHREG_DETAIL_URI_RULES_HPP
+
+#include <oauthreg/error.hpp>
+#include <oauthreg/profile.hpp>
+
+#include <boost/url/host_type.hpp>
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace oauthreg::detail {
+
+/** Why a URI was refused: the error and a static explanation. */
+struct uri_problem {
+    error code;
+    std::string_view reason;
+};
+
+inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = static_cast<char>(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/** RFC 3986 3.2.3: port = *DIGIT; an empty port means the default. */
+inline bool port_in_range(boost::urls::url_view const& u) noexcept
+{
+    if (!u.has_port())
+        return true;
+    auto p = u.port();
+    if (p.size() > 5)
+        return false;
+    unsigned v = 0;
+    for (char c : p)
+        v = v * 10 + static_cast<unsigned>(c - '0');
+    return v <= 65535;
+}
+
+/** The loopback IP literals of RFC 8252 7.3: 127.0.0.1 and [::1] (the name
+    "localhost" is NOT RECOMMENDED, RFC 8252 8.3, and not accepted). */
+inline bool is_loopback_literal(boost::urls::url_view const& u) noexcept
+{
+    switch (u.host_type()) {
+    case boost::urls::host_type::ipv4:
+        return u.host_ipv4_address() == boost::urls::ipv4_address::loopback();
+    case boost::urls::host_type::ipv6:
+        return u.host_ipv6_address() == boost::urls::ipv6_address::loopback();
+    default:
+        return false;
+    }
+}
+
+/** Schemes that execute or read locally in a user agent; never a redirect
+    target (RFC 9700 4.1 open redirection, RFC 6749 10.6). */
+inline bool is_forbidden_scheme(std::string_view scheme) noexcept
+{
+    for (std::string_view s : {"javascript", "data", "file", "vbscript", "blob", "about"})
+        if (ascii_iequals(scheme, s))
+            return true;
+    return false;
+}
+
+/** RFC 8252 7.1: a private-use scheme is a reverse domain name, so it has at
+    least two non-empty dot-separated labels. */
+inline bool is_reverse_domain_scheme(std::string_view scheme) noexcept
+{
+    if (scheme.find('.') == std::string_view::npos)
+        return false;
+    std::size_t label = 0;
+    for (char c : scheme) {
+        if (c == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else {
+            if (c == '+')  // RFC 3986 allows it in schemes, DNS labels do not
+                return false;
+            ++label;
+        }
+    }
+    return label != 0;
+}
+
+/** Parse `s` as an absolute URI, telling "relative" apart from "malformed". */
+inline std::optional<uri_problem> parse_absolute(std::string_view s, boost::urls::url_view& out,
+                                                 error malformed, error relative)
+{
+    auto r = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
+    if (r) {
+        out = *r;
+        return std::nullopt;
+    }
+    if (boost::urls::parse_relative_ref(boost::core::string_view(s.data(), s.size())))
+        return uri_problem{relative, "a relative reference; an absolute URI is required (RFC 6749 3.1.2)"};
+    return uri_problem{malformed, "not RFC 3986 syntax"};
+}
+
+/** Check one redirect URI against RFC 6749 3.1.2, RFC 8252 and RFC 9700.
+
+    @par Specification
+    RFC 6749 3.1.2 (absolute, no fragment), RFC 9700 2.1 (exact matching, so no
+    wildcards), RFC 8252 7.1 (private-use schemes), 7.3 and 8.3 (loopback),
+    RFC 9700 4.1 and RFC 6749 10.6 (no script or local schemes).
+*/
+inline std::optional<uri_problem> check_redirect_uri(std::string_view s, redirect_uri_rules const& rules,
+                                                     std::size_t max_length)
+{
+    if (s.size() > max_length)
+        return uri_problem{error::redirect_uri_too_long, "longer than the profile allows"};
+    // RFC 6749 3.1.2: "The endpoint URI MUST NOT include a fragment component";
+    // checked on the raw text so that an empty fragment ("...#") is caught too.
+    if (s.find('#') != std::string_view::npos)
+        return uri_problem{error::redirect_uri_has_fragment, "fragments are not allowed (RFC 6749 3.1.2)"};
+    // RFC 9700 2.1: redirect URIs are compared exactly; a '*' could only be meant as a pattern.
+    if (s.find('*') != std::string_view::npos)
+        return uri_problem{error::redirect_uri_has_wildcard, "wildcards are not allowed (RFC 9700 2.1)"};
+
+    boost::urls::url_view u;
+    if (auto p = parse_absolute(s, u, error::redirect_uri_malformed, error::redirect_uri_not_absolute))
+        return p;
+    if (u.has_userinfo())
+        return uri_problem{error::redirect_uri_has_userinfo, "user information is not allowed (RFC 9700 4.1)"};
+
+    auto const id = u.scheme_id();
+    if (id == boost::urls::scheme::https) {
+        if (!u.has_authority() || u.encoded_host().empty())
+            return uri_problem{error::redirect_uri_missing_host, "https URI without a host"};
+        if (!port_in_range(u))
+            return uri_problem{error::redirect_uri_bad_port, "port above 65535"};
+        return std::nullopt;
+    }
+    if (id == boost::urls::scheme::http) {
+        if (!u.has_authority() || u.encoded_host().empty())
+            return uri_problem{error::redirect_uri_missing_host, "http URI without a host"};
+        if (!port_in_range(u))
+            return uri_problem{error::redirect_uri_bad_port, "port above 65535"};
+        // RFC 8252 7.3 and 8.3: plain http only to a loopback IP literal, where
+        // the request never leaves the device. RFC 9700 2.6: https everywhere else.
+        if (!rules.allow_loopback_http || !is_loopback_literal(u))
+            return uri_problem{error::redirect_uri_insecure_http,
+                               "http is only allowed to the loopback IP literals 127.0.0.1 and [::1] "
+                               "(RFC 8252 7.3); use https"};
+        return std::nullopt;
+    }
+    auto const scheme = std::string_view(u.scheme().data(), u.scheme().size());
+    if (is_forbidden_scheme(scheme))
+        return uri_problem{error::redirect_uri_forbidden_scheme,
+                           "scheme can run script or read local data (RFC 9700 4.1)"};
+    if (!rules.allow_private_use_scheme || !is_reverse_domain_scheme(scheme))
+        return uri_problem{error::redirect_uri_bad_private_scheme,
+                           "schemes other than https and http must be private-use schemes in "
+                           "reverse domain form, e.g. com.example.app (RFC 8252 7.1)"};
+    // RFC 8252 7.1: no naming authority, so exactly one slash follows the scheme.
+    auto rest = s.substr(scheme.size() + 1);
+    if (rest.empty() || rest[0] != '/' || (rest.size() > 1 && rest[1] == '/'))
+        return uri_problem{error::redirect_uri_bad_private_scheme,
+                           "a private-use scheme is followed by a single '/' (RFC 8252 7.1)"};
+    return std::nullopt;
+}
+
+/** Check a web page or document URI (client_uri, logo_uri, tos_uri,
+    policy_uri, jwks_uri): absolute http or https with a host (RFC 7591 2). */
+inline std::optional<uri_problem> check_web_uri(std::string_view s, bool https_only, std::size_t max_length)
+{
+    if (s.size() > max_length)
+        return uri_problem{error::invalid_uri, "longer than the profile allows"};
+    boost::urls::url_view u;
+    if (auto p = parse_absolute(s, u, error::invalid_uri, error::invalid_uri))
+        return p;
+    auto const id = u.scheme_id();
+    if (id != boost::urls::scheme::https && (https_only || id != boost::urls::scheme::http))
+        return uri_problem{error::invalid_uri, https_only ? "the https scheme is required"
+                                                          : "the scheme must be https or http"};
+    if (!u.has_authority() || u.encoded_host().empty())
+        return uri_problem{error::invalid_uri, "no host"};
+    if (u.has_userinfo())
+        return uri_problem{error::invalid_uri, "user information is not allowed"};
+    if (!port_in_range(u))
+        return uri_problem{error::invalid_uri, "port above 65535"};
+    return std::nullopt;
+}
+
+} // namespace oauthreg::detail
+
+#endif

@@ -1,0 +1,180 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_METADATA_HPP
+#define OAUTHREG_METADATA_HPP
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oauthreg {
+
+/** OAuth 2.0 grant types.
+
+    @par Specification
+    RFC 7591 section 2 (`grant_types`), RFC 8628 (device code),
+    RFC 8693 (token exchange).
+*/
+enum class grant_type : std::uint8_t {
+    authorization_code,
+    implicit,
+    password,
+    client_credentials,
+    refresh_token,
+    jwt_bearer,     ///< urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523)
+    saml2_bearer,   ///< urn:ietf:params:oauth:grant-type:saml2-bearer (RFC 7522)
+    device_code,    ///< urn:ietf:params:oauth:grant-type:device_code (RFC 8628)
+    token_exchange  ///< urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693)
+};
+
+/** OAuth 2.0 response types (RFC 7591 section 2, `response_types`). */
+enum class response_type : std::uint8_t { code, token };
+
+/** Token endpoint authentication methods.
+
+    @par Specification
+    RFC 7591 section 2 (`token_endpoint_auth_method`), RFC 7523 section 2.2
+    (`private_key_jwt`, `client_secret_jwt`), RFC 8705 section 2
+    (`tls_client_auth`, `self_signed_tls_client_auth`).
+*/
+enum class auth_method : std::uint8_t {
+    none,
+    client_secret_basic,
+    client_secret_post,
+    client_secret_jwt,
+    private_key_jwt,
+    tls_client_auth,
+    self_signed_tls_client_auth
+};
+
+/** OpenID Connect Dynamic Client Registration 1.0 section 2 `application_type`. */
+enum class application_type : std::uint8_t { web, native };
+
+/** The human-readable members that may carry a language tag (RFC 7591 2.2). */
+enum class localizable : std::uint8_t { client_name, client_uri, logo_uri, tos_uri, policy_uri };
+
+namespace detail {
+template <class E, std::size_t N> struct name_table {
+    std::array<std::string_view, N> names;
+    constexpr std::string_view name(E e) const noexcept
+    {
+        auto i = static_cast<std::size_t>(e);
+        return i < N ? names[i] : std::string_view{};
+    }
+    constexpr std::optional<E> find(std::string_view s) const noexcept
+    {
+        for (std::size_t i = 0; i < N; ++i)
+            if (names[i] == s)
+                return static_cast<E>(i);
+        return std::nullopt;
+    }
+};
+
+inline constexpr name_table<grant_type, 9> grant_type_names{{
+    "authorization_code", "implicit", "password", "client_credentials", "refresh_token",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:token-exchange"}};
+inline constexpr name_table<response_type, 2> response_type_names{{"code", "token"}};
+inline constexpr name_table<auth_method, 7> auth_method_names{{
+    "none", "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+    "tls_client_auth", "self_signed_tls_client_auth"}};
+inline constexpr name_table<application_type, 2> application_type_names{{"web", "native"}};
+inline constexpr name_table<localizable, 5> localizable_names{{
+    "client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"}};
+} // namespace detail
+
+// clang-format off
+/** The registered name of a value, as it appears on the wire. */
+constexpr std::string_view to_string(grant_type v) noexcept { return detail::grant_type_names.name(v); }
+constexpr std::string_view to_string(response_type v) noexcept { return detail::response_type_names.name(v); }
+constexpr std::string_view to_string(auth_method v) noexcept { return detail::auth_method_names.name(v); }
+constexpr std::string_view to_string(application_type v) noexcept { return detail::application_type_names.name(v); }
+constexpr std::string_view to_string(localizable v) noexcept { return detail::localizable_names.name(v); }
+
+/** The value registered under a wire name; case-sensitive, as RFC 7591 compares them. */
+constexpr std::optional<grant_type> parse_grant_type(std::string_view s) noexcept { return detail::grant_type_names.find(s); }
+constexpr std::optional<response_type> parse_response_type(std::string_view s) noexcept { return detail::response_type_names.find(s); }
+constexpr std::optional<auth_method> parse_auth_method(std::string_view s) noexcept { return detail::auth_method_names.find(s); }
+constexpr std::optional<application_type> parse_application_type(std::string_view s) noexcept { return detail::application_type_names.find(s); }
+// clang-format on
+
+/** Whether clients using this method are issued a `client_secret`.
+    `none` makes a public client; key- and certificate-based methods need no secret. */
+constexpr bool uses_client_secret(auth_method m) noexcept
+{
+    return m == auth_method::client_secret_basic || m == auth_method::client_secret_post ||
+           m == auth_method::client_secret_jwt;
+}
+
+/** A localized value of a human-readable member, e.g. `client_name#fr`. */
+struct localized_value {
+    localizable member{};
+    std::string language_tag;  ///< as sent, e.g. "ja-Jpan-JP"
+    std::string value;
+    friend bool operator==(localized_value const&, localized_value const&) = default;
+};
+
+/** The validated, normalized client metadata of RFC 7591 section 2.
+
+    Defaults are applied: `grant_types`, `response_types` and
+    `token_endpoint_auth_method` are always set after validation.
+*/
+struct client_metadata {
+    std::vector<std::string> redirect_uris;
+    auth_method token_endpoint_auth_method = auth_method::client_secret_basic;
+    std::vector<grant_type> grant_types;
+    std::vector<response_type> response_types;
+    std::optional<std::string> client_name;
+    std::optional<std::string> client_uri;
+    std::optional<std::string> logo_uri;
+    std::optional<std::string> scope;
+    std::vector<std::string> contacts;
+    std::optional<std::string> tos_uri;
+    std::optional<std::string> policy_uri;
+    std::optional<std::string> jwks_uri;
+    std::optional<std::string> jwks;  ///< the JWK Set, as compact JSON text
+    std::optional<std::string> software_id;
+    std::optional<std::string> software_version;
+    std::optional<std::string> software_statement;  ///< returned unmodified (RFC 7591 3.2.1)
+    std::optional<application_type> app_type;       ///< OpenID Connect `application_type`
+    std::vector<localized_value> localized;         ///< in request order
+
+    /** A public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1). */
+    bool is_public() const noexcept { return token_endpoint_auth_method == auth_method::none; }
+
+    bool has_grant(grant_type g) const noexcept
+    {
+        for (auto x : grant_types)
+            if (x == g)
+                return true;
+        return false;
+    }
+
+    /** The scope string split on spaces (RFC 6749 3.3). */
+    std::vector<std::string> scope_tokens() const
+    {
+        std::vector<std::string> out;
+        if (!scope)
+            return out;
+        std::string_view s = *scope;
+        while (!s.empty()) {
+            auto sp = s.find(' ');
+            out.emplace_back(s.substr(0, sp));
+            if (sp == std::string_view::npos)
+                break;
+            s.remove_prefix(sp + 1);
+        }
+        return out;
+    }
+
+    friend bool operator==(client_metadata const&, client_metadata const&) = default;
+};
+
+} // namespace oauthreg
+
+#endif

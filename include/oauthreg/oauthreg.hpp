@@ -1,0 +1,16 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+// The umbrella header: includes every public header.
+//
+#ifndef OAUTHREG_OAUTHREG_HPP
+#define OAUTHREG_OAUTHREG_HPP
+
+#include <oauthreg/error.hpp>
+#include <oauthreg/metadata.hpp>
+#include <oauthreg/profile.hpp>
+#include <oauthreg/render.hpp>
+#include <oauthreg/validate.hpp>
+#include <oauthreg/version.hpp>
+
+#endif

@@ -1,0 +1,416 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_VALIDATE_HPP
+#define OAUTHREG_VALIDATE_HPP
+
+#include <oauthreg/detail/request_parser.hpp>
+#include <oauthreg/detail/uri_rules.hpp>
+#include <oauthreg/error.hpp>
+#include <oauthreg/metadata.hpp>
+#include <oauthreg/profile.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace oauthreg {
+
+namespace detail {
+
+inline std::string indexed(std::string_view member, std::size_t i)
+{
+    std::string s(member);
+    s += '[';
+    s += std::to_string(i);
+    s += ']';
+    return s;
+}
+
+/** Human-readable text: non-empty, no C0 controls or DEL (they enable log and
+    header injection where the host displays the value). */
+inline bool is_display_text(std::string_view s) noexcept
+{
+    if (s.empty())
+        return false;
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7F)
+            return false;
+    return true;
+}
+
+/** RFC 6749 3.3: scope = scope-token *( SP scope-token ),
+    scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). Returns the token count, or 0. */
+inline std::size_t count_scope_tokens(std::string_view s) noexcept
+{
+    std::size_t tokens = 0;
+    bool in_token = false;
+    for (unsigned char c : s) {
+        if (c == ' ') {
+            if (!in_token)
+                return 0;  // leading or doubled space
+            in_token = false;
+        } else if (c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E)) {
+            if (!in_token)
+                ++tokens;
+            in_token = true;
+        } else {
+            return 0;
+        }
+    }
+    return in_token ? tokens : 0;  // trailing space or empty
+}
+
+/** RFC 5646 2.1, simplified to its shape: a primary subtag of 2 to 8 letters,
+    then subtags of 1 to 8 letters or digits, joined by '-'. */
+inline bool is_language_tag(std::string_view tag) noexcept
+{
+    if (tag.empty() || tag.size() > 64)
+        return false;
+    std::size_t len = 0, index = 0;
+    for (std::size_t i = 0; i <= tag.size(); ++i) {
+        if (i == tag.size() || tag[i] == '-') {
+            if (len == 0 || len > 8 || (index == 0 && len < 2))
+                return false;
+            len = 0;
+            ++index;
+            continue;
+        }
+        char c = tag[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        bool digit = c >= '0' && c <= '9';
+        if (!(alpha || (digit && index > 0)))
+            return false;
+        ++len;
+    }
+    return true;
+}
+
+/** RFC 7515 7.1 compact serialization: three base64url parts, none empty but the
+    payload may not be empty either for a software statement (it carries claims). */
+inline bool is_compact_jws(std::string_view s) noexcept
+{
+    std::size_t dots = 0, part = 0;
+    for (char c : s) {
+        if (c == '.') {
+            if (part == 0)
+                return false;
+            ++dots;
+            part = 0;
+            continue;
+        }
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_';
+        if (!ok)
+            return false;
+        ++part;
+    }
+    return dots == 2 && part > 0;
+}
+
+/** RFC 7517 5: a JWK Set is an object with a "keys" array of JWK objects, each
+    with a "kty". Client metadata carries public keys only (RFC 7591 2: jwks
+    holds the client's public keys), so private members are refused, and "kid"
+    values must be unique so a verifier can select one key. */
+inline std::optional<std::string_view> jwk_set_problem(boost::json::value const& v)
+{
+    auto const* set = v.if_object();
+    if (!set)
+        return "not a JSON object";
+    auto const* keys_v = set->if_contains("keys");
+    if (!keys_v || !keys_v->is_array())
+        return "no \"keys\" array (RFC 7517 5)";
+    auto const& keys = keys_v->get_array();
+    std::vector<std::string_view> kids;
+    for (auto const& k : keys) {
+        auto const* jwk = k.if_object();
+        if (!jwk)
+            return "a key is not a JSON object";
+        auto const* kty = jwk->if_contains("kty");
+        if (!kty || !kty->is_string() || kty->get_string().empty())
+            return "a key has no \"kty\" (RFC 7517 4.1)";
+        for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+            if (jwk->contains(priv))
+                return "a key holds private or symmetric key material";
+        if (auto const* kid = jwk->if_contains("kid")) {
+            if (!kid->is_string())
+                return "a \"kid\" is not a string";
+            std::string_view id(kid->get_string().data(), kid->get_string().size());
+            for (auto seen : kids)
+                if (seen == id)
+                    return "two keys share a \"kid\"";
+            kids.push_back(id);
+        }
+    }
+    return std::nullopt;
+}
+
+template <class E, class Parse>
+inline result<std::vector<E>> parse_enum_list(std::vector<std::string> const& in, std::string_view member,
+                                              enum_set<E> allowed, error unsupported, Parse parse)
+{
+    std::vector<E> out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        auto v = parse(in[i]);
+        if (!v || !allowed.contains(*v))
+            return make_error(unsupported, indexed(member, i), clip(in[i]));
+        bool seen = false;
+        for (auto x : out)
+            seen = seen || x == *v;
+        if (!seen)  // a repeated value adds nothing; keep the first
+            out.push_back(*v);
+    }
+    return out;
+}
+
+/** Apply every rule of the profile to a parsed request. */
+inline result<client_metadata> validate_raw(raw_request&& raw, profile const& prof)
+{
+    auto const& lim = prof.limits;
+    client_metadata md;
+
+    // RFC 7591 2.3: a software statement is a JWT (RFC 7519) signed by a party
+    // the server trusts. Until trusted issuers are configured, none is trusted.
+    if (raw.software_statement) {
+        if (!is_compact_jws(*raw.software_statement))
+            return make_error(error::malformed_software_statement, "software_statement",
+                              "not a compact-serialized JWS (RFC 7515 7.1)");
+        return make_error(error::untrusted_software_statement, "software_statement",
+                          "no trusted issuers are configured");
+    }
+    if (prof.require_software_statement)
+        return make_error(error::software_statement_required, "software_statement");
+
+    // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own.
+    if (raw.redirect_uris) {
+        auto& uris = *raw.redirect_uris;
+        for (std::size_t i = 0; i < uris.size(); ++i)
+            if (auto p = check_redirect_uri(uris[i], prof.redirect_uris, lim.max_uri_length))
+                return make_error(p->code, indexed("redirect_uris", i), p->reason);
+        md.redirect_uris = std::move(uris);
+    }
+
+    if (raw.token_endpoint_auth_method) {
+        auto m = parse_auth_method(*raw.token_endpoint_auth_method);
+        if (!m || !prof.auth_methods.contains(*m))
+            return make_error(error::unsupported_auth_method, "token_endpoint_auth_method",
+                              clip(*raw.token_endpoint_auth_method));
+        md.token_endpoint_auth_method = *m;
+    } else if (!prof.auth_methods.contains(auth_method::client_secret_basic)) {
+        return make_error(error::unsupported_auth_method, "token_endpoint_auth_method",
+                          "the default client_secret_basic is not allowed; name a method");
+    }
+
+    // RFC 7591 2: grant_types defaults to ["authorization_code"].
+    if (raw.grant_types) {
+        auto g = parse_enum_list(*raw.grant_types, "grant_types", prof.grant_types, error::unsupported_grant_type,
+                                 [](std::string_view s) { return parse_grant_type(s); });
+        if (!g)
+            return g.error();
+        if (g->empty())
+            return make_error(error::empty_grant_types, "grant_types", "omit it for the default");
+        md.grant_types = std::move(*g);
+    } else {
+        if (!prof.grant_types.contains(grant_type::authorization_code))
+            return make_error(error::unsupported_grant_type, "grant_types",
+                              "the default authorization_code is not allowed; name grant types");
+        md.grant_types = {grant_type::authorization_code};
+    }
+
+    // RFC 7591 2: response_types defaults to ["code"]; here the default follows the
+    // grant types, so the defaults never contradict each other (RFC 7591 2.1).
+    if (raw.response_types) {
+        auto r = parse_enum_list(*raw.response_types, "response_types", prof.response_types,
+                                 error::unsupported_response_type,
+                                 [](std::string_view s) { return parse_response_type(s); });
+        if (!r)
+            return r.error();
+        md.response_types = std::move(*r);
+    } else {
+        if (md.has_grant(grant_type::authorization_code))
+            md.response_types.push_back(response_type::code);
+        if (md.has_grant(grant_type::implicit))
+            md.response_types.push_back(response_type::token);
+    }
+
+    // RFC 7591 2.1: "code" needs "authorization_code" and back; "token" needs "implicit" and back.
+    auto has_response = [&](response_type t) {
+        for (auto x : md.response_types)
+            if (x == t)
+                return true;
+        return false;
+    };
+    if (md.has_grant(grant_type::authorization_code) != has_response(response_type::code))
+        return make_error(error::grant_response_mismatch, "response_types",
+                          "authorization_code and code require each other (RFC 7591 2.1)");
+    if (md.has_grant(grant_type::implicit) != has_response(response_type::token))
+        return make_error(error::grant_response_mismatch, "response_types",
+                          "implicit and token require each other (RFC 7591 2.1)");
+
+    // RFC 6749 3.1.2.2 (and RFC 9700 2.1): redirect-based grants need registered redirect URIs.
+    bool const redirect_flow = md.has_grant(grant_type::authorization_code) || md.has_grant(grant_type::implicit);
+    if (redirect_flow && md.redirect_uris.empty())
+        return make_error(error::redirect_uris_missing, "redirect_uris",
+                          "required with the authorization_code or implicit grant (RFC 6749 3.1.2.2)");
+
+    // RFC 6749 4.4: the client credentials grant MUST only be used by confidential clients.
+    if (md.is_public() && md.has_grant(grant_type::client_credentials))
+        return make_error(error::public_client_credentials, "token_endpoint_auth_method",
+                          "client_credentials needs an authenticating method (RFC 6749 4.4)");
+
+    if (raw.application_type) {
+        auto a = parse_application_type(*raw.application_type);
+        if (!a)
+            return make_error(error::invalid_application_type, "application_type", clip(*raw.application_type));
+        md.app_type = a;
+    }
+
+    auto text = [&](std::optional<std::string>& in, std::optional<std::string>& out,
+                    std::string_view member) -> std::optional<error_info> {
+        if (!in)
+            return std::nullopt;
+        if (!is_display_text(*in))
+            return make_error(error::invalid_string, member);
+        out = std::move(in);
+        return std::nullopt;
+    };
+    if (auto e = text(raw.client_name, md.client_name, "client_name"))
+        return *e;
+    if (auto e = text(raw.software_id, md.software_id, "software_id"))
+        return *e;
+    if (auto e = text(raw.software_version, md.software_version, "software_version"))
+        return *e;
+    if (raw.contacts) {
+        for (std::size_t i = 0; i < raw.contacts->size(); ++i)
+            if (!is_display_text((*raw.contacts)[i]))
+                return make_error(error::invalid_string, indexed("contacts", i));
+        md.contacts = std::move(*raw.contacts);
+    }
+
+    if (raw.scope) {
+        auto n = count_scope_tokens(*raw.scope);
+        if (n == 0)
+            return make_error(error::invalid_scope, "scope", "RFC 6749 3.3");
+        if (n > lim.max_scope_tokens)
+            return make_error(error::too_many_scope_tokens, "scope");
+        md.scope = std::move(raw.scope);
+        if (prof.scope_allowlist) {
+            for (auto const& tok : md.scope_tokens())
+                if (!prof.scope_allowlist->contains(tok))
+                    return make_error(error::scope_not_allowed, "scope", clip(tok));
+        }
+    }
+
+    // RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs.
+    auto web = [&](std::optional<std::string>& in, std::optional<std::string>& out,
+                   std::string_view member) -> std::optional<error_info> {
+        if (!in)
+            return std::nullopt;
+        if (auto p = check_web_uri(*in, false, lim.max_uri_length))
+            return make_error(p->code, member, p->reason);
+        out = std::move(in);
+        return std::nullopt;
+    };
+    if (auto e = web(raw.client_uri, md.client_uri, "client_uri"))
+        return *e;
+    if (auto e = web(raw.logo_uri, md.logo_uri, "logo_uri"))
+        return *e;
+    if (auto e = web(raw.tos_uri, md.tos_uri, "tos_uri"))
+        return *e;
+    if (auto e = web(raw.policy_uri, md.policy_uri, "policy_uri"))
+        return *e;
+    if (auto e = web(raw.jwks_uri, md.jwks_uri, "jwks_uri"))
+        return *e;
+
+    // RFC 7591 2: "The jwks_uri and jwks parameters MUST NOT both be present".
+    if (raw.jwks && md.jwks_uri)
+        return make_error(error::jwks_and_jwks_uri, "jwks");
+    if (raw.jwks) {
+        if (auto why = jwk_set_problem(*raw.jwks))
+            return make_error(error::invalid_jwks, "jwks", *why);
+        md.jwks = boost::json::serialize(*raw.jwks);
+    }
+    // RFC 7523 2.2 / RFC 8705 2.2: key-based authentication needs the client's keys.
+    if ((md.token_endpoint_auth_method == auth_method::private_key_jwt ||
+         md.token_endpoint_auth_method == auth_method::self_signed_tls_client_auth) &&
+        !md.jwks && !md.jwks_uri)
+        return make_error(error::auth_method_requires_keys, "token_endpoint_auth_method",
+                          to_string(md.token_endpoint_auth_method));
+
+    // RFC 7591 2.2: localized human-readable values.
+    if (raw.localized.size() > lim.max_localized_values)
+        return make_error(error::too_many_localized_values, "", "");
+    for (std::size_t i = 0; i < raw.localized.size(); ++i) {
+        auto& lv = raw.localized[i];
+        std::string field(to_string(lv.member));
+        field += '#';
+        field += clip(lv.language_tag);
+        if (!is_language_tag(lv.language_tag))
+            return make_error(error::invalid_language_tag, field, "RFC 5646");
+        // BCP 47 tags compare case-insensitively (RFC 5646 2.1.1): "fr" and "FR" are one tag.
+        for (std::size_t j = 0; j < i; ++j)
+            if (raw.localized[j].member == lv.member &&
+                ascii_iequals(raw.localized[j].language_tag, lv.language_tag))
+                return make_error(error::duplicate_member, field, "the same language tag twice");
+        if (lv.member == localizable::client_name) {
+            if (!is_display_text(lv.value))
+                return make_error(error::invalid_string, field);
+        } else if (auto p = check_web_uri(lv.value, false, lim.max_uri_length)) {
+            return make_error(p->code, field, p->reason);
+        }
+    }
+    md.localized = std::move(raw.localized);
+    return md;
+}
+
+} // namespace detail
+
+/** Parse one registration request body and validate it under a profile.
+
+    The body must be a single JSON object (RFC 7591 3.1) within the profile's
+    limits. Unknown members are ignored; `client_id`, `client_secret` and the
+    other server-assigned members are ignored too (RFC 7591 3.2.1).
+
+    @return the normalized metadata with defaults applied, or the first
+    problem found, whose condition is the RFC 7591 3.2.2 error code.
+
+    @par Example
+    @code
+    auto md = oauthreg::validate_request(R"({"redirect_uris":["https://app.example/cb"]})");
+    if (!md) std::cerr << md.error().rfc_code() << ": " << md.error().description;
+    @endcode
+
+    @par Specification
+    RFC 7591 sections 2, 2.1, 2.2, 2.3, 3.2.2; RFC 6749 3.1.2, 3.3;
+    RFC 8252 7.1, 7.3, 8.3; RFC 9700 2.1.
+*/
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{})
+{
+    auto const& lim = prof.limits;
+    if (body.size() > lim.max_body_bytes)
+        return make_error(error::body_too_large, "", "larger than the profile's max_body_bytes");
+
+    boost::json::parse_options opt;
+    opt.max_depth = lim.max_depth;
+    boost::json::basic_parser<detail::request_handler> p(opt, lim);
+    boost::system::error_code ec;
+    auto n = p.write_some(false, body.data(), body.size(), ec);
+    auto& h = p.handler();
+    if (h.failure)
+        return std::move(*h.failure);
+    if (ec) {
+        if (ec == boost::json::error::too_deep)
+            return make_error(error::nesting_too_deep, "", "deeper than the profile's max_depth");
+        return make_error(error::malformed_json, "", ec.message());
+    }
+    if (n != body.size())
+        return make_error(error::malformed_json, "", "data after the JSON object");
+    return detail::validate_raw(std::move(h.out), prof);
+}
+
+} // namespace oauthreg
+
+#endif

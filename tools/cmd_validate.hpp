@@ -1,0 +1,42 @@
+// `oauthreg validate [--profile NAME] [FILE]`
+#ifndef OAUTHREG_TOOLS_CMD_VALIDATE_HPP
+#define OAUTHREG_TOOLS_CMD_VALIDATE_HPP
+
+#include "cli_common.hpp"
+
+#include <oauthreg/render.hpp>
+#include <oauthreg/validate.hpp>
+
+namespace oauthreg::cli {
+
+inline int cmd_validate(int argc, char** argv)
+{
+    auto opts = parse_common(argc, argv, 2, [](std::string_view, int&, auto&) { return false; });
+    if (opts.positional.size() > 1)
+        throw usage_error{"validate takes at most one FILE"};
+    std::optional<std::string> body;
+    if (opts.positional.empty() || opts.positional[0] == "-") {
+        body = read_all(std::cin);
+        if (!body) {
+            std::cerr << "oauthreg: cannot read standard input\n";
+            return exit_usage;
+        }
+    } else {
+        body = read_file(opts.positional[0]);
+        if (!body) {
+            std::cerr << "oauthreg: cannot read " << opts.positional[0] << "\n";
+            return exit_usage;
+        }
+    }
+    auto md = validate_request(*body, opts.prof);
+    if (!md) {
+        print_line(error_object(md.error()));
+        return exit_invalid;
+    }
+    print_line(to_json(*md));
+    return exit_ok;
+}
+
+} // namespace oauthreg::cli
+
+#endif

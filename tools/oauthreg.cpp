@@ -1,0 +1,45 @@
+// The oauthreg command-line tool: drives the engine end to end (DESIGN.md).
+#include "cli_common.hpp"
+#include "cmd_validate.hpp"
+
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+namespace {
+
+constexpr char const* usage_text =
+    "usage:\n"
+    "  oauthreg validate [--profile NAME] [FILE]\n"
+    "      validate one registration request (FILE or standard input)\n"
+    "\n"
+    "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
+    "exit codes: 0 valid, 1 invalid request, 2 usage or I/O error\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace oauthreg::cli;
+    if (argc < 2) {
+        std::cerr << usage_text;
+        return exit_usage;
+    }
+    std::string_view cmd = argv[1];
+    try {
+        if (cmd == "validate")
+            return cmd_validate(argc, argv);
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            std::cout << usage_text;
+            return exit_ok;
+        }
+        std::cerr << "oauthreg: unknown command '" << cmd << "'\n" << usage_text;
+        return exit_usage;
+    } catch (usage_error const& e) {
+        std::cerr << "oauthreg: " << e.message << "\n" << usage_text;
+        return exit_usage;
+    } catch (std::exception const& e) {
+        std::cerr << "oauthreg: " << e.what() << "\n";
+        return exit_usage;
+    }
+}
