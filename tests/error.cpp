@@ -7,12 +7,12 @@ using namespace oauthreg;
 
 TEST_CASE("every redirect URI error is invalid_redirect_uri (RFC 7591 3.2.2)", "[error]")
 {
-    for (auto e : {error::redirect_uris_wrong_type, error::redirect_uris_missing, error::too_many_redirect_uris,
-                   error::redirect_uri_too_long, error::redirect_uri_malformed, error::redirect_uri_not_absolute,
-                   error::redirect_uri_has_fragment, error::redirect_uri_has_userinfo,
-                   error::redirect_uri_has_wildcard, error::redirect_uri_forbidden_scheme,
-                   error::redirect_uri_insecure_http, error::redirect_uri_missing_host, error::redirect_uri_bad_port,
-                   error::redirect_uri_bad_private_scheme}) {
+    for (auto e :
+         {error::redirect_uris_wrong_type, error::redirect_uris_missing, error::too_many_redirect_uris,
+          error::redirect_uri_too_long, error::redirect_uri_malformed, error::redirect_uri_not_absolute,
+          error::redirect_uri_has_fragment, error::redirect_uri_has_userinfo, error::redirect_uri_has_wildcard,
+          error::redirect_uri_forbidden_scheme, error::redirect_uri_insecure_http, error::redirect_uri_missing_host,
+          error::redirect_uri_bad_port, error::redirect_uri_bad_private_scheme}) {
         INFO(make_error_code(e).message());
         CHECK(make_error_code(e) == condition::invalid_redirect_uri);
         CHECK(make_error_code(e) != condition::invalid_client_metadata);
@@ -21,10 +21,10 @@ TEST_CASE("every redirect URI error is invalid_redirect_uri (RFC 7591 3.2.2)", "
 
 TEST_CASE("metadata errors are invalid_client_metadata (RFC 7591 3.2.2)", "[error]")
 {
-    for (auto e : {error::body_too_large, error::malformed_json, error::body_not_object, error::duplicate_member,
-                   error::nesting_too_deep, error::wrong_type, error::unsupported_grant_type,
-                   error::grant_response_mismatch, error::invalid_scope, error::invalid_uri,
-                   error::jwks_and_jwks_uri, error::invalid_language_tag}) {
+    for (auto e :
+         {error::body_too_large, error::malformed_json, error::body_not_object, error::duplicate_member,
+          error::nesting_too_deep, error::wrong_type, error::unsupported_grant_type, error::grant_response_mismatch,
+          error::invalid_scope, error::invalid_uri, error::jwks_and_jwks_uri, error::invalid_language_tag}) {
         INFO(make_error_code(e).message());
         CHECK(make_error_code(e) == condition::invalid_client_metadata);
     }

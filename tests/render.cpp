@@ -16,15 +16,16 @@ TEST_CASE("RFC 7591 3.2.1: normalized metadata has the defaults applied", "[rend
     CHECK(o.at("grant_types") == boost::json::array{"authorization_code"});
     CHECK(o.at("response_types") == boost::json::array{"code"});
     CHECK(o.at("token_endpoint_auth_method") == "client_secret_basic");
-    CHECK_FALSE(o.contains("x"));          // unknown members are dropped
-    CHECK_FALSE(o.contains("client_id"));  // the server sets it
+    CHECK_FALSE(o.contains("x"));         // unknown members are dropped
+    CHECK_FALSE(o.contains("client_id")); // the server sets it
 }
 
 TEST_CASE("RFC 7591 2.2: localized values are kept and echoed", "[render]")
 {
-    auto md = validate_request(
-                  R"({"redirect_uris":["https://a.example/cb"],"client_name":"Dash","client_name#fr":"Tableau","logo_uri#de":"https://a.example/de.png"})")
-                  .value();
+    auto md =
+        validate_request(
+            R"({"redirect_uris":["https://a.example/cb"],"client_name":"Dash","client_name#fr":"Tableau","logo_uri#de":"https://a.example/de.png"})")
+            .value();
     REQUIRE(md.localized.size() == 2);
     CHECK(md.localized[0].language_tag == "fr");
     CHECK(md.localized[0].value == "Tableau");
@@ -52,4 +53,62 @@ TEST_CASE("error descriptions name the field", "[render]")
     CHECK(r.error().field == "redirect_uris[1]");
     CHECK(r.error().description.find("redirect_uris[1]") == 0);
     CHECK(r.error().description.find("fragment") != std::string::npos);
+}
+
+TEST_CASE("reference/retrieve-client.txt: the oauth_client record, member by member", "[render]")
+{
+    client_record rec;
+    rec.client_id = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e";
+    rec.metadata = validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"Dash",)"
+                                    R"("scope":"read write","grant_types":["authorization_code","refresh_token"],)"
+                                    R"("logo_uri":"https://a.example/l.png","client_name#fr":"Tableau"})")
+                       .value();
+    rec.owner = {"org-1", "user-1"};
+    rec.created_at = 1699335116;
+    rec.updated_at = 1699335117;
+    rec.client_secret_hash = secret_hash{};
+    auto o = oauth_client(rec);
+    std::vector<std::string> keys;
+    for (auto const& kv : o)
+        keys.emplace_back(kv.key());
+    std::vector<std::string> reference = {
+        "record_type",         "client_id",     "name",       "org_id",     "user_id",
+        "client_type",         "require_pkce",  "created_at", "updated_at", "allowed_scopes",
+        "allowed_grant_types", "redirect_uris", "logo_uri",   "tos_uri",    "policy_uri"};
+    REQUIRE(keys.size() > reference.size());
+    CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 15) == reference);
+    CHECK(o.at("record_type") == "oauth_client");
+    CHECK(o.at("name") == "Dash");
+    CHECK(o.at("client_type") == "confidential");
+    CHECK(o.at("require_pkce") == true);
+    CHECK(o.at("created_at") == "2023-11-07T05:31:56Z");
+    CHECK(o.at("updated_at") == "2023-11-07T05:31:57Z");
+    CHECK(o.at("allowed_scopes") == boost::json::array{"read", "write"});
+    CHECK(o.at("allowed_grant_types") == boost::json::array{"authorization_code", "refresh_token"});
+    CHECK(o.at("tos_uri").is_null());
+    CHECK(o.at("client_name#fr") == "Tableau");
+    CHECK_FALSE(o.contains("client_secret"));
+    CHECK(oauth_client(rec, "s3cret").at("client_secret") == "s3cret");
+    auto env = with_data_envelope(o);
+    CHECK(env.size() == 1);
+    CHECK(env.at("data") == o);
+}
+
+TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")
+{
+    client_record rec;
+    rec.client_id = "id-1";
+    rec.created_at = 1700000000;
+    rec.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
+    auto pub = registration_response(rec);
+    CHECK(pub.at("client_id") == "id-1");
+    CHECK(pub.at("client_id_issued_at") == 1700000000);
+    CHECK_FALSE(pub.contains("client_secret_expires_at"));
+    rec.client_secret_hash = secret_hash{};
+    rec.client_secret_expires_at = 1700003600;
+    auto conf = registration_response(rec, "s3cret");
+    CHECK(conf.at("client_secret") == "s3cret");
+    CHECK(conf.at("client_secret_expires_at") == 1700003600);
+    CHECK(conf.at("grant_types") == boost::json::array{"client_credentials"});
+    CHECK_FALSE(registration_response(rec).contains("client_secret"));
 }

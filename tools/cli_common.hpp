@@ -62,8 +62,7 @@ struct common_options {
 /** Parses `--profile NAME` and collects positional arguments; the caller
     handles its own flags first through `extra`, which returns true when it
     consumed argv[i] (and may advance i). */
-template <class Extra>
-common_options parse_common(int argc, char** argv, int first, Extra extra)
+template <class Extra> common_options parse_common(int argc, char** argv, int first, Extra extra)
 {
     common_options o;
     for (int i = first; i < argc; ++i) {

@@ -28,76 +28,79 @@ namespace oauthreg {
 */
 enum class error {
     // -- the request body (RFC 7591 section 3.1: one JSON object) -----------
-    body_too_large = 1,     ///< larger than limits::max_body_bytes
-    malformed_json,         ///< not valid JSON (syntax, truncated, invalid UTF-8)
-    body_not_object,        ///< the top-level value is not a JSON object
-    duplicate_member,       ///< a member name appears twice in one object
-    nesting_too_deep,       ///< deeper than limits::max_depth
-    too_many_members,       ///< an object has more members than limits::max_members
-    array_too_long,         ///< an array is longer than its limit
-    string_too_long,        ///< a string is longer than its limit
-    wrong_type,             ///< a member has the wrong JSON type
-    invalid_string,         ///< empty, or holds control characters
+    body_too_large = 1, ///< larger than limits::max_body_bytes
+    malformed_json,     ///< not valid JSON (syntax, truncated, invalid UTF-8)
+    body_not_object,    ///< the top-level value is not a JSON object
+    duplicate_member,   ///< a member name appears twice in one object
+    nesting_too_deep,   ///< deeper than limits::max_depth
+    too_many_members,   ///< an object has more members than limits::max_members
+    array_too_long,     ///< an array is longer than its limit
+    string_too_long,    ///< a string is longer than its limit
+    wrong_type,         ///< a member has the wrong JSON type
+    invalid_string,     ///< empty, or holds control characters
 
     // -- redirect_uris (RFC 6749 3.1.2, RFC 8252, RFC 9700) ------------------
-    redirect_uris_wrong_type,         ///< not an array of strings
-    redirect_uris_missing,            ///< required by the grant types, absent or empty
-    too_many_redirect_uris,           ///< more than limits::max_redirect_uris
-    redirect_uri_too_long,            ///< longer than limits::max_uri_length
-    redirect_uri_malformed,           ///< not an RFC 3986 URI
-    redirect_uri_not_absolute,        ///< relative reference, no scheme
-    redirect_uri_has_fragment,        ///< contains '#', even empty
-    redirect_uri_has_userinfo,        ///< contains user information
-    redirect_uri_has_wildcard,        ///< contains '*'
-    redirect_uri_forbidden_scheme,    ///< javascript:, data:, file:, ...
-    redirect_uri_insecure_http,       ///< http to a host that is not a loopback IP literal
-    redirect_uri_missing_host,        ///< https or http without a host
-    redirect_uri_bad_port,            ///< port out of range
-    redirect_uri_bad_private_scheme,  ///< a scheme that is not reverse-domain form
+    redirect_uris_wrong_type,        ///< not an array of strings
+    redirect_uris_missing,           ///< required by the grant types, absent or empty
+    too_many_redirect_uris,          ///< more than limits::max_redirect_uris
+    redirect_uri_too_long,           ///< longer than limits::max_uri_length
+    redirect_uri_malformed,          ///< not an RFC 3986 URI
+    redirect_uri_not_absolute,       ///< relative reference, no scheme
+    redirect_uri_has_fragment,       ///< contains '#', even empty
+    redirect_uri_has_userinfo,       ///< contains user information
+    redirect_uri_has_wildcard,       ///< contains '*'
+    redirect_uri_forbidden_scheme,   ///< javascript:, data:, file:, ...
+    redirect_uri_insecure_http,      ///< http to a host that is not a loopback IP literal
+    redirect_uri_missing_host,       ///< https or http without a host
+    redirect_uri_bad_port,           ///< port out of range
+    redirect_uri_bad_private_scheme, ///< a scheme that is not reverse-domain form
 
     // -- other client metadata (RFC 7591 section 2) --------------------------
-    unsupported_grant_type,        ///< not allowed by the profile
-    unsupported_response_type,     ///< not allowed by the profile
-    unsupported_auth_method,       ///< not allowed by the profile
-    empty_grant_types,             ///< grant_types is []
-    grant_response_mismatch,       ///< RFC 7591 2.1 table violated
-    public_client_credentials,     ///< client_credentials with auth method none
-    auth_method_requires_keys,     ///< private_key_jwt without jwks or jwks_uri
-    invalid_scope,                 ///< not RFC 6749 3.3 scope syntax
-    scope_not_allowed,             ///< a scope token outside the profile allowlist
-    too_many_scope_tokens,         ///< more than limits::max_scope_tokens
-    invalid_uri,                   ///< a client_uri, logo_uri, ... that is not an absolute http(s) URI
-    jwks_and_jwks_uri,             ///< both present (RFC 7591 section 2)
-    invalid_jwks,                  ///< jwks is not a JWK Set
-    invalid_language_tag,          ///< the tag after '#' is not BCP 47
-    too_many_localized_values,     ///< more than limits::max_localized_values
-    invalid_application_type,      ///< neither "web" nor "native"
+    unsupported_grant_type,    ///< not allowed by the profile
+    unsupported_response_type, ///< not allowed by the profile
+    unsupported_auth_method,   ///< not allowed by the profile
+    empty_grant_types,         ///< grant_types is []
+    grant_response_mismatch,   ///< RFC 7591 2.1 table violated
+    public_client_credentials, ///< client_credentials with auth method none
+    auth_method_requires_keys, ///< private_key_jwt without jwks or jwks_uri
+    invalid_scope,             ///< not RFC 6749 3.3 scope syntax
+    scope_not_allowed,         ///< a scope token outside the profile allowlist
+    too_many_scope_tokens,     ///< more than limits::max_scope_tokens
+    invalid_uri,               ///< a client_uri, logo_uri, ... that is not an absolute http(s) URI
+    jwks_and_jwks_uri,         ///< both present (RFC 7591 section 2)
+    invalid_jwks,              ///< jwks is not a JWK Set
+    invalid_language_tag,      ///< the tag after '#' is not BCP 47
+    too_many_localized_values, ///< more than limits::max_localized_values
+    invalid_application_type,  ///< neither "web" nor "native"
 
     // -- software statements (RFC 7591 section 2.3) ---------------------------
-    malformed_software_statement,  ///< not a compact-serialized JWS
-    untrusted_software_statement,  ///< no trusted issuer vouches for it
-    software_statement_required,   ///< the profile requires one
+    malformed_software_statement, ///< not a compact-serialized JWS
+    untrusted_software_statement, ///< no trusted issuer vouches for it
+    software_statement_required,  ///< the profile requires one
 
     // -- lookup and management (RFC 7592) -------------------------------------
-    client_not_found,              ///< no client with that id
-    authentication_failed,         ///< unknown client, wrong/expired secret, public client
-    version_conflict,              ///< stored version differs from the expected one
-    client_exists,                 ///< insert-if-absent found the id taken
-    storage_failure,               ///< the storage backend failed
-    malformed_operation            ///< an `oauthreg run` line that is not a valid operation
+    client_not_found,      ///< no client with that id
+    authentication_failed, ///< unknown client, wrong/expired secret, public client
+    version_conflict,      ///< stored version differs from the expected one
+    client_exists,         ///< insert-if-absent found the id taken
+    storage_failure,       ///< the storage backend failed
+    malformed_operation,   ///< an `oauthreg run` line that is not a valid operation
+    invalid_cursor,        ///< a list cursor this store did not issue
+    no_client_secret,      ///< rotate_secret on a client that authenticates without one
+    client_id_mismatch     ///< an update body names another client_id (RFC 7592 2.2)
 };
 
 /** The wire-level error codes: what a client sees in the `error` member. */
 enum class condition {
-    invalid_redirect_uri = 1,       ///< RFC 7591 section 3.2.2
-    invalid_client_metadata,        ///< RFC 7591 section 3.2.2
-    invalid_software_statement,     ///< RFC 7591 section 3.2.2
-    unapproved_software_statement,  ///< RFC 7591 section 3.2.2
-    not_found,                      ///< lookup of an unknown client
-    invalid_client,                 ///< RFC 6749 section 5.2 (failed client authentication)
-    conflict,                       ///< concurrent modification (optimistic concurrency)
-    invalid_request,                ///< a malformed operation
-    server_error                    ///< the storage backend failed
+    invalid_redirect_uri = 1,      ///< RFC 7591 section 3.2.2
+    invalid_client_metadata,       ///< RFC 7591 section 3.2.2
+    invalid_software_statement,    ///< RFC 7591 section 3.2.2
+    unapproved_software_statement, ///< RFC 7591 section 3.2.2
+    not_found,                     ///< lookup of an unknown client
+    invalid_client,                ///< RFC 6749 section 5.2 (failed client authentication)
+    conflict,                      ///< concurrent modification (optimistic concurrency)
+    invalid_request,               ///< a malformed operation
+    server_error                   ///< the storage backend failed
 };
 
 } // namespace oauthreg
@@ -113,15 +116,24 @@ namespace oauthreg {
 constexpr std::string_view to_string(condition c) noexcept
 {
     switch (c) {
-    case condition::invalid_redirect_uri: return "invalid_redirect_uri";
-    case condition::invalid_client_metadata: return "invalid_client_metadata";
-    case condition::invalid_software_statement: return "invalid_software_statement";
-    case condition::unapproved_software_statement: return "unapproved_software_statement";
-    case condition::not_found: return "not_found";
-    case condition::invalid_client: return "invalid_client";
-    case condition::conflict: return "conflict";
-    case condition::invalid_request: return "invalid_request";
-    case condition::server_error: return "server_error";
+    case condition::invalid_redirect_uri:
+        return "invalid_redirect_uri";
+    case condition::invalid_client_metadata:
+        return "invalid_client_metadata";
+    case condition::invalid_software_statement:
+        return "invalid_software_statement";
+    case condition::unapproved_software_statement:
+        return "unapproved_software_statement";
+    case condition::not_found:
+        return "not_found";
+    case condition::invalid_client:
+        return "invalid_client";
+    case condition::conflict:
+        return "conflict";
+    case condition::invalid_request:
+        return "invalid_request";
+    case condition::server_error:
+        return "server_error";
     }
     return "server_error";
 }
@@ -132,16 +144,26 @@ constexpr condition condition_of(error e) noexcept
     if (e >= error::redirect_uris_wrong_type && e <= error::redirect_uri_bad_private_scheme)
         return condition::invalid_redirect_uri;
     switch (e) {
-    case error::malformed_software_statement: return condition::invalid_software_statement;
+    case error::malformed_software_statement:
+        return condition::invalid_software_statement;
     case error::untrusted_software_statement:
-    case error::software_statement_required: return condition::unapproved_software_statement;
-    case error::client_not_found: return condition::not_found;
-    case error::authentication_failed: return condition::invalid_client;
+    case error::software_statement_required:
+        return condition::unapproved_software_statement;
+    case error::client_not_found:
+        return condition::not_found;
+    case error::authentication_failed:
+        return condition::invalid_client;
     case error::version_conflict:
-    case error::client_exists: return condition::conflict;
-    case error::storage_failure: return condition::server_error;
-    case error::malformed_operation: return condition::invalid_request;
-    default: return condition::invalid_client_metadata;
+    case error::client_exists:
+        return condition::conflict;
+    case error::storage_failure:
+        return condition::server_error;
+    case error::malformed_operation:
+    case error::invalid_cursor:
+    case error::no_client_secret:
+        return condition::invalid_request;
+    default:
+        return condition::invalid_client_metadata;
     }
 }
 
@@ -150,55 +172,110 @@ namespace detail {
 constexpr char const* message_of(error e) noexcept
 {
     switch (e) {
-    case error::body_too_large: return "request body too large";
-    case error::malformed_json: return "request body is not valid JSON";
-    case error::body_not_object: return "request body is not a JSON object";
-    case error::duplicate_member: return "duplicate member name";
-    case error::nesting_too_deep: return "JSON nesting too deep";
-    case error::too_many_members: return "too many members in an object";
-    case error::array_too_long: return "array too long";
-    case error::string_too_long: return "string too long";
-    case error::wrong_type: return "member has the wrong JSON type";
-    case error::invalid_string: return "string is empty or holds control characters";
-    case error::redirect_uris_wrong_type: return "redirect_uris is not an array of strings";
-    case error::redirect_uris_missing: return "redirect_uris required by the grant types";
-    case error::too_many_redirect_uris: return "too many redirect URIs";
-    case error::redirect_uri_too_long: return "redirect URI too long";
-    case error::redirect_uri_malformed: return "redirect URI is not a valid URI";
-    case error::redirect_uri_not_absolute: return "redirect URI is not absolute";
-    case error::redirect_uri_has_fragment: return "redirect URI has a fragment";
-    case error::redirect_uri_has_userinfo: return "redirect URI has user information";
-    case error::redirect_uri_has_wildcard: return "redirect URI has a wildcard";
-    case error::redirect_uri_forbidden_scheme: return "redirect URI scheme is forbidden";
-    case error::redirect_uri_insecure_http: return "http redirect URI to a non-loopback host";
-    case error::redirect_uri_missing_host: return "redirect URI has no host";
-    case error::redirect_uri_bad_port: return "redirect URI port out of range";
-    case error::redirect_uri_bad_private_scheme: return "private-use scheme not in reverse-domain form";
-    case error::unsupported_grant_type: return "grant type not supported";
-    case error::unsupported_response_type: return "response type not supported";
-    case error::unsupported_auth_method: return "token endpoint auth method not supported";
-    case error::empty_grant_types: return "grant_types is empty";
-    case error::grant_response_mismatch: return "grant_types and response_types are inconsistent";
-    case error::public_client_credentials: return "client_credentials requires client authentication";
-    case error::auth_method_requires_keys: return "auth method requires jwks or jwks_uri";
-    case error::invalid_scope: return "scope is not a space-separated list of scope tokens";
-    case error::scope_not_allowed: return "scope value not allowed";
-    case error::too_many_scope_tokens: return "too many scope values";
-    case error::invalid_uri: return "not an absolute http(s) URI";
-    case error::jwks_and_jwks_uri: return "jwks and jwks_uri are mutually exclusive";
-    case error::invalid_jwks: return "jwks is not a valid JWK Set";
-    case error::invalid_language_tag: return "invalid language tag";
-    case error::too_many_localized_values: return "too many localized values";
-    case error::invalid_application_type: return "invalid application_type";
-    case error::malformed_software_statement: return "software statement is not a valid JWT";
-    case error::untrusted_software_statement: return "software statement is not from a trusted issuer";
-    case error::software_statement_required: return "a software statement is required";
-    case error::client_not_found: return "client not found";
-    case error::authentication_failed: return "client authentication failed";
-    case error::version_conflict: return "client was modified concurrently";
-    case error::client_exists: return "client id already exists";
-    case error::storage_failure: return "storage failure";
-    case error::malformed_operation: return "malformed operation";
+    case error::body_too_large:
+        return "request body too large";
+    case error::malformed_json:
+        return "request body is not valid JSON";
+    case error::body_not_object:
+        return "request body is not a JSON object";
+    case error::duplicate_member:
+        return "duplicate member name";
+    case error::nesting_too_deep:
+        return "JSON nesting too deep";
+    case error::too_many_members:
+        return "too many members in an object";
+    case error::array_too_long:
+        return "array too long";
+    case error::string_too_long:
+        return "string too long";
+    case error::wrong_type:
+        return "member has the wrong JSON type";
+    case error::invalid_string:
+        return "string is empty or holds control characters";
+    case error::redirect_uris_wrong_type:
+        return "redirect_uris is not an array of strings";
+    case error::redirect_uris_missing:
+        return "redirect_uris required by the grant types";
+    case error::too_many_redirect_uris:
+        return "too many redirect URIs";
+    case error::redirect_uri_too_long:
+        return "redirect URI too long";
+    case error::redirect_uri_malformed:
+        return "redirect URI is not a valid URI";
+    case error::redirect_uri_not_absolute:
+        return "redirect URI is not absolute";
+    case error::redirect_uri_has_fragment:
+        return "redirect URI has a fragment";
+    case error::redirect_uri_has_userinfo:
+        return "redirect URI has user information";
+    case error::redirect_uri_has_wildcard:
+        return "redirect URI has a wildcard";
+    case error::redirect_uri_forbidden_scheme:
+        return "redirect URI scheme is forbidden";
+    case error::redirect_uri_insecure_http:
+        return "http redirect URI to a non-loopback host";
+    case error::redirect_uri_missing_host:
+        return "redirect URI has no host";
+    case error::redirect_uri_bad_port:
+        return "redirect URI port out of range";
+    case error::redirect_uri_bad_private_scheme:
+        return "private-use scheme not in reverse-domain form";
+    case error::unsupported_grant_type:
+        return "grant type not supported";
+    case error::unsupported_response_type:
+        return "response type not supported";
+    case error::unsupported_auth_method:
+        return "token endpoint auth method not supported";
+    case error::empty_grant_types:
+        return "grant_types is empty";
+    case error::grant_response_mismatch:
+        return "grant_types and response_types are inconsistent";
+    case error::public_client_credentials:
+        return "client_credentials requires client authentication";
+    case error::auth_method_requires_keys:
+        return "auth method requires jwks or jwks_uri";
+    case error::invalid_scope:
+        return "scope is not a space-separated list of scope tokens";
+    case error::scope_not_allowed:
+        return "scope value not allowed";
+    case error::too_many_scope_tokens:
+        return "too many scope values";
+    case error::invalid_uri:
+        return "not an absolute http(s) URI";
+    case error::jwks_and_jwks_uri:
+        return "jwks and jwks_uri are mutually exclusive";
+    case error::invalid_jwks:
+        return "jwks is not a valid JWK Set";
+    case error::invalid_language_tag:
+        return "invalid language tag";
+    case error::too_many_localized_values:
+        return "too many localized values";
+    case error::invalid_application_type:
+        return "invalid application_type";
+    case error::malformed_software_statement:
+        return "software statement is not a valid JWT";
+    case error::untrusted_software_statement:
+        return "software statement is not from a trusted issuer";
+    case error::software_statement_required:
+        return "a software statement is required";
+    case error::client_not_found:
+        return "client not found";
+    case error::authentication_failed:
+        return "client authentication failed";
+    case error::version_conflict:
+        return "client was modified concurrently";
+    case error::client_exists:
+        return "client id already exists";
+    case error::storage_failure:
+        return "storage failure";
+    case error::malformed_operation:
+        return "malformed operation";
+    case error::invalid_cursor:
+        return "invalid list cursor";
+    case error::no_client_secret:
+        return "client does not authenticate with a secret";
+    case error::client_id_mismatch:
+        return "client_id does not match the client being updated";
     }
     return "unknown error";
 }
@@ -217,15 +294,9 @@ public:
 
 class condition_category_impl final : public boost::system::error_category {
 public:
-    constexpr condition_category_impl() noexcept
-        : boost::system::error_category(0x6f61757468636e64ULL)
-    {
-    }
+    constexpr condition_category_impl() noexcept : boost::system::error_category(0x6f61757468636e64ULL) {}
     char const* name() const noexcept override { return "oauthreg.condition"; }
-    std::string message(int ev) const override
-    {
-        return std::string(to_string(static_cast<condition>(ev)));
-    }
+    std::string message(int ev) const override { return std::string(to_string(static_cast<condition>(ev))); }
     char const* message(int ev, char*, std::size_t) const noexcept override
     {
         return to_string(static_cast<condition>(ev)).data();
@@ -235,8 +306,7 @@ public:
 inline constexpr error_category_impl error_category_instance{};
 inline constexpr condition_category_impl condition_category_instance{};
 
-inline boost::system::error_condition
-error_category_impl::default_error_condition(int ev) const noexcept
+inline boost::system::error_condition error_category_impl::default_error_condition(int ev) const noexcept
 {
     return {static_cast<int>(condition_of(static_cast<error>(ev))), condition_category_instance};
 }
@@ -244,10 +314,7 @@ error_category_impl::default_error_condition(int ev) const noexcept
 } // namespace detail
 
 /** The category of @ref error values. */
-inline boost::system::error_category const& error_category() noexcept
-{
-    return detail::error_category_instance;
-}
+inline boost::system::error_category const& error_category() noexcept { return detail::error_category_instance; }
 
 /** The category of @ref condition values. */
 inline boost::system::error_category const& condition_category() noexcept
@@ -273,8 +340,8 @@ inline boost::system::error_condition make_error_condition(condition c) noexcept
 */
 struct error_info {
     boost::system::error_code code;
-    std::string field;        ///< e.g. "redirect_uris[1]"; empty when not about one field
-    std::string description;  ///< "redirect_uris[1]: redirect URI has a fragment"
+    std::string field;       ///< e.g. "redirect_uris[1]"; empty when not about one field
+    std::string description; ///< "redirect_uris[1]: redirect URI has a fragment"
 
     /** The RFC 7591 (or management) wire code: "invalid_redirect_uri", ... */
     std::string_view rfc_code() const noexcept
@@ -293,8 +360,7 @@ class registration_error : public boost::system::system_error {
 public:
     explicit registration_error(error_info info)
         : boost::system::system_error(info.code, info.description), info_(std::move(info))
-    {
-    }
+    {}
     error_info const& info() const noexcept { return info_; }
 
 private:

@@ -25,10 +25,10 @@ enum class grant_type : std::uint8_t {
     password,
     client_credentials,
     refresh_token,
-    jwt_bearer,     ///< urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523)
-    saml2_bearer,   ///< urn:ietf:params:oauth:grant-type:saml2-bearer (RFC 7522)
-    device_code,    ///< urn:ietf:params:oauth:grant-type:device_code (RFC 8628)
-    token_exchange  ///< urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693)
+    jwt_bearer,    ///< urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523)
+    saml2_bearer,  ///< urn:ietf:params:oauth:grant-type:saml2-bearer (RFC 7522)
+    device_code,   ///< urn:ietf:params:oauth:grant-type:device_code (RFC 8628)
+    token_exchange ///< urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693)
 };
 
 /** OAuth 2.0 response types (RFC 7591 section 2, `response_types`). */
@@ -74,18 +74,17 @@ template <class E, std::size_t N> struct name_table {
     }
 };
 
-inline constexpr name_table<grant_type, 9> grant_type_names{{
-    "authorization_code", "implicit", "password", "client_credentials", "refresh_token",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer",
-    "urn:ietf:params:oauth:grant-type:device_code",
-    "urn:ietf:params:oauth:grant-type:token-exchange"}};
+inline constexpr name_table<grant_type, 9> grant_type_names{
+    {"authorization_code", "implicit", "password", "client_credentials", "refresh_token",
+     "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer",
+     "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"}};
 inline constexpr name_table<response_type, 2> response_type_names{{"code", "token"}};
-inline constexpr name_table<auth_method, 7> auth_method_names{{
-    "none", "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
-    "tls_client_auth", "self_signed_tls_client_auth"}};
+inline constexpr name_table<auth_method, 7> auth_method_names{{"none", "client_secret_basic", "client_secret_post",
+                                                               "client_secret_jwt", "private_key_jwt",
+                                                               "tls_client_auth", "self_signed_tls_client_auth"}};
 inline constexpr name_table<application_type, 2> application_type_names{{"web", "native"}};
-inline constexpr name_table<localizable, 5> localizable_names{{
-    "client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"}};
+inline constexpr name_table<localizable, 5> localizable_names{
+    {"client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"}};
 } // namespace detail
 
 // clang-format off
@@ -114,7 +113,7 @@ constexpr bool uses_client_secret(auth_method m) noexcept
 /** A localized value of a human-readable member, e.g. `client_name#fr`. */
 struct localized_value {
     localizable member{};
-    std::string language_tag;  ///< as sent, e.g. "ja-Jpan-JP"
+    std::string language_tag; ///< as sent, e.g. "ja-Jpan-JP"
     std::string value;
     friend bool operator==(localized_value const&, localized_value const&) = default;
 };
@@ -137,12 +136,12 @@ struct client_metadata {
     std::optional<std::string> tos_uri;
     std::optional<std::string> policy_uri;
     std::optional<std::string> jwks_uri;
-    std::optional<std::string> jwks;  ///< the JWK Set, as compact JSON text
+    std::optional<std::string> jwks; ///< the JWK Set, as compact JSON text
     std::optional<std::string> software_id;
     std::optional<std::string> software_version;
-    std::optional<std::string> software_statement;  ///< returned unmodified (RFC 7591 3.2.1)
-    std::optional<application_type> app_type;       ///< OpenID Connect `application_type`
-    std::vector<localized_value> localized;         ///< in request order
+    std::optional<std::string> software_statement; ///< returned unmodified (RFC 7591 3.2.1)
+    std::optional<application_type> app_type;      ///< OpenID Connect `application_type`
+    std::vector<localized_value> localized;        ///< in request order
 
     /** A public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1). */
     bool is_public() const noexcept { return token_endpoint_auth_method == auth_method::none; }

@@ -6,10 +6,18 @@
 #ifndef OAUTHREG_OAUTHREG_HPP
 #define OAUTHREG_OAUTHREG_HPP
 
+#include <oauthreg/clock.hpp>
 #include <oauthreg/error.hpp>
+#include <oauthreg/fwd.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
+#include <oauthreg/record.hpp>
+#include <oauthreg/registry.hpp>
 #include <oauthreg/render.hpp>
+#include <oauthreg/rng/concept.hpp>
+#include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>
 #include <oauthreg/version.hpp>
 

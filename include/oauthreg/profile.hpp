@@ -42,23 +42,23 @@ private:
     largest request is 1.2 KB) while bounding work and memory per request.
 */
 struct limits {
-    std::size_t max_body_bytes = 64 * 1024;    ///< the whole request body
-    std::size_t max_depth = 8;                 ///< JSON nesting, the top-level object is depth 1
-    std::size_t max_members = 64;              ///< members of any one object
-    std::size_t max_array_length = 64;         ///< elements of any one array (grant_types, contacts, keys, ...)
-    std::size_t max_redirect_uris = 32;        ///< elements of redirect_uris
-    std::size_t max_uri_length = 2048;         ///< any URI
-    std::size_t max_string_length = 1024;      ///< client_name, contacts, software_id, ... and scope
-    std::size_t max_scope_tokens = 64;         ///< tokens in scope
-    std::size_t max_localized_values = 32;     ///< members such as client_name#fr
-    std::size_t max_software_statement = 16 * 1024;  ///< bytes of software_statement
+    std::size_t max_body_bytes = 64 * 1024;         ///< the whole request body
+    std::size_t max_depth = 8;                      ///< JSON nesting, the top-level object is depth 1
+    std::size_t max_members = 64;                   ///< members of any one object
+    std::size_t max_array_length = 64;              ///< elements of any one array (grant_types, contacts, keys, ...)
+    std::size_t max_redirect_uris = 32;             ///< elements of redirect_uris
+    std::size_t max_uri_length = 2048;              ///< any URI
+    std::size_t max_string_length = 1024;           ///< client_name, contacts, software_id, ... and scope
+    std::size_t max_scope_tokens = 64;              ///< tokens in scope
+    std::size_t max_localized_values = 32;          ///< members such as client_name#fr
+    std::size_t max_software_statement = 16 * 1024; ///< bytes of software_statement
     friend bool operator==(limits const&, limits const&) = default;
 };
 
 /** Which redirect URIs a profile accepts (RFC 6749 3.1.2, RFC 8252, RFC 9700 2.1). */
 struct redirect_uri_rules {
-    bool allow_loopback_http = true;     ///< http://127.0.0.1 and http://[::1], RFC 8252 7.3
-    bool allow_private_use_scheme = true;  ///< com.example.app:/cb, RFC 8252 7.1
+    bool allow_loopback_http = true;      ///< http://127.0.0.1 and http://[::1], RFC 8252 7.3
+    bool allow_private_use_scheme = true; ///< com.example.app:/cb, RFC 8252 7.1
     friend bool operator==(redirect_uri_rules const&, redirect_uri_rules const&) = default;
 };
 
@@ -105,9 +105,8 @@ struct profile {
     {
         profile p;
         p.name = "rfc7591";
-        p.grant_types = {grant_type::authorization_code, grant_type::client_credentials,
-                         grant_type::refresh_token,      grant_type::jwt_bearer,
-                         grant_type::saml2_bearer,       grant_type::device_code,
+        p.grant_types = {grant_type::authorization_code, grant_type::client_credentials, grant_type::refresh_token,
+                         grant_type::jwt_bearer,         grant_type::saml2_bearer,       grant_type::device_code,
                          grant_type::token_exchange};
         p.auth_methods = {auth_method::none,
                           auth_method::client_secret_basic,

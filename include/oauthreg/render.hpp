@@ -5,6 +5,7 @@
 #define OAUTHREG_RENDER_HPP
 
 #include <oauthreg/metadata.hpp>
+#include <oauthreg/record.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -83,6 +84,104 @@ inline boost::json::object to_json(client_metadata const& md)
 {
     boost::json::object o;
     append_metadata(o, md);
+    return o;
+}
+
+/** The RFC 7591 3.2.1 client information response (and RFC 7592 read/update
+    response): `client_id`, `client_id_issued_at`, the secret when one was just
+    issued, `client_secret_expires_at` for clients with a secret, every
+    registered metadata member, and the RFC 7592 management members when given.
+    A plaintext secret or token is only ever passed in by the call that made it. */
+inline boost::json::object
+registration_response(client_record const& rec, std::optional<std::string_view> client_secret = std::nullopt,
+                      std::optional<std::string_view> registration_access_token = std::nullopt,
+                      std::optional<std::string_view> registration_client_uri = std::nullopt)
+{
+    boost::json::object o;
+    o["client_id"] = rec.client_id;
+    o["client_id_issued_at"] = rec.created_at;
+    if (client_secret)
+        o["client_secret"] = *client_secret;
+    if (rec.client_secret_hash)
+        o["client_secret_expires_at"] = rec.client_secret_expires_at;
+    if (registration_access_token)
+        o["registration_access_token"] = *registration_access_token;
+    if (registration_client_uri)
+        o["registration_client_uri"] = *registration_client_uri;
+    append_metadata(o, rec.metadata);
+    return o;
+}
+
+/** The `oauth_client` record of `reference/retrieve-client.txt`: the members
+    the reference shows, in its order (absent values as null), then the rest
+    of the registered metadata. `client_secret` appears only when passed in,
+    that is, in the answer to the registration that created it. */
+inline boost::json::object oauth_client(client_record const& rec,
+                                        std::optional<std::string_view> client_secret = std::nullopt)
+{
+    auto const& md = rec.metadata;
+    auto opt = [](std::optional<std::string> const& v) -> boost::json::value {
+        if (v)
+            return boost::json::value(*v);
+        return nullptr;
+    };
+    auto nonempty = [](std::string const& v) -> boost::json::value {
+        if (v.empty())
+            return nullptr;
+        return boost::json::value(v);
+    };
+    boost::json::object o;
+    o["record_type"] = "oauth_client";
+    o["client_id"] = rec.client_id;
+    o["name"] = opt(md.client_name);
+    o["org_id"] = nonempty(rec.owner.org_id);
+    o["user_id"] = nonempty(rec.owner.user_id);
+    o["client_type"] = to_string(rec.type());
+    o["require_pkce"] = rec.require_pkce;
+    o["created_at"] = to_rfc3339(rec.created_at);
+    o["updated_at"] = to_rfc3339(rec.updated_at);
+    boost::json::array scopes;
+    for (auto& t : md.scope_tokens())
+        scopes.emplace_back(t);
+    o["allowed_scopes"] = std::move(scopes);
+    o["allowed_grant_types"] = detail::enum_array(md.grant_types);
+    o["redirect_uris"] = detail::string_array(md.redirect_uris);
+    o["logo_uri"] = opt(md.logo_uri);
+    o["tos_uri"] = opt(md.tos_uri);
+    o["policy_uri"] = opt(md.policy_uri);
+    // The rest of the registered metadata (RFC 7591 2), so nothing registered is hidden.
+    o["token_endpoint_auth_method"] = to_string(md.token_endpoint_auth_method);
+    o["response_types"] = detail::enum_array(md.response_types);
+    detail::put(o, "client_uri", md.client_uri);
+    if (!md.contacts.empty())
+        o["contacts"] = detail::string_array(md.contacts);
+    detail::put(o, "jwks_uri", md.jwks_uri);
+    if (md.jwks)
+        o["jwks"] = boost::json::parse(*md.jwks);
+    detail::put(o, "software_id", md.software_id);
+    detail::put(o, "software_version", md.software_version);
+    detail::put(o, "software_statement", md.software_statement);
+    if (md.app_type)
+        o["application_type"] = to_string(*md.app_type);
+    for (auto const& lv : md.localized) {
+        std::string k(to_string(lv.member));
+        k += '#';
+        k += lv.language_tag;
+        o[k] = lv.value;
+    }
+    o["client_id_issued_at"] = rec.created_at;
+    if (rec.client_secret_hash)
+        o["client_secret_expires_at"] = rec.client_secret_expires_at;
+    if (client_secret)
+        o["client_secret"] = *client_secret;
+    return o;
+}
+
+/** `{"data": record}`, the envelope of the retrieve-client API. */
+inline boost::json::object with_data_envelope(boost::json::object record)
+{
+    boost::json::object o;
+    o["data"] = std::move(record);
     return o;
 }
 

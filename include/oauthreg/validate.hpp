@@ -50,7 +50,7 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
     for (unsigned char c : s) {
         if (c == ' ') {
             if (!in_token)
-                return 0;  // leading or doubled space
+                return 0; // leading or doubled space
             in_token = false;
         } else if (c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E)) {
             if (!in_token)
@@ -60,7 +60,7 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
             return 0;
         }
     }
-    return in_token ? tokens : 0;  // trailing space or empty
+    return in_token ? tokens : 0; // trailing space or empty
 }
 
 /** RFC 5646 2.1, simplified to its shape: a primary subtag of 2 to 8 letters,
@@ -101,8 +101,7 @@ inline bool is_compact_jws(std::string_view s) noexcept
             part = 0;
             continue;
         }
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_';
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         if (!ok)
             return false;
         ++part;
@@ -160,7 +159,7 @@ inline result<std::vector<E>> parse_enum_list(std::vector<std::string> const& in
         bool seen = false;
         for (auto x : out)
             seen = seen || x == *v;
-        if (!seen)  // a repeated value adds nothing; keep the first
+        if (!seen) // a repeated value adds nothing; keep the first
             out.push_back(*v);
     }
     return out;
@@ -352,8 +351,7 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
             return make_error(error::invalid_language_tag, field, "RFC 5646");
         // BCP 47 tags compare case-insensitively (RFC 5646 2.1.1): "fr" and "FR" are one tag.
         for (std::size_t j = 0; j < i; ++j)
-            if (raw.localized[j].member == lv.member &&
-                ascii_iequals(raw.localized[j].language_tag, lv.language_tag))
+            if (raw.localized[j].member == lv.member && ascii_iequals(raw.localized[j].language_tag, lv.language_tag))
                 return make_error(error::duplicate_member, field, "the same language tag twice");
         if (lv.member == localizable::client_name) {
             if (!is_display_text(lv.value))
@@ -387,7 +385,12 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     RFC 7591 sections 2, 2.1, 2.2, 2.3, 3.2.2; RFC 6749 3.1.2, 3.3;
     RFC 8252 7.1, 7.3, 8.3; RFC 9700 2.1.
 */
-inline result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{})
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{});
+
+namespace detail {
+/** validate_request, also reporting a string `client_id` member of the body. */
+inline result<client_metadata> validate_request_impl(std::string_view body, profile const& prof,
+                                                     std::optional<std::string>* client_id)
 {
     auto const& lim = prof.limits;
     if (body.size() > lim.max_body_bytes)
@@ -395,7 +398,7 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
 
     boost::json::parse_options opt;
     opt.max_depth = lim.max_depth;
-    boost::json::basic_parser<detail::request_handler> p(opt, lim);
+    boost::json::basic_parser<request_handler> p(opt, lim);
     boost::system::error_code ec;
     auto n = p.write_some(false, body.data(), body.size(), ec);
     auto& h = p.handler();
@@ -408,7 +411,15 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
     }
     if (n != body.size())
         return make_error(error::malformed_json, "", "data after the JSON object");
-    return detail::validate_raw(std::move(h.out), prof);
+    if (client_id)
+        *client_id = std::move(h.out.client_id);
+    return validate_raw(std::move(h.out), prof);
+}
+} // namespace detail
+
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
+{
+    return detail::validate_request_impl(body, prof, nullptr);
 }
 
 } // namespace oauthreg

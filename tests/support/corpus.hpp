@@ -9,7 +9,7 @@ namespace oauthreg::test {
 
 struct corpus_entry {
     std::string body;
-    std::string expect;  // "valid" or an RFC 7591 error code
+    std::string expect; // "valid" or an RFC 7591 error code
     std::string case_name;
 };
 

@@ -24,9 +24,9 @@ namespace oauthreg::detail {
 /** The request members, as sent, before any rule is applied. */
 struct raw_request {
     std::optional<std::vector<std::string>> redirect_uris, grant_types, response_types, contacts;
-    std::optional<std::string> token_endpoint_auth_method, client_name, client_uri, logo_uri, scope,
-        tos_uri, policy_uri, jwks_uri, software_id, software_version, software_statement,
-        application_type;
+    std::optional<std::string> token_endpoint_auth_method, client_name, client_uri, logo_uri, scope, tos_uri,
+        policy_uri, jwks_uri, software_id, software_version, software_statement, application_type;
+    std::optional<std::string> client_id; ///< only when a string; RFC 7592 2.2 update checks it
     std::optional<boost::json::value> jwks;
     std::vector<localized_value> localized;
 };
@@ -237,6 +237,7 @@ private:
         bool redirect_uris = false;
         bool uri = false;
         bool statement = false;
+        bool lenient = false; ///< a value of another type makes the member ignored, not an error
     };
 
     struct frame {
@@ -277,8 +278,8 @@ private:
         std::string_view expected = slot_.kind == member_kind::string         ? "expected a string"
                                     : slot_.kind == member_kind::string_array ? "expected an array of strings"
                                                                               : "expected a JSON object";
-        return fail(ec, slot_.redirect_uris ? error::redirect_uris_wrong_type : error::wrong_type,
-                    member_name_, expected);
+        return fail(ec, slot_.redirect_uris ? error::redirect_uris_wrong_type : error::wrong_type, member_name_,
+                    expected);
     }
 
     // Every value inside an array counts toward that array's length limit.
@@ -303,6 +304,10 @@ private:
     {
         if (capture_depth_ > 0)
             return true;
+        if (depth() == 1 && slot_.lenient && slot_.kind != got) {
+            slot_ = {};
+            return true;
+        }
         if (depth() == 1 && slot_.kind != member_kind::ignored && slot_.kind != got)
             return wrong_type(ec);
         if (depth() == 2 && slot_.kind == member_kind::string_array && got != member_kind::string)
@@ -360,7 +365,7 @@ private:
     {
         if (target_ == nullptr)
             return true;
-        std::size_t const limit = slot_.statement ? lim_.max_software_statement
+        std::size_t const limit = slot_.statement                    ? lim_.max_software_statement
                                   : slot_.redirect_uris || slot_.uri ? lim_.max_uri_length
                                                                      : lim_.max_string_length;
         if (n <= limit)
@@ -389,30 +394,40 @@ private:
         if (k == "redirect_uris") {
             list(out.redirect_uris);
             slot_.redirect_uris = true;
-        }
-        else if (k == "grant_types") list(out.grant_types);
-        else if (k == "response_types") list(out.response_types);
-        else if (k == "contacts") list(out.contacts);
-        else if (k == "token_endpoint_auth_method") str(out.token_endpoint_auth_method);
-        else if (k == "client_name") str(out.client_name);
-        else if (k == "scope") str(out.scope);
-        else if (k == "software_id") str(out.software_id);
-        else if (k == "software_version") str(out.software_version);
-        else if (k == "application_type") str(out.application_type);
+        } else if (k == "grant_types")
+            list(out.grant_types);
+        else if (k == "response_types")
+            list(out.response_types);
+        else if (k == "contacts")
+            list(out.contacts);
+        else if (k == "token_endpoint_auth_method")
+            str(out.token_endpoint_auth_method);
+        else if (k == "client_name")
+            str(out.client_name);
+        else if (k == "scope")
+            str(out.scope);
+        else if (k == "software_id")
+            str(out.software_id);
+        else if (k == "software_version")
+            str(out.software_version);
+        else if (k == "application_type")
+            str(out.application_type);
         else if (k == "software_statement") {
             str(out.software_statement);
             slot_.statement = true;
-        }
-        else if (k == "client_uri" || k == "logo_uri" || k == "tos_uri" || k == "policy_uri" || k == "jwks_uri") {
-            str(k == "client_uri" ? out.client_uri
-                : k == "logo_uri" ? out.logo_uri
-                : k == "tos_uri"  ? out.tos_uri
+        } else if (k == "client_uri" || k == "logo_uri" || k == "tos_uri" || k == "policy_uri" || k == "jwks_uri") {
+            str(k == "client_uri"   ? out.client_uri
+                : k == "logo_uri"   ? out.logo_uri
+                : k == "tos_uri"    ? out.tos_uri
                 : k == "policy_uri" ? out.policy_uri
                                     : out.jwks_uri);
             slot_.uri = true;
-        }
-        else if (k == "jwks") slot_.kind = member_kind::object;
-        else if (auto hash = k.find('#'); hash != std::string_view::npos) {
+        } else if (k == "jwks")
+            slot_.kind = member_kind::object;
+        else if (k == "client_id") {
+            str(out.client_id);
+            slot_.lenient = true;
+        } else if (auto hash = k.find('#'); hash != std::string_view::npos) {
             // RFC 7591 2.2: human-readable members may carry a BCP 47 language tag.
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
                 auto& lv = out.localized.emplace_back();
@@ -435,7 +450,7 @@ private:
     std::string* target_ = nullptr;
     bool in_string_ = false;
     bool in_number_ = false;
-    std::size_t capture_depth_ = 0;  ///< open containers inside jwks, 0 when not capturing
+    std::size_t capture_depth_ = 0; ///< open containers inside jwks, 0 when not capturing
     bool start_capture_ = false;
     boost::json::value_stack stack_;
 };

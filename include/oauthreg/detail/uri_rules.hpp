@@ -92,7 +92,7 @@ inline bool is_reverse_domain_scheme(std::string_view scheme) noexcept
                 return false;
             label = 0;
         } else {
-            if (c == '+')  // RFC 3986 allows it in schemes, DNS labels do not
+            if (c == '+') // RFC 3986 allows it in schemes, DNS labels do not
                 return false;
             ++label;
         }
@@ -101,8 +101,8 @@ inline bool is_reverse_domain_scheme(std::string_view scheme) noexcept
 }
 
 /** Parse `s` as an absolute URI, telling "relative" apart from "malformed". */
-inline std::optional<uri_problem> parse_absolute(std::string_view s, boost::urls::url_view& out,
-                                                 error malformed, error relative)
+inline std::optional<uri_problem> parse_absolute(std::string_view s, boost::urls::url_view& out, error malformed,
+                                                 error relative)
 {
     auto r = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
     if (r) {
@@ -188,8 +188,8 @@ inline std::optional<uri_problem> check_web_uri(std::string_view s, bool https_o
         return p;
     auto const id = u.scheme_id();
     if (id != boost::urls::scheme::https && (https_only || id != boost::urls::scheme::http))
-        return uri_problem{error::invalid_uri, https_only ? "the https scheme is required"
-                                                          : "the scheme must be https or http"};
+        return uri_problem{error::invalid_uri,
+                           https_only ? "the https scheme is required" : "the scheme must be https or http"};
     if (!u.has_authority() || u.encoded_host().empty())
         return uri_problem{error::invalid_uri, "no host"};
     if (u.has_userinfo())

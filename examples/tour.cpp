@@ -1,0 +1,27 @@
+#include <oauthreg/oauthreg.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <iostream>
+
+int main()
+{
+    // 1. Validate a registration request (RFC 7591) under the default profile.
+    auto md = oauthreg::validate_request(R"({"redirect_uris":["https://app.example.com/cb#x"]})");
+    if (!md) // error_info: the RFC 7591 code, the field, a description
+        std::cout << md.error().rfc_code() << ": " << md.error().description << "\n";
+
+    // 2. Register, authenticate and look up clients (in-memory store, OS CSPRNG).
+    oauthreg::registry reg;
+    auto r = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"],"client_name":"Demo"})",
+                                 {.org_id = "org-1", .user_id = "user-1"});
+    if (!r)
+        return 1;
+    std::cout << boost::json::serialize(oauthreg::registration_response(r->record, r->client_secret)) << "\n";
+
+    bool ok = reg.authenticate(r->record.client_id, *r->client_secret).has_value();
+    bool redirect_ok = reg.match_redirect_uri(r->record.client_id, "https://app.example.com/cb").value();
+    auto record = reg.get(r->record.client_id).value(); // no secret in here: only its hash
+    std::cout << boost::json::serialize(oauthreg::with_data_envelope(oauthreg::oauth_client(record))) << "\n";
+    return ok && redirect_ok ? 0 : 1;
+}

@@ -1,0 +1,75 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_CLOCK_HPP
+#define OAUTHREG_CLOCK_HPP
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace oauthreg {
+
+/** Seconds since the Unix epoch, as RFC 7591 3.2.1 counts `client_id_issued_at`. */
+using unix_seconds = std::int64_t;
+
+/** The clock policy: the current time in Unix seconds.
+
+    @par Models
+    @ref system_clock (the default), @ref manual_clock (tests).
+*/
+template <class C>
+concept clock_policy = requires(C const& c)
+{
+    {
+        c.now()
+        } -> std::convertible_to<unix_seconds>;
+};
+
+/** The system's wall clock. */
+struct system_clock {
+    unix_seconds now() const noexcept
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+};
+
+/** A clock that moves only when told to; copies share nothing. */
+class manual_clock {
+public:
+    explicit manual_clock(unix_seconds start = 1700000000) noexcept : now_(start) {}
+    manual_clock(manual_clock const& o) noexcept : now_(o.now_.load()) {}
+    unix_seconds now() const noexcept { return now_.load(); }
+    void set(unix_seconds t) noexcept { now_.store(t); }
+    void advance(unix_seconds s) noexcept { now_.fetch_add(s); }
+
+private:
+    std::atomic<unix_seconds> now_;
+};
+
+static_assert(clock_policy<system_clock>);
+static_assert(clock_policy<manual_clock>);
+
+/** RFC 3339 section 5.6 UTC timestamp with seconds, e.g. "2023-11-07T05:31:56Z". */
+inline std::string to_rfc3339(unix_seconds t)
+{
+    using namespace std::chrono;
+    sys_seconds tp{seconds{t}};
+    auto days = floor<std::chrono::days>(tp);
+    year_month_day ymd{days};
+    hh_mm_ss<seconds> hms{tp - days};
+    char buf[32];
+    auto n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                           static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                           static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                           static_cast<int>(hms.seconds().count()));
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,38 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_REDIRECT_MATCH_HPP
+#define OAUTHREG_DETAIL_REDIRECT_MATCH_HPP
+
+#include <oauthreg/detail/uri_rules.hpp>
+
+#include <string_view>
+
+namespace oauthreg::detail {
+
+/** Whether an authorization request's redirect_uri matches a registered one.
+
+    @par Specification
+    RFC 9700 2.1 and RFC 6749 3.1.2.3: simple string comparison, nothing
+    normalized. RFC 8252 7.3: for a loopback IP redirect URI the port is
+    chosen at request time, so any port matches; everything else (scheme,
+    host literal, path, query) must still be identical.
+*/
+inline bool redirect_uri_matches(std::string_view registered, std::string_view requested)
+{
+    if (registered == requested)
+        return true;
+    auto r = boost::urls::parse_uri(boost::core::string_view(registered.data(), registered.size()));
+    if (!r || r->scheme_id() != boost::urls::scheme::http || !is_loopback_literal(*r))
+        return false;
+    auto q = boost::urls::parse_uri(boost::core::string_view(requested.data(), requested.size()));
+    if (!q || q->has_userinfo() || q->has_fragment())
+        return false;
+    return q->scheme() == r->scheme() && q->encoded_host() == r->encoded_host() && port_in_range(*q) &&
+           q->encoded_path() == r->encoded_path() && q->has_query() == r->has_query() &&
+           q->encoded_query() == r->encoded_query();
+}
+
+} // namespace oauthreg::detail
+
+#endif

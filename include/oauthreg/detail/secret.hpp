@@ -1,0 +1,96 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_SECRET_HPP
+#define OAUTHREG_DETAIL_SECRET_HPP
+
+#include <oauthreg/record.hpp>
+#include <oauthreg/rng/concept.hpp>
+
+#include <cryptopp/base64.h>
+#include <cryptopp/filters.h>
+#include <cryptopp/hmac.h>
+#include <cryptopp/misc.h>
+#include <cryptopp/secblock.h>
+#include <cryptopp/sha.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oauthreg::detail {
+
+/** RFC 4648 5 base64url without padding (RFC 7515 2), by Crypto++. */
+inline std::string base64url_encode(std::uint8_t const* data, std::size_t n)
+{
+    std::string out;
+    CryptoPP::StringSource(data, n, true, new CryptoPP::Base64URLEncoder(new CryptoPP::StringSink(out)));
+    return out;
+}
+
+/** Decodes base64url; nullopt when `s` holds anything but the alphabet. */
+inline std::optional<std::string> base64url_decode(std::string_view s)
+{
+    for (char c : s) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok)
+            return std::nullopt;
+    }
+    if (s.size() % 4 == 1)
+        return std::nullopt;
+    std::string out;
+    CryptoPP::StringSource(reinterpret_cast<std::uint8_t const*>(s.data()), s.size(), true,
+                           new CryptoPP::Base64URLDecoder(new CryptoPP::StringSink(out)));
+    return out;
+}
+
+/** Secret bytes that wipe themselves (Crypto++ SecByteBlock). */
+using secure_bytes = CryptoPP::SecByteBlock;
+
+/** A fresh high-entropy secret: `bytes` random bytes from the RNG policy,
+    base64url-encoded. 32 bytes give 256 bits (RFC 6749 10.10, RFC 6819 5.1.4.2.2). */
+template <rng_policy Rng> std::string generate_secret(Rng& rng, std::size_t bytes = 32)
+{
+    secure_bytes raw(bytes);
+    rng.fill(raw.data(), raw.size());
+    return base64url_encode(raw.data(), raw.size());
+}
+
+/** Hashes secrets for storage: HMAC-SHA-256 keyed with a server-held pepper,
+    or plain SHA-256 where no pepper is configured. Secrets are 256-bit random
+    values, so a fast hash suffices (no password hashing needed: RFC 6819 5.1.4.1.3). */
+class secret_hasher {
+public:
+    secret_hasher() = default;
+    explicit secret_hasher(std::string_view pepper)
+        : pepper_(reinterpret_cast<std::uint8_t const*>(pepper.data()), pepper.size())
+    {}
+
+    bool peppered() const noexcept { return pepper_.size() != 0; }
+
+    secret_hash operator()(std::string_view secret) const
+    {
+        secret_hash out{};
+        auto const* p = reinterpret_cast<std::uint8_t const*>(secret.data());
+        if (peppered()) {
+            CryptoPP::HMAC<CryptoPP::SHA256> mac(pepper_.data(), pepper_.size());
+            mac.CalculateDigest(out.data(), p, secret.size());
+        } else {
+            CryptoPP::SHA256().CalculateDigest(out.data(), p, secret.size());
+        }
+        return out;
+    }
+
+private:
+    secure_bytes pepper_;
+};
+
+/** Compares two digests in time independent of where they differ (Crypto++ VerifyBufsEqual). */
+inline bool equal_constant_time(secret_hash const& a, secret_hash const& b) noexcept
+{
+    return CryptoPP::VerifyBufsEqual(a.data(), b.data(), a.size());
+}
+
+} // namespace oauthreg::detail
+
+#endif

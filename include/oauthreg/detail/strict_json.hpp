@@ -1,0 +1,166 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_STRICT_JSON_HPP
+#define OAUTHREG_DETAIL_STRICT_JSON_HPP
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oauthreg::detail {
+
+/** Where a strict parse found two members with one name. */
+struct duplicate_name {
+    std::string name;      ///< the repeated member name
+    std::string top_level; ///< the top-level member it sits under ("" at the top level)
+};
+
+/** A basic_parser handler that builds a boost::json::value like the default
+    parser, but refuses duplicate member names in any object (RFC 8259 4
+    leaves them unpredictable; RFC 7515 5.2 requires rejecting them in JOSE). */
+class strict_value_handler {
+public:
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    using ec_t = boost::system::error_code;
+    using sv_t = boost::json::string_view;
+
+    strict_value_handler() { st.reset(); }
+
+    boost::json::value_stack st;
+    std::optional<duplicate_name> duplicate;
+
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_object_begin(ec_t&)
+    {
+        keys_.emplace_back(std::in_place);
+        return true;
+    }
+    bool on_object_end(std::size_t n, ec_t&)
+    {
+        keys_.pop_back();
+        st.push_object(n);
+        return true;
+    }
+    bool on_array_begin(ec_t&)
+    {
+        keys_.emplace_back(std::nullopt);
+        return true;
+    }
+    bool on_array_end(std::size_t n, ec_t&)
+    {
+        keys_.pop_back();
+        st.push_array(n);
+        return true;
+    }
+    bool on_key_part(sv_t s, std::size_t, ec_t&)
+    {
+        key_.append(s.data(), s.size());
+        st.push_chars(s);
+        return true;
+    }
+    bool on_key(sv_t s, std::size_t, ec_t& ec)
+    {
+        key_.append(s.data(), s.size());
+        auto& names = *keys_.back();
+        for (auto const& k : names)
+            if (k == key_) {
+                duplicate = duplicate_name{key_, keys_.size() == 1 ? std::string() : top_key_};
+                ec = boost::json::error::syntax;
+                return false;
+            }
+        names.push_back(key_);
+        if (keys_.size() == 1)
+            top_key_ = key_;
+        st.push_key(s);
+        key_.clear();
+        return true;
+    }
+    bool on_string_part(sv_t s, std::size_t, ec_t&)
+    {
+        st.push_chars(s);
+        return true;
+    }
+    bool on_string(sv_t s, std::size_t, ec_t&)
+    {
+        st.push_string(s);
+        return true;
+    }
+    bool on_number_part(sv_t, ec_t&) { return true; }
+    bool on_int64(std::int64_t v, sv_t, ec_t&)
+    {
+        st.push_int64(v);
+        return true;
+    }
+    bool on_uint64(std::uint64_t v, sv_t, ec_t&)
+    {
+        st.push_uint64(v);
+        return true;
+    }
+    bool on_double(double v, sv_t, ec_t&)
+    {
+        st.push_double(v);
+        return true;
+    }
+    bool on_bool(bool v, ec_t&)
+    {
+        st.push_bool(v);
+        return true;
+    }
+    bool on_null(ec_t&)
+    {
+        st.push_null();
+        return true;
+    }
+    bool on_comment_part(sv_t, ec_t&) { return true; }
+    bool on_comment(sv_t, ec_t&) { return true; }
+
+private:
+    std::vector<std::optional<std::vector<std::string>>> keys_;
+    std::string key_;
+    std::string top_key_;
+};
+
+/** The outcome of a strict parse: a value, or why there is none. */
+struct strict_parse_result {
+    std::optional<boost::json::value> value;
+    boost::system::error_code ec;
+    std::optional<duplicate_name> duplicate;
+};
+
+/** Parses exactly one JSON text, refusing duplicate member names. */
+inline strict_parse_result parse_strict(std::string_view text, std::size_t max_depth = 32)
+{
+    boost::json::parse_options opt;
+    opt.max_depth = max_depth;
+    boost::json::basic_parser<strict_value_handler> p(opt);
+    strict_parse_result out;
+    auto n = p.write_some(false, text.data(), text.size(), out.ec);
+    if (p.handler().duplicate) {
+        out.duplicate = std::move(p.handler().duplicate);
+        return out;
+    }
+    if (out.ec)
+        return out;
+    if (n != text.size()) {
+        out.ec = boost::json::error::extra_data;
+        return out;
+    }
+    out.value = p.handler().st.release();
+    return out;
+}
+
+} // namespace oauthreg::detail
+
+#endif

@@ -1,0 +1,60 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_RECORD_HPP
+#define OAUTHREG_RECORD_HPP
+
+#include <oauthreg/clock.hpp>
+#include <oauthreg/metadata.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oauthreg {
+
+/** A SHA-256 or HMAC-SHA-256 digest of a secret: all that is ever stored of one. */
+using secret_hash = std::array<std::uint8_t, 32>;
+
+/** `client_type` of the oauth_client record: RFC 6749 2.1 client types. */
+enum class client_type : std::uint8_t { public_client, confidential };
+
+constexpr std::string_view to_string(client_type t) noexcept
+{
+    return t == client_type::public_client ? "public" : "confidential";
+}
+
+/** Who registered a client: the organization and user the host authenticated. */
+struct owner {
+    std::string org_id;  ///< empty when the host has none
+    std::string user_id; ///< empty when the host has none
+    friend bool operator==(owner const&, owner const&) = default;
+};
+
+/** What is stored for a client: its metadata, owner, timestamps, hashes of its
+    secrets and a version for optimistic concurrency. Never a plaintext secret. */
+struct client_record {
+    std::string client_id;
+    client_metadata metadata;
+    oauthreg::owner owner;
+    unix_seconds created_at = 0; ///< also client_id_issued_at (RFC 7591 3.2.1)
+    unix_seconds updated_at = 0;
+    std::optional<secret_hash> client_secret_hash;      ///< confidential clients with a secret
+    unix_seconds client_secret_expires_at = 0;          ///< 0: never (RFC 7591 3.2.1)
+    std::optional<secret_hash> registration_token_hash; ///< RFC 7592 registration access token
+    bool require_pkce = true;
+    std::uint64_t version = 1; ///< bumped by every replacement
+
+    client_type type() const noexcept
+    {
+        return metadata.is_public() ? client_type::public_client : client_type::confidential;
+    }
+
+    friend bool operator==(client_record const&, client_record const&) = default;
+};
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,351 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_REGISTRY_HPP
+#define OAUTHREG_REGISTRY_HPP
+
+#include <oauthreg/clock.hpp>
+#include <oauthreg/detail/client_id.hpp>
+#include <oauthreg/detail/redirect_match.hpp>
+#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/error.hpp>
+#include <oauthreg/fwd.hpp>
+#include <oauthreg/profile.hpp>
+#include <oauthreg/record.hpp>
+#include <oauthreg/rng/concept.hpp>
+#include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/memory.hpp>
+#include <oauthreg/validate.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace oauthreg {
+
+/** How a registry behaves beyond the validation profile. */
+struct registry_options {
+    /** What clients may register (RFC 7591 section 2). */
+    oauthreg::profile profile = profile::default_profile();
+
+    /** Server-held key for HMAC-SHA-256 of stored secrets; empty: plain SHA-256.
+        With a pepper, a stolen database alone cannot confirm a guessed secret. */
+    std::string secret_pepper;
+
+    /** When set, registrations also get an RFC 7592 registration access token
+        and `registration_client_uri` = this base + "/" + client_id. */
+    std::optional<std::string> registration_base_uri;
+
+    std::size_t default_list_limit = 20;
+    std::size_t max_list_limit = 100;
+};
+
+/** The answer to a registration or update: the stored record and the
+    plaintext credentials made by this call, which are never stored or shown again. */
+struct registration {
+    client_record record;
+    std::optional<std::string> client_secret;
+    std::optional<std::string> registration_access_token;
+    std::optional<std::string> registration_client_uri;
+};
+
+/** The answer to rotate_secret. */
+struct rotated_secret {
+    std::string client_secret;
+    unix_seconds client_secret_expires_at = 0;
+};
+
+/** A paged listing request. */
+struct list_query {
+    owner_filter owner;
+    std::size_t limit = 0; ///< 0: registry_options::default_list_limit
+    std::string cursor;    ///< from the previous page's next_cursor
+};
+
+/** Registers and manages OAuth 2.0 clients: RFC 7591 registration, RFC 7592
+    read/update/delete, client authentication and redirect URI matching.
+
+    Thread-safe when its storage is (the default store is); a stateful RNG
+    policy is serialized by the registry, a stateless one is not locked.
+
+    @tparam Storage a @ref storage_policy
+    @tparam Rng an @ref rng_policy
+    @tparam Clock a @ref clock_policy
+
+    @par Example
+    @code
+    oauthreg::registry reg;
+    auto r = reg.register_client(body, {.org_id = "org-1", .user_id = "user-7"});
+    if (!r) return respond(400, oauthreg::error_response(r.error()));
+    respond(201, oauthreg::registration_response(r->record, r->client_secret));
+    @endcode
+*/
+template <class Storage, class Rng, class Clock> class basic_registry {
+    static_assert(storage_policy<Storage>,
+                  "Storage must model oauthreg::storage_policy (insert, find, visit, replace, erase, list)");
+    static_assert(rng_policy<Rng>, "Rng must model oauthreg::rng_policy: void fill(std::uint8_t*, std::size_t)");
+    static_assert(clock_policy<Clock>, "Clock must model oauthreg::clock_policy: unix_seconds now() const");
+
+public:
+    using storage_type = Storage;
+    using rng_type = Rng;
+    using clock_type = Clock;
+
+    /** Constructs the registry; `storage_args` construct the store in place. */
+    template <class... StorageArgs>
+    explicit basic_registry(registry_options opts = {}, StorageArgs&&... storage_args)
+        : opts_(std::move(opts)), hasher_(opts_.secret_pepper), storage_(std::forward<StorageArgs>(storage_args)...)
+    {}
+
+    registry_options const& options() const noexcept { return opts_; }
+    Storage& storage() noexcept { return storage_; }
+    Storage const& storage() const noexcept { return storage_; }
+    Rng& rng() noexcept { return rng_; }
+    Clock& clock() noexcept { return clock_; }
+
+    /** Registers a client from an RFC 7591 request body.
+
+        @return the stored record with the plaintext secret (confidential
+        clients using one) and registration access token (when configured),
+        returned this once; or the RFC 7591 3.2.2 error.
+
+        @par Specification
+        RFC 7591 3.1, 3.2.1, 3.2.2; RFC 7592 3.
+    */
+    result<registration> register_client(std::string_view body, owner who = {})
+    {
+        auto md = validate_request(body, opts_.profile);
+        if (!md)
+            return md.error();
+        unix_seconds const now = clock_.now();
+        registration out;
+        client_record& rec = out.record;
+        rec.metadata = std::move(*md);
+        rec.owner = std::move(who);
+        rec.created_at = rec.updated_at = now;
+        rec.require_pkce = pkce_required(rec.metadata);
+        if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
+            issue_secret(rec, out.client_secret, now);
+        if (opts_.registration_base_uri) {
+            auto token = random_secret();
+            rec.registration_token_hash = hasher_(token);
+            out.registration_access_token = std::move(token);
+        }
+        // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
+        for (int attempt = 0;; ++attempt) {
+            rec.client_id = random_client_id();
+            auto ins = storage_.insert(rec);
+            if (ins)
+                break;
+            if (ins.error().kind() != error::client_exists || attempt == 3)
+                return ins.error();
+        }
+        if (opts_.registration_base_uri)
+            out.registration_client_uri = *opts_.registration_base_uri + "/" + rec.client_id;
+        return out;
+    }
+
+    /** The stored record (RFC 7592 2.1 read), without any secret. */
+    result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
+
+    /** Authenticates a client at the token endpoint (RFC 6749 2.3.1).
+
+        Unknown client, wrong secret, expired secret and a client without a
+        secret all give the same `invalid_client` answer through the same
+        steps: hash, constant-time compare, then one combined decision.
+    */
+    result<void> authenticate(std::string_view client_id, std::string_view client_secret) const
+    {
+        auto const candidate = hasher_(client_secret);
+        secret_hash stored{};
+        bool has_secret = false;
+        unix_seconds expires_at = 0;
+        auto found = storage_.visit(client_id, [&](client_record const& rec) {
+            if (rec.client_secret_hash) {
+                stored = *rec.client_secret_hash;
+                has_secret = true;
+            }
+            expires_at = rec.client_secret_expires_at;
+        });
+        if (!found && found.error().kind() == error::storage_failure)
+            return found.error();
+        bool const match = detail::equal_constant_time(stored, candidate);
+        // RFC 7591 3.2.1: client_secret_expires_at is when it expires; 0 means never.
+        bool const live = expires_at == 0 || clock_.now() < expires_at;
+        if (found.has_value() & has_secret & match & live)
+            return {};
+        return make_error(error::authentication_failed, "");
+    }
+
+    /** Checks an RFC 7592 registration access token, with the same care as a secret. */
+    result<void> check_registration_token(std::string_view client_id, std::string_view token) const
+    {
+        auto const candidate = hasher_(token);
+        secret_hash stored{};
+        bool has_token = false;
+        auto found = storage_.visit(client_id, [&](client_record const& rec) {
+            if (rec.registration_token_hash) {
+                stored = *rec.registration_token_hash;
+                has_token = true;
+            }
+        });
+        if (!found && found.error().kind() == error::storage_failure)
+            return found.error();
+        bool const match = detail::equal_constant_time(stored, candidate);
+        if (found.has_value() & has_token & match)
+            return {};
+        return make_error(error::authentication_failed, "");
+    }
+
+    /** Replaces a client's metadata (RFC 7592 2.2): fields omitted from the
+        body are removed; client_id, created_at, owner and the secret stay. An
+        invalid body, a body naming another client_id, or a concurrent change
+        (the stored version is no longer the one read, or not `expected_version`)
+        leaves the stored record untouched.
+
+        A client that moves to a secret-using auth method is issued a secret,
+        returned here once; one that moves to a method without a secret loses it.
+    */
+    result<registration> update(std::string_view client_id, std::string_view body,
+                                std::optional<std::uint64_t> expected_version = std::nullopt)
+    {
+        std::optional<std::string> body_client_id;
+        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id);
+        if (!md)
+            return md.error();
+        // RFC 7592 2.2: the client_id in the request MUST be the client's own.
+        if (body_client_id && *body_client_id != client_id)
+            return make_error(error::client_id_mismatch, "client_id");
+        auto current = storage_.find(client_id);
+        if (!current)
+            return current.error();
+        if (expected_version && *expected_version != current->version)
+            return make_error(error::version_conflict, "client_id");
+        unix_seconds const now = clock_.now();
+        registration out;
+        client_record& rec = out.record;
+        rec = *current;
+        rec.metadata = std::move(*md);
+        rec.updated_at = now;
+        rec.version = current->version + 1;
+        rec.require_pkce = pkce_required(rec.metadata);
+        if (!uses_client_secret(rec.metadata.token_endpoint_auth_method)) {
+            rec.client_secret_hash.reset();
+            rec.client_secret_expires_at = 0;
+        } else if (!rec.client_secret_hash) {
+            issue_secret(rec, out.client_secret, now);
+        }
+        auto r = storage_.replace(rec, current->version);
+        if (!r)
+            return r.error();
+        if (opts_.registration_base_uri)
+            out.registration_client_uri = *opts_.registration_base_uri + "/" + rec.client_id;
+        return out;
+    }
+
+    /** Deletes a client (RFC 7592 2.3). */
+    result<void> remove(std::string_view client_id) { return storage_.erase(client_id); }
+
+    /** A page of an owner's clients, ordered by client_id. */
+    result<list_page> list(list_query const& q) const
+    {
+        std::size_t limit = q.limit == 0 ? opts_.default_list_limit : std::min(q.limit, opts_.max_list_limit);
+        return storage_.list(q.owner, limit, q.cursor);
+    }
+
+    /** Issues a new secret, invalidating the old one at once (RFC 7592 2.2
+        lets the server rotate secrets). Retries if a concurrent update wins. */
+    result<rotated_secret> rotate_secret(std::string_view client_id)
+    {
+        for (int attempt = 0;; ++attempt) {
+            auto current = storage_.find(client_id);
+            if (!current)
+                return current.error();
+            if (!uses_client_secret(current->metadata.token_endpoint_auth_method))
+                return make_error(error::no_client_secret, "client_id",
+                                  to_string(current->metadata.token_endpoint_auth_method));
+            client_record rec = *current;
+            std::optional<std::string> secret;
+            unix_seconds const now = clock_.now();
+            issue_secret(rec, secret, now);
+            rec.updated_at = now;
+            rec.version = current->version + 1;
+            unix_seconds const expires_at = rec.client_secret_expires_at;
+            auto r = storage_.replace(std::move(rec), current->version);
+            if (r)
+                return rotated_secret{std::move(*secret), expires_at};
+            if (r.error().kind() != error::version_conflict || attempt == 7)
+                return r.error();
+        }
+    }
+
+    /** Whether `redirect_uri` is one the client registered: exact string match,
+        any port for loopback IP redirects (RFC 9700 2.1, RFC 8252 7.3). */
+    result<bool> match_redirect_uri(std::string_view client_id, std::string_view redirect_uri) const
+    {
+        bool match = false;
+        auto found = storage_.visit(client_id, [&](client_record const& rec) {
+            for (auto const& uri : rec.metadata.redirect_uris)
+                if (detail::redirect_uri_matches(uri, redirect_uri)) {
+                    match = true;
+                    return;
+                }
+        });
+        if (!found)
+            return found.error();
+        return match;
+    }
+
+private:
+    bool pkce_required(client_metadata const& md) const noexcept
+    {
+        // RFC 9700 2.1.1: public clients MUST use PKCE; confidential ones SHOULD.
+        return md.is_public() ||
+               (opts_.profile.require_pkce_for_confidential && md.has_grant(grant_type::authorization_code));
+    }
+
+    void issue_secret(client_record& rec, std::optional<std::string>& plaintext, unix_seconds now)
+    {
+        auto secret = random_secret();
+        rec.client_secret_hash = hasher_(secret);
+        rec.client_secret_expires_at =
+            opts_.profile.client_secret_lifetime > 0 ? now + opts_.profile.client_secret_lifetime : 0;
+        plaintext = std::move(secret);
+    }
+
+    template <class F> decltype(auto) with_rng(F&& f)
+    {
+        if constexpr (std::is_empty_v<Rng>) {
+            return std::forward<F>(f)(rng_);
+        } else {
+            std::lock_guard lock(rng_mutex_);
+            return std::forward<F>(f)(rng_);
+        }
+    }
+
+    std::string random_secret()
+    {
+        return with_rng([](Rng& r) { return detail::generate_secret(r); });
+    }
+    std::string random_client_id()
+    {
+        return with_rng([](Rng& r) { return detail::generate_client_id(r); });
+    }
+
+    registry_options opts_;
+    detail::secret_hasher hasher_;
+    Storage storage_;
+    [[no_unique_address]] Rng rng_{};
+    [[no_unique_address]] Clock clock_{};
+    std::mutex rng_mutex_;
+};
+
+} // namespace oauthreg
+
+#endif

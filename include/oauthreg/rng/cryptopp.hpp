@@ -1,0 +1,35 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_RNG_CRYPTOPP_HPP
+#define OAUTHREG_RNG_CRYPTOPP_HPP
+
+#include <oauthreg/rng/concept.hpp>
+
+#include <cryptopp/osrng.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace oauthreg {
+
+/** The default RNG policy: the operating system's CSPRNG (getrandom or
+    /dev/urandom) through Crypto++'s NonblockingRng.
+
+    Stateless from our side: no user-space pool, so it is fork-safe and
+    thread-safe; each thread uses its own Crypto++ handle.
+*/
+class os_rng {
+public:
+    void fill(std::uint8_t* out, std::size_t n)
+    {
+        thread_local CryptoPP::NonblockingRng rng;
+        rng.GenerateBlock(out, n);
+    }
+};
+
+static_assert(rng_policy<os_rng>);
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,40 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_RNG_DETERMINISTIC_HPP
+#define OAUTHREG_RNG_DETERMINISTIC_HPP
+
+#include <oauthreg/rng/concept.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+
+namespace oauthreg {
+
+/** A seeded, reproducible RNG for tests and benchmarks. NOT cryptographically
+    secure: anyone who knows the seed knows every secret it made. */
+class deterministic_rng_for_testing_only {
+public:
+    explicit deterministic_rng_for_testing_only(std::uint64_t seed = 7591) : engine_(seed) {}
+
+    void fill(std::uint8_t* out, std::size_t n)
+    {
+        while (n > 0) {
+            auto v = engine_();
+            for (int i = 0; i < 8 && n > 0; ++i, --n) {
+                *out++ = static_cast<std::uint8_t>(v);
+                v >>= 8;
+            }
+        }
+    }
+
+private:
+    std::mt19937_64 engine_;
+};
+
+static_assert(rng_policy<deterministic_rng_for_testing_only>);
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,89 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_CONCEPT_HPP
+#define OAUTHREG_STORAGE_CONCEPT_HPP
+
+#include <oauthreg/error.hpp>
+#include <oauthreg/record.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oauthreg {
+
+/** Which clients `list` returns: those of an organization, of a user, of both
+    (the pair), or every client when neither is set. */
+struct owner_filter {
+    std::optional<std::string> org_id;
+    std::optional<std::string> user_id;
+};
+
+/** One page of a listing, ordered by client_id. `next_cursor` is opaque and
+    absent on the last page. */
+struct list_page {
+    std::vector<client_record> clients;
+    std::optional<std::string> next_cursor;
+};
+
+namespace detail {
+/** The shape of a visitor: the storage concept checks `visit` with it. */
+struct record_visitor_archetype {
+    void operator()(client_record const&) const noexcept {}
+};
+} // namespace detail
+
+/** The storage policy: where client records live.
+
+    The contract, checked for every backend by `oauthreg/testing/storage_conformance.hpp`:
+    - `insert(rec)`: insert if no record has rec.client_id, else `error::client_exists`.
+    - `find(id)`: a copy of the record, or `error::client_not_found`.
+    - `visit(id, f)`: calls `f(record const&)` while the record cannot change
+      (no copy), or returns `error::client_not_found`.
+    - `replace(rec, expected_version)`: stores rec only if the stored version is
+      still `expected_version` (else `error::version_conflict`), so a lost
+      update is impossible; rec.version must be expected_version + 1.
+    - `erase(id)`: removes the record, or `error::client_not_found`.
+    - `list(filter, limit, cursor)`: at most `limit` records of the owner,
+      ordered by client_id, after `cursor` (empty: from the start); work in
+      proportion to the page, not to the number of clients.
+    Records are returned by value, never by reference into the store, so
+    locked, remote and persistent stores all fit. A failing backend returns
+    `error::storage_failure` and leaves what it stored intact.
+
+    @par Models
+    @ref basic_memory_storage (`memory_storage_mt`, `memory_storage_st`).
+*/
+template <class S>
+concept storage_policy = requires(S& s, S const& cs, client_record rec, std::string_view id, std::uint64_t version,
+                                  owner_filter const& filter, std::size_t limit,
+                                  detail::record_visitor_archetype visitor)
+{
+    {
+        s.insert(std::move(rec))
+        } -> std::same_as<result<void>>;
+    {
+        cs.find(id)
+        } -> std::same_as<result<client_record>>;
+    {
+        cs.visit(id, visitor)
+        } -> std::same_as<result<void>>;
+    {
+        s.replace(std::move(rec), version)
+        } -> std::same_as<result<void>>;
+    {
+        s.erase(id)
+        } -> std::same_as<result<void>>;
+    {
+        cs.list(filter, limit, id)
+        } -> std::same_as<result<list_page>>;
+};
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `oauthreg run` (DESIGN.md): JSON Lines in, one flushed
+JSON line out per operation, in order; malformed lines answered and the
+session goes on.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--oauthreg", required=True)
+ap.add_argument("--corpus", required=True)
+ap.add_argument("--store", default="memory")
+args = ap.parse_args()
+BIN = args.oauthreg
+STORE = ["--store", args.store]
+
+passed = 0
+failures = []
+
+
+def check(name, cond, detail=""):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append("%s %s" % (name, detail))
+
+
+def batch(lines, extra=()):
+    data = "".join(json.dumps(l) + "\n" if not isinstance(l, str) else l + "\n" for l in lines)
+    p = subprocess.run([BIN, "run"] + STORE + list(extra), input=data.encode("utf-8"),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    out = p.stdout.decode("utf-8").splitlines()
+    return p.returncode, [json.loads(x) for x in out]
+
+
+# --- the corpus: each request registered in one session, labelled verdicts ---------
+with open(os.path.join(args.corpus, "corpus.jsonl"), encoding="utf-8") as f:
+    bodies = [line.rstrip("\n") for line in f]
+with open(os.path.join(args.corpus, "corpus_labels.jsonl"), encoding="utf-8") as f:
+    labels = [json.loads(line) for line in f]
+ops = ['{"op":"register","org_id":"corpus","request":%s}' % b for b in bodies]
+rc, answers = batch(ops)
+check("corpus: exit 0", rc == 0, str(rc))
+check("corpus: one answer per line", len(answers) == len(bodies), "%d answers" % len(answers))
+bad = 0
+ids = set()
+for i, (a, lab) in enumerate(zip(answers, labels)):
+    got = "valid" if a.get("ok") else a.get("error")
+    if got != lab["expect"]:
+        bad += 1
+        if bad <= 10:
+            failures.append("corpus line %d (%s): want %s got %s (%s)"
+                            % (i, lab["case"], lab["expect"], got, a.get("error_description")))
+    if a.get("ok"):
+        ids.add(a["response"]["client_id"])
+check("corpus: all 10,000 verdicts", bad == 0, "%d mismatches" % bad)
+check("corpus: 7,500 distinct client ids", len(ids) == 7500, str(len(ids)))
+
+# --- every operation in one session ---------------------------------------------------
+web = {"redirect_uris": ["https://app.example.com/cb", "http://127.0.0.1/cb"], "client_name": "Web",
+       "client_name#fr": "Toile", "scope": "read write", "logo_uri": "https://app.example.com/logo.png"}
+rc, a = batch([{"op": "register", "id": "r1", "org_id": "org-1", "user_id": "user-1", "request": web}])
+reg = a[0]
+check("register: ok", reg.get("ok") is True, str(reg))
+check("register: correlation id echoed", reg.get("id") == "r1")
+resp, client = reg["response"], reg["client"]
+cid, secret = resp["client_id"], resp["client_secret"]
+check("register: response is RFC 7591 3.2.1",
+      resp["client_secret_expires_at"] == 0 and isinstance(resp["client_id_issued_at"], int)
+      and resp["grant_types"] == ["authorization_code"] and resp["response_types"] == ["code"]
+      and resp["token_endpoint_auth_method"] == "client_secret_basic" and resp["client_name#fr"] == "Toile")
+check("register: client is the oauth_client record",
+      client["record_type"] == "oauth_client" and client["client_id"] == cid and client["name"] == "Web"
+      and client["org_id"] == "org-1" and client["user_id"] == "user-1" and client["client_type"] == "confidential"
+      and client["require_pkce"] is True and client["allowed_scopes"] == ["read", "write"]
+      and client["allowed_grant_types"] == ["authorization_code"] and client["client_secret"] == secret
+      and client["created_at"].endswith("Z") and client["tos_uri"] is None, str(client))
+
+session = [
+    {"op": "get", "client_id": cid},
+    {"op": "authenticate", "client_id": cid, "client_secret": secret},
+    {"op": "authenticate", "client_id": cid, "client_secret": secret + "x"},
+    {"op": "authenticate", "client_id": "00000000-0000-4000-8000-000000000000", "client_secret": secret},
+    {"op": "match_redirect_uri", "client_id": cid, "redirect_uri": "http://127.0.0.1:61000/cb"},
+    {"op": "match_redirect_uri", "client_id": cid, "redirect_uri": "https://app.example.com/cb/"},
+    {"op": "list", "org_id": "org-1"},
+    {"op": "update", "client_id": cid, "request": {"redirect_uris": ["https://new.example.com/cb"]}},
+    {"op": "update", "client_id": cid, "request": {"redirect_uris": ["https://new.example.com/cb#x"]}},
+    {"op": "get", "client_id": cid},
+    {"op": "rotate_secret", "client_id": cid},
+    {"op": "authenticate", "client_id": cid, "client_secret": secret},
+    "this is not JSON",
+    '{"op": "get"}',
+    '{"op": "teleport"}',
+    '[1, 2]',
+    {"op": "delete", "client_id": cid},
+    {"op": "get", "client_id": cid},
+    {"op": "delete", "client_id": cid},
+]
+lines = ['{"op":"register","org_id":"org-1","user_id":"user-1","request":%s}' % json.dumps(web)] + session
+rc, a = batch(lines)
+check("batch: one answer per line, malformed ones included", len(a) == len(lines), "%d answers" % len(a))
+check("batch: the malformed line is answered in its place", a[13].get("error") == "invalid_request", str(a[13]))
+
+# Drive the session interactively: write one line, read its answer, then the next.
+p = subprocess.Popen([BIN, "run"] + STORE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def ask(line):
+    p.stdin.write(((json.dumps(line) if not isinstance(line, str) else line) + "\n").encode("utf-8"))
+    p.stdin.flush()
+    return json.loads(p.stdout.readline())
+
+
+first = ask({"op": "register", "org_id": "org-1", "user_id": "user-1", "request": web})
+check("interactive: answer arrives before the next line is sent", first.get("ok") is True)
+# The session above was written with the first process's id and secret; this
+# process made its own, so put them in (the unknown-client line keeps its id).
+old_cid, old_secret = cid, secret
+cid, secret = first["response"]["client_id"], first["response"]["client_secret"]
+answers = []
+for s in session:
+    if isinstance(s, dict):
+        if s.get("client_id") == old_cid:
+            s["client_id"] = cid
+        if "client_secret" in s:
+            s["client_secret"] = s["client_secret"].replace(old_secret, secret)
+    answers.append(ask(s))
+p.stdin.close()
+check("interactive: exit 0 at end of input", p.wait(timeout=30) == 0)
+
+g, auth_ok, auth_bad, auth_unknown, m_loop, m_bad, lst, upd, upd_bad, g2, rot, auth_old, \
+    junk, noid, unknown_op, notobj, dele, g3, dele2 = answers
+check("get: record without secret", g["ok"] and g["client"]["client_id"] == cid
+      and "client_secret" not in g["client"] and secret not in json.dumps(g))
+check("authenticate: right secret", auth_ok == {"ok": True}, str(auth_ok))
+check("authenticate: wrong secret is invalid_client", auth_bad["ok"] is False and auth_bad["error"] == "invalid_client")
+check("authenticate: unknown client, same answer",
+      auth_unknown["error"] == "invalid_client"
+      and auth_unknown["error_description"] == auth_bad["error_description"])
+check("match: loopback any port (RFC 8252 7.3)", m_loop == {"ok": True, "match": True}, str(m_loop))
+check("match: exact otherwise", m_bad == {"ok": True, "match": False}, str(m_bad))
+check("list: the owner's client, no secret", lst["ok"] and [c["client_id"] for c in lst["clients"]] == [cid]
+      and lst["next_cursor"] is None and secret not in json.dumps(lst))
+check("update: full replacement (RFC 7592 2.2)", upd["ok"] and upd["client"]["name"] is None
+      and upd["client"]["redirect_uris"] == ["https://new.example.com/cb"] and "client_secret" not in upd["response"]
+      and upd["client"]["created_at"] == first["client"]["created_at"], str(upd))
+check("update: invalid update refused", upd_bad["ok"] is False and upd_bad["error"] == "invalid_redirect_uri")
+check("update: invalid update left the record as it was",
+      g2["client"]["redirect_uris"] == ["https://new.example.com/cb"])
+check("rotate_secret: a new secret", rot["ok"] and rot["client_secret"] != secret
+      and rot["client_secret_expires_at"] == 0)
+check("rotate_secret: the old one fails", auth_old["error"] == "invalid_client")
+check("malformed line: invalid_request, session goes on", junk["ok"] is False and junk["error"] == "invalid_request")
+check("missing client_id: invalid_request", noid["error"] == "invalid_request")
+check("unknown op: invalid_request", unknown_op["error"] == "invalid_request")
+check("not an object: invalid_request", notobj["error"] == "invalid_request")
+check("delete: ok", dele == {"ok": True}, str(dele))
+check("get after delete: not_found", g3["error"] == "not_found")
+check("delete twice: not_found", dele2["error"] == "not_found")
+
+# --- listing pages cover the owner's clients exactly once ------------------------------
+regs = [{"op": "register", "org_id": "org-p", "user_id": "u%d" % (i % 2),
+         "request": {"grant_types": ["client_credentials"]}} for i in range(23)]
+rc, a = batch(regs)
+want = sorted(x["response"]["client_id"] for x in a)
+p = subprocess.Popen([BIN, "run"] + STORE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+made = [ask(r)["response"]["client_id"] for r in regs]
+seen, cursor = [], None
+for _ in range(50):
+    q = {"op": "list", "org_id": "org-p", "limit": 5}
+    if cursor:
+        q["cursor"] = cursor
+    page = ask(q)
+    seen += [c["client_id"] for c in page["clients"]]
+    cursor = page["next_cursor"]
+    if cursor is None:
+        break
+bad_limit = ask({"op": "list", "limit": 0})
+bad_cursor = ask({"op": "list", "cursor": "%%%"})
+p.stdin.close()
+p.wait(timeout=30)
+check("list: pages of 5 cover 23 clients once", sorted(seen) == sorted(made) and len(seen) == 23)
+check("list: limit 0 is invalid_request", bad_limit["error"] == "invalid_request")
+check("list: foreign cursor is invalid_request", bad_cursor["error"] == "invalid_request")
+
+# --- public clients, duplicates, management URIs ---------------------------------------
+rc, a = batch([
+    {"op": "register", "request": {"redirect_uris": ["com.example.app:/cb"], "token_endpoint_auth_method": "none"}},
+    '{"op":"register","request":{"grant_types":["client_credentials"],"scope":"a","scope":"b"}}',
+    '{"op":"register","op":"get"}',
+])
+check("public client: no secret, public, PKCE", a[0]["ok"] and "client_secret" not in a[0]["response"]
+      and a[0]["client"]["client_type"] == "public" and a[0]["client"]["require_pkce"] is True, str(a[0]))
+check("duplicate member in request: invalid_client_metadata", a[1]["error"] == "invalid_client_metadata")
+check("duplicate member in the operation: invalid_request", a[2]["error"] == "invalid_request")
+rc, a = batch([{"op": "register", "request": web}], ["--registration-base-uri", "https://as.example/register"])
+check("RFC 7592: registration access token and client URI", a[0]["ok"]
+      and len(a[0]["response"]["registration_access_token"]) == 43
+      and a[0]["response"]["registration_client_uri"] == "https://as.example/register/" + a[0]["response"]["client_id"])
+
+# --- usage errors ------------------------------------------------------------------------
+p = subprocess.run([BIN, "run", "--store", "nosuch:thing"], input=b"", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+check("unknown store: exit 2", p.returncode == 2 and p.stderr and not p.stdout)
+
+for f in failures:
+    print("FAIL:", f)
+print("%d passed, %d failed" % (passed, len(failures)))
+sys.exit(1 if failures else 0)

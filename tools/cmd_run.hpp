@@ -1,0 +1,244 @@
+// `oauthreg run [--store URI] [--profile NAME] [--registration-base-uri URI]`
+#ifndef OAUTHREG_TOOLS_CMD_RUN_HPP
+#define OAUTHREG_TOOLS_CMD_RUN_HPP
+
+#include "cli_common.hpp"
+
+#include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/registry.hpp>
+#include <oauthreg/render.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+namespace oauthreg::cli {
+
+/** One `oauthreg run` session: reads operations as JSON Lines and answers
+    each with one flushed JSON line, in order (DESIGN.md). */
+template <class Registry> class session {
+public:
+    explicit session(Registry& reg) : reg_(reg) {}
+
+    /** Answers one line; never throws on bad input. */
+    boost::json::object answer(std::string_view line)
+    {
+        boost::json::object out;
+        auto parsed = detail::parse_strict(line);
+        if (parsed.duplicate) {
+            // Inside "request" a repeated name is bad client metadata, as for
+            // `validate`; in the operation itself the line is malformed.
+            if (parsed.duplicate->top_level == "request")
+                return fail(out, make_error(error::duplicate_member, detail::clip(parsed.duplicate->name)));
+            return fail(out, make_error(error::malformed_operation, detail::clip(parsed.duplicate->name),
+                                        "duplicate member name"));
+        }
+        if (!parsed.value)
+            return fail(out, make_error(error::malformed_operation, "", "not JSON: " + parsed.ec.message()));
+        auto* op_obj = parsed.value->if_object();
+        if (!op_obj)
+            return fail(out, make_error(error::malformed_operation, "", "not a JSON object"));
+        if (auto const* id = op_obj->if_contains("id"))
+            out["id"] = *id; // a correlation id, echoed as is
+        auto const* op = op_obj->if_contains("op");
+        if (!op || !op->is_string())
+            return fail(out, make_error(error::malformed_operation, "op", "missing or not a string"));
+        try {
+            return dispatch(out, *op_obj, std::string_view(op->get_string()));
+        } catch (bad_member const& b) {
+            return fail(out, make_error(error::malformed_operation, b.name, b.why));
+        }
+    }
+
+private:
+    struct bad_member {
+        std::string name;
+        std::string why;
+    };
+
+    static boost::json::object& fail(boost::json::object& out, error_info const& e)
+    {
+        out["ok"] = false;
+        out["error"] = e.rfc_code();
+        out["error_description"] = e.description;
+        return out;
+    }
+
+    static std::string_view str(boost::json::object const& o, char const* name)
+    {
+        auto const* v = o.if_contains(name);
+        if (!v || !v->is_string())
+            throw bad_member{name, "missing or not a string"};
+        return v->get_string();
+    }
+
+    static std::optional<std::string> opt_str(boost::json::object const& o, char const* name)
+    {
+        auto const* v = o.if_contains(name);
+        if (!v || v->is_null())
+            return std::nullopt;
+        if (!v->is_string())
+            throw bad_member{name, "not a string"};
+        return std::string(v->get_string());
+    }
+
+    static std::string request_text(boost::json::object const& o)
+    {
+        auto const* v = o.if_contains("request");
+        if (!v || !v->is_object())
+            throw bad_member{"request", "missing or not a JSON object"};
+        return boost::json::serialize(*v);
+    }
+
+    boost::json::object dispatch(boost::json::object& out, boost::json::object const& in, std::string_view op)
+    {
+        if (op == "register") {
+            owner who{opt_str(in, "org_id").value_or(""), opt_str(in, "user_id").value_or("")};
+            auto r = reg_.register_client(request_text(in), std::move(who));
+            if (!r)
+                return fail(out, r.error());
+            return registered(out, *r);
+        }
+        if (op == "get") {
+            auto r = reg_.get(str(in, "client_id"));
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            out["client"] = oauth_client(*r);
+            return out;
+        }
+        if (op == "authenticate") {
+            auto r = reg_.authenticate(str(in, "client_id"), str(in, "client_secret"));
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            return out;
+        }
+        if (op == "update") {
+            auto id = str(in, "client_id");
+            auto r = reg_.update(id, request_text(in));
+            if (!r)
+                return fail(out, r.error());
+            return registered(out, *r);
+        }
+        if (op == "delete") {
+            auto r = reg_.remove(str(in, "client_id"));
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            return out;
+        }
+        if (op == "list") {
+            list_query q;
+            q.owner.org_id = opt_str(in, "org_id");
+            q.owner.user_id = opt_str(in, "user_id");
+            q.cursor = opt_str(in, "cursor").value_or("");
+            if (auto const* l = in.if_contains("limit"); l && !l->is_null()) {
+                if (!l->is_int64() && !l->is_uint64())
+                    throw bad_member{"limit", "not an integer"};
+                auto n = l->to_number<std::int64_t>();
+                if (n < 1)
+                    throw bad_member{"limit", "must be at least 1"};
+                q.limit = static_cast<std::size_t>(n);
+            }
+            auto r = reg_.list(q);
+            if (!r)
+                return fail(out, r.error());
+            boost::json::array clients;
+            clients.reserve(r->clients.size());
+            for (auto const& c : r->clients)
+                clients.emplace_back(oauth_client(c));
+            out["ok"] = true;
+            out["clients"] = std::move(clients);
+            if (r->next_cursor)
+                out["next_cursor"] = *r->next_cursor;
+            else
+                out["next_cursor"] = nullptr;
+            return out;
+        }
+        if (op == "rotate_secret") {
+            auto r = reg_.rotate_secret(str(in, "client_id"));
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            out["client_secret"] = r->client_secret;
+            out["client_secret_expires_at"] = r->client_secret_expires_at;
+            return out;
+        }
+        if (op == "match_redirect_uri") {
+            auto r = reg_.match_redirect_uri(str(in, "client_id"), str(in, "redirect_uri"));
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            out["match"] = *r;
+            return out;
+        }
+        return fail(out, make_error(error::malformed_operation, "op", "unknown operation"));
+    }
+
+    static boost::json::object& registered(boost::json::object& out, registration const& r)
+    {
+        out["ok"] = true;
+        std::optional<std::string_view> secret, token, uri;
+        if (r.client_secret)
+            secret = *r.client_secret;
+        if (r.registration_access_token)
+            token = *r.registration_access_token;
+        if (r.registration_client_uri)
+            uri = *r.registration_client_uri;
+        out["response"] = registration_response(r.record, secret, token, uri);
+        out["client"] = oauth_client(r.record, secret);
+        return out;
+    }
+
+    Registry& reg_;
+};
+
+/** Reads operations until end of input; each answer is written and flushed at once. */
+template <class Registry> void run_session(Registry& reg, std::istream& in)
+{
+    session<Registry> s(reg);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+            continue; // blank lines separate nothing in JSON Lines; skip them
+        print_line(s.answer(line));
+    }
+}
+
+inline int cmd_run(int argc, char** argv)
+{
+    std::string store = "memory";
+    std::optional<std::string> base_uri;
+    auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
+        if (a == "--store") {
+            store = value();
+            return true;
+        }
+        if (a == "--registration-base-uri") {
+            base_uri = value();
+            return true;
+        }
+        return false;
+    });
+    if (!opts.positional.empty())
+        throw usage_error{"run takes no positional arguments"};
+    registry_options ro;
+    ro.profile = opts.prof;
+    ro.registration_base_uri = base_uri;
+    if (char const* pepper = std::getenv("OAUTHREG_SECRET_PEPPER"))
+        ro.secret_pepper = pepper;
+    if (store == "memory") {
+        registry reg(std::move(ro));
+        run_session(reg, std::cin);
+        return exit_ok;
+    }
+    throw usage_error{"unknown store '" + store + "' (known: memory)"};
+}
+
+} // namespace oauthreg::cli
+
+#endif
