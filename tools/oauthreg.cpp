@@ -1,5 +1,6 @@
 // The oauthreg command-line tool: drives the engine end to end (DESIGN.md).
 #include "cli_common.hpp"
+#include "cmd_bench.hpp"
 #include "cmd_run.hpp"
 #include "cmd_validate.hpp"
 
@@ -17,6 +18,8 @@ constexpr char const* usage_text =
     "      answer JSON Lines operations on standard input (register, get, authenticate,\n"
     "      update, delete, list, rotate_secret, match_redirect_uri); store: memory\n"
     "      (the secret pepper, if any, comes from OAUTHREG_SECRET_PEPPER)\n"
+    "  oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME]\n"
+    "      throughput on a corpus (one request per line): one JSON object, medians of N passes\n"
     "\n"
     "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
     "exit codes: 0 valid, 1 invalid request, 2 usage or I/O error\n";
@@ -36,6 +39,8 @@ int main(int argc, char** argv)
             return cmd_validate(argc, argv);
         if (cmd == "run")
             return cmd_run(argc, argv);
+        if (cmd == "bench")
+            return cmd_bench(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             std::cout << usage_text;
             return exit_ok;

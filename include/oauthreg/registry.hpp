@@ -154,6 +154,14 @@ public:
     /** The stored record (RFC 7592 2.1 read), without any secret. */
     result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
 
+    /** Calls `f(client_record const&)` with the stored record, without copying
+        it (render straight from the store); `f` must not call back into the
+        registry. `not_found` when there is no such client. */
+    template <class F> result<void> visit(std::string_view client_id, F&& f) const
+    {
+        return storage_.visit(client_id, std::forward<F>(f));
+    }
+
     /** Authenticates a client at the token endpoint (RFC 6749 2.3.1).
 
         Unknown client, wrong secret, expired secret and a client without a

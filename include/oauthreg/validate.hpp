@@ -396,9 +396,17 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
     if (body.size() > lim.max_body_bytes)
         return make_error(error::body_too_large, "", "larger than the profile's max_body_bytes");
 
-    boost::json::parse_options opt;
-    opt.max_depth = lim.max_depth;
-    boost::json::basic_parser<request_handler> p(opt, lim);
+    // One parser per thread, reused: its buffers outlive the request, so a
+    // steady stream of requests allocates nothing here.
+    thread_local boost::json::basic_parser<request_handler> p(
+        [] {
+            boost::json::parse_options opt;
+            opt.max_depth = 1024; // a backstop; the handler enforces the profile's max_depth
+            return opt;
+        }(),
+        lim);
+    p.reset();
+    p.handler().reset(lim);
     boost::system::error_code ec;
     auto n = p.write_some(false, body.data(), body.size(), ec);
     auto& h = p.handler();

@@ -56,24 +56,38 @@ public:
     using ec_t = boost::system::error_code;
     using sv_t = boost::json::string_view;
 
-    explicit request_handler(limits const& lim) : lim_(lim) {}
+    explicit request_handler(limits const& lim) : lim_(&lim) {}
 
     raw_request out;
     std::optional<error_info> failure;
+
+    /** Makes the handler ready for a new document, keeping its buffers. */
+    void reset(limits const& lim)
+    {
+        lim_ = &lim;
+        out = raw_request{};
+        failure.reset();
+        depth_ = 0;
+        names_.clear();
+        name_spans_.clear();
+        key_.clear();
+        member_name_.clear();
+        slot_ = {};
+        target_ = nullptr;
+        in_string_ = in_number_ = start_capture_ = false;
+        capture_depth_ = 0;
+    }
 
     bool on_document_begin(ec_t&) { return true; }
     bool on_document_end(ec_t&) { return true; }
 
     bool on_object_begin(ec_t& ec)
     {
-        if (depth() == 0) {
-            push_frame(true);
-            return true;
-        }
+        if (depth() == 0)
+            return push_frame(ec, true);
         if (!begin_container(ec, member_kind::object))
             return false;
-        push_frame(true);
-        return true;
+        return push_frame(ec, true);
     }
 
     bool on_object_end(std::size_t n, ec_t&)
@@ -93,8 +107,7 @@ public:
             return fail(ec, error::body_not_object, "", "");
         if (!begin_container(ec, member_kind::string_array))
             return false;
-        push_frame(false);
-        return true;
+        return push_frame(ec, false);
     }
 
     bool on_array_end(std::size_t n, ec_t&)
@@ -109,7 +122,7 @@ public:
 
     bool on_key_part(sv_t s, std::size_t n, ec_t& ec)
     {
-        if (n > lim_.max_string_length)
+        if (n > lim_->max_string_length)
             return fail(ec, error::string_too_long, "member name", "");
         key_.append(s.data(), s.size());
         if (capture_depth_ > 0)
@@ -119,19 +132,19 @@ public:
 
     bool on_key(sv_t s, std::size_t n, ec_t& ec)
     {
-        if (n > lim_.max_string_length)
+        if (n > lim_->max_string_length)
             return fail(ec, error::string_too_long, "member name", "");
         key_.append(s.data(), s.size());
         auto& f = frames_[depth() - 1];
-        if (++f.count > lim_.max_members)
+        if (++f.count > lim_->max_members)
             return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
         // RFC 8259 4: names SHOULD be unique; two values for one member are
         // ambiguous, so the request is refused (DESIGN: no duplicate member names).
-        auto& keys = keys_[depth() - 1];
-        for (auto const& k : keys)
-            if (k == key_)
+        for (auto i = f.first_name; i < name_spans_.size(); ++i)
+            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key_)
                 return fail(ec, error::duplicate_member, clip(key_), "");
-        keys.push_back(key_);
+        name_spans_.emplace_back(names_.size(), key_.size());
+        names_ += key_;
         if (capture_depth_ > 0)
             stack_.push_key(s);
         if (depth() == 1)
@@ -243,18 +256,20 @@ private:
     struct frame {
         bool is_object;
         std::size_t count;
+        std::size_t first_name; ///< this object's names start at name_spans_[first_name]
+        std::size_t names_size; ///< names_.size() when the object opened
     };
 
     std::size_t depth() const noexcept { return depth_; }
 
-    void push_frame(bool is_object)
+    bool push_frame(ec_t& ec, bool is_object)
     {
-        if (frames_.size() == depth_) {
+        // The profile's nesting limit; the parser's own limit is only a backstop.
+        if (depth_ >= lim_->max_depth)
+            return fail(ec, error::nesting_too_deep, "", "deeper than the profile's max_depth");
+        if (frames_.size() == depth_)
             frames_.emplace_back();
-            keys_.emplace_back();
-        }
-        frames_[depth_] = {is_object, 0};
-        keys_[depth_].clear();
+        frames_[depth_] = {is_object, 0, name_spans_.size(), names_.size()};
         ++depth_;
         if (capture_depth_ > 0) {
             ++capture_depth_;
@@ -262,9 +277,15 @@ private:
             capture_depth_ = 1;
             start_capture_ = false;
         }
+        return true;
     }
 
-    void pop_frame() noexcept { --depth_; }
+    void pop_frame()
+    {
+        --depth_;
+        name_spans_.resize(frames_[depth_].first_name);
+        names_.resize(frames_[depth_].names_size);
+    }
 
     bool fail(ec_t& ec, error e, std::string_view field, std::string_view detail)
     {
@@ -290,9 +311,9 @@ private:
             return true;
         ++f.count;
         if (slot_.redirect_uris && depth() == 2) {
-            if (f.count > lim_.max_redirect_uris)
+            if (f.count > lim_->max_redirect_uris)
                 return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
-        } else if (f.count > lim_.max_array_length) {
+        } else if (f.count > lim_->max_array_length) {
             return fail(ec, error::array_too_long, member_name_, "");
         }
         return true;
@@ -365,9 +386,9 @@ private:
     {
         if (target_ == nullptr)
             return true;
-        std::size_t const limit = slot_.statement                    ? lim_.max_software_statement
-                                  : slot_.redirect_uris || slot_.uri ? lim_.max_uri_length
-                                                                     : lim_.max_string_length;
+        std::size_t const limit = slot_.statement                    ? lim_->max_software_statement
+                                  : slot_.redirect_uris || slot_.uri ? lim_->max_uri_length
+                                                                     : lim_->max_string_length;
         if (n <= limit)
             return true;
         if (slot_.redirect_uris)
@@ -389,45 +410,86 @@ private:
             slot_.kind = member_kind::string_array;
             slot_.list = &l;
         };
-        // RFC 7591 section 2 (and OpenID Connect's application_type). client_id,
-        // client_secret, ... are the server's to set (RFC 7591 3.2.1), so ignored.
-        if (k == "redirect_uris") {
-            list(out.redirect_uris);
-            slot_.redirect_uris = true;
-        } else if (k == "grant_types")
-            list(out.grant_types);
-        else if (k == "response_types")
-            list(out.response_types);
-        else if (k == "contacts")
-            list(out.contacts);
-        else if (k == "token_endpoint_auth_method")
-            str(out.token_endpoint_auth_method);
-        else if (k == "client_name")
-            str(out.client_name);
-        else if (k == "scope")
-            str(out.scope);
-        else if (k == "software_id")
-            str(out.software_id);
-        else if (k == "software_version")
-            str(out.software_version);
-        else if (k == "application_type")
-            str(out.application_type);
-        else if (k == "software_statement") {
-            str(out.software_statement);
-            slot_.statement = true;
-        } else if (k == "client_uri" || k == "logo_uri" || k == "tos_uri" || k == "policy_uri" || k == "jwks_uri") {
-            str(k == "client_uri"   ? out.client_uri
-                : k == "logo_uri"   ? out.logo_uri
-                : k == "tos_uri"    ? out.tos_uri
-                : k == "policy_uri" ? out.policy_uri
-                                    : out.jwks_uri);
+        auto uri = [&](std::optional<std::string>& s) {
+            str(s);
             slot_.uri = true;
-        } else if (k == "jwks")
-            slot_.kind = member_kind::object;
-        else if (k == "client_id") {
-            str(out.client_id);
-            slot_.lenient = true;
-        } else if (auto hash = k.find('#'); hash != std::string_view::npos) {
+        };
+        // RFC 7591 section 2 (and OpenID Connect's application_type). client_id,
+        // client_secret, ... are the server's to set (RFC 7591 3.2.1), so ignored;
+        // a string client_id is kept for the RFC 7592 2.2 update check.
+        switch (k.size()) {
+        case 4:
+            if (k == "jwks")
+                slot_.kind = member_kind::object;
+            break;
+        case 5:
+            if (k == "scope")
+                str(out.scope);
+            break;
+        case 7:
+            if (k == "tos_uri")
+                uri(out.tos_uri);
+            break;
+        case 8:
+            if (k == "contacts")
+                list(out.contacts);
+            else if (k == "logo_uri")
+                uri(out.logo_uri);
+            else if (k == "jwks_uri")
+                uri(out.jwks_uri);
+            break;
+        case 9:
+            if (k == "client_id") {
+                str(out.client_id);
+                slot_.lenient = true;
+            }
+            break;
+        case 10:
+            if (k == "client_uri")
+                uri(out.client_uri);
+            else if (k == "policy_uri")
+                uri(out.policy_uri);
+            break;
+        case 11:
+            if (k == "client_name")
+                str(out.client_name);
+            else if (k == "grant_types")
+                list(out.grant_types);
+            else if (k == "software_id")
+                str(out.software_id);
+            break;
+        case 13:
+            if (k == "redirect_uris") {
+                list(out.redirect_uris);
+                slot_.redirect_uris = true;
+            }
+            break;
+        case 14:
+            if (k == "response_types")
+                list(out.response_types);
+            break;
+        case 16:
+            if (k == "software_version")
+                str(out.software_version);
+            else if (k == "application_type")
+                str(out.application_type);
+            break;
+        case 18:
+            if (k == "software_statement") {
+                str(out.software_statement);
+                slot_.statement = true;
+            }
+            break;
+        case 26:
+            if (k == "token_endpoint_auth_method")
+                str(out.token_endpoint_auth_method);
+            break;
+        default:
+            break;
+        }
+        if (slot_.kind != member_kind::ignored)
+            return;
+        if (auto hash = k.find('#'); hash != std::string_view::npos) {
             // RFC 7591 2.2: human-readable members may carry a BCP 47 language tag.
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
                 auto& lv = out.localized.emplace_back();
@@ -440,9 +502,10 @@ private:
         }
     }
 
-    limits const& lim_;
+    limits const* lim_;
     std::vector<frame> frames_;
-    std::vector<std::vector<std::string>> keys_;
+    std::string names_;                                           ///< member names of the open objects
+    std::vector<std::pair<std::size_t, std::size_t>> name_spans_; ///< (offset, size) in names_
     std::size_t depth_ = 0;
     std::string key_;
     std::string member_name_;

@@ -1,0 +1,228 @@
+// `oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME]`
+#ifndef OAUTHREG_TOOLS_CMD_BENCH_HPP
+#define OAUTHREG_TOOLS_CMD_BENCH_HPP
+
+#include "cli_common.hpp"
+
+#include <oauthreg/registry.hpp>
+#include <oauthreg/validate.hpp>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace oauthreg::cli {
+
+namespace bench_detail {
+
+using clock_type = std::chrono::steady_clock;
+
+/** Keeps the optimizer from discarding a result. */
+inline void keep(std::size_t v)
+{
+    static std::atomic<std::size_t> sink{0};
+    sink.fetch_add(v, std::memory_order_relaxed);
+}
+
+inline double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    auto n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/** Items per second of `f()` that processes `items` items. */
+template <class F> double rate(std::size_t items, F&& f)
+{
+    auto t0 = clock_type::now();
+    f();
+    std::chrono::duration<double> dt = clock_type::now() - t0;
+    return static_cast<double>(items) / dt.count();
+}
+
+/** Boost.JSON to a DOM, reusing one parser and a monotonic buffer per request:
+    the floor any validator that reads JSON pays. */
+inline std::size_t parse_all(std::vector<std::string> const& lines)
+{
+    boost::json::parser p;
+    unsigned char buf[16 * 1024];
+    std::size_t n = 0;
+    for (auto const& l : lines) {
+        boost::json::monotonic_resource mr(buf, sizeof buf);
+        p.reset(&mr);
+        boost::system::error_code ec;
+        p.write(l.data(), l.size(), ec);
+        if (!ec)
+            n += p.release().as_object().size();
+    }
+    return n;
+}
+
+inline std::size_t validate_all(std::vector<std::string> const& lines, profile const& prof)
+{
+    std::size_t ok = 0;
+    for (auto const& l : lines)
+        ok += validate_request(l, prof).has_value();
+    return ok;
+}
+
+} // namespace bench_detail
+
+inline int cmd_bench(int argc, char** argv)
+{
+    using namespace bench_detail;
+    std::string corpus_path;
+    int passes = 5;
+    int threads = 0;
+    auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
+        if (a == "--corpus") {
+            corpus_path = value();
+            return true;
+        }
+        if (a == "--passes" || a == "--threads") {
+            auto v = value();
+            int n = 0;
+            try {
+                n = std::stoi(v);
+            } catch (...) {
+                throw usage_error{std::string(a) + " takes a positive integer"};
+            }
+            if (n < 1 || n > 1000)
+                throw usage_error{std::string(a) + " takes a positive integer (1 to 1000)"};
+            (a == "--passes" ? passes : threads) = n;
+            return true;
+        }
+        return false;
+    });
+    if (corpus_path.empty() || !opts.positional.empty())
+        throw usage_error{"bench needs --corpus FILE"};
+    auto text = read_file(corpus_path);
+    if (!text) {
+        std::cerr << "oauthreg: cannot read " << corpus_path << "\n";
+        return exit_usage;
+    }
+    std::vector<std::string> lines;
+    std::size_t bytes = 0;
+    for (std::size_t pos = 0; pos < text->size();) {
+        auto nl = text->find('\n', pos);
+        if (nl == std::string::npos)
+            nl = text->size();
+        if (nl > pos) {
+            lines.emplace_back(text->substr(pos, nl - pos));
+            bytes += nl - pos;
+        }
+        pos = nl + 1;
+    }
+    if (lines.empty())
+        throw usage_error{"the corpus is empty"};
+
+    auto const& prof = opts.prof;
+    std::size_t const accepted = validate_all(lines, prof);
+    std::vector<double> parse_r, validate_r, register_r, lookup_r, get_r, auth_r;
+    for (int pass = 0; pass < passes; ++pass) {
+        std::cerr << "pass " << pass + 1 << "/" << passes << "\n";
+        parse_r.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
+        validate_r.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
+
+        // register: validate + id + secret + hash + insert, into a fresh default registry
+        registry_options ro;
+        ro.profile = prof;
+        registry reg(ro);
+        std::vector<std::pair<std::string, std::string>> creds;
+        std::vector<std::string> ids;
+        creds.reserve(lines.size());
+        ids.reserve(lines.size());
+        register_r.push_back(rate(lines.size(), [&] {
+            for (auto const& l : lines) {
+                auto r = reg.register_client(l, {"bench-org", "bench-user"});
+                if (!r)
+                    continue;
+                ids.push_back(r->record.client_id);
+                if (r->client_secret)
+                    creds.emplace_back(r->record.client_id, std::move(*r->client_secret));
+            }
+        }));
+        // lookup and authenticate: repeat the stored set to about 10^6 operations
+        std::size_t const lookup_rounds = std::max<std::size_t>(1, 1000000 / std::max<std::size_t>(1, ids.size()));
+        // lookup: find by client_id and read the record in place (registry::visit)
+        lookup_r.push_back(rate(lookup_rounds * ids.size(), [&] {
+            std::size_t n = 0;
+            for (std::size_t round = 0; round < lookup_rounds; ++round)
+                for (auto const& id : ids)
+                    (void)reg.visit(id, [&](client_record const& rec) { n += rec.metadata.redirect_uris.size(); });
+            keep(n);
+        }));
+        // get: lookup plus a copy of the whole record (registry::get)
+        get_r.push_back(rate(lookup_rounds * ids.size(), [&] {
+            std::size_t n = 0;
+            for (std::size_t round = 0; round < lookup_rounds; ++round)
+                for (auto const& id : ids)
+                    n += reg.get(id).has_value();
+            keep(n);
+        }));
+        std::size_t const auth_rounds = std::max<std::size_t>(1, 1000000 / std::max<std::size_t>(1, creds.size()));
+        auth_r.push_back(rate(auth_rounds * creds.size(), [&] {
+            std::size_t n = 0;
+            for (std::size_t round = 0; round < auth_rounds; ++round)
+                for (auto const& [id, secret] : creds)
+                    n += reg.authenticate(id, secret).has_value();
+            keep(n);
+        }));
+    }
+
+    boost::json::object out;
+    out["requests"] = lines.size();
+    out["bytes"] = bytes;
+    out["passes"] = passes;
+    out["profile"] = prof.name;
+    out["parse_per_s"] = median(parse_r);
+    out["validate_per_s"] = median(validate_r);
+    out["register_per_s"] = median(register_r);
+    out["lookup_per_s"] = median(lookup_r);
+    out["get_per_s"] = median(get_r);
+    out["authenticate_per_s"] = median(auth_r);
+    out["validate_over_parse"] = median(validate_r) / median(parse_r);
+    out["accepted"] = accepted;
+    out["rejected"] = lines.size() - accepted;
+
+    if (threads > 0) {
+        // validate on T threads at once, each over the whole corpus; each thread
+        // warms up (its parser, its malloc arena) before the clock starts
+        std::vector<double> mt;
+        constexpr int rounds = 3;
+        for (int pass = 0; pass < passes; ++pass) {
+            std::cerr << "threads pass " << pass + 1 << "/" << passes << "\n";
+            std::barrier start(threads + 1);
+            std::vector<std::thread> pool;
+            for (int t = 0; t < threads; ++t)
+                pool.emplace_back([&] {
+                    keep(validate_all(lines, prof));
+                    start.arrive_and_wait();
+                    for (int r = 0; r < rounds; ++r)
+                        keep(validate_all(lines, prof));
+                });
+            start.arrive_and_wait();
+            mt.push_back(rate(lines.size() * static_cast<std::size_t>(threads) * rounds, [&] {
+                for (auto& th : pool)
+                    th.join();
+            }));
+        }
+        out["threads"] = threads;
+        out["validate_per_s_threads"] = median(mt);
+        out["validate_thread_scaling"] = median(mt) / median(validate_r);
+    }
+    print_line(out);
+    return exit_ok;
+}
+
+} // namespace oauthreg::cli
+
+#endif
