@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite, with both build systems: CMake + g++ (ctest) and
-# Meson + clang (meson test), both with warnings as errors.
+# Meson + clang (meson test), both with warnings as errors; the benchmarks run
+# once, briefly, so they cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-2}"
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
 echo "== CMake (g++, Release, -Werror)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DOAUTHREG_WERROR=ON
 cmake --build build -j"$JOBS"
-(cd build && ctest --output-on-failure -j"$JOBS")
+(cd build && ctest --output-on-failure -j"$JOBS") | tee "$logs/ctest.log"
+
+echo "== Benchmarks, briefly (figures: benchmarks/README.md)"
+./build/tools/oauthreg bench --corpus build/corpus/corpus.jsonl --passes 1 --threads 2
+./build/benchmarks/oauthreg_micro --benchmark_min_time=0.001 \
+    --benchmark_filter='^(parse_dom|validate_request|check_redirect_uri|uuid_v4|secret_hash/0|lookup_scaling/1000|authenticate_scaling/1000)$'
 
 echo "== Meson (clang, release, --werror)"
 if [ ! -f builddir/build.ninja ]; then
     CXX=clang++ meson setup builddir --werror
 fi
 meson compile -C builddir -j "$JOBS"
-meson test -C builddir --print-errorlogs
+meson test -C builddir --print-errorlogs | tee "$logs/meson.log"
+
+# One closing line for both suites.
+ctest_total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$logs/ctest.log")
+ctest_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$logs/ctest.log")
+meson_ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$logs/meson.log")
+meson_failed=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$logs/meson.log")
+echo "oauthreg: $((ctest_total - ctest_failed + meson_ok)) passed, $((ctest_failed + meson_failed)) failed"
