@@ -98,7 +98,7 @@ TEST_CASE("ids and secrets are unique over 100,000 registrations", "[registry][s
         auto r = reg.register_client(service_client);
         REQUIRE(r.has_value());
         ids.insert(r->record.client_id);
-        secrets.insert(*r->client_secret);
+        secrets.insert(std::string(std::string_view(*r->client_secret)));
     }
     CHECK(ids.size() == 100000);
     CHECK(secrets.size() == 100000);
@@ -161,7 +161,7 @@ TEST_CASE("a secret appears only in the answer that issued it", "[registry]")
 {
     test_registry reg;
     auto r = reg.register_client(web_client, {"org-1", "user-1"}).value();
-    std::string const secret = *r.client_secret;
+    std::string const secret(std::string_view(*r.client_secret));
     auto const& id = r.record.client_id;
     CHECK(dump(registration_response(r.record, secret)).find(secret) != std::string::npos);
     CHECK(dump(oauth_client(r.record, secret)).find(secret) != std::string::npos);

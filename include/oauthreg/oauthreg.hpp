@@ -16,6 +16,7 @@
 #include <oauthreg/render.hpp>
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/secure_string.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>

@@ -14,6 +14,7 @@
 #include <oauthreg/record.hpp>
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/secure_string.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>
@@ -50,15 +51,16 @@ struct registry_options {
     plaintext credentials made by this call, which are never stored or shown again. */
 struct registration {
     client_record record;
-    std::optional<std::string> client_secret;
-    std::optional<std::string> registration_access_token;
+    std::optional<secure_string> client_secret;
+    std::optional<secure_string> registration_access_token;
     std::optional<std::string> registration_client_uri;
 };
 
 /** The answer to rotate_secret. */
 struct rotated_secret {
-    std::string client_secret;
+    secure_string client_secret;
     unix_seconds client_secret_expires_at = 0;
+    std::uint64_t version = 0; ///< the record version that holds the new secret
 };
 
 /** A paged listing request. */
@@ -279,7 +281,7 @@ public:
                 return make_error(error::no_client_secret, "client_id",
                                   to_string(current->metadata.token_endpoint_auth_method));
             client_record rec = *current;
-            std::optional<std::string> secret;
+            std::optional<secure_string> secret;
             unix_seconds const now = clock_.now();
             issue_secret(rec, secret, now);
             rec.updated_at = now;
@@ -287,7 +289,7 @@ public:
             unix_seconds const expires_at = rec.client_secret_expires_at;
             auto r = storage_.replace(std::move(rec), current->version);
             if (r)
-                return rotated_secret{std::move(*secret), expires_at};
+                return rotated_secret{std::move(*secret), expires_at, current->version + 1};
             if (r.error().kind() != error::version_conflict || attempt == 7)
                 return r.error();
         }
@@ -318,7 +320,7 @@ private:
                (opts_.profile.require_pkce_for_confidential && md.has_grant(grant_type::authorization_code));
     }
 
-    void issue_secret(client_record& rec, std::optional<std::string>& plaintext, unix_seconds now)
+    void issue_secret(client_record& rec, std::optional<secure_string>& plaintext, unix_seconds now)
     {
         auto secret = random_secret();
         rec.client_secret_hash = hasher_(secret);
@@ -337,7 +339,7 @@ private:
         }
     }
 
-    std::string random_secret()
+    secure_string random_secret()
     {
         return with_rng([](Rng& r) { return detail::generate_secret(r); });
     }

@@ -31,6 +31,11 @@ struct raw_request {
     std::vector<localized_value> localized;
 };
 
+/** Units of parsing work done on this thread: one per JSON event and one per
+    member-name comparison. Tests read it to prove that work grows linearly
+    with the input (issue: abuse limits), without timing anything. */
+inline thread_local std::size_t parse_work = 0;
+
 /** Cut attacker-supplied text for an error description: at most 64 bytes,
     never inside a UTF-8 sequence. */
 inline std::string_view clip(std::string_view s) noexcept
@@ -83,6 +88,7 @@ public:
 
     bool on_object_begin(ec_t& ec)
     {
+        ++parse_work;
         if (depth() == 0)
             return push_frame(ec, true);
         if (!begin_container(ec, member_kind::object))
@@ -103,6 +109,7 @@ public:
 
     bool on_array_begin(ec_t& ec)
     {
+        ++parse_work;
         if (depth() == 0)
             return fail(ec, error::body_not_object, "", "");
         if (!begin_container(ec, member_kind::string_array))
@@ -132,6 +139,7 @@ public:
 
     bool on_key(sv_t s, std::size_t n, ec_t& ec)
     {
+        ++parse_work;
         if (n > lim_->max_string_length)
             return fail(ec, error::string_too_long, "member name", "");
         key_.append(s.data(), s.size());
@@ -140,7 +148,7 @@ public:
             return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
         // RFC 8259 4: names SHOULD be unique; two values for one member are
         // ambiguous, so the request is refused (DESIGN: no duplicate member names).
-        for (auto i = f.first_name; i < name_spans_.size(); ++i)
+        for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
             if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key_)
                 return fail(ec, error::duplicate_member, clip(key_), "");
         name_spans_.emplace_back(names_.size(), key_.size());
@@ -155,6 +163,7 @@ public:
 
     bool on_string_part(sv_t s, std::size_t n, ec_t& ec)
     {
+        ++parse_work;
         if (!in_string_ && !begin_string(ec))
             return false;
         in_string_ = true;
@@ -169,6 +178,7 @@ public:
 
     bool on_string(sv_t s, std::size_t n, ec_t& ec)
     {
+        ++parse_work;
         if (!in_string_ && !begin_string(ec))
             return false;
         in_string_ = false;
@@ -184,6 +194,7 @@ public:
 
     bool on_number_part(sv_t, ec_t& ec)
     {
+        ++parse_work;
         if (!in_number_ && !begin_scalar(ec))
             return false;
         in_number_ = true;
@@ -191,6 +202,7 @@ public:
     }
     bool on_int64(std::int64_t v, sv_t, ec_t& ec)
     {
+        ++parse_work;
         if (!end_number(ec))
             return false;
         if (capture_depth_ > 0)
@@ -199,6 +211,7 @@ public:
     }
     bool on_uint64(std::uint64_t v, sv_t, ec_t& ec)
     {
+        ++parse_work;
         if (!end_number(ec))
             return false;
         if (capture_depth_ > 0)
@@ -207,6 +220,7 @@ public:
     }
     bool on_double(double v, sv_t, ec_t& ec)
     {
+        ++parse_work;
         if (!end_number(ec))
             return false;
         if (capture_depth_ > 0)
@@ -215,6 +229,7 @@ public:
     }
     bool on_bool(bool v, ec_t& ec)
     {
+        ++parse_work;
         if (!begin_scalar(ec))
             return false;
         if (capture_depth_ > 0)
@@ -223,6 +238,7 @@ public:
     }
     bool on_null(ec_t& ec)
     {
+        ++parse_work;
         if (depth() == 1) {
             // DESIGN: a null member counts as absent (a null array element does not).
             if (slot_.localized)

@@ -6,6 +6,7 @@
 
 #include <oauthreg/record.hpp>
 #include <oauthreg/rng/concept.hpp>
+#include <oauthreg/secure_string.hpp>
 
 #include <cryptopp/base64.h>
 #include <cryptopp/filters.h>
@@ -48,12 +49,18 @@ inline std::optional<std::string> base64url_decode(std::string_view s)
 using secure_bytes = CryptoPP::SecByteBlock;
 
 /** A fresh high-entropy secret: `bytes` random bytes from the RNG policy,
-    base64url-encoded. 32 bytes give 256 bits (RFC 6749 10.10, RFC 6819 5.1.4.2.2). */
-template <rng_policy Rng> std::string generate_secret(Rng& rng, std::size_t bytes = 32)
+    base64url-encoded. 32 bytes give 256 bits (RFC 6749 10.10, RFC 6819 5.1.4.2.2).
+    The raw bytes live in a SecByteBlock and the text in a secure_string, so
+    both are zeroed when released. */
+template <rng_policy Rng> secure_string generate_secret(Rng& rng, std::size_t bytes = 32)
 {
     secure_bytes raw(bytes);
     rng.fill(raw.data(), raw.size());
-    return base64url_encode(raw.data(), raw.size());
+    secure_string out;
+    out.reserve((bytes * 4 + 2) / 3);
+    CryptoPP::StringSource(raw.data(), raw.size(), true,
+                           new CryptoPP::Base64URLEncoder(new CryptoPP::StringSinkTemplate<secure_string>(out)));
+    return out;
 }
 
 /** Hashes secrets for storage: HMAC-SHA-256 keyed with a server-held pepper,
@@ -85,9 +92,15 @@ private:
     secure_bytes pepper_;
 };
 
-/** Compares two digests in time independent of where they differ (Crypto++ VerifyBufsEqual). */
+/** How many constant-time comparisons this thread has made: tests read it to
+    prove that every authentication path compares through equal_constant_time. */
+inline thread_local std::size_t constant_time_compares = 0;
+
+/** Compares two digests in time independent of where they differ (Crypto++
+    VerifyBufsEqual: it ORs the XOR of every byte pair, with no early exit). */
 inline bool equal_constant_time(secret_hash const& a, secret_hash const& b) noexcept
 {
+    ++constant_time_compares;
     return CryptoPP::VerifyBufsEqual(a.data(), b.data(), a.size());
 }
 
