@@ -136,7 +136,10 @@ TEST_CASE("limits: string length, scope tokens, localized values, statements", "
     CHECK(ok(localized(32)));
     CHECK(kind_of(localized(33)) == error::too_many_localized_values);
     auto statement = [](std::size_t n) {
-        return R"({"grant_types":["client_credentials"],"software_statement":"a.b.)" + std::string(n - 4, 'c') + "\"}";
+        // a well-formed statement from an unknown issuer, its signature part padded to n bytes in all
+        std::string head = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Vua25vd24uZXhhbXBsZSJ9.";
+        return R"({"grant_types":["client_credentials"],"software_statement":")" + head +
+               std::string(n - head.size(), 'c') + "\"}";
     };
     CHECK(kind_of(statement(16384)) == error::untrusted_software_statement); // well-formed, then judged
     CHECK(kind_of(statement(16385)) == error::string_too_long);

@@ -381,10 +381,10 @@ std::vector<row> const& rows()
         // ---- jwks (RFC 7591 2, RFC 7517) ---------------------------------------------
         {"RFC 7591 2", "jwks and jwks_uri together",
          SVC("\"jwks_uri\":\"https://example.com/"
-             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"a\",\"y\":\"b\"}]}"),
+             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\"}]}"),
          error::jwks_and_jwks_uri},
         {"RFC 7517 5", "a public EC key",
-         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"a\",\"y\":\"b\",\"kid\":\"1\"}]}"), ok},
+         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\",\"kid\":\"1\"}]}"), ok},
         {"RFC 7517 5", "an empty key set", SVC("\"jwks\":{\"keys\":[]}"), ok},
         {"RFC 7517 5", "jwks as an array", SVC("\"jwks\":[{\"kty\":\"EC\"}]"), error::wrong_type},
         {"RFC 7517 5", "jwks as a string", SVC("\"jwks\":\"{}\""), error::wrong_type},
@@ -458,7 +458,8 @@ std::vector<row> const& rows()
         {"RFC 7591 2.3", "statement with non-base64url characters", WEB("\"software_statement\":\"a+b.c.d\""),
          error::malformed_software_statement},
         {"RFC 7591 2.3", "statement as a number", WEB("\"software_statement\":1"), error::wrong_type},
-        {"RFC 7591 3.2.2", "statement from no trusted issuer", WEB("\"software_statement\":\"eyJh.eyJp.c2ln\""),
+        {"RFC 7591 3.2.2", "statement from no trusted issuer",
+         WEB("\"software_statement\":\"eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL3Vua25vd24uZXhhbXBsZSJ9.c2ln\""),
          error::untrusted_software_statement},
         {"RFC 7591 2.3", "profile requires a statement", REDIRECT("https://a.example/cb"),
          error::software_statement_required, prof::statement_required},

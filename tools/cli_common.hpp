@@ -2,6 +2,7 @@
 #ifndef OAUTHREG_TOOLS_CLI_COMMON_HPP
 #define OAUTHREG_TOOLS_CLI_COMMON_HPP
 
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
 
@@ -53,6 +54,55 @@ inline std::optional<std::string> read_file(std::string const& path)
     return read_all(f);
 }
 
+/** Reads `{"issuers": [{"iss": ..., "jwks": {"keys": [...]}, "required_claims": [...]}],
+    "clock_skew": 60}` (DESIGN.md: whose software statements are trusted). */
+inline software_statement_rules load_trusted_issuers(std::string const& path)
+{
+    auto text = read_file(path);
+    if (!text)
+        throw usage_error{"cannot read " + path};
+    auto doc = detail::parse_strict(*text, 16);
+    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why}; };
+    if (!doc.value || !doc.value->is_object())
+        throw bad("not a JSON object (duplicate names are refused too)");
+    auto const& root = doc.value->as_object();
+    software_statement_rules rules;
+    if (auto const* skew = root.if_contains("clock_skew")) {
+        if (!skew->is_int64() || skew->get_int64() < 0)
+            throw bad("\"clock_skew\" must be a non-negative integer (seconds)");
+        rules.clock_skew = skew->get_int64();
+    }
+    auto const* issuers = root.if_contains("issuers");
+    if (!issuers || !issuers->is_array())
+        throw bad("no \"issuers\" array");
+    for (auto const& item : issuers->get_array()) {
+        auto const* obj = item.if_object();
+        if (!obj)
+            throw bad("an issuer is not an object");
+        auto const* iss = obj->if_contains("iss");
+        auto const* jwks = obj->if_contains("jwks");
+        if (!iss || !iss->is_string() || iss->get_string().empty())
+            throw bad("an issuer has no \"iss\" string");
+        if (!jwks || !jwks->is_object() || !jwks->as_object().contains("keys") ||
+            !jwks->as_object().at("keys").is_array())
+            throw bad("issuer " + std::string(iss->get_string()) + " has no \"jwks\" with a \"keys\" array");
+        trusted_issuer t;
+        t.iss = std::string(iss->get_string());
+        t.jwks = boost::json::serialize(*jwks);
+        if (auto const* req = obj->if_contains("required_claims")) {
+            if (!req->is_array())
+                throw bad("\"required_claims\" must be an array of strings");
+            for (auto const& c : req->get_array()) {
+                if (!c.is_string())
+                    throw bad("\"required_claims\" must be an array of strings");
+                t.required_claims.emplace_back(c.get_string());
+            }
+        }
+        rules.trusted_issuers.push_back(std::move(t));
+    }
+    return rules;
+}
+
 /** Options every subcommand shares. */
 struct common_options {
     profile prof = profile::default_profile();
@@ -77,7 +127,11 @@ template <class Extra> common_options parse_common(int argc, char** argv, int fi
             auto p = profile::by_name(name);
             if (!p)
                 throw usage_error{"unknown profile '" + name + "' (known: default, rfc7591)"};
+            auto statements = std::move(o.prof.software_statements); // --trusted-issuers may come first
             o.prof = std::move(*p);
+            o.prof.software_statements = std::move(statements);
+        } else if (a == "--trusted-issuers") {
+            o.prof.software_statements = load_trusted_issuers(need_value());
         } else if (extra(a, i, need_value)) {
             continue;
         } else if (a.size() > 1 && a[0] == '-') {

@@ -12,9 +12,9 @@ namespace {
 
 constexpr char const* usage_text =
     "usage:\n"
-    "  oauthreg validate [--profile NAME] [FILE]\n"
+    "  oauthreg validate [--profile NAME] [--trusted-issuers FILE] [FILE]\n"
     "      validate one registration request (FILE or standard input)\n"
-    "  oauthreg run [--store URI] [--profile NAME] [--registration-base-uri URI]\n"
+    "  oauthreg run [--store URI] [--profile NAME] [--trusted-issuers FILE] [--registration-base-uri URI]\n"
     "      answer JSON Lines operations on standard input (register, get, authenticate,\n"
     "      update, delete, list, rotate_secret, match_redirect_uri); store: memory\n"
     "      (the secret pepper, if any, comes from OAUTHREG_SECRET_PEPPER)\n"
@@ -22,6 +22,7 @@ constexpr char const* usage_text =
     "      throughput on a corpus (one request per line): one JSON object, medians of N passes\n"
     "\n"
     "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
+    "validate and run also take --trusted-issuers FILE: {\"issuers\": [{\"iss\": ..., \"jwks\": {\"keys\": [...]}}]}\n"
     "exit codes: 0 valid, 1 invalid request, 2 usage or I/O error\n";
 
 } // namespace

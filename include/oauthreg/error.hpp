@@ -74,9 +74,11 @@ enum class error {
     invalid_application_type,  ///< neither "web" nor "native"
 
     // -- software statements (RFC 7591 section 2.3) ---------------------------
-    malformed_software_statement, ///< not a compact-serialized JWS
-    untrusted_software_statement, ///< no trusted issuer vouches for it
-    software_statement_required,  ///< the profile requires one
+    malformed_software_statement,         ///< not a compact-serialized JWS with a claims set
+    software_statement_signature_invalid, ///< not signed by a key of its issuer
+    software_statement_expired,           ///< outside its exp / nbf / iat window
+    untrusted_software_statement,         ///< no trusted issuer vouches for it
+    software_statement_required,          ///< the profile requires one
 
     // -- lookup and management (RFC 7592) -------------------------------------
     client_not_found,      ///< no client with that id
@@ -145,6 +147,8 @@ constexpr condition condition_of(error e) noexcept
         return condition::invalid_redirect_uri;
     switch (e) {
     case error::malformed_software_statement:
+    case error::software_statement_signature_invalid:
+    case error::software_statement_expired:
         return condition::invalid_software_statement;
     case error::untrusted_software_statement:
     case error::software_statement_required:
@@ -254,6 +258,10 @@ constexpr char const* message_of(error e) noexcept
         return "invalid application_type";
     case error::malformed_software_statement:
         return "software statement is not a valid JWT";
+    case error::software_statement_signature_invalid:
+        return "software statement signature is invalid";
+    case error::software_statement_expired:
+        return "software statement is not valid at this time";
     case error::untrusted_software_statement:
         return "software statement is not from a trusted issuer";
     case error::software_statement_required:

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace oauthreg {
 
@@ -62,6 +63,21 @@ struct redirect_uri_rules {
     friend bool operator==(redirect_uri_rules const&, redirect_uri_rules const&) = default;
 };
 
+/** An issuer whose software statements this server trusts (RFC 7591 2.3). */
+struct trusted_issuer {
+    std::string iss;                          ///< the statement's "iss" claim must equal this
+    std::string jwks;                         ///< its JWK Set (RFC 7517 5), as JSON text
+    std::vector<std::string> required_claims; ///< claims its statements must carry
+    friend bool operator==(trusted_issuer const&, trusted_issuer const&) = default;
+};
+
+/** How software statements are judged (RFC 7591 2.3, 3.1.1). */
+struct software_statement_rules {
+    std::vector<trusted_issuer> trusted_issuers;
+    std::int64_t clock_skew = 60; ///< seconds of leeway for "exp", "nbf" and "iat"
+    friend bool operator==(software_statement_rules const&, software_statement_rules const&) = default;
+};
+
 /** A validation profile: what this server allows clients to register.
 
     A runtime value, so one binary can serve several policies. Two presets:
@@ -92,6 +108,10 @@ struct profile {
 
     /** Reject requests without a software statement (RFC 7591 section 2.3). */
     bool require_software_statement = false;
+
+    /** Trusted issuers of software statements; none by default, so every
+        statement is unapproved until the host names an issuer. */
+    software_statement_rules software_statements{};
 
     oauthreg::limits limits{};
 

@@ -122,10 +122,10 @@ public:
     */
     result<registration> register_client(std::string_view body, owner who = {})
     {
-        auto md = validate_request(body, opts_.profile);
+        unix_seconds const now = clock_.now();
+        auto md = validate_request(body, opts_.profile, now);
         if (!md)
             return md.error();
-        unix_seconds const now = clock_.now();
         registration out;
         client_record& rec = out.record;
         rec.metadata = std::move(*md);
@@ -226,7 +226,7 @@ public:
                                 std::optional<std::uint64_t> expected_version = std::nullopt)
     {
         std::optional<std::string> body_client_id;
-        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id);
+        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id, clock_.now());
         if (!md)
             return md.error();
         // RFC 7592 2.2: the client_id in the request MUST be the client's own.

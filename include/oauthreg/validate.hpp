@@ -4,7 +4,10 @@
 #ifndef OAUTHREG_VALIDATE_HPP
 #define OAUTHREG_VALIDATE_HPP
 
+#include <oauthreg/clock.hpp>
+#include <oauthreg/detail/jws.hpp>
 #include <oauthreg/detail/request_parser.hpp>
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
@@ -133,6 +136,27 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
         for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
             if (jwk->contains(priv))
                 return "a key holds private or symmetric key material";
+        // RFC 7518 6.2.1, 6.3.1 and RFC 8037 2: the members each public key type requires.
+        auto has_b64 = [&](char const* name) {
+            auto const* m = jwk->if_contains(name);
+            return m && m->is_string() && !m->get_string().empty() &&
+                   base64url_decode(std::string_view(m->get_string())).has_value();
+        };
+        auto const& kty_s = kty->get_string();
+        if (kty_s == "RSA") {
+            if (!has_b64("n") || !has_b64("e"))
+                return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
+        } else if (kty_s == "EC") {
+            auto const* crv = jwk->if_contains("crv");
+            if (!crv || !crv->is_string() || !has_b64("x") || !has_b64("y"))
+                return "an EC key needs \"crv\", \"x\" and \"y\" (RFC 7518 6.2.1)";
+        } else if (kty_s == "OKP") {
+            auto const* crv = jwk->if_contains("crv");
+            if (!crv || !crv->is_string() || !has_b64("x"))
+                return "an OKP key needs \"crv\" and \"x\" (RFC 8037 2)";
+        } else {
+            return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
+        }
         if (auto const* kid = jwk->if_contains("kid")) {
             if (!kid->is_string())
                 return "a \"kid\" is not a string";
@@ -171,16 +195,11 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     auto const& lim = prof.limits;
     client_metadata md;
 
-    // RFC 7591 2.3: a software statement is a JWT (RFC 7519) signed by a party
-    // the server trusts. Until trusted issuers are configured, none is trusted.
-    if (raw.software_statement) {
-        if (!is_compact_jws(*raw.software_statement))
-            return make_error(error::malformed_software_statement, "software_statement",
-                              "not a compact-serialized JWS (RFC 7515 7.1)");
-        return make_error(error::untrusted_software_statement, "software_statement",
-                          "no trusted issuers are configured");
-    }
-    if (prof.require_software_statement)
+    // RFC 7591 2.3: a statement reaches here only once validate_request_impl
+    // has verified it and merged its claims; it is returned unmodified (3.2.1).
+    if (raw.software_statement)
+        md.software_statement = std::move(raw.software_statement);
+    else if (prof.require_software_statement)
         return make_error(error::software_statement_required, "software_statement");
 
     // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own.
@@ -388,9 +407,17 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{});
 
 namespace detail {
+
+/** The registered JWT claims (RFC 7519 4.1): about the statement, not the client. */
+inline bool is_registered_jwt_claim(std::string_view k) noexcept
+{
+    return k == "iss" || k == "sub" || k == "aud" || k == "exp" || k == "nbf" || k == "iat" || k == "jti";
+}
+
 /** validate_request, also reporting a string `client_id` member of the body. */
 inline result<client_metadata> validate_request_impl(std::string_view body, profile const& prof,
-                                                     std::optional<std::string>* client_id)
+                                                     std::optional<std::string>* client_id, unix_seconds now,
+                                                     bool statement_verified = false)
 {
     auto const& lim = prof.limits;
     if (body.size() > lim.max_body_bytes)
@@ -421,13 +448,44 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         return make_error(error::malformed_json, "", "data after the JSON object");
     if (client_id)
         *client_id = std::move(h.out.client_id);
+    if (h.out.software_statement && !statement_verified) {
+        // RFC 7591 2.3 and 3.1.1: verify the statement, then its claims take
+        // precedence over the same members in the body. The merged request is
+        // validated like any other, so a claim cannot smuggle in bad metadata.
+        std::string const statement = std::move(*h.out.software_statement);
+        if (!is_compact_jws(statement))
+            return make_error(error::malformed_software_statement, "software_statement",
+                              "not a compact-serialized JWS (RFC 7515 7.1)");
+        auto claims = verify_software_statement(statement, prof.software_statements, now);
+        if (!claims)
+            return claims.error();
+        auto merged = parse_strict(body, lim.max_depth + 1);
+        if (!merged.value || !merged.value->is_object())
+            return make_error(error::malformed_json, "", "request body changed during validation");
+        auto& obj = merged.value->as_object();
+        for (auto const& kv : *claims) {
+            std::string_view k(kv.key().data(), kv.key().size());
+            if (!is_registered_jwt_claim(k) && k != "software_statement")
+                obj[kv.key()] = kv.value();
+        }
+        auto text = boost::json::serialize(obj);
+        profile roomy = prof; // the claims may lengthen the body past its limit
+        roomy.limits.max_body_bytes += lim.max_software_statement;
+        return validate_request_impl(text, roomy, nullptr, now, true);
+    }
     return validate_raw(std::move(h.out), prof);
 }
 } // namespace detail
 
+/** As above, judging software statement validity times at `now`. */
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now)
+{
+    return detail::validate_request_impl(body, prof, nullptr, now);
+}
+
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
 {
-    return detail::validate_request_impl(body, prof, nullptr);
+    return detail::validate_request_impl(body, prof, nullptr, system_clock{}.now());
 }
 
 } // namespace oauthreg

@@ -98,6 +98,67 @@ check("default profile refuses private_key_jwt", rc == 1 and one_json_line(out)[
 rc, out, _ = run(["validate", "--profile", "rfc7591"], pkj)
 check("rfc7591 profile accepts private_key_jwt", rc == 0, out)
 
+# --- software statements and --trusted-issuers (RFC 7591 2.3) ------------------------
+# RFC 7515 A.3: an ES256 JWS from "joe"; it verifies, and expired in 2011.
+A3 = ("eyJhbGciOiJFUzI1NiJ9."
+      "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+      "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q")
+A3_KEY = {"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+          "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
+OTHER_KEY = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+stmt_body = json.dumps({"grant_types": ["client_credentials"], "software_statement": A3}).encode()
+
+
+def issuers_file(doc):
+    f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    f.write(doc if isinstance(doc, str) else json.dumps(doc))
+    f.close()
+    return f.name
+
+
+trusted = issuers_file({"issuers": [{"iss": "joe", "jwks": {"keys": [A3_KEY]}}]})
+wrong_key = issuers_file({"issuers": [{"iss": "joe", "jwks": {"keys": [OTHER_KEY]}}]})
+other_iss = issuers_file({"issuers": [{"iss": "someone", "jwks": {"keys": [A3_KEY]}}]})
+for name, argv, want in [
+    ("no trusted issuers: unapproved", [], "unapproved_software_statement"),
+    ("another issuer trusted: unapproved", ["--trusted-issuers", other_iss], "unapproved_software_statement"),
+    ("issuer trusted, signature verifies, expired", ["--trusted-issuers", trusted], "invalid_software_statement"),
+    ("issuer trusted, wrong key: bad signature", ["--trusted-issuers", wrong_key], "invalid_software_statement"),
+]:
+    rc, out, _ = run(["validate"] + argv, stmt_body)
+    doc = one_json_line(out)
+    check("statement: " + name, rc == 1 and doc and doc["error"] == want, "%d %s" % (rc, out))
+rc, out, _ = run(["validate", "--trusted-issuers", trusted], stmt_body)
+check("statement: the expiry, not the signature, is what failed", b"not valid at this time" in out, out)
+rc, out, _ = run(["validate", "--trusted-issuers", wrong_key], stmt_body)
+check("statement: the wrong key fails on the signature", b"signature" in out, out)
+rc, out, _ = run(["run", "--trusted-issuers", trusted],
+                 json.dumps({"op": "register", "request": json.loads(stmt_body)}).encode() + b"\n")
+check("run takes --trusted-issuers too", rc == 0 and one_json_line(out)["error"] == "invalid_software_statement", out)
+for name, doc in [("not JSON", "{"), ("no issuers", {}), ("issuer without jwks", {"issuers": [{"iss": "joe"}]}),
+                  ("duplicate names", '{"issuers":[],"issuers":[]}')]:
+    f = issuers_file(doc)
+    rc, out, err = run(["validate", "--trusted-issuers", f], stmt_body)
+    check("bad --trusted-issuers file (%s): exit 2" % name, rc == 2 and err and not out, "%d %r" % (rc, err))
+    os.unlink(f)
+rc, out, err = run(["validate", "--trusted-issuers", "/nonexistent.json"], stmt_body)
+check("missing --trusted-issuers file: exit 2", rc == 2)
+for f in (trusted, wrong_key, other_iss):
+    os.unlink(f)
+
+# The README's worked example, exactly as documented.
+examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "software-statement")
+rc, out, _ = run(["validate", "--trusted-issuers", os.path.join(examples, "issuers.json"),
+                  os.path.join(examples, "request.json")])
+doc = one_json_line(out)
+with open(os.path.join(examples, "request.json"), encoding="utf-8") as f:
+    sent = json.load(f)
+check("README statement example: accepted", rc == 0, out)
+check("README statement example: claims win over the body", doc and doc["client_name"] == "Example Notes"
+      and doc["redirect_uris"] == ["https://notes.example.com/oauth/callback"]
+      and doc["token_endpoint_auth_method"] == "client_secret_post"
+      and doc["software_statement"] == sent["software_statement"], out)
+
 # --- bad input: exit 1 and a JSON error, never a crash ------------------------------
 bad_inputs = {
     "empty body": (b"", "invalid_client_metadata"),

@@ -1,0 +1,267 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_JWS_HPP
+#define OAUTHREG_DETAIL_JWS_HPP
+
+#include <oauthreg/clock.hpp>
+#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/error.hpp>
+#include <oauthreg/profile.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cryptopp/eccrypto.h>
+#include <cryptopp/oids.h>
+#include <cryptopp/pssr.h>
+#include <cryptopp/rsa.h>
+#include <cryptopp/sha.h>
+#include <cryptopp/xed25519.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oauthreg::detail {
+
+/** The JWS algorithms accepted for software statements (RFC 7518 3.3, 3.5,
+    3.4; RFC 8037 3.1). `none` and the HMAC algorithms are refused: a
+    statement must be verifiable with the issuer's public key alone. */
+enum class jws_alg { rs256, ps256, es256, eddsa };
+
+inline std::optional<jws_alg> parse_jws_alg(std::string_view s) noexcept
+{
+    if (s == "RS256")
+        return jws_alg::rs256;
+    if (s == "PS256")
+        return jws_alg::ps256;
+    if (s == "ES256")
+        return jws_alg::es256;
+    if (s == "EdDSA")
+        return jws_alg::eddsa;
+    return std::nullopt;
+}
+
+inline std::optional<std::string> b64_member(boost::json::object const& o, char const* name)
+{
+    auto const* v = o.if_contains(name);
+    if (!v || !v->is_string())
+        return std::nullopt;
+    return base64url_decode(std::string_view(v->get_string()));
+}
+
+inline std::string_view str_member(boost::json::object const& o, char const* name)
+{
+    auto const* v = o.if_contains(name);
+    if (!v || !v->is_string())
+        return {};
+    return v->get_string();
+}
+
+inline CryptoPP::Integer big_endian(std::string const& bytes)
+{
+    return CryptoPP::Integer(reinterpret_cast<CryptoPP::byte const*>(bytes.data()), bytes.size());
+}
+
+/** Verifies `sig` over `input` with one JWK, if the key's type fits the
+    algorithm: RSA for RS256/PS256, EC P-256 for ES256, OKP Ed25519 for EdDSA
+    (RFC 8725 3.1: the algorithm must match the key; no confusion). */
+inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    auto const* msg = reinterpret_cast<CryptoPP::byte const*>(input.data());
+    auto const* s = reinterpret_cast<CryptoPP::byte const*>(sig.data());
+    auto const kty = str_member(jwk, "kty");
+    try {
+        switch (alg) {
+        case jws_alg::rs256:
+        case jws_alg::ps256: {
+            if (kty != "RSA")
+                return false;
+            auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
+            if (!n || !e || n->empty() || e->empty())
+                return false;
+            CryptoPP::RSA::PublicKey key;
+            key.Initialize(big_endian(*n), big_endian(*e));
+            // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
+            if (key.GetModulus().BitCount() < 2048 || sig.size() != key.GetModulus().ByteCount())
+                return false;
+            if (alg == jws_alg::rs256)
+                return CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier(key).VerifyMessage(
+                    msg, input.size(), s, sig.size());
+            // RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash (Crypto++'s PSS default).
+            return CryptoPP::RSASS<CryptoPP::PSS, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
+                                                                                                 sig.size());
+        }
+        case jws_alg::es256: {
+            if (kty != "EC" || str_member(jwk, "crv") != "P-256")
+                return false;
+            auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
+            // RFC 7518 6.2.1.2: coordinates are the full 32 bytes; 3.4: R || S, 64 bytes.
+            if (!x || !y || x->size() != 32 || y->size() != 32 || sig.size() != 64)
+                return false;
+            CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
+            CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
+            key.Initialize(CryptoPP::ASN1::secp256r1(), q);
+            if (!key.GetGroupParameters().GetCurve().VerifyPoint(q) || q.identity)
+                return false; // a point off the curve is an invalid-curve attack
+            return CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
+                                                                                                 sig.size());
+        }
+        case jws_alg::eddsa: {
+            if (kty != "OKP" || str_member(jwk, "crv") != "Ed25519")
+                return false;
+            auto x = b64_member(jwk, "x");
+            if (!x || x->size() != CryptoPP::ed25519PublicKey::PUBLIC_KEYLENGTH ||
+                sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
+                return false;
+            CryptoPP::ed25519::Verifier v(reinterpret_cast<CryptoPP::byte const*>(x->data()));
+            return v.VerifyMessage(msg, input.size(), s, sig.size());
+        }
+        }
+    } catch (CryptoPP::Exception const&) {
+        return false; // a malformed key is one that verifies nothing
+    }
+    return false;
+}
+
+/** A JWS in compact serialization (RFC 7515 7.1), decoded. */
+struct compact_jws {
+    boost::json::object header;
+    boost::json::object payload;
+    std::string_view signing_input; ///< ASCII(BASE64URL(header) || '.' || BASE64URL(payload))
+    std::string signature;
+    jws_alg alg{};
+};
+
+inline error_info statement_error(error e, std::string_view why) { return make_error(e, "software_statement", why); }
+
+/** Decodes a compact JWS whose payload is a JSON object (a JWT claims set). */
+inline result<compact_jws> decode_compact_jws(std::string_view jwt)
+{
+    auto const d1 = jwt.find('.');
+    auto const d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
+    if (d2 == std::string_view::npos || jwt.find('.', d2 + 1) != std::string_view::npos)
+        return statement_error(error::malformed_software_statement, "not three dot-separated parts (RFC 7515 7.1)");
+    auto header_b64 = jwt.substr(0, d1), payload_b64 = jwt.substr(d1 + 1, d2 - d1 - 1), sig_b64 = jwt.substr(d2 + 1);
+    auto header_text = base64url_decode(header_b64);
+    auto payload_text = base64url_decode(payload_b64);
+    auto sig = base64url_decode(sig_b64);
+    if (!header_text || !payload_text || !sig || header_b64.empty() || payload_b64.empty() || sig_b64.empty())
+        return statement_error(error::malformed_software_statement, "a part is empty or not base64url (RFC 7515 2)");
+    compact_jws out;
+    // RFC 7515 5.2: a header with duplicate names MUST be rejected (or use the
+    // last one); parse_strict rejects duplicates everywhere.
+    auto h = parse_strict(*header_text, 8);
+    if (!h.value || !h.value->is_object())
+        return statement_error(error::malformed_software_statement, "the JOSE header is not a JSON object");
+    out.header = std::move(h.value->as_object());
+    auto p = parse_strict(*payload_text, 16);
+    if (!p.value || !p.value->is_object())
+        return statement_error(error::malformed_software_statement, "the payload is not a JSON object (RFC 7519 7.2)");
+    out.payload = std::move(p.value->as_object());
+    auto alg_name = str_member(out.header, "alg");
+    auto alg = parse_jws_alg(alg_name);
+    if (!alg)
+        return statement_error(error::malformed_software_statement,
+                               alg_name.empty() ? "no \"alg\" in the JOSE header"
+                                                : "\"alg\" must be RS256, PS256, ES256 or EdDSA; none and HMAC "
+                                                  "are not accepted");
+    // RFC 7515 4.1.11: extensions listed in "crit" MUST be understood; we understand none.
+    if (out.header.contains("crit"))
+        return statement_error(error::malformed_software_statement, "\"crit\" names extensions not understood");
+    out.alg = *alg;
+    out.signing_input = jwt.substr(0, d2);
+    out.signature = std::move(*sig);
+    return out;
+}
+
+/** Verifies a software statement (RFC 7591 2.3) against the trusted issuers
+    and returns its claims.
+
+    Well-formed but from no trusted issuer: `untrusted_software_statement`
+    (unapproved_software_statement). Malformed, not signed by one of the
+    issuer's keys, outside its validity window, or missing a required claim:
+    the `invalid_software_statement` errors.
+*/
+inline result<boost::json::object> verify_software_statement(std::string_view jwt,
+                                                             software_statement_rules const& rules, unix_seconds now)
+{
+    auto jws = decode_compact_jws(jwt);
+    if (!jws)
+        return jws.error();
+    auto const iss = str_member(jws->payload, "iss");
+    if (iss.empty())
+        return statement_error(error::malformed_software_statement, "no \"iss\" claim naming the issuer");
+    trusted_issuer const* issuer = nullptr;
+    for (auto const& t : rules.trusted_issuers)
+        if (t.iss == iss)
+            issuer = &t;
+    if (!issuer)
+        return statement_error(error::untrusted_software_statement, "the issuer is not trusted by this server");
+
+    auto keys_doc = parse_strict(issuer->jwks, 8);
+    boost::json::array const* keys = nullptr;
+    if (keys_doc.value && keys_doc.value->is_object())
+        if (auto const* k = keys_doc.value->as_object().if_contains("keys"))
+            keys = k->if_array();
+    auto const kid = str_member(jws->header, "kid");
+    auto const alg_name = str_member(jws->header, "alg");
+    bool verified = false;
+    for (std::size_t i = 0; keys && i < keys->size() && !verified; ++i) {
+        auto const* jwk = (*keys)[i].if_object();
+        if (!jwk)
+            continue;
+        // RFC 7517 4.5/4.4/4.2: honour the key's "kid", "alg" and "use" when present.
+        if (!kid.empty() && str_member(*jwk, "kid") != kid)
+            continue;
+        if (jwk->contains("alg") && str_member(*jwk, "alg") != alg_name)
+            continue;
+        if (jwk->contains("use") && str_member(*jwk, "use") != "sig")
+            continue;
+        verified = verify_with_jwk(jws->alg, *jwk, jws->signing_input, jws->signature);
+    }
+    if (!verified)
+        return statement_error(error::software_statement_signature_invalid,
+                               "the signature does not verify with the issuer's keys");
+
+    // RFC 7519 4.1.4, 4.1.5, 4.1.6, with the configured clock skew.
+    auto time_claim = [&](char const* name) -> result<std::optional<std::int64_t>> {
+        auto const* v = jws->payload.if_contains(name);
+        if (!v)
+            return std::optional<std::int64_t>{};
+        if (v->is_int64())
+            return std::optional<std::int64_t>{v->get_int64()};
+        if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_uint64())};
+        if (v->is_double() && v->get_double() > -9e18 && v->get_double() < 9e18)
+            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_double())};
+        return statement_error(error::malformed_software_statement,
+                               std::string("\"") + name + "\" is not a NumericDate");
+    };
+    auto const skew = rules.clock_skew;
+    auto exp = time_claim("exp");
+    if (!exp)
+        return exp.error();
+    if (*exp && now >= **exp + skew)
+        return statement_error(error::software_statement_expired, "expired (\"exp\")");
+    auto nbf = time_claim("nbf");
+    if (!nbf)
+        return nbf.error();
+    if (*nbf && now + skew < **nbf)
+        return statement_error(error::software_statement_expired, "not valid yet (\"nbf\")");
+    auto iat = time_claim("iat");
+    if (!iat)
+        return iat.error();
+    if (*iat && **iat > now + skew)
+        return statement_error(error::software_statement_expired, "issued in the future (\"iat\")");
+    for (auto const& claim : issuer->required_claims)
+        if (!jws->payload.contains(claim))
+            return statement_error(error::malformed_software_statement, "a required claim is missing: " + claim);
+    return std::move(jws->payload);
+}
+
+} // namespace oauthreg::detail
+
+#endif
