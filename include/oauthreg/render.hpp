@@ -44,6 +44,26 @@ inline void put(boost::json::object& o, std::string_view k, std::optional<std::s
         o[k] = *v;
 }
 
+/** The members both renderings end with: keys, software identity, the
+    statement, application_type and the localized values (RFC 7591 2, 2.2, 2.3). */
+inline void append_key_and_software_members(boost::json::object& o, client_metadata const& md)
+{
+    detail::put(o, "jwks_uri", md.jwks_uri);
+    if (md.jwks)
+        o["jwks"] = boost::json::parse(*md.jwks);
+    detail::put(o, "software_id", md.software_id);
+    detail::put(o, "software_version", md.software_version);
+    detail::put(o, "software_statement", md.software_statement);
+    if (md.app_type)
+        o["application_type"] = to_string(*md.app_type);
+    for (auto const& lv : md.localized) {
+        std::string k(to_string(lv.member));
+        k += '#';
+        k += lv.language_tag;
+        o[k] = lv.value;
+    }
+}
+
 } // namespace detail
 
 /** Write the client metadata members (RFC 7591 section 2) into `o`, defaults
@@ -63,20 +83,7 @@ inline void append_metadata(boost::json::object& o, client_metadata const& md)
         o["contacts"] = detail::string_array(md.contacts);
     detail::put(o, "tos_uri", md.tos_uri);
     detail::put(o, "policy_uri", md.policy_uri);
-    detail::put(o, "jwks_uri", md.jwks_uri);
-    if (md.jwks)
-        o["jwks"] = boost::json::parse(*md.jwks);
-    detail::put(o, "software_id", md.software_id);
-    detail::put(o, "software_version", md.software_version);
-    detail::put(o, "software_statement", md.software_statement);
-    if (md.app_type)
-        o["application_type"] = to_string(*md.app_type);
-    for (auto const& lv : md.localized) {
-        std::string k(to_string(lv.member));
-        k += '#';
-        k += lv.language_tag;
-        o[k] = lv.value;
-    }
+    detail::append_key_and_software_members(o, md);
 }
 
 /** The normalized metadata as a JSON object (what `oauthreg validate` prints). */
@@ -155,20 +162,7 @@ inline boost::json::object oauth_client(client_record const& rec,
     detail::put(o, "client_uri", md.client_uri);
     if (!md.contacts.empty())
         o["contacts"] = detail::string_array(md.contacts);
-    detail::put(o, "jwks_uri", md.jwks_uri);
-    if (md.jwks)
-        o["jwks"] = boost::json::parse(*md.jwks);
-    detail::put(o, "software_id", md.software_id);
-    detail::put(o, "software_version", md.software_version);
-    detail::put(o, "software_statement", md.software_statement);
-    if (md.app_type)
-        o["application_type"] = to_string(*md.app_type);
-    for (auto const& lv : md.localized) {
-        std::string k(to_string(lv.member));
-        k += '#';
-        k += lv.language_tag;
-        o[k] = lv.value;
-    }
+    detail::append_key_and_software_members(o, md);
     o["client_id_issued_at"] = rec.created_at;
     if (rec.client_secret_hash)
         o["client_secret_expires_at"] = rec.client_secret_expires_at;

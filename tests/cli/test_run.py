@@ -9,6 +9,9 @@ import os
 import subprocess
 import sys
 
+import harness
+from harness import check
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
 ap.add_argument("--corpus", required=True)
@@ -16,18 +19,6 @@ ap.add_argument("--store", default="memory")
 args = ap.parse_args()
 BIN = args.oauthreg
 STORE = ["--store", args.store]
-
-passed = 0
-failures = []
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append("%s %s" % (name, detail))
-
 
 def batch(lines, extra=()):
     data = "".join(json.dumps(l) + "\n" if not isinstance(l, str) else l + "\n" for l in lines)
@@ -53,7 +44,7 @@ for i, (a, lab) in enumerate(zip(answers, labels)):
     if got != lab["expect"]:
         bad += 1
         if bad <= 10:
-            failures.append("corpus line %d (%s): want %s got %s (%s)"
+            harness.failures.append("corpus line %d (%s): want %s got %s (%s)"
                             % (i, lab["case"], lab["expect"], got, a.get("error_description")))
     if a.get("ok"):
         ids.add(a["response"]["client_id"])
@@ -207,7 +198,4 @@ check("RFC 7592: registration access token and client URI", a[0]["ok"]
 p = subprocess.run([BIN, "run", "--store", "nosuch:thing"], input=b"", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 check("unknown store: exit 2", p.returncode == 2 and p.stderr and not p.stdout)
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+sys.exit(harness.finish())

@@ -11,6 +11,9 @@ import os
 import subprocess
 import sys
 import tempfile
+
+import harness
+from harness import check, one_json_line
 from concurrent.futures import ThreadPoolExecutor
 
 ap = argparse.ArgumentParser()
@@ -19,28 +22,10 @@ ap.add_argument("--corpus", required=True)
 args = ap.parse_args()
 BIN = args.oauthreg
 
-passed = 0
-failures = []
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append("%s %s" % (name, detail))
 
 
 def run(argv, stdin=b""):
-    p = subprocess.run([BIN] + argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    return p.returncode, p.stdout, p.stderr
-
-
-def one_json_line(out):
-    text = out.decode("utf-8")
-    if not text.endswith("\n") or text.count("\n") != 1:
-        return None
-    return json.loads(text)
+    return harness.run(BIN, argv, stdin)
 
 
 # --- the corpus: every verdict through the binary -------------------------------
@@ -69,7 +54,7 @@ with ThreadPoolExecutor(max_workers=4) as ex:
         if got != want or rc != want_rc:
             corpus_bad += 1
             if corpus_bad <= 10:
-                failures.append("corpus line %d (%s): want %s/%d got %s/%d"
+                harness.failures.append("corpus line %d (%s): want %s/%d got %s/%d"
                                 % (i, labels[i]["case"], want, want_rc, got, rc))
 check("corpus: all 10,000 verdicts", corpus_bad == 0, "%d mismatches" % corpus_bad)
 
@@ -196,7 +181,4 @@ for name, argv in {
     check("usage (%s): exit 2" % name, rc == 2, "rc=%d" % rc)
     check("usage (%s): message on stderr, nothing on stdout" % name, err and not out, "%r %r" % (out, err))
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+sys.exit(harness.finish())
