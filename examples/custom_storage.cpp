@@ -81,6 +81,7 @@ private:
 
 static_assert(oauthreg::storage_policy<map_storage>);
 
+#ifndef OAUTHREG_CUSTOM_STORAGE_NO_MAIN
 int main()
 {
     oauthreg::basic_registry<map_storage, oauthreg::os_rng, oauthreg::system_clock> reg;
@@ -91,3 +92,4 @@ int main()
     std::cout << "custom_storage: registered " << r->record.client_id << " in a user-written store\n";
     return 0;
 }
+#endif

@@ -90,8 +90,11 @@ TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurre
 {
     memory_storage_mt s;
     auto writer = [&](char prefix) {
-        for (int i = 0; i < 2000; ++i)
-            REQUIRE(s.insert(make(std::string(1, prefix) + std::to_string(i))).has_value());
+        for (int i = 0; i < 2000; ++i) {
+            std::string id(1, prefix); // not `string(1, c) + ...`: GCC 12 -Wrestrict false positive
+            id += std::to_string(i);
+            REQUIRE(s.insert(make(std::move(id))).has_value());
+        }
     };
     std::atomic<bool> stop{false};
     std::thread reader([&] {
@@ -115,4 +118,16 @@ TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurre
         cursor = *p.next_cursor;
     }
     CHECK(seen.size() == 4000);
+}
+
+#include <oauthreg/testing/storage_conformance.hpp>
+
+TEST_CASE("memory_storage_mt meets the storage contract", "[storage][conformance]")
+{
+    oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_mt>(); });
+}
+
+TEST_CASE("memory_storage_st meets the storage contract (single-threaded)", "[storage][conformance]")
+{
+    oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_st>(); }, false);
 }

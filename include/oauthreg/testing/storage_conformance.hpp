@@ -1,0 +1,213 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_TESTING_STORAGE_CONFORMANCE_HPP
+#define OAUTHREG_TESTING_STORAGE_CONFORMANCE_HPP
+
+// The storage contract as a Catch2 test suite, for any backend. Include it in
+// a Catch2 test (v2.13 or v3) and call it with a factory of empty stores:
+//
+//   #include <oauthreg/testing/storage_conformance.hpp>
+//   TEST_CASE("my store meets the storage contract") {
+//       oauthreg::testing::check_storage_contract([] { return std::make_unique<my_store>(); });
+//   }
+
+#if __has_include(<catch2/catch_all.hpp>)
+#include <catch2/catch_all.hpp>
+#else
+#include <catch2/catch.hpp>
+#endif
+
+#include <oauthreg/storage/concept.hpp>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace oauthreg::testing {
+
+/** A record with every member set, Unicode and localized values included. */
+inline client_record full_record(std::string id, std::string org = "org-1", std::string user = "user-1")
+{
+    client_record r;
+    r.client_id = std::move(id);
+    auto& m = r.metadata;
+    m.redirect_uris = {"https://app.example.com/cb?x=1", "http://127.0.0.1/cb", "com.example.app:/cb"};
+    m.token_endpoint_auth_method = auth_method::client_secret_post;
+    m.grant_types = {grant_type::authorization_code, grant_type::refresh_token};
+    m.response_types = {response_type::code};
+    m.client_name = "Caf\xc3\xa9 \xe2\x98\x95 \"quoted\" \\ back";
+    m.client_uri = "https://app.example.com/";
+    m.logo_uri = "https://cdn.example.com/logo.png";
+    m.scope = "openid profile api:read";
+    m.contacts = {"ops@example.com", "dev+oauth@example.com"};
+    m.tos_uri = "https://app.example.com/tos";
+    m.policy_uri = "https://app.example.com/privacy";
+    m.jwks = R"({"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag","kid":"k1"}]})";
+    m.software_id = "4NRB1-0XZABZI9E6-5SM3R";
+    m.software_version = "2.1";
+    m.app_type = application_type::web;
+    m.localized = {{localizable::client_name, "ja-Jpan-JP", "\xe3\x83\x80\xe3\x83\x83\xe3\x82\xb7\xe3\x83\xa5"},
+                   {localizable::logo_uri, "fr", "https://cdn.example.com/fr.png"}};
+    r.owner = {std::move(org), std::move(user)};
+    r.created_at = 1700000000;
+    r.updated_at = 1700000100;
+    r.client_secret_hash = secret_hash{};
+    r.client_secret_hash->fill(0xA5);
+    r.client_secret_expires_at = 1800000000;
+    r.registration_token_hash = secret_hash{};
+    r.require_pkce = true;
+    r.version = 1;
+    return r;
+}
+
+namespace detail {
+template <class Store> std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit)
+{
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int pages = 0; pages < 10000; ++pages) {
+        auto page = s.list(f, limit, cursor);
+        REQUIRE(page.has_value());
+        CHECK(page->clients.size() <= limit);
+        for (auto const& c : page->clients)
+            ids.push_back(c.client_id);
+        if (!page->next_cursor)
+            break;
+        cursor = *page->next_cursor;
+    }
+    return ids;
+}
+} // namespace detail
+
+/** Checks a backend against the whole storage contract of storage_policy.
+
+    @param make returns a fresh, empty store (a pointer-like owner)
+    @param concurrent also run the concurrent-writer checks (thread-safe stores)
+*/
+template <class Factory> void check_storage_contract(Factory make, bool concurrent = true)
+{
+    using store_ptr = decltype(make());
+    using store_type = std::remove_reference_t<decltype(*std::declval<store_ptr>())>;
+    static_assert(storage_policy<store_type>, "the store must model oauthreg::storage_policy");
+
+    {
+        INFO("insert-if-absent, find, visit, erase; values round-trip byte for byte");
+        auto s = make();
+        auto rec = full_record("client-a");
+        REQUIRE(s->insert(rec).has_value());
+        auto again = s->insert(full_record("client-a", "someone-else"));
+        REQUIRE_FALSE(again.has_value());
+        CHECK(again.error().kind() == error::client_exists);
+        auto got = s->find("client-a");
+        REQUIRE(got.has_value());
+        CHECK(*got == rec); // and the first insert is intact
+        bool visited = false;
+        CHECK(s->visit("client-a", [&](client_record const& r) { visited = r == rec; }).has_value());
+        CHECK(visited);
+        CHECK(s->find("client-b").error().kind() == error::client_not_found);
+        CHECK(s->visit("client-b", [](client_record const&) {}).error().kind() == error::client_not_found);
+        CHECK(s->erase("client-a").has_value());
+        CHECK(s->erase("client-a").error().kind() == error::client_not_found);
+        CHECK(s->find("client-a").error().kind() == error::client_not_found);
+    }
+    {
+        INFO("replace only at the expected version");
+        auto s = make();
+        REQUIRE(s->insert(full_record("client-a")).has_value());
+        auto v2 = full_record("client-a");
+        v2.version = 2;
+        v2.metadata.client_name = "second";
+        REQUIRE(s->replace(v2, 1).has_value());
+        auto stale = full_record("client-a");
+        stale.version = 2;
+        stale.metadata.client_name = "lost";
+        auto conflict = s->replace(stale, 1);
+        REQUIRE_FALSE(conflict.has_value());
+        CHECK(conflict.error().kind() == error::version_conflict);
+        CHECK(*s->find("client-a") == v2);
+        CHECK(s->replace(full_record("client-z"), 0).error().kind() == error::client_not_found);
+    }
+    {
+        INFO("list by owner: ordered by client_id, each client exactly once, any page size");
+        auto s = make();
+        std::set<std::string> all, org_a, user_x, pair_ax;
+        for (int i = 0; i < 41; ++i) {
+            std::string id = "c" + std::to_string(1000 + i * 7 % 41);
+            std::string org = i % 3 ? "org-b" : "org-a", user = i % 2 ? "user-y" : "user-x";
+            REQUIRE(s->insert(full_record(id, org, user)).has_value());
+            all.insert(id);
+            if (org == "org-a")
+                org_a.insert(id);
+            if (user == "user-x")
+                user_x.insert(id);
+            if (org == "org-a" && user == "user-x")
+                pair_ax.insert(id);
+        }
+        for (std::size_t limit : {1u, 4u, 10u, 100u}) {
+            auto check_filter = [&](owner_filter f, std::set<std::string> const& want) {
+                auto got = detail::collect(*s, f, limit);
+                CHECK(std::vector<std::string>(want.begin(), want.end()) == got);
+            };
+            check_filter({}, all);
+            check_filter({"org-a", std::nullopt}, org_a);
+            check_filter({std::nullopt, "user-x"}, user_x);
+            check_filter({"org-a", "user-x"}, pair_ax);
+            check_filter({"org-none", std::nullopt}, {});
+        }
+        REQUIRE(s->erase(*org_a.begin()).has_value());
+        CHECK(detail::collect(*s, {"org-a", std::nullopt}, 5).size() == org_a.size() - 1);
+    }
+    if (!concurrent)
+        return;
+    {
+        INFO("concurrent writers: inserts all land");
+        auto s = make();
+        auto writer = [&](char prefix) {
+            for (int i = 0; i < 500; ++i) {
+                std::string id(1, prefix);
+                id += std::to_string(i);
+                REQUIRE(s->insert(full_record(std::move(id))).has_value());
+            }
+        };
+        std::thread a(writer, 'a'), b(writer, 'b');
+        a.join();
+        b.join();
+        CHECK(detail::collect(*s, {}, 100).size() == 1000);
+    }
+    {
+        INFO("concurrent read-modify-write through replace: no lost update");
+        auto s = make();
+        REQUIRE(s->insert(full_record("counter")).has_value());
+        std::atomic<int> done{0};
+        auto bump = [&] {
+            for (int n = 0; n < 200;) {
+                auto cur = s->find("counter").value();
+                auto next = cur;
+                next.version = cur.version + 1;
+                next.updated_at = cur.updated_at + 1;
+                auto r = s->replace(next, cur.version);
+                if (r) {
+                    ++n;
+                    ++done;
+                } else {
+                    REQUIRE(r.error().kind() == error::version_conflict);
+                }
+            }
+        };
+        std::thread a(bump), b(bump);
+        a.join();
+        b.join();
+        auto fin = s->find("counter").value();
+        CHECK(fin.version == 1 + 400);
+        CHECK(fin.updated_at == 1700000100 + 400);
+        CHECK(done == 400);
+    }
+}
+
+} // namespace oauthreg::testing
+
+#endif

@@ -1,0 +1,10 @@
+// The conformance suite on a store a user wrote (examples/custom_storage.cpp).
+#define OAUTHREG_CUSTOM_STORAGE_NO_MAIN
+#include "../../examples/custom_storage.cpp"
+
+#include <oauthreg/testing/storage_conformance.hpp>
+
+TEST_CASE("a user's custom store meets the storage contract in five lines", "[storage][conformance]")
+{
+    oauthreg::testing::check_storage_contract([] { return std::make_unique<map_storage>(); });
+}
