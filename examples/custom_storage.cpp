@@ -54,19 +54,22 @@ public:
             return oauthreg::make_error(oauthreg::error::client_not_found, "client_id");
         return {};
     }
-    // The cursor is simply the last client_id seen: fine for a store that trusts its callers.
+    // The cursor helpers encode the last client_id of a page and reject cursors we never issued.
     oauthreg::result<oauthreg::list_page> list(oauthreg::owner_filter const& f, std::size_t limit,
                                                std::string_view cursor) const
     {
+        auto after = oauthreg::decode_cursor(cursor);
+        if (!after)
+            return after.error();
         std::lock_guard lock(m_);
         oauthreg::list_page page;
-        auto it = cursor.empty() ? records_.begin() : records_.upper_bound(std::string(cursor));
+        auto it = records_.upper_bound(*after);
         for (; it != records_.end(); ++it) {
             auto const& o = it->second.owner;
             if ((f.org_id && o.org_id != *f.org_id) || (f.user_id && o.user_id != *f.user_id))
                 continue;
             if (page.clients.size() == limit) {
-                page.next_cursor = page.clients.back().client_id;
+                page.next_cursor = oauthreg::encode_cursor(page.clients.back().client_id);
                 break;
             }
             page.clients.push_back(it->second);

@@ -4,6 +4,10 @@
 # concurrent store and registry tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The PostgreSQL tests need a server: run everything under a throwaway one.
+if [ -z "${OAUTHREG_UNDER_PG:-}" ]; then
+    OAUTHREG_UNDER_PG=1 exec scripts/with-postgres.sh "$0" "$@"
+fi
 JOBS="${JOBS:-2}"
 common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOAUTHREG_BUILD_BENCHMARKS=OFF -DOAUTHREG_BUILD_EXAMPLES=ON)
 
@@ -18,5 +22,6 @@ cmake --build build-asan -j"$JOBS"
 echo "== TSan (clang)"
 CXX=clang++ cmake -S . -B build-tsan "${common[@]}" -DOAUTHREG_BUILD_TOOLS=OFF -DOAUTHREG_BUILD_EXAMPLES=OFF \
     -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer"
-cmake --build build-tsan -j"$JOBS" --target oauthreg_tests
+cmake --build build-tsan -j"$JOBS" --target oauthreg_tests oauthreg_backend_tests
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_tests "[concurrency]"
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_backend_tests "[conformance]"

@@ -4,6 +4,10 @@
 # once, briefly, so they cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The PostgreSQL tests need a server: run everything under a throwaway one.
+if [ -z "${OAUTHREG_UNDER_PG:-}" ]; then
+    OAUTHREG_UNDER_PG=1 exec scripts/with-postgres.sh "$0" "$@"
+fi
 JOBS="${JOBS:-2}"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

@@ -115,7 +115,7 @@ TEST_CASE("the seeded RNG makes reproducible ids, the OS RNG does not", "[regist
     CHECK(c.register_client(service_client)->record.client_id != d.register_client(service_client)->record.client_id);
 }
 
-TEST_CASE("RFC 6749 2.3.1: authenticate; one invalid_client answer for every failure", "[registry]")
+TEST_CASE("RFC 6749 2.3.1: authenticate gives one invalid_client answer for every failure", "[registry]")
 {
     registry_options o;
     o.profile.client_secret_lifetime = 3600;

@@ -1,8 +1,9 @@
-// `oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME]`
+// `oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]`
 #ifndef OAUTHREG_TOOLS_CMD_BENCH_HPP
 #define OAUTHREG_TOOLS_CMD_BENCH_HPP
 
 #include "cli_common.hpp"
+#include "store.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/validate.hpp>
@@ -74,6 +75,56 @@ inline std::size_t validate_all(std::vector<std::string> const& lines, profile c
     return ok;
 }
 
+/** One pass of register, lookup (visit), get and authenticate on `reg`.
+    Lookups and authentications repeat the stored set to about `ops` operations
+    (at least once each). */
+template <class Registry>
+void registry_pass(Registry& reg, std::vector<std::string> const& lines, std::size_t ops,
+                   std::vector<double>& register_r, std::vector<double>& lookup_r, std::vector<double>& get_r,
+                   std::vector<double>& auth_r)
+{
+    // register: validate + id + secret + hash + insert
+    std::vector<std::pair<std::string, std::string>> creds;
+    std::vector<std::string> ids;
+    creds.reserve(lines.size());
+    ids.reserve(lines.size());
+    register_r.push_back(rate(lines.size(), [&] {
+        for (auto const& l : lines) {
+            auto r = reg.register_client(l, {"bench-org", "bench-user"});
+            if (!r)
+                continue;
+            ids.push_back(r->record.client_id);
+            if (r->client_secret)
+                creds.emplace_back(r->record.client_id, std::move(*r->client_secret));
+        }
+    }));
+    std::size_t const lookup_rounds = std::max<std::size_t>(1, ops / std::max<std::size_t>(1, ids.size()));
+    // lookup: find by client_id and read the record in place (registry::visit)
+    lookup_r.push_back(rate(lookup_rounds * ids.size(), [&] {
+        std::size_t n = 0;
+        for (std::size_t round = 0; round < lookup_rounds; ++round)
+            for (auto const& id : ids)
+                (void)reg.visit(id, [&](client_record const& rec) { n += rec.metadata.redirect_uris.size(); });
+        keep(n);
+    }));
+    // get: lookup plus a copy of the whole record (registry::get)
+    get_r.push_back(rate(lookup_rounds * ids.size(), [&] {
+        std::size_t n = 0;
+        for (std::size_t round = 0; round < lookup_rounds; ++round)
+            for (auto const& id : ids)
+                n += reg.get(id).has_value();
+        keep(n);
+    }));
+    std::size_t const auth_rounds = std::max<std::size_t>(1, ops / std::max<std::size_t>(1, creds.size()));
+    auth_r.push_back(rate(auth_rounds * creds.size(), [&] {
+        std::size_t n = 0;
+        for (std::size_t round = 0; round < auth_rounds; ++round)
+            for (auto const& [id, secret] : creds)
+                n += reg.authenticate(id, secret).has_value();
+        keep(n);
+    }));
+}
+
 } // namespace bench_detail
 
 inline int cmd_bench(int argc, char** argv)
@@ -82,7 +133,12 @@ inline int cmd_bench(int argc, char** argv)
     std::string corpus_path;
     int passes = 5;
     int threads = 0;
+    std::string store = "memory";
     auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
+        if (a == "--store") {
+            store = value();
+            return true;
+        }
         if (a == "--corpus") {
             corpus_path = value();
             return true;
@@ -125,6 +181,7 @@ inline int cmd_bench(int argc, char** argv)
         throw usage_error{"the corpus is empty"};
 
     auto const& prof = opts.prof;
+    bool const persistent = is_persistent_store(store);
     std::size_t const accepted = validate_all(lines, prof);
     std::vector<double> parse_r, validate_r, register_r, lookup_r, get_r, auth_r;
     for (int pass = 0; pass < passes; ++pass) {
@@ -132,50 +189,15 @@ inline int cmd_bench(int argc, char** argv)
         parse_r.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
         validate_r.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
 
-        // register: validate + id + secret + hash + insert, into a fresh default registry
+        // register, lookup and authenticate into a fresh registry on the chosen store
         registry_options ro;
         ro.profile = prof;
-        registry reg(ro);
-        std::vector<std::pair<std::string, std::string>> creds;
-        std::vector<std::string> ids;
-        creds.reserve(lines.size());
-        ids.reserve(lines.size());
-        register_r.push_back(rate(lines.size(), [&] {
-            for (auto const& l : lines) {
-                auto r = reg.register_client(l, {"bench-org", "bench-user"});
-                if (!r)
-                    continue;
-                ids.push_back(r->record.client_id);
-                if (r->client_secret)
-                    creds.emplace_back(r->record.client_id, std::move(*r->client_secret));
-            }
-        }));
-        // lookup and authenticate: repeat the stored set to about 10^6 operations
-        std::size_t const lookup_rounds = std::max<std::size_t>(1, 1000000 / std::max<std::size_t>(1, ids.size()));
-        // lookup: find by client_id and read the record in place (registry::visit)
-        lookup_r.push_back(rate(lookup_rounds * ids.size(), [&] {
-            std::size_t n = 0;
-            for (std::size_t round = 0; round < lookup_rounds; ++round)
-                for (auto const& id : ids)
-                    (void)reg.visit(id, [&](client_record const& rec) { n += rec.metadata.redirect_uris.size(); });
-            keep(n);
-        }));
-        // get: lookup plus a copy of the whole record (registry::get)
-        get_r.push_back(rate(lookup_rounds * ids.size(), [&] {
-            std::size_t n = 0;
-            for (std::size_t round = 0; round < lookup_rounds; ++round)
-                for (auto const& id : ids)
-                    n += reg.get(id).has_value();
-            keep(n);
-        }));
-        std::size_t const auth_rounds = std::max<std::size_t>(1, 1000000 / std::max<std::size_t>(1, creds.size()));
-        auth_r.push_back(rate(auth_rounds * creds.size(), [&] {
-            std::size_t n = 0;
-            for (std::size_t round = 0; round < auth_rounds; ++round)
-                for (auto const& [id, secret] : creds)
-                    n += reg.authenticate(id, secret).has_value();
-            keep(n);
-        }));
+        int rc = with_store(store, ro, [&](auto& reg) {
+            registry_pass(reg, lines, persistent ? 1 : 1000000, register_r, lookup_r, get_r, auth_r);
+            return static_cast<int>(exit_ok);
+        });
+        if (rc != exit_ok)
+            return rc;
     }
 
     boost::json::object out;
@@ -183,6 +205,7 @@ inline int cmd_bench(int argc, char** argv)
     out["bytes"] = bytes;
     out["passes"] = passes;
     out["profile"] = prof.name;
+    out["store"] = store.substr(0, store.find(':'));
     out["parse_per_s"] = median(parse_r);
     out["validate_per_s"] = median(validate_r);
     out["register_per_s"] = median(register_r);

@@ -3,6 +3,7 @@
 #define OAUTHREG_TOOLS_CMD_RUN_HPP
 
 #include "cli_common.hpp"
+#include "store.hpp"
 
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/registry.hpp>
@@ -231,12 +232,10 @@ inline int cmd_run(int argc, char** argv)
     ro.registration_base_uri = base_uri;
     if (char const* pepper = std::getenv("OAUTHREG_SECRET_PEPPER"))
         ro.secret_pepper = pepper;
-    if (store == "memory") {
-        registry reg(std::move(ro));
+    return with_store(store, std::move(ro), [](auto& reg) {
         run_session(reg, std::cin);
-        return exit_ok;
-    }
-    throw usage_error{"unknown store '" + store + "' (known: memory)"};
+        return static_cast<int>(exit_ok);
+    });
 }
 
 } // namespace oauthreg::cli

@@ -17,7 +17,9 @@
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
 #include <oauthreg/secure_string.hpp>
+#include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>
 #include <oauthreg/version.hpp>

@@ -4,8 +4,8 @@
 #ifndef OAUTHREG_STORAGE_MEMORY_HPP
 #define OAUTHREG_STORAGE_MEMORY_HPP
 
-#include <oauthreg/detail/secret.hpp>
 #include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
 
 #include <functional>
 #include <map>
@@ -108,13 +108,9 @@ public:
 
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        std::string after;
-        if (!cursor.empty()) {
-            auto decoded = detail::base64url_decode(cursor);
-            if (!decoded)
-                return make_error(error::invalid_cursor, "cursor");
-            after = std::move(*decoded);
-        }
+        auto after = decode_cursor(cursor);
+        if (!after)
+            return after.error();
         std::shared_lock lock(mutex_);
         id_set const* ids = &all_;
         static id_set const empty;
@@ -129,13 +125,11 @@ public:
             ids = it == by_user_.end() ? &empty : &it->second;
         }
         list_page page;
-        auto it = after.empty() ? ids->begin() : ids->upper_bound(std::string_view(after));
+        auto it = after->empty() ? ids->begin() : ids->upper_bound(std::string_view(*after));
         for (; it != ids->end() && page.clients.size() < limit; ++it)
             page.clients.push_back(by_id_.find(*it)->second);
         if (it != ids->end() && !page.clients.empty()) {
-            auto const& last = page.clients.back().client_id;
-            page.next_cursor =
-                detail::base64url_encode(reinterpret_cast<std::uint8_t const*>(last.data()), last.size());
+            page.next_cursor = encode_cursor(page.clients.back().client_id);
         }
         return page;
     }

@@ -115,6 +115,22 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         CHECK(s->find("client-a").error().kind() == error::client_not_found);
     }
     {
+        INFO("a record with nothing optional set round-trips as well");
+        auto s = make();
+        client_record bare;
+        bare.client_id = "bare";
+        bare.metadata.token_endpoint_auth_method = auth_method::none;
+        bare.metadata.grant_types = {grant_type::authorization_code};
+        bare.metadata.response_types = {response_type::code};
+        bare.require_pkce = true;
+        REQUIRE(s->insert(bare).has_value());
+        auto got = s->find("bare");
+        REQUIRE(got.has_value());
+        CHECK(*got == bare);
+        CHECK_FALSE(got->client_secret_hash.has_value());
+        CHECK_FALSE(got->metadata.client_name.has_value());
+    }
+    {
         INFO("replace only at the expected version");
         auto s = make();
         REQUIRE(s->insert(full_record("client-a")).has_value());
@@ -130,6 +146,14 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         CHECK(conflict.error().kind() == error::version_conflict);
         CHECK(*s->find("client-a") == v2);
         CHECK(s->replace(full_record("client-z"), 0).error().kind() == error::client_not_found);
+        INFO("a replacement may move the client to another owner; listings follow");
+        auto moved = v2;
+        moved.version = 3;
+        moved.owner = {"org-new", "user-new"};
+        REQUIRE(s->replace(moved, 2).has_value());
+        CHECK(detail::collect(*s, {"org-1", std::nullopt}, 10).empty());
+        CHECK(detail::collect(*s, {"org-new", "user-new"}, 10) == std::vector<std::string>{"client-a"});
+        CHECK(detail::collect(*s, {std::nullopt, "user-new"}, 10) == std::vector<std::string>{"client-a"});
     }
     {
         INFO("list by owner: ordered by client_id, each client exactly once, any page size");
@@ -158,6 +182,9 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
             check_filter({"org-a", "user-x"}, pair_ax);
             check_filter({"org-none", std::nullopt}, {});
         }
+        auto bad = s->list({}, 10, "not a cursor!");
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(bad.error().kind() == error::invalid_cursor);
         REQUIRE(s->erase(*org_a.begin()).has_value());
         CHECK(detail::collect(*s, {"org-a", std::nullopt}, 5).size() == org_a.size() - 1);
     }

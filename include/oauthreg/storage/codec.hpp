@@ -1,0 +1,288 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_CODEC_HPP
+#define OAUTHREG_STORAGE_CODEC_HPP
+
+#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/error.hpp>
+#include <oauthreg/record.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oauthreg {
+
+/** The version of the stored record text written by @ref encode_record. */
+inline constexpr std::int64_t record_format_version = 1;
+
+namespace detail {
+
+inline void put_opt(boost::json::object& o, std::string_view k, std::optional<std::string> const& v)
+{
+    if (v)
+        o[k] = *v;
+}
+
+inline boost::json::value hash_value(std::optional<secret_hash> const& h)
+{
+    if (!h)
+        return nullptr;
+    return boost::json::value(base64url_encode(h->data(), h->size()));
+}
+
+/** Reads a stored record back; every deviation from what encode_record writes
+    is a corrupt record, reported rather than guessed at. */
+class record_reader {
+public:
+    explicit record_reader(boost::json::object const& o) : o_(o) {}
+
+    bool ok() const noexcept { return ok_; }
+    std::string const& why() const noexcept { return why_; }
+
+    boost::json::object const& object(std::string_view k)
+    {
+        static boost::json::object const empty;
+        auto const* v = o_.if_contains(k);
+        if (!v || !v->is_object())
+            return fail(k), empty;
+        return v->get_object();
+    }
+
+    std::string string(std::string_view k)
+    {
+        auto const* v = o_.if_contains(k);
+        if (!v || !v->is_string())
+            return fail(k), std::string();
+        return std::string(v->get_string());
+    }
+
+    std::optional<std::string> opt_string(std::string_view k)
+    {
+        auto const* v = o_.if_contains(k);
+        if (!v)
+            return std::nullopt;
+        if (!v->is_string())
+            return fail(k), std::nullopt;
+        return std::string(v->get_string());
+    }
+
+    std::int64_t integer(std::string_view k)
+    {
+        auto const* v = o_.if_contains(k);
+        if (!v || !v->is_int64())
+            return fail(k), 0;
+        return v->get_int64();
+    }
+
+    bool boolean(std::string_view k)
+    {
+        auto const* v = o_.if_contains(k);
+        if (!v || !v->is_bool())
+            return fail(k), false;
+        return v->get_bool();
+    }
+
+    std::vector<std::string> strings(std::string_view k)
+    {
+        std::vector<std::string> out;
+        auto const* v = o_.if_contains(k);
+        if (!v)
+            return out;
+        if (!v->is_array())
+            return fail(k), out;
+        out.reserve(v->get_array().size());
+        for (auto const& e : v->get_array()) {
+            if (!e.is_string())
+                return fail(k), out;
+            out.emplace_back(e.get_string());
+        }
+        return out;
+    }
+
+    template <class E, class Parse> std::vector<E> enums(std::string_view k, Parse parse)
+    {
+        std::vector<E> out;
+        for (auto const& s : strings(k)) {
+            auto e = parse(s);
+            if (!e)
+                return fail(k), out;
+            out.push_back(*e);
+        }
+        return out;
+    }
+
+    std::optional<secret_hash> hash(std::string_view k)
+    {
+        auto const* v = o_.if_contains(k);
+        if (!v || v->is_null())
+            return std::nullopt;
+        if (!v->is_string())
+            return fail(k), std::nullopt;
+        auto bytes = base64url_decode(v->get_string());
+        secret_hash h{};
+        if (!bytes || bytes->size() != h.size())
+            return fail(k), std::nullopt;
+        std::copy(bytes->begin(), bytes->end(), h.begin());
+        return h;
+    }
+
+    void fail(std::string_view k)
+    {
+        if (ok_) {
+            ok_ = false;
+            why_ = "stored record: bad member '";
+            why_.append(k);
+            why_ += '\'';
+        }
+    }
+
+private:
+    boost::json::object const& o_;
+    bool ok_ = true;
+    std::string why_;
+};
+
+} // namespace detail
+
+/** The text a persistent store keeps for a record: compact JSON holding
+    every member of @ref client_record (hashes as base64url, never a secret),
+    so that @ref decode_record gives back an equal record byte for byte.
+    The JWK Set is kept as its text, not re-serialized. */
+inline std::string encode_record(client_record const& rec)
+{
+    auto const& md = rec.metadata;
+    boost::json::object m;
+    m["redirect_uris"] = boost::json::value_from(md.redirect_uris);
+    m["token_endpoint_auth_method"] = to_string(md.token_endpoint_auth_method);
+    boost::json::array grants, responses, localized;
+    for (auto g : md.grant_types)
+        grants.emplace_back(to_string(g));
+    for (auto r : md.response_types)
+        responses.emplace_back(to_string(r));
+    m["grant_types"] = std::move(grants);
+    m["response_types"] = std::move(responses);
+    detail::put_opt(m, "client_name", md.client_name);
+    detail::put_opt(m, "client_uri", md.client_uri);
+    detail::put_opt(m, "logo_uri", md.logo_uri);
+    detail::put_opt(m, "scope", md.scope);
+    m["contacts"] = boost::json::value_from(md.contacts);
+    detail::put_opt(m, "tos_uri", md.tos_uri);
+    detail::put_opt(m, "policy_uri", md.policy_uri);
+    detail::put_opt(m, "jwks_uri", md.jwks_uri);
+    detail::put_opt(m, "jwks", md.jwks);
+    detail::put_opt(m, "software_id", md.software_id);
+    detail::put_opt(m, "software_version", md.software_version);
+    detail::put_opt(m, "software_statement", md.software_statement);
+    if (md.app_type)
+        m["application_type"] = to_string(*md.app_type);
+    for (auto const& lv : md.localized)
+        localized.emplace_back(boost::json::array{to_string(lv.member), lv.language_tag, lv.value});
+    m["localized"] = std::move(localized);
+
+    boost::json::object o;
+    o["format"] = record_format_version;
+    o["client_id"] = rec.client_id;
+    o["org_id"] = rec.owner.org_id;
+    o["user_id"] = rec.owner.user_id;
+    o["created_at"] = rec.created_at;
+    o["updated_at"] = rec.updated_at;
+    o["client_secret_hash"] = detail::hash_value(rec.client_secret_hash);
+    o["client_secret_expires_at"] = rec.client_secret_expires_at;
+    o["registration_token_hash"] = detail::hash_value(rec.registration_token_hash);
+    o["require_pkce"] = rec.require_pkce;
+    o["version"] = rec.version;
+    o["metadata"] = std::move(m);
+    return boost::json::serialize(o);
+}
+
+/** The record @ref encode_record wrote; `error::storage_failure` naming the
+    bad member when the text is not one (a corrupt or foreign row). */
+inline result<client_record> decode_record(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object())
+        return make_error(error::storage_failure, "", "stored record is not a JSON object");
+    detail::record_reader r(v.get_object());
+    if (r.integer("format") != record_format_version)
+        return make_error(error::storage_failure, "", "stored record has an unknown format version");
+
+    client_record rec;
+    rec.client_id = r.string("client_id");
+    rec.owner.org_id = r.string("org_id");
+    rec.owner.user_id = r.string("user_id");
+    rec.created_at = r.integer("created_at");
+    rec.updated_at = r.integer("updated_at");
+    rec.client_secret_hash = r.hash("client_secret_hash");
+    rec.client_secret_expires_at = r.integer("client_secret_expires_at");
+    rec.registration_token_hash = r.hash("registration_token_hash");
+    rec.require_pkce = r.boolean("require_pkce");
+    auto version = r.integer("version");
+    if (version < 1)
+        r.fail("version");
+    rec.version = static_cast<std::uint64_t>(version);
+
+    detail::record_reader m(r.object("metadata"));
+    auto& md = rec.metadata;
+    md.redirect_uris = m.strings("redirect_uris");
+    if (auto a = parse_auth_method(m.string("token_endpoint_auth_method")))
+        md.token_endpoint_auth_method = *a;
+    else
+        m.fail("token_endpoint_auth_method");
+    md.grant_types = m.enums<grant_type>("grant_types", [](std::string_view s) { return parse_grant_type(s); });
+    md.response_types =
+        m.enums<response_type>("response_types", [](std::string_view s) { return parse_response_type(s); });
+    md.client_name = m.opt_string("client_name");
+    md.client_uri = m.opt_string("client_uri");
+    md.logo_uri = m.opt_string("logo_uri");
+    md.scope = m.opt_string("scope");
+    md.contacts = m.strings("contacts");
+    md.tos_uri = m.opt_string("tos_uri");
+    md.policy_uri = m.opt_string("policy_uri");
+    md.jwks_uri = m.opt_string("jwks_uri");
+    md.jwks = m.opt_string("jwks");
+    md.software_id = m.opt_string("software_id");
+    md.software_version = m.opt_string("software_version");
+    md.software_statement = m.opt_string("software_statement");
+    if (auto t = m.opt_string("application_type")) {
+        if (auto a = parse_application_type(*t))
+            md.app_type = *a;
+        else
+            m.fail("application_type");
+    }
+    auto const* loc = r.object("metadata").if_contains("localized");
+    if (loc && loc->is_array()) {
+        for (auto const& e : loc->get_array()) {
+            auto const* t = e.if_array();
+            std::optional<localizable> member;
+            if (t && t->size() == 3 && (*t)[0].is_string() && (*t)[1].is_string() && (*t)[2].is_string())
+                member = detail::localizable_names.find((*t)[0].get_string());
+            if (!member) {
+                m.fail("localized");
+                break;
+            }
+            md.localized.push_back({*member, std::string((*t)[1].get_string()), std::string((*t)[2].get_string())});
+        }
+    } else {
+        m.fail("localized");
+    }
+    if (!r.ok())
+        return make_error(error::storage_failure, "", r.why());
+    if (!m.ok())
+        return make_error(error::storage_failure, "", m.why());
+    return rec;
+}
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,38 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_CURSOR_HPP
+#define OAUTHREG_STORAGE_CURSOR_HPP
+
+#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/error.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace oauthreg {
+
+/** The opaque listing cursor every bundled store issues, for backend authors: the last client_id
+    of the page, base64url-encoded, so a page resumes with a keyset seek
+    (`client_id > last`) whatever was inserted or erased meanwhile. */
+inline std::string encode_cursor(std::string_view last_client_id)
+{
+    return detail::base64url_encode(reinterpret_cast<std::uint8_t const*>(last_client_id.data()),
+                                    last_client_id.size());
+}
+
+/** The client_id a cursor resumes after; empty for the first page. */
+inline result<std::string> decode_cursor(std::string_view cursor)
+{
+    if (cursor.empty())
+        return std::string();
+    auto decoded = detail::base64url_decode(cursor);
+    if (!decoded || decoded->empty())
+        return make_error(error::invalid_cursor, "cursor");
+    return std::move(*decoded);
+}
+
+} // namespace oauthreg
+
+#endif

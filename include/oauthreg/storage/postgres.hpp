@@ -1,0 +1,463 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_POSTGRES_HPP
+#define OAUTHREG_STORAGE_POSTGRES_HPP
+
+// Optional backend: link libpq (CMake `oauthreg::postgres`, Meson
+// `oauthreg_postgres_dep`, Debian `libpq-dev`).
+
+#include <oauthreg/detail/connection_pool.hpp>
+#include <oauthreg/storage/codec.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
+
+#include <libpq-fe.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace oauthreg {
+
+/** Which PostgreSQL database @ref postgres_storage uses, and how. */
+struct postgres_options {
+    std::string conninfo{};      ///< a libpq connection string or URI
+    std::size_t connections = 4; ///< pool size
+    std::string schema{};        ///< empty: the connection's search_path (usually `public`)
+};
+
+namespace detail {
+
+struct pg_result_deleter {
+    void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
+
+inline constexpr int postgres_schema_version = 1;
+
+/** One libpq connection with its prepared statements; one thread at a time. */
+class pg_connection {
+public:
+    enum stmt : std::size_t {
+        insert,
+        find,
+        update,
+        exists,
+        erase,
+        list_all,
+        list_org,
+        list_user,
+        list_owner,
+        count,
+        stmt_count
+    };
+
+    pg_connection(std::string conninfo, std::string table) : conninfo_(std::move(conninfo)), table_(std::move(table)) {}
+    pg_connection(pg_connection const&) = delete;
+    pg_connection& operator=(pg_connection const&) = delete;
+    ~pg_connection() { PQfinish(conn_); }
+
+    /** (Re)connects and prepares every statement. */
+    result<void> connect()
+    {
+        if (auto r = connect_plain(); !r)
+            return r;
+        std::string const& t = table_;
+        std::string const sql[stmt_count] = {
+            "INSERT INTO " + t +
+                "(client_id, org_id, user_id, version, created_at, updated_at, record) "
+                "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) DO NOTHING",
+            "SELECT record FROM " + t + " WHERE client_id = $1",
+            "UPDATE " + t +
+                " SET org_id = $2, user_id = $3, version = $4, updated_at = $5, record = $6 "
+                "WHERE client_id = $1 AND version = $7",
+            "SELECT 1 FROM " + t + " WHERE client_id = $1",
+            "DELETE FROM " + t + " WHERE client_id = $1",
+            "SELECT record FROM " + t + " WHERE client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record FROM " + t + " WHERE org_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record FROM " + t + " WHERE user_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record FROM " + t +
+                " WHERE org_id = $3 AND user_id = $4 AND client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT count(*) FROM " + t,
+        };
+        for (std::size_t i = 0; i < stmt_count; ++i) {
+            pg_result r(PQprepare(conn_, name(static_cast<stmt>(i)), sql[i].c_str(), 0, nullptr));
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return fail("cannot prepare statements", r.get());
+        }
+        return {};
+    }
+
+    /** (Re)connects without preparing anything (schema management). */
+    result<void> connect_plain()
+    {
+        PQfinish(conn_);
+        conn_ = PQconnectdb(conninfo_.c_str());
+        if (!conn_ || PQstatus(conn_) != CONNECTION_OK)
+            return fail("cannot connect to PostgreSQL");
+        PQsetNoticeProcessor(
+            conn_, [](void*, char const*) {}, nullptr);
+        return {};
+    }
+
+    /** Whether the connection is known to be gone (the server closed it). */
+    bool lost() const noexcept { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
+
+    PGconn* native() const noexcept { return conn_; }
+
+    /** Runs a prepared statement with text parameters. */
+    template <std::size_t N> pg_result run(stmt s, std::array<std::string, N> const& params)
+    {
+        std::array<char const*, N> values{};
+        for (std::size_t i = 0; i < N; ++i)
+            values[i] = params[i].c_str();
+        return pg_result(PQexecPrepared(conn_, name(s), static_cast<int>(N), values.data(), nullptr, nullptr, 0));
+    }
+
+    /** Runs one or more plain statements (schema management). */
+    result<void> exec(std::string const& sql)
+    {
+        pg_result r(PQexec(conn_, sql.c_str()));
+        auto st = PQresultStatus(r.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            return fail("schema", r.get());
+        return {};
+    }
+
+    /** A storage_failure naming what failed and the server's reason. */
+    result<void> fail(std::string_view what, PGresult const* r = nullptr) const
+    {
+        std::string d(what);
+        char const* msg = r ? PQresultErrorMessage(r) : nullptr;
+        if ((!msg || !*msg) && conn_)
+            msg = PQerrorMessage(conn_);
+        if (msg && *msg) {
+            d += ": ";
+            d += msg;
+            while (!d.empty() && (d.back() == '\n' || d.back() == ' '))
+                d.pop_back();
+        }
+        return make_error(error::storage_failure, "", d);
+    }
+
+private:
+    static char const* name(stmt s) noexcept
+    {
+        static constexpr char const* names[stmt_count] = {
+            "oauthreg_insert",   "oauthreg_find",     "oauthreg_update",    "oauthreg_exists",     "oauthreg_erase",
+            "oauthreg_list_all", "oauthreg_list_org", "oauthreg_list_user", "oauthreg_list_owner", "oauthreg_count"};
+        return names[s];
+    }
+
+    std::string conninfo_;
+    std::string table_;
+    PGconn* conn_ = nullptr;
+};
+
+inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
+
+} // namespace detail
+
+/** A store in a PostgreSQL database, shared by every server instance that
+    opens it.
+
+    A pool of connections with prepared statements; `client_id` is the
+    primary key (so two instances can never both insert one id); replacement
+    is `UPDATE ... WHERE version = expected` (optimistic concurrency across
+    instances); listing is a keyset seek on an (owner, client_id) index.
+    The schema is created on first open under an advisory lock and tagged with
+    a version for later migrations.
+
+    Server errors come back as `error::storage_failure`. A connection the
+    server dropped is re-established and the call retried once; a write that
+    may have reached the server before the drop is recognized on the retry
+    (the stored row equals ours), so it is neither lost nor reported twice.
+*/
+class postgres_storage {
+public:
+    /** Connects the pool and creates the schema if this database has none. */
+    static result<postgres_storage> open(postgres_options opts)
+    {
+        if (!PQisthreadsafe())
+            return make_error(error::storage_failure, "", "this libpq was built without thread support");
+        if (opts.connections == 0)
+            opts.connections = 1;
+        std::string table = "oauth_clients", meta = "oauthreg_schema", schema;
+        if (!opts.schema.empty()) {
+            // Quoting needs a connection; the first one is made just for it.
+            detail::pg_connection probe(opts.conninfo, table);
+            if (auto r = probe.connect_plain(); !r)
+                return r.error();
+            char* q = PQescapeIdentifier(probe.native(), opts.schema.data(), opts.schema.size());
+            if (!q)
+                return probe.fail("bad schema name").error();
+            schema = q;
+            PQfreemem(q);
+            table = schema + "." + table;
+            meta = schema + "." + meta;
+        }
+        auto pool = std::make_unique<pool_type>();
+        for (std::size_t i = 0; i < opts.connections; ++i) {
+            auto c = std::make_unique<detail::pg_connection>(opts.conninfo, table);
+            if (i == 0) {
+                // Connect once without statements to create what they refer to.
+                detail::pg_connection admin(opts.conninfo, table);
+                if (auto r = migrate(admin, schema, table, meta); !r)
+                    return r.error();
+            }
+            if (auto r = c->connect(); !r)
+                return r.error();
+            pool->add(std::move(c));
+        }
+        return postgres_storage(std::move(pool));
+    }
+
+    postgres_storage(postgres_storage&&) noexcept = default;
+    postgres_storage& operator=(postgres_storage&&) noexcept = default;
+
+    result<void> insert(client_record rec)
+    {
+        if (detail::has_nul(rec.client_id) || detail::has_nul(rec.owner.org_id) || detail::has_nul(rec.owner.user_id))
+            return make_error(error::storage_failure, "client_id", "PostgreSQL text cannot hold a NUL character");
+        auto text = encode_record(rec);
+        std::array<std::string, 7> params{rec.client_id,
+                                          rec.owner.org_id,
+                                          rec.owner.user_id,
+                                          std::to_string(rec.version),
+                                          std::to_string(rec.created_at),
+                                          std::to_string(rec.updated_at),
+                                          text};
+        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
+            auto r = c.run(conn::insert, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return c.fail("insert", r.get());
+            if (std::string_view(PQcmdTuples(r.get())) == "1")
+                return {};
+            if (retry && stored_text(c, rec.client_id) == text)
+                return {}; // our first attempt landed before the connection dropped
+            return make_error(error::client_exists, "client_id");
+        });
+    }
+
+    result<client_record> find(std::string_view id) const
+    {
+        if (detail::has_nul(id))
+            return make_error(error::client_not_found, "client_id");
+        std::array<std::string, 1> params{std::string(id)};
+        return with_connection<client_record>([&](conn& c, bool) -> result<client_record> {
+            auto r = c.run(conn::find, params);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return c.fail("find", r.get()).error();
+            if (PQntuples(r.get()) == 0)
+                return make_error(error::client_not_found, "client_id");
+            return decode_record(text_of(r.get(), 0));
+        });
+    }
+
+    /** Calls `f` with a decoded copy: nothing can change what it sees. */
+    template <class F> result<void> visit(std::string_view id, F&& f) const
+    {
+        return detail::visit_copy(*this, id, std::forward<F>(f));
+    }
+
+    result<void> replace(client_record rec, std::uint64_t expected_version)
+    {
+        if (detail::has_nul(rec.client_id))
+            return make_error(error::client_not_found, "client_id");
+        if (detail::has_nul(rec.owner.org_id) || detail::has_nul(rec.owner.user_id))
+            return make_error(error::storage_failure, "owner", "PostgreSQL text cannot hold a NUL character");
+        auto text = encode_record(rec);
+        std::array<std::string, 7> params{rec.client_id,
+                                          rec.owner.org_id,
+                                          rec.owner.user_id,
+                                          std::to_string(rec.version),
+                                          std::to_string(rec.updated_at),
+                                          text,
+                                          std::to_string(expected_version)};
+        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
+            auto r = c.run(conn::update, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return c.fail("replace", r.get());
+            if (std::string_view(PQcmdTuples(r.get())) == "1")
+                return {};
+            auto stored = stored_text(c, rec.client_id);
+            if (!stored)
+                return make_error(error::client_not_found, "client_id");
+            if (retry && *stored == text)
+                return {}; // our first attempt landed before the connection dropped
+            return make_error(error::version_conflict, "client_id");
+        });
+    }
+
+    result<void> erase(std::string_view id)
+    {
+        if (detail::has_nul(id))
+            return make_error(error::client_not_found, "client_id");
+        std::array<std::string, 1> params{std::string(id)};
+        return with_connection<void>([&](conn& c, bool) -> result<void> {
+            auto r = c.run(conn::erase, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return c.fail("erase", r.get());
+            if (std::string_view(PQcmdTuples(r.get())) == "0")
+                return make_error(error::client_not_found, "client_id");
+            return {};
+        });
+    }
+
+    /** A keyset page: `client_id > cursor` on an (owner, client_id) index,
+        one row more than the limit to know whether another page follows. */
+    result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
+    {
+        auto start = detail::start_page(filter, limit, cursor);
+        if (!start)
+            return start.error();
+        auto const& after = start->after;
+        auto const which = start->which;
+        list_page page;
+        if (which == detail::owner_query::nothing || detail::has_nul(after) ||
+            (filter.org_id && detail::has_nul(*filter.org_id)) || (filter.user_id && detail::has_nul(*filter.user_id)))
+            return page;
+        std::string const n = std::to_string(std::min<std::size_t>(limit, 1u << 30) + 1);
+        return with_connection<list_page>([&](conn& c, bool) -> result<list_page> {
+            detail::pg_result r;
+            switch (which) {
+            case detail::owner_query::org:
+                r = c.run(conn::list_org, std::array<std::string, 3>{after, n, *filter.org_id});
+                break;
+            case detail::owner_query::user:
+                r = c.run(conn::list_user, std::array<std::string, 3>{after, n, *filter.user_id});
+                break;
+            case detail::owner_query::both:
+                r = c.run(conn::list_owner, std::array<std::string, 4>{after, n, *filter.org_id, *filter.user_id});
+                break;
+            default:
+                r = c.run(conn::list_all, std::array<std::string, 2>{after, n});
+            }
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return c.fail("list", r.get()).error();
+            list_page out;
+            int rows = PQntuples(r.get());
+            for (int i = 0; i < rows; ++i) {
+                if (out.clients.size() == limit) {
+                    out.next_cursor = encode_cursor(out.clients.back().client_id);
+                    break;
+                }
+                auto rec = decode_record(text_of(r.get(), i));
+                if (!rec)
+                    return rec.error();
+                out.clients.push_back(std::move(*rec));
+            }
+            return out;
+        });
+    }
+
+    /** Number of stored clients. */
+    result<std::size_t> size() const
+    {
+        return with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {
+            auto r = c.run(conn::count, std::array<std::string, 0>{});
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return c.fail("count", r.get()).error();
+            return static_cast<std::size_t>(std::stoull(std::string(text_of(r.get(), 0))));
+        });
+    }
+
+private:
+    using conn = detail::pg_connection;
+    using pool_type = detail::connection_pool<conn>;
+    explicit postgres_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+
+    static std::string_view text_of(PGresult const* r, int row)
+    {
+        return {PQgetvalue(r, row, 0), static_cast<std::size_t>(PQgetlength(r, row, 0))};
+    }
+
+    static std::optional<std::string> stored_text(conn& c, std::string const& id)
+    {
+        auto r = c.run(conn::find, std::array<std::string, 1>{id});
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0)
+            return std::nullopt;
+        return std::string(text_of(r.get(), 0));
+    }
+
+    /** Runs `op` on a pooled connection; if the server dropped the connection
+        (before or during the call), reconnects and runs it once more. */
+    template <class T, class Op> result<T> with_connection(Op op) const
+    {
+        auto c = pool_->take();
+        bool retry = false;
+        if (c->lost()) {
+            if (auto r = c->connect(); !r)
+                return r.error();
+        }
+        auto out = op(*c, retry);
+        if (out || !c->lost())
+            return out;
+        retry = true;
+        if (auto r = c->connect(); !r)
+            return r.error();
+        return op(*c, retry);
+    }
+
+    static result<void> migrate(conn& admin, std::string const& schema, std::string const& table,
+                                std::string const& meta)
+    {
+        if (auto r = admin.connect_plain(); !r)
+            return r;
+        if (auto r = admin.exec("BEGIN; SELECT pg_advisory_xact_lock(7591759201)"); !r)
+            return r;
+        auto body = [&]() -> result<void> {
+            if (!schema.empty())
+                if (auto r = admin.exec("CREATE SCHEMA IF NOT EXISTS " + schema); !r)
+                    return r;
+            if (auto r = admin.exec("CREATE TABLE IF NOT EXISTS " + meta + " (version integer NOT NULL)"); !r)
+                return r;
+            detail::pg_result v(PQexec(admin.native(), ("SELECT max(version) FROM " + meta).c_str()));
+            if (PQresultStatus(v.get()) != PGRES_TUPLES_OK)
+                return admin.fail("schema", v.get());
+            if (!PQgetisnull(v.get(), 0, 0)) {
+                int version = std::atoi(PQgetvalue(v.get(), 0, 0));
+                if (version == detail::postgres_schema_version)
+                    return {};
+                return make_error(error::storage_failure, "",
+                                  "database schema version " + std::to_string(version) +
+                                      " is not one this oauthreg reads (" +
+                                      std::to_string(detail::postgres_schema_version) + ")");
+            }
+            // Later schema versions migrate from here, one step per version.
+            // COLLATE "C" orders client_id bytewise, as every other store does.
+            return admin.exec("CREATE TABLE " + table +
+                              " ("
+                              " client_id text COLLATE \"C\" PRIMARY KEY,"
+                              " org_id text COLLATE \"C\" NOT NULL,"
+                              " user_id text COLLATE \"C\" NOT NULL,"
+                              " version bigint NOT NULL,"
+                              " created_at bigint NOT NULL,"
+                              " updated_at bigint NOT NULL,"
+                              " record text NOT NULL);"
+                              "CREATE INDEX ON " +
+                              table + " (org_id, client_id);CREATE INDEX ON " + table +
+                              " (user_id, client_id);CREATE INDEX ON " + table +
+                              " (org_id, user_id, client_id);INSERT INTO " + meta + " VALUES (1)");
+        };
+        auto r = body();
+        if (!r) {
+            admin.exec("ROLLBACK");
+            return r;
+        }
+        return admin.exec("COMMIT");
+    }
+
+    // Behind a pointer so the store moves; never null in a store open() made.
+    std::unique_ptr<pool_type> pool_;
+};
+
+static_assert(storage_policy<postgres_storage>);
+
+} // namespace oauthreg
+
+#endif

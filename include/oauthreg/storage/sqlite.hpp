@@ -1,0 +1,396 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_SQLITE_HPP
+#define OAUTHREG_STORAGE_SQLITE_HPP
+
+// Optional backend: link SQLite 3 (CMake `oauthreg::sqlite`, Meson
+// `oauthreg_sqlite_dep`, Debian `libsqlite3-dev`).
+
+#include <oauthreg/detail/connection_pool.hpp>
+#include <oauthreg/storage/codec.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace oauthreg {
+
+/** How an acknowledged write is made durable (SQLite `PRAGMA synchronous` in WAL mode). */
+enum class sqlite_durability : std::uint8_t {
+    /** fsync at every commit: a write survives power loss as well as a crash. */
+    full,
+    /** fsync at checkpoints only: a write survives the process being killed,
+        the last ones may be lost on power loss; several times faster. */
+    normal
+};
+
+/** Where and how @ref sqlite_storage keeps its records. */
+struct sqlite_options {
+    std::string path{}; ///< the database file, created if absent
+    sqlite_durability durability = sqlite_durability::full;
+    std::size_t connections = 4;                    ///< pool size: concurrent readers
+    std::chrono::milliseconds busy_timeout{10'000}; ///< wait for another writer this long
+};
+
+namespace detail {
+
+inline constexpr int sqlite_schema_version = 1;
+
+inline result<void> sqlite_fail(sqlite3* db, std::string_view what)
+{
+    std::string d(what);
+    if (db) {
+        d += ": ";
+        d += sqlite3_errmsg(db);
+    }
+    return make_error(error::storage_failure, "", d);
+}
+
+/** One connection and its prepared statements; used by one thread at a time. */
+class sqlite_connection {
+public:
+    enum stmt : std::size_t {
+        insert,
+        find,
+        update,
+        exists,
+        erase,
+        list_all,
+        list_org,
+        list_user,
+        list_owner,
+        count,
+        stmt_count
+    };
+
+    sqlite_connection() = default;
+    sqlite_connection(sqlite_connection const&) = delete;
+    sqlite_connection& operator=(sqlite_connection const&) = delete;
+    ~sqlite_connection()
+    {
+        for (auto* s : stmts_)
+            sqlite3_finalize(s);
+        sqlite3_close_v2(db_);
+    }
+
+    result<void> open(sqlite_options const& o)
+    {
+        int rc = sqlite3_open_v2(o.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+        if (rc != SQLITE_OK)
+            return sqlite_fail(db_, "cannot open " + o.path);
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, static_cast<int>(o.busy_timeout.count()));
+        if (auto r = exec("PRAGMA journal_mode=WAL"); !r)
+            return r;
+        if (auto r =
+                exec(o.durability == sqlite_durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+            !r)
+            return r;
+        return {};
+    }
+
+    /** Creates the schema on first open (one transaction, so a concurrent
+        first open by another process waits, then finds it made). */
+    result<void> migrate()
+    {
+        if (auto r = exec("BEGIN IMMEDIATE"); !r)
+            return r;
+        auto r = migrate_locked();
+        if (!r) {
+            exec("ROLLBACK");
+            return r;
+        }
+        return exec("COMMIT");
+    }
+
+    result<void> prepare()
+    {
+        static constexpr char const* sql[stmt_count] = {
+            "INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(client_id) DO NOTHING",
+            "SELECT record FROM oauth_clients WHERE client_id = ?1",
+            "UPDATE oauth_clients SET org_id = ?2, user_id = ?3, version = ?4, updated_at = ?5, record = ?6 "
+            "WHERE client_id = ?1 AND version = ?7",
+            "SELECT 1 FROM oauth_clients WHERE client_id = ?1",
+            "DELETE FROM oauth_clients WHERE client_id = ?1",
+            "SELECT record FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
+            "SELECT record FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
+            "SELECT record FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
+            "SELECT record FROM oauth_clients WHERE org_id = ?3 AND user_id = ?4 AND client_id > ?1 "
+            "ORDER BY client_id LIMIT ?2",
+            "SELECT count(*) FROM oauth_clients",
+        };
+        for (std::size_t i = 0; i < stmt_count; ++i)
+            if (sqlite3_prepare_v3(db_, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i], nullptr) != SQLITE_OK)
+                return sqlite_fail(db_, "cannot prepare statements");
+        return {};
+    }
+
+    sqlite3* db() const noexcept { return db_; }
+
+    /** A prepared statement, reset and unbound when the guard goes. */
+    class statement {
+    public:
+        explicit statement(sqlite3_stmt* s) noexcept : s_(s) {}
+        statement(statement const&) = delete;
+        statement& operator=(statement const&) = delete;
+        ~statement()
+        {
+            sqlite3_reset(s_);
+            sqlite3_clear_bindings(s_);
+        }
+        void bind(int i, std::string_view v)
+        {
+            sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+        }
+        void bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+        int step() { return sqlite3_step(s_); }
+        std::string_view text(int col) const
+        {
+            auto const* p = reinterpret_cast<char const*>(sqlite3_column_text(s_, col));
+            return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+                     : std::string_view();
+        }
+        std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+
+    private:
+        sqlite3_stmt* s_;
+    };
+
+    statement get(stmt s) noexcept { return statement(stmts_[s]); }
+
+private:
+    result<void> exec(char const* sql)
+    {
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+            return sqlite_fail(db_, sql);
+        return {};
+    }
+
+    result<void> migrate_locked()
+    {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
+            return sqlite_fail(db_, "cannot read the schema version");
+        int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+        sqlite3_finalize(s);
+        if (version == sqlite_schema_version)
+            return {};
+        if (version != 0)
+            return make_error(error::storage_failure, "",
+                              "database schema version " + std::to_string(version) +
+                                  " is not one this oauthreg reads (" + std::to_string(sqlite_schema_version) + ")");
+        // Later schema versions migrate from here, one step per version.
+        return exec("CREATE TABLE oauth_clients ("
+                    " client_id TEXT NOT NULL PRIMARY KEY,"
+                    " org_id TEXT NOT NULL,"
+                    " user_id TEXT NOT NULL,"
+                    " version INTEGER NOT NULL,"
+                    " created_at INTEGER NOT NULL,"
+                    " updated_at INTEGER NOT NULL,"
+                    " record TEXT NOT NULL"
+                    ") WITHOUT ROWID;"
+                    "CREATE INDEX oauth_clients_by_org ON oauth_clients(org_id, client_id);"
+                    "CREATE INDEX oauth_clients_by_user ON oauth_clients(user_id, client_id);"
+                    "CREATE INDEX oauth_clients_by_owner ON oauth_clients(org_id, user_id, client_id);"
+                    "PRAGMA user_version = 1;");
+    }
+
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmts_[stmt_count] = {};
+};
+
+} // namespace detail
+
+/** A persistent store in one SQLite file, shared safely by the threads of a
+    process and by several processes on one machine.
+
+    WAL journaling (readers never block the writer), prepared statements, one
+    statement per write (so each is its own transaction: atomic, and durable
+    once it returns), a pool of connections, and a schema created on first
+    open and tagged with `PRAGMA user_version` for later migrations.
+
+    @code
+    auto store = oauthreg::sqlite_storage::open({.path = "/var/lib/myserver/clients.db"});
+    if (!store) { ... store.error().description ... }
+    oauthreg::basic_registry<oauthreg::sqlite_storage, oauthreg::os_rng, oauthreg::system_clock>
+        reg({}, std::move(*store));
+    @endcode
+*/
+class sqlite_storage {
+public:
+    /** Opens (creating if needed) the database at `opts.path`. */
+    static result<sqlite_storage> open(sqlite_options opts)
+    {
+        if (!sqlite3_threadsafe())
+            return make_error(error::storage_failure, "", "this SQLite library was built without thread support");
+        if (opts.connections == 0)
+            opts.connections = 1;
+        auto pool = std::make_unique<pool_type>();
+        for (std::size_t i = 0; i < opts.connections; ++i) {
+            auto c = std::make_unique<detail::sqlite_connection>();
+            if (auto r = c->open(opts); !r)
+                return r.error();
+            if (i == 0)
+                if (auto r = c->migrate(); !r)
+                    return r.error();
+            if (auto r = c->prepare(); !r)
+                return r.error();
+            pool->add(std::move(c));
+        }
+        return sqlite_storage(std::move(pool));
+    }
+
+    sqlite_storage(sqlite_storage&&) noexcept = default;
+    sqlite_storage& operator=(sqlite_storage&&) noexcept = default;
+
+    result<void> insert(client_record rec)
+    {
+        auto c = pool_->take();
+        auto s = c->get(conn::insert);
+        auto text = encode_record(rec);
+        s.bind(1, rec.client_id);
+        s.bind(2, rec.owner.org_id);
+        s.bind(3, rec.owner.user_id);
+        s.bind(4, static_cast<std::int64_t>(rec.version));
+        s.bind(5, rec.created_at);
+        s.bind(6, rec.updated_at);
+        s.bind(7, text);
+        if (s.step() != SQLITE_DONE)
+            return detail::sqlite_fail(c->db(), "insert");
+        if (sqlite3_changes(c->db()) == 0)
+            return make_error(error::client_exists, "client_id");
+        return {};
+    }
+
+    result<client_record> find(std::string_view id) const
+    {
+        auto c = pool_->take();
+        auto s = c->get(conn::find);
+        s.bind(1, id);
+        int rc = s.step();
+        if (rc == SQLITE_DONE)
+            return make_error(error::client_not_found, "client_id");
+        if (rc != SQLITE_ROW)
+            return detail::sqlite_fail(c->db(), "find").error();
+        return decode_record(s.text(0));
+    }
+
+    /** Calls `f` with a decoded copy: nothing can change what it sees. */
+    template <class F> result<void> visit(std::string_view id, F&& f) const
+    {
+        return detail::visit_copy(*this, id, std::forward<F>(f));
+    }
+
+    result<void> replace(client_record rec, std::uint64_t expected_version)
+    {
+        auto c = pool_->take();
+        {
+            auto s = c->get(conn::update);
+            auto text = encode_record(rec);
+            s.bind(1, rec.client_id);
+            s.bind(2, rec.owner.org_id);
+            s.bind(3, rec.owner.user_id);
+            s.bind(4, static_cast<std::int64_t>(rec.version));
+            s.bind(5, rec.updated_at);
+            s.bind(6, text);
+            s.bind(7, static_cast<std::int64_t>(expected_version));
+            if (s.step() != SQLITE_DONE)
+                return detail::sqlite_fail(c->db(), "replace");
+            if (sqlite3_changes(c->db()) == 1)
+                return {};
+        }
+        auto s = c->get(conn::exists);
+        s.bind(1, rec.client_id);
+        int rc = s.step();
+        if (rc == SQLITE_DONE)
+            return make_error(error::client_not_found, "client_id");
+        if (rc != SQLITE_ROW)
+            return detail::sqlite_fail(c->db(), "replace");
+        return make_error(error::version_conflict, "client_id");
+    }
+
+    result<void> erase(std::string_view id)
+    {
+        auto c = pool_->take();
+        auto s = c->get(conn::erase);
+        s.bind(1, id);
+        if (s.step() != SQLITE_DONE)
+            return detail::sqlite_fail(c->db(), "erase");
+        if (sqlite3_changes(c->db()) == 0)
+            return make_error(error::client_not_found, "client_id");
+        return {};
+    }
+
+    /** A keyset page: `client_id > cursor` on an index of the owner column,
+        one row more than the limit to know whether another page follows. */
+    result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
+    {
+        auto start = detail::start_page(filter, limit, cursor);
+        if (!start)
+            return start.error();
+        auto const& after = start->after;
+        auto const which = start->which;
+        list_page page;
+        if (which == detail::owner_query::nothing)
+            return page;
+        static constexpr conn::stmt by[] = {conn::list_all, conn::list_org, conn::list_user, conn::list_owner};
+        auto c = pool_->take();
+        auto s = c->get(by[static_cast<int>(which)]);
+        s.bind(1, after);
+        s.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)) + 1);
+        if (filter.org_id)
+            s.bind(3, *filter.org_id);
+        if (filter.user_id)
+            s.bind(4, *filter.user_id);
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            if (page.clients.size() == limit) {
+                page.next_cursor = encode_cursor(page.clients.back().client_id);
+                break;
+            }
+            auto rec = decode_record(s.text(0));
+            if (!rec)
+                return rec.error();
+            page.clients.push_back(std::move(*rec));
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return detail::sqlite_fail(c->db(), "list").error();
+        return page;
+    }
+
+    /** Number of stored clients. */
+    result<std::size_t> size() const
+    {
+        auto c = pool_->take();
+        auto s = c->get(conn::count);
+        if (s.step() != SQLITE_ROW)
+            return detail::sqlite_fail(c->db(), "count").error();
+        return static_cast<std::size_t>(s.integer(0));
+    }
+
+private:
+    using conn = detail::sqlite_connection;
+    using pool_type = detail::connection_pool<conn>;
+    explicit sqlite_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+
+    // Behind a pointer so the store moves; never null in a store open() made.
+    std::unique_ptr<pool_type> pool_;
+};
+
+static_assert(storage_policy<sqlite_storage>);
+
+} // namespace oauthreg
+
+#endif

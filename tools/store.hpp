@@ -1,0 +1,79 @@
+// `--store URI`: memory, sqlite:PATH, postgres:CONNINFO.
+#ifndef OAUTHREG_TOOLS_STORE_HPP
+#define OAUTHREG_TOOLS_STORE_HPP
+
+#include "cli_common.hpp"
+
+#include <oauthreg/registry.hpp>
+#include <oauthreg/rng/cryptopp.hpp>
+#ifdef OAUTHREG_HAS_SQLITE
+#include <oauthreg/storage/sqlite.hpp>
+#endif
+#ifdef OAUTHREG_HAS_POSTGRES
+#include <oauthreg/storage/postgres.hpp>
+#endif
+
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace oauthreg::cli {
+
+/** The store schemes this build of the tool knows. */
+inline std::string known_stores()
+{
+    std::string s = "memory";
+#ifdef OAUTHREG_HAS_SQLITE
+    s += ", sqlite:PATH";
+#endif
+#ifdef OAUTHREG_HAS_POSTGRES
+    s += ", postgres:CONNINFO";
+#endif
+    return s;
+}
+
+/** Whether `uri` names a store that outlives the process (and so is slow enough
+    that benchmarks scale their operation counts down). */
+inline bool is_persistent_store(std::string_view uri) { return uri != "memory"; }
+
+/** Calls `f(registry&)` with a registry over the store `uri` names and returns
+    what `f` returns; a store that cannot be opened is an I/O error (exit 2). */
+template <class F> int with_store(std::string_view uri, registry_options ro, F&& f)
+{
+    if (uri == "memory") {
+        registry reg(std::move(ro));
+        return f(reg);
+    }
+    auto cannot_open = [&](error_info const& e) {
+        std::cerr << "oauthreg: cannot open store " << uri.substr(0, uri.find(':')) << ": " << e.description << "\n";
+        return static_cast<int>(exit_usage);
+    };
+#ifdef OAUTHREG_HAS_SQLITE
+    if (uri.starts_with("sqlite:")) {
+        auto store = sqlite_storage::open({.path = std::string(uri.substr(7))});
+        if (!store)
+            return cannot_open(store.error());
+        basic_registry<sqlite_storage, os_rng, system_clock> reg(std::move(ro), std::move(*store));
+        return f(reg);
+    }
+#endif
+#ifdef OAUTHREG_HAS_POSTGRES
+    if (uri.starts_with("postgres:")) {
+        // postgres:CONNINFO, or a postgres:// / postgresql:// URI as libpq takes it
+        std::string conninfo(uri.starts_with("postgres://") ? uri : uri.substr(9));
+        auto store = postgres_storage::open({.conninfo = std::move(conninfo)});
+        if (!store)
+            return cannot_open(store.error());
+        basic_registry<postgres_storage, os_rng, system_clock> reg(std::move(ro), std::move(*store));
+        return f(reg);
+    }
+#endif
+    (void)cannot_open;
+    throw usage_error{"unknown store '" + std::string(uri.substr(0, uri.find(':'))) + "' (known: " + known_stores() +
+                      ")"};
+}
+
+} // namespace oauthreg::cli
+
+#endif
