@@ -16,4 +16,8 @@ run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${BINARY_DIR}/consumer" -G "${GENE
     -DCMAKE_PREFIX_PATH=${prefix})
 run(${CMAKE_COMMAND} --build "${BINARY_DIR}/consumer")
 run("${BINARY_DIR}/consumer/consumer")
+if(EXISTS "${BINARY_DIR}/consumer/consumer_sqlite")
+    run("${BINARY_DIR}/consumer/consumer_sqlite")
+    message(STATUS "oauthreg::sqlite consumer built and ran")
+endif()
 message(STATUS "find_package(oauthreg) consumer built and ran")
