@@ -6,7 +6,9 @@
 #include <oauthreg/rng/deterministic.hpp>
 
 #include <benchmark/benchmark.h>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 
 #include <malloc.h>
@@ -80,6 +82,88 @@ void validate_request(benchmark::State& state)
     over_corpus(state, [](std::string const& l) { benchmark::DoNotOptimize(oauthreg::validate_request(l)); });
 }
 BENCHMARK(validate_request);
+
+// The floors under validate_request, on the same corpus: a streaming parse whose
+// handler accepts every event (no rules, no output), and Boost.URL's parse_uri
+// on every URI-valued member of each request (redirect_uris, client_uri,
+// logo_uri, tos_uri, policy_uri, jwks_uri). validate_request cannot be faster
+// than the two together.
+struct null_handler : oauthreg::detail::handler_base {
+    std::size_t events = 0;
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_object_begin(ec_t&) { return ++events, true; }
+    bool on_object_end(std::size_t, ec_t&) { return true; }
+    bool on_array_begin(ec_t&) { return ++events, true; }
+    bool on_array_end(std::size_t, ec_t&) { return true; }
+    bool on_key_part(sv_t, std::size_t, ec_t&) { return true; }
+    bool on_key(sv_t, std::size_t, ec_t&) { return ++events, true; }
+    bool on_string_part(sv_t, std::size_t, ec_t&) { return true; }
+    bool on_string(sv_t, std::size_t, ec_t&) { return ++events, true; }
+    bool on_number_part(sv_t, ec_t&) { return true; }
+    bool on_int64(std::int64_t, sv_t, ec_t&) { return ++events, true; }
+    bool on_uint64(std::uint64_t, sv_t, ec_t&) { return ++events, true; }
+    bool on_double(double, sv_t, ec_t&) { return ++events, true; }
+    bool on_bool(bool, ec_t&) { return ++events, true; }
+    bool on_null(ec_t&) { return ++events, true; }
+    bool on_comment_part(sv_t, ec_t&) { return true; }
+    bool on_comment(sv_t, ec_t&) { return true; }
+};
+
+void parse_stream_null(benchmark::State& state)
+{
+    boost::json::basic_parser<null_handler> p(boost::json::parse_options{});
+    over_corpus(state, [&](std::string const& l) {
+        p.reset();
+        boost::system::error_code ec;
+        benchmark::DoNotOptimize(p.write_some(false, l.data(), l.size(), ec));
+    });
+    benchmark::DoNotOptimize(p.handler().events);
+}
+BENCHMARK(parse_stream_null);
+
+std::vector<std::vector<std::string>> const& corpus_uris_per_request()
+{
+    static std::vector<std::vector<std::string>> const uris = [] {
+        std::vector<std::vector<std::string>> v;
+        for (auto const& l : corpus()) {
+            auto& mine = v.emplace_back();
+            boost::system::error_code ec;
+            auto doc = boost::json::parse(l, ec);
+            if (ec || !doc.is_object())
+                continue;
+            for (auto const& [k, m] : doc.as_object()) {
+                std::string_view key(k.data(), k.size());
+                bool uri = key.ends_with("_uri") || key.find("_uri#") != std::string_view::npos;
+                if (uri && m.is_string())
+                    mine.emplace_back(m.get_string());
+                if (key == "redirect_uris" && m.is_array())
+                    for (auto const& u : m.get_array())
+                        if (u.is_string())
+                            mine.emplace_back(u.get_string());
+            }
+        }
+        return v;
+    }();
+    return uris;
+}
+
+void boost_url_parse_request_uris(benchmark::State& state)
+{
+    auto const& reqs = corpus_uris_per_request();
+    std::size_t i = 0, uris = 0;
+    for (auto _ : state) {
+        for (auto const& u : reqs[i])
+            benchmark::DoNotOptimize(boost::urls::parse_uri(u));
+        uris += reqs[i].size();
+        if (++i == reqs.size())
+            i = 0;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["uris_per_request"] =
+        static_cast<double>(uris) / static_cast<double>(std::max<std::int64_t>(1, state.iterations()));
+}
+BENCHMARK(boost_url_parse_request_uris);
 
 // Validate a redirect URI on its own (Boost.URL parse + RFC 6749/8252/9700 rules).
 void check_redirect_uri(benchmark::State& state)

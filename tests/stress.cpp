@@ -25,6 +25,16 @@ std::string body_named(std::string const& name)
     return R"({"grant_types":["client_credentials"],"client_name":")" + name + "\"}";
 }
 
+// A client name like "t3-17" (GCC 12 -Wrestrict misfires on "t" + std::to_string(...)).
+std::string tagged(char kind, unsigned seed, int op)
+{
+    std::string s(1, kind);
+    s += std::to_string(seed);
+    s += '-';
+    s += std::to_string(op);
+    return s;
+}
+
 // What the threads were told, to hold the registry to it afterwards.
 struct ledger {
     std::mutex m;
@@ -58,7 +68,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
             int const kind = static_cast<int>(rnd() % 10);
             std::string id = !mine.empty() && rnd() % 2 ? mine[rnd() % mine.size()] : shared[rnd() % shared.size()];
             if (kind < 3) { // register
-                auto r = reg.register_client(body_named("t" + std::to_string(seed) + "-" + std::to_string(op)));
+                auto r = reg.register_client(body_named(tagged('t', seed, op)));
                 REQUIRE(r.has_value());
                 std::lock_guard lock(led.m);
                 led.duplicate_ids += !led.ids.insert(r->record.client_id).second;
@@ -69,7 +79,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
                 auto cur = reg.get(id);
                 if (!cur)
                     continue;
-                auto name = "u" + std::to_string(seed) + "-" + std::to_string(op);
+                auto name = tagged('u', seed, op);
                 auto r = reg.update(id, body_named(name), cur->version);
                 if (r) {
                     std::lock_guard lock(led.m);

@@ -171,7 +171,7 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
 }
 
 template <class E, class Parse>
-inline result<std::vector<E>> parse_enum_list(std::vector<std::string> const& in, std::string_view member,
+inline result<std::vector<E>> parse_enum_list(std::vector<std::string_view> const& in, std::string_view member,
                                               enum_set<E> allowed, error unsupported, Parse parse)
 {
     std::vector<E> out;
@@ -190,7 +190,7 @@ inline result<std::vector<E>> parse_enum_list(std::vector<std::string> const& in
 }
 
 /** Apply every rule of the profile to a parsed request. */
-inline result<client_metadata> validate_raw(raw_request&& raw, profile const& prof)
+inline result<client_metadata> validate_raw(raw_request const& raw, profile const& prof)
 {
     auto const& lim = prof.limits;
     client_metadata md;
@@ -198,17 +198,17 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     // RFC 7591 2.3: a statement reaches here only once validate_request_impl
     // has verified it and merged its claims; it is returned unmodified (3.2.1).
     if (raw.software_statement)
-        md.software_statement = std::move(raw.software_statement);
+        md.software_statement.emplace(*raw.software_statement);
     else if (prof.require_software_statement)
         return make_error(error::software_statement_required, "software_statement");
 
     // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own.
-    if (raw.redirect_uris) {
-        auto& uris = *raw.redirect_uris;
+    if (raw.redirect_uris.present) {
+        auto const& uris = raw.redirect_uris.items;
         for (std::size_t i = 0; i < uris.size(); ++i)
             if (auto p = check_redirect_uri(uris[i], prof.redirect_uris, lim.max_uri_length))
                 return make_error(p->code, indexed("redirect_uris", i), p->reason);
-        md.redirect_uris = std::move(uris);
+        md.redirect_uris.assign(uris.begin(), uris.end());
     }
 
     if (raw.token_endpoint_auth_method) {
@@ -223,8 +223,8 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     }
 
     // RFC 7591 2: grant_types defaults to ["authorization_code"].
-    if (raw.grant_types) {
-        auto g = parse_enum_list(*raw.grant_types, "grant_types", prof.grant_types, error::unsupported_grant_type,
+    if (raw.grant_types.present) {
+        auto g = parse_enum_list(raw.grant_types.items, "grant_types", prof.grant_types, error::unsupported_grant_type,
                                  [](std::string_view s) { return parse_grant_type(s); });
         if (!g)
             return g.error();
@@ -240,8 +240,8 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
 
     // RFC 7591 2: response_types defaults to ["code"]; here the default follows the
     // grant types, so the defaults never contradict each other (RFC 7591 2.1).
-    if (raw.response_types) {
-        auto r = parse_enum_list(*raw.response_types, "response_types", prof.response_types,
+    if (raw.response_types.present) {
+        auto r = parse_enum_list(raw.response_types.items, "response_types", prof.response_types,
                                  error::unsupported_response_type,
                                  [](std::string_view s) { return parse_response_type(s); });
         if (!r)
@@ -286,13 +286,13 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
         md.app_type = a;
     }
 
-    auto text = [&](std::optional<std::string>& in, std::optional<std::string>& out,
+    auto text = [&](std::optional<std::string_view> const& in, std::optional<std::string>& out,
                     std::string_view member) -> std::optional<error_info> {
         if (!in)
             return std::nullopt;
         if (!is_display_text(*in))
             return make_error(error::invalid_string, member);
-        out = std::move(in);
+        out.emplace(*in);
         return std::nullopt;
     };
     if (auto e = text(raw.client_name, md.client_name, "client_name"))
@@ -301,11 +301,12 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
         return *e;
     if (auto e = text(raw.software_version, md.software_version, "software_version"))
         return *e;
-    if (raw.contacts) {
-        for (std::size_t i = 0; i < raw.contacts->size(); ++i)
-            if (!is_display_text((*raw.contacts)[i]))
+    if (raw.contacts.present) {
+        auto const& contacts = raw.contacts.items;
+        for (std::size_t i = 0; i < contacts.size(); ++i)
+            if (!is_display_text(contacts[i]))
                 return make_error(error::invalid_string, indexed("contacts", i));
-        md.contacts = std::move(*raw.contacts);
+        md.contacts.assign(contacts.begin(), contacts.end());
     }
 
     if (raw.scope) {
@@ -314,7 +315,7 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
             return make_error(error::invalid_scope, "scope", "RFC 6749 3.3");
         if (n > lim.max_scope_tokens)
             return make_error(error::too_many_scope_tokens, "scope");
-        md.scope = std::move(raw.scope);
+        md.scope.emplace(*raw.scope);
         if (prof.scope_allowlist) {
             for (auto const& tok : md.scope_tokens())
                 if (!prof.scope_allowlist->contains(tok))
@@ -323,13 +324,13 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     }
 
     // RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs.
-    auto web = [&](std::optional<std::string>& in, std::optional<std::string>& out,
+    auto web = [&](std::optional<std::string_view> const& in, std::optional<std::string>& out,
                    std::string_view member) -> std::optional<error_info> {
         if (!in)
             return std::nullopt;
         if (auto p = check_web_uri(*in, false, lim.max_uri_length))
             return make_error(p->code, member, p->reason);
-        out = std::move(in);
+        out.emplace(*in);
         return std::nullopt;
     };
     if (auto e = web(raw.client_uri, md.client_uri, "client_uri"))
@@ -362,24 +363,29 @@ inline result<client_metadata> validate_raw(raw_request&& raw, profile const& pr
     if (raw.localized.size() > lim.max_localized_values)
         return make_error(error::too_many_localized_values, "", "");
     for (std::size_t i = 0; i < raw.localized.size(); ++i) {
-        auto& lv = raw.localized[i];
-        std::string field(to_string(lv.member));
-        field += '#';
-        field += clip(lv.language_tag);
+        auto const& lv = raw.localized[i];
+        auto field = [&] {
+            std::string f(to_string(lv.member));
+            f += '#';
+            f += clip(lv.language_tag);
+            return f;
+        };
         if (!is_language_tag(lv.language_tag))
-            return make_error(error::invalid_language_tag, field, "RFC 5646");
+            return make_error(error::invalid_language_tag, field(), "RFC 5646");
         // BCP 47 tags compare case-insensitively (RFC 5646 2.1.1): "fr" and "FR" are one tag.
         for (std::size_t j = 0; j < i; ++j)
             if (raw.localized[j].member == lv.member && ascii_iequals(raw.localized[j].language_tag, lv.language_tag))
-                return make_error(error::duplicate_member, field, "the same language tag twice");
+                return make_error(error::duplicate_member, field(), "the same language tag twice");
         if (lv.member == localizable::client_name) {
             if (!is_display_text(lv.value))
-                return make_error(error::invalid_string, field);
+                return make_error(error::invalid_string, field());
         } else if (auto p = check_web_uri(lv.value, false, lim.max_uri_length)) {
-            return make_error(p->code, field, p->reason);
+            return make_error(p->code, field(), p->reason);
         }
     }
-    md.localized = std::move(raw.localized);
+    md.localized.reserve(raw.localized.size());
+    for (auto const& lv : raw.localized)
+        md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
     return md;
 }
 
@@ -433,7 +439,7 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         }(),
         lim);
     p.reset();
-    p.handler().reset(lim);
+    p.handler().reset(lim, body);
     boost::system::error_code ec;
     auto n = p.write_some(false, body.data(), body.size(), ec);
     auto& h = p.handler();
@@ -446,13 +452,17 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
     }
     if (n != body.size())
         return make_error(error::malformed_json, "", "data after the JSON object");
-    if (client_id)
-        *client_id = std::move(h.out.client_id);
+    if (client_id) {
+        if (h.out.client_id)
+            client_id->emplace(*h.out.client_id);
+        else
+            client_id->reset();
+    }
     if (h.out.software_statement && !statement_verified) {
         // RFC 7591 2.3 and 3.1.1: verify the statement, then its claims take
         // precedence over the same members in the body. The merged request is
         // validated like any other, so a claim cannot smuggle in bad metadata.
-        std::string const statement = std::move(*h.out.software_statement);
+        std::string const statement(*h.out.software_statement);
         if (!is_compact_jws(statement))
             return make_error(error::malformed_software_statement, "software_statement",
                               "not a compact-serialized JWS (RFC 7515 7.1)");
@@ -473,7 +483,7 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         roomy.limits.max_body_bytes += lim.max_software_statement;
         return validate_request_impl(text, roomy, nullptr, now, true);
     }
-    return validate_raw(std::move(h.out), prof);
+    return validate_raw(h.out, prof);
 }
 } // namespace detail
 

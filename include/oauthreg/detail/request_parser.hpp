@@ -4,16 +4,20 @@
 #ifndef OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 #define OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,14 +25,45 @@
 
 namespace oauthreg::detail {
 
-/** The request members, as sent, before any rule is applied. */
+/** A string array member as sent: its elements view the request body (or the
+    handler's arena when they held escapes). */
+struct raw_list {
+    bool present = false;
+    std::vector<std::string_view> items;
+};
+
+/** A localized member (`client_name#fr`) as sent. */
+struct raw_localized {
+    localizable member{};
+    std::string_view language_tag;
+    std::string_view value;
+};
+
+/** The request members, as sent, before any rule is applied. Every string is
+    a view: into the request body when it held no escapes, otherwise into the
+    handler's per-request arena. Both outlive the validation of the request. */
 struct raw_request {
-    std::optional<std::vector<std::string>> redirect_uris, grant_types, response_types, contacts;
-    std::optional<std::string> token_endpoint_auth_method, client_name, client_uri, logo_uri, scope, tos_uri,
+    raw_list redirect_uris, grant_types, response_types, contacts;
+    std::optional<std::string_view> token_endpoint_auth_method, client_name, client_uri, logo_uri, scope, tos_uri,
         policy_uri, jwks_uri, software_id, software_version, software_statement, application_type;
-    std::optional<std::string> client_id; ///< only when a string; RFC 7592 2.2 update checks it
-    std::optional<boost::json::value> jwks;
-    std::vector<localized_value> localized;
+    std::optional<std::string_view> client_id; ///< only when a string; RFC 7592 2.2 update checks it
+    std::optional<boost::json::value> jwks;    ///< allocated from the handler's arena
+    std::vector<raw_localized> localized;
+
+    /** Forget the previous request, keeping the vectors' capacity. */
+    void clear() noexcept
+    {
+        for (auto* l : {&redirect_uris, &grant_types, &response_types, &contacts}) {
+            l->present = false;
+            l->items.clear();
+        }
+        for (auto* o :
+             {&token_endpoint_auth_method, &client_name, &client_uri, &logo_uri, &scope, &tos_uri, &policy_uri,
+              &jwks_uri, &software_id, &software_version, &software_statement, &application_type, &client_id})
+            o->reset();
+        jwks.reset();
+        localized.clear();
+    }
 };
 
 /** Units of parsing work done on this thread: one per JSON event and one per
@@ -51,35 +86,36 @@ inline std::string_view clip(std::string_view s) noexcept
 /** The handler of boost::json::basic_parser: reads a registration request in
     one pass, with no DOM, into a raw_request. It aborts at the first problem
     so that hostile input costs no more than the bytes before it. */
-class request_handler {
+class request_handler : public handler_base {
 public:
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
-
-    using ec_t = boost::system::error_code;
-    using sv_t = boost::json::string_view;
-
     explicit request_handler(limits const& lim) : lim_(&lim) {}
+
+    request_handler(request_handler const&) = delete;
+    request_handler& operator=(request_handler const&) = delete;
+    ~request_handler() { out.jwks.reset(); } // before the arena it lives in
 
     raw_request out;
     std::optional<error_info> failure;
 
-    /** Makes the handler ready for a new document, keeping its buffers. */
-    void reset(limits const& lim)
+    /** Makes the handler ready for a new document, `body`, keeping its
+        buffers: a steady stream of requests allocates nothing here. */
+    void reset(limits const& lim, std::string_view body)
     {
         lim_ = &lim;
-        out = raw_request{};
+        body_ = body;
+        out.clear(); // drops the jwks value before its arena is released
+        arena_.release();
         failure.reset();
         depth_ = 0;
         names_.clear();
         name_spans_.clear();
         key_.clear();
+        scratch_.clear();
         member_name_.clear();
         slot_ = {};
         target_ = nullptr;
         in_string_ = in_number_ = start_capture_ = false;
+        known_seen_ = 0;
         capture_depth_ = 0;
     }
 
@@ -146,17 +182,26 @@ public:
         auto& f = frames_[depth() - 1];
         if (++f.count > lim_->max_members)
             return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
+        if (capture_depth_ > 0)
+            stack_.push_key(s);
         // RFC 8259 4: names SHOULD be unique; two values for one member are
         // ambiguous, so the request is refused (DESIGN: no duplicate member names).
+        if (depth() == 1) {
+            select_member();
+            if (slot_.known != 0) { // a registered member: one bit each
+                auto const bit = std::uint32_t(1) << slot_.known;
+                if (known_seen_ & bit)
+                    return fail(ec, error::duplicate_member, clip(key_), "");
+                known_seen_ |= bit;
+                key_.clear();
+                return true;
+            }
+        }
         for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
             if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key_)
                 return fail(ec, error::duplicate_member, clip(key_), "");
         name_spans_.emplace_back(names_.size(), key_.size());
         names_ += key_;
-        if (capture_depth_ > 0)
-            stack_.push_key(s);
-        if (depth() == 1)
-            select_member();
         key_.clear();
         return true;
     }
@@ -172,22 +217,33 @@ public:
         if (capture_depth_ > 0)
             stack_.push_chars(s);
         else if (target_)
-            target_->append(s.data(), s.size());
+            scratch_.append(s.data(), s.size());
         return true;
     }
 
     bool on_string(sv_t s, std::size_t n, ec_t& ec)
     {
         ++parse_work;
+        bool const in_parts = in_string_;
         if (!in_string_ && !begin_string(ec))
             return false;
         in_string_ = false;
         if (!string_length_ok(ec, n))
             return false;
-        if (capture_depth_ > 0)
+        if (capture_depth_ > 0) {
             stack_.push_string(s);
-        else if (target_)
-            target_->append(s.data(), s.size());
+        } else if (target_) {
+            std::string_view const v(s.data(), s.size());
+            if (in_parts) {
+                scratch_.append(v);
+                *target_ = keep(scratch_);
+                scratch_.clear();
+            } else if (in_body(v)) {
+                *target_ = v; // no escapes: the bytes of the body are the value
+            } else {
+                *target_ = keep(v); // unescaped into the parser's buffer: copy it
+            }
+        }
         target_ = nullptr;
         return true;
     }
@@ -260,13 +316,14 @@ private:
 
     struct member_slot {
         member_kind kind = member_kind::ignored;
-        std::optional<std::string>* str = nullptr;
-        std::optional<std::vector<std::string>>* list = nullptr;
+        std::optional<std::string_view>* str = nullptr;
+        raw_list* list = nullptr;
         bool localized = false;
         bool redirect_uris = false;
         bool uri = false;
         bool statement = false;
-        bool lenient = false; ///< a value of another type makes the member ignored, not an error
+        bool lenient = false;   ///< a value of another type makes the member ignored, not an error
+        std::uint8_t known = 0; ///< 1..31 for a member of RFC 7591 2 (not localized), else 0
     };
 
     struct frame {
@@ -358,10 +415,11 @@ private:
             return false;
         if (depth() == 1 && capture_depth_ == 0) {
             if (slot_.kind == member_kind::string_array) {
-                slot_.list->emplace();
+                slot_.list->present = true;
+                slot_.list->items.clear();
             } else if (slot_.kind == member_kind::object) {
                 // jwks is kept whole as a JSON value; push_frame() opens the capture
-                stack_.reset();
+                stack_.reset(boost::json::storage_ptr(&arena_));
                 start_capture_ = true;
             }
         }
@@ -379,7 +437,7 @@ private:
         if (depth() == 1 && slot_.kind == member_kind::string)
             target_ = slot_.localized ? &out.localized.back().value : &slot_.str->emplace();
         else if (depth() == 2 && slot_.kind == member_kind::string_array)
-            target_ = &slot_.list->value().emplace_back();
+            target_ = &slot_.list->items.emplace_back();
         return true;
     }
 
@@ -418,16 +476,18 @@ private:
         member_name_ = key_;
         slot_ = {};
         auto const k = std::string_view(key_);
-        auto str = [&](std::optional<std::string>& s) {
+        auto str = [&](std::optional<std::string_view>& s, std::uint8_t known) {
             slot_.kind = member_kind::string;
             slot_.str = &s;
+            slot_.known = known;
         };
-        auto list = [&](std::optional<std::vector<std::string>>& l) {
+        auto list = [&](raw_list& l, std::uint8_t known) {
             slot_.kind = member_kind::string_array;
             slot_.list = &l;
+            slot_.known = known;
         };
-        auto uri = [&](std::optional<std::string>& s) {
-            str(s);
+        auto uri = [&](std::optional<std::string_view>& s, std::uint8_t known) {
+            str(s, known);
             slot_.uri = true;
         };
         // RFC 7591 section 2 (and OpenID Connect's application_type). client_id,
@@ -435,70 +495,72 @@ private:
         // a string client_id is kept for the RFC 7592 2.2 update check.
         switch (k.size()) {
         case 4:
-            if (k == "jwks")
+            if (k == "jwks") {
                 slot_.kind = member_kind::object;
+                slot_.known = 18;
+            }
             break;
         case 5:
             if (k == "scope")
-                str(out.scope);
+                str(out.scope, 1);
             break;
         case 7:
             if (k == "tos_uri")
-                uri(out.tos_uri);
+                uri(out.tos_uri, 2);
             break;
         case 8:
             if (k == "contacts")
-                list(out.contacts);
+                list(out.contacts, 3);
             else if (k == "logo_uri")
-                uri(out.logo_uri);
+                uri(out.logo_uri, 4);
             else if (k == "jwks_uri")
-                uri(out.jwks_uri);
+                uri(out.jwks_uri, 5);
             break;
         case 9:
             if (k == "client_id") {
-                str(out.client_id);
+                str(out.client_id, 6);
                 slot_.lenient = true;
             }
             break;
         case 10:
             if (k == "client_uri")
-                uri(out.client_uri);
+                uri(out.client_uri, 7);
             else if (k == "policy_uri")
-                uri(out.policy_uri);
+                uri(out.policy_uri, 8);
             break;
         case 11:
             if (k == "client_name")
-                str(out.client_name);
+                str(out.client_name, 9);
             else if (k == "grant_types")
-                list(out.grant_types);
+                list(out.grant_types, 10);
             else if (k == "software_id")
-                str(out.software_id);
+                str(out.software_id, 11);
             break;
         case 13:
             if (k == "redirect_uris") {
-                list(out.redirect_uris);
+                list(out.redirect_uris, 12);
                 slot_.redirect_uris = true;
             }
             break;
         case 14:
             if (k == "response_types")
-                list(out.response_types);
+                list(out.response_types, 13);
             break;
         case 16:
             if (k == "software_version")
-                str(out.software_version);
+                str(out.software_version, 14);
             else if (k == "application_type")
-                str(out.application_type);
+                str(out.application_type, 15);
             break;
         case 18:
             if (k == "software_statement") {
-                str(out.software_statement);
+                str(out.software_statement, 16);
                 slot_.statement = true;
             }
             break;
         case 26:
             if (k == "token_endpoint_auth_method")
-                str(out.token_endpoint_auth_method);
+                str(out.token_endpoint_auth_method, 17);
             break;
         default:
             break;
@@ -510,7 +572,7 @@ private:
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
                 auto& lv = out.localized.emplace_back();
                 lv.member = *m;
-                lv.language_tag.assign(k.substr(hash + 1));
+                lv.language_tag = keep(k.substr(hash + 1));
                 slot_.kind = member_kind::string;
                 slot_.localized = true;
                 slot_.uri = *m != localizable::client_name;
@@ -518,19 +580,43 @@ private:
         }
     }
 
+    bool in_body(std::string_view v) const noexcept
+    {
+        // std::less gives a total order on pointers into unrelated objects too
+        std::less<char const*> before;
+        return !before(v.data(), body_.data()) && !before(body_.data() + body_.size(), v.data() + v.size());
+    }
+
+    /** A copy of `v` in the per-request arena. */
+    std::string_view keep(std::string_view v)
+    {
+        if (v.empty())
+            return std::string_view{};
+        auto* p = static_cast<char*>(arena_.allocate(v.size(), 1));
+        std::memcpy(p, v.data(), v.size());
+        return {p, v.size()};
+    }
+
     limits const* lim_;
+    std::string_view body_;
     std::vector<frame> frames_;
     std::string names_;                                           ///< member names of the open objects
     std::vector<std::pair<std::size_t, std::size_t>> name_spans_; ///< (offset, size) in names_
     std::size_t depth_ = 0;
     std::string key_;
+    std::string scratch_; ///< a value split by escapes, until its last part
     std::string member_name_;
     member_slot slot_;
-    std::string* target_ = nullptr;
+    std::uint32_t known_seen_ = 0; ///< the registered members of the top-level object so far
+    std::string_view* target_ = nullptr;
     bool in_string_ = false;
     bool in_number_ = false;
     std::size_t capture_depth_ = 0; ///< open containers inside jwks, 0 when not capturing
     bool start_capture_ = false;
+    /** Escaped strings and the jwks value of the current request. Its first
+        block is kept across requests, so a typical request allocates nothing. */
+    alignas(std::max_align_t) unsigned char arena_block_[8192];
+    boost::json::monotonic_resource arena_{arena_block_, sizeof arena_block_};
     boost::json::value_stack stack_;
 };
 

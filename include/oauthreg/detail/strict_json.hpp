@@ -22,11 +22,10 @@ struct duplicate_name {
     std::string top_level; ///< the top-level member it sits under ("" at the top level)
 };
 
-/** A basic_parser handler that builds a boost::json::value like the default
-    parser, but refuses duplicate member names in any object (RFC 8259 4
-    leaves them unpredictable; RFC 7515 5.2 requires rejecting them in JOSE). */
-class strict_value_handler {
-public:
+/** What every boost::json::basic_parser handler of ours declares: no size
+    limits of the parser's own (the profile's limits are enforced by the
+    handlers, with better errors), and the event argument types. */
+struct handler_base {
     static constexpr std::size_t max_object_size = std::size_t(-1);
     static constexpr std::size_t max_array_size = std::size_t(-1);
     static constexpr std::size_t max_key_size = std::size_t(-1);
@@ -34,7 +33,13 @@ public:
 
     using ec_t = boost::system::error_code;
     using sv_t = boost::json::string_view;
+};
 
+/** A basic_parser handler that builds a boost::json::value like the default
+    parser, but refuses duplicate member names in any object (RFC 8259 4
+    leaves them unpredictable; RFC 7515 5.2 requires rejecting them in JOSE). */
+class strict_value_handler : public handler_base {
+public:
     strict_value_handler() { st.reset(); }
 
     boost::json::value_stack st;

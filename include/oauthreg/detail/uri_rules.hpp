@@ -100,15 +100,9 @@ inline bool is_reverse_domain_scheme(std::string_view scheme) noexcept
     return label != 0;
 }
 
-/** Parse `s` as an absolute URI, telling "relative" apart from "malformed". */
-inline std::optional<uri_problem> parse_absolute(std::string_view s, boost::urls::url_view& out, error malformed,
-                                                 error relative)
+/** Why `s`, which is not an absolute URI, was refused: "relative" or "malformed". */
+inline uri_problem not_absolute(std::string_view s, error malformed, error relative)
 {
-    auto r = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
-    if (r) {
-        out = *r;
-        return std::nullopt;
-    }
     if (boost::urls::parse_relative_ref(boost::core::string_view(s.data(), s.size())))
         return uri_problem{relative, "a relative reference; an absolute URI is required (RFC 6749 3.1.2)"};
     return uri_problem{malformed, "not RFC 3986 syntax"};
@@ -134,9 +128,10 @@ inline std::optional<uri_problem> check_redirect_uri(std::string_view s, redirec
     if (s.find('*') != std::string_view::npos)
         return uri_problem{error::redirect_uri_has_wildcard, "wildcards are not allowed (RFC 9700 2.1)"};
 
-    boost::urls::url_view u;
-    if (auto p = parse_absolute(s, u, error::redirect_uri_malformed, error::redirect_uri_not_absolute))
-        return p;
+    auto const parsed = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
+    if (!parsed)
+        return not_absolute(s, error::redirect_uri_malformed, error::redirect_uri_not_absolute);
+    auto const& u = *parsed;
     if (u.has_userinfo())
         return uri_problem{error::redirect_uri_has_userinfo, "user information is not allowed (RFC 9700 4.1)"};
 
@@ -183,9 +178,10 @@ inline std::optional<uri_problem> check_web_uri(std::string_view s, bool https_o
 {
     if (s.size() > max_length)
         return uri_problem{error::invalid_uri, "longer than the profile allows"};
-    boost::urls::url_view u;
-    if (auto p = parse_absolute(s, u, error::invalid_uri, error::invalid_uri))
-        return p;
+    auto const parsed = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
+    if (!parsed)
+        return not_absolute(s, error::invalid_uri, error::invalid_uri);
+    auto const& u = *parsed;
     auto const id = u.scheme_id();
     if (id != boost::urls::scheme::https && (https_only || id != boost::urls::scheme::http))
         return uri_problem{error::invalid_uri,

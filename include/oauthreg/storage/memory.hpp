@@ -7,14 +7,16 @@
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 
+#include <boost/intrusive/set.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <functional>
-#include <map>
+#include <memory>
 #include <mutex>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <tuple>
 #include <utility>
 
 namespace oauthreg {
@@ -30,15 +32,73 @@ struct null_mutex {
 };
 
 namespace detail {
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+
+/** One stored client: its record, linked into the store's four ordered
+    indexes by hooks inside it (no allocation per index entry). */
+struct memory_entry {
+    using hook = boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>,
+                                                   boost::intrusive::optimize_size<true>>;
+    client_record rec;
+    hook by_id, by_org, by_user, by_owner;
 };
+
+/** Hash and equality of the primary table: an entry is known by its
+    client_id, and a bare client_id finds it (heterogeneous lookup). */
+struct memory_entry_id {
+    using is_transparent = void;
+    static std::string_view id(std::string_view s) noexcept { return s; }
+    static std::string_view id(std::unique_ptr<memory_entry> const& e) noexcept { return e->rec.client_id; }
+    template <class K> std::size_t operator()(K const& k) const noexcept
+    {
+        return std::hash<std::string_view>{}(id(k));
+    }
+    template <class A, class B> bool operator()(A const& a, B const& b) const noexcept { return id(a) == id(b); }
+};
+
+// The orders of the listings: client_id within an organization, a user, or both
+// (keyset pagination needs exactly these orders, RFC 7592 has no listing of its own).
+struct order_by_id {
+    static auto key(memory_entry const& e) noexcept { return std::string_view(e.rec.client_id); }
+};
+struct order_by_org {
+    static auto key(memory_entry const& e) noexcept
+    {
+        return std::pair<std::string_view, std::string_view>(e.rec.owner.org_id, e.rec.client_id);
+    }
+};
+struct order_by_user {
+    static auto key(memory_entry const& e) noexcept
+    {
+        return std::pair<std::string_view, std::string_view>(e.rec.owner.user_id, e.rec.client_id);
+    }
+};
+struct order_by_owner {
+    static auto key(memory_entry const& e) noexcept
+    {
+        return std::tuple<std::string_view, std::string_view, std::string_view>(e.rec.owner.org_id, e.rec.owner.user_id,
+                                                                                e.rec.client_id);
+    }
+};
+
+/** Compares entries, or an entry and a key of the same order. */
+template <class Order> struct entry_less {
+    template <class K> static K const& key(K const& k) noexcept { return k; }
+    static auto key(memory_entry const& e) noexcept { return Order::key(e); }
+    template <class A, class B> bool operator()(A const& a, B const& b) const noexcept { return key(a) < key(b); }
+};
+
+template <class Order, memory_entry::hook memory_entry::*Hook>
+using entry_index =
+    boost::intrusive::set<memory_entry, boost::intrusive::member_hook<memory_entry, memory_entry::hook, Hook>,
+                          boost::intrusive::compare<entry_less<Order>>>;
+
 } // namespace detail
 
-/** The in-memory store: a hash map by client_id, plus ordered indexes by
-    organization, user and (organization, user) so a listing costs
-    O(log n + page).
+/** The in-memory store: an open-addressing table by client_id
+    (Boost.Unordered's flat set, one pointer per slot) and four ordered indexes
+    (all, organization, user, organization and user) intrusive in each entry,
+    so a listing costs O(log n + page) and a stored client costs one
+    allocation beyond its own strings.
 
     Thread safety comes from `Mutex`: `std::shared_mutex` (readers in
     parallel) in @ref memory_storage_mt, @ref null_mutex in @ref memory_storage_st.
@@ -51,12 +111,15 @@ public:
 
     result<void> insert(client_record rec)
     {
+        auto e = std::make_unique<entry>();
+        e->rec = std::move(rec);
         std::unique_lock lock(mutex_);
-        auto [it, inserted] = by_id_.try_emplace(rec.client_id);
-        if (!inserted)
+        if (by_id_.contains(std::string_view(e->rec.client_id)))
             return make_error(error::client_exists, "client_id");
-        it->second = std::move(rec);
-        index(it->first, it->second.owner);
+        entry& ref = *e;
+        by_id_.insert(std::move(e)); // may throw bad_alloc: nothing is indexed yet
+        all_.insert(ref);
+        index_owner(ref);
         return {};
     }
 
@@ -66,7 +129,7 @@ public:
         auto it = by_id_.find(id);
         if (it == by_id_.end())
             return make_error(error::client_not_found, "client_id");
-        return it->second;
+        return (*it)->rec;
     }
 
     template <class F> result<void> visit(std::string_view id, F&& f) const
@@ -75,7 +138,7 @@ public:
         auto it = by_id_.find(id);
         if (it == by_id_.end())
             return make_error(error::client_not_found, "client_id");
-        std::forward<F>(f)(std::as_const(it->second));
+        std::forward<F>(f)(std::as_const((*it)->rec));
         return {};
     }
 
@@ -85,13 +148,15 @@ public:
         auto it = by_id_.find(std::string_view(rec.client_id));
         if (it == by_id_.end())
             return make_error(error::client_not_found, "client_id");
-        if (it->second.version != expected_version)
+        entry& e = **it;
+        if (e.rec.version != expected_version)
             return make_error(error::version_conflict, "client_id");
-        if (!(it->second.owner == rec.owner)) {
-            unindex(it->first, it->second.owner);
-            index(it->first, rec.owner);
-        }
-        it->second = std::move(rec);
+        bool const moved = !(e.rec.owner == rec.owner);
+        if (moved)
+            unindex_owner(e); // the owner is part of these indexes' keys
+        e.rec = std::move(rec);
+        if (moved)
+            index_owner(e);
         return {};
     }
 
@@ -101,7 +166,9 @@ public:
         auto it = by_id_.find(id);
         if (it == by_id_.end())
             return make_error(error::client_not_found, "client_id");
-        unindex(it->first, it->second.owner);
+        entry& e = **it;
+        unindex_owner(e);
+        all_.erase(all_.iterator_to(e));
         by_id_.erase(it);
         return {};
     }
@@ -111,25 +178,26 @@ public:
         auto after = decode_cursor(cursor);
         if (!after)
             return after.error();
+        std::string_view const last = *after;
         std::shared_lock lock(mutex_);
-        id_set const* ids = &all_;
-        static id_set const empty;
-        if (filter.org_id && filter.user_id) {
-            auto it = by_owner_.find(std::pair<std::string, std::string>(*filter.org_id, *filter.user_id));
-            ids = it == by_owner_.end() ? &empty : &it->second;
-        } else if (filter.org_id) {
-            auto it = by_org_.find(*filter.org_id);
-            ids = it == by_org_.end() ? &empty : &it->second;
-        } else if (filter.user_id) {
-            auto it = by_user_.find(*filter.user_id);
-            ids = it == by_user_.end() ? &empty : &it->second;
-        }
         list_page page;
-        auto it = after->empty() ? ids->begin() : ids->upper_bound(std::string_view(*after));
-        for (; it != ids->end() && page.clients.size() < limit; ++it)
-            page.clients.push_back(by_id_.find(*it)->second);
-        if (it != ids->end() && !page.clients.empty()) {
-            page.next_cursor = encode_cursor(page.clients.back().client_id);
+        if (filter.org_id && filter.user_id) {
+            std::string_view const org = *filter.org_id, user = *filter.user_id;
+            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
+            fill(page, by_owner_, key(org, user, last), limit, last.empty(),
+                 [&](entry const& e) { return e.rec.owner.org_id == org && e.rec.owner.user_id == user; });
+        } else if (filter.org_id) {
+            std::string_view const org = *filter.org_id;
+            using key = std::pair<std::string_view, std::string_view>;
+            fill(page, by_org_, key(org, last), limit, last.empty(),
+                 [&](entry const& e) { return e.rec.owner.org_id == org; });
+        } else if (filter.user_id) {
+            std::string_view const user = *filter.user_id;
+            using key = std::pair<std::string_view, std::string_view>;
+            fill(page, by_user_, key(user, last), limit, last.empty(),
+                 [&](entry const& e) { return e.rec.owner.user_id == user; });
+        } else {
+            fill(page, all_, last, limit, last.empty(), [](entry const&) { return true; });
         }
         return page;
     }
@@ -142,47 +210,50 @@ public:
     }
 
 private:
-    // Keys of by_id_ are stable (node-based map), so the indexes hold views of them.
-    using id_set = std::set<std::string_view, std::less<>>;
+    using entry = detail::memory_entry;
 
-    void index(std::string const& id, owner const& o)
+    // An organization or user left empty by the host is not listed under "".
+    void index_owner(entry& e)
     {
-        all_.insert(id);
-        if (!o.org_id.empty())
-            by_org_[o.org_id].insert(id);
-        if (!o.user_id.empty())
-            by_user_[o.user_id].insert(id);
-        if (!o.org_id.empty() && !o.user_id.empty())
-            by_owner_[{o.org_id, o.user_id}].insert(id);
+        if (!e.rec.owner.org_id.empty())
+            by_org_.insert(e);
+        if (!e.rec.owner.user_id.empty())
+            by_user_.insert(e);
+        if (!e.rec.owner.org_id.empty() && !e.rec.owner.user_id.empty())
+            by_owner_.insert(e);
     }
 
-    template <class Map, class Key> static void drop(Map& m, Key const& k, std::string_view id)
+    void unindex_owner(entry& e)
     {
-        auto it = m.find(k);
-        if (it == m.end())
-            return;
-        it->second.erase(id);
-        if (it->second.empty())
-            m.erase(it);
+        if (e.by_org.is_linked())
+            by_org_.erase(by_org_.iterator_to(e));
+        if (e.by_user.is_linked())
+            by_user_.erase(by_user_.iterator_to(e));
+        if (e.by_owner.is_linked())
+            by_owner_.erase(by_owner_.iterator_to(e));
     }
 
-    void unindex(std::string const& id, owner const& o)
+    /** One page of an index: the entries after `from` (or from its first one
+        when `from_start`) while `in_group` holds. */
+    template <class Index, class Key, class InGroup>
+    static void fill(list_page& page, Index const& index, Key const& from, std::size_t limit, bool from_start,
+                     InGroup in_group)
     {
-        all_.erase(std::string_view(id));
-        if (!o.org_id.empty())
-            drop(by_org_, o.org_id, id);
-        if (!o.user_id.empty())
-            drop(by_user_, o.user_id, id);
-        if (!o.org_id.empty() && !o.user_id.empty())
-            drop(by_owner_, std::pair<std::string, std::string>(o.org_id, o.user_id), id);
+        auto less = typename Index::key_compare{};
+        auto it = from_start ? index.lower_bound(from, less) : index.upper_bound(from, less);
+        for (; it != index.end() && in_group(*it) && page.clients.size() < limit; ++it)
+            page.clients.push_back(it->rec);
+        if (it != index.end() && in_group(*it) && !page.clients.empty())
+            page.next_cursor = encode_cursor(page.clients.back().client_id);
     }
 
     mutable Mutex mutex_;
-    std::unordered_map<std::string, client_record, detail::string_hash, std::equal_to<>> by_id_;
-    id_set all_;
-    std::map<std::string, id_set, std::less<>> by_org_;
-    std::map<std::string, id_set, std::less<>> by_user_;
-    std::map<std::pair<std::string, std::string>, id_set> by_owner_;
+    // Declared first, destroyed last: the indexes unlink before the entries go.
+    boost::unordered_flat_set<std::unique_ptr<entry>, detail::memory_entry_id, detail::memory_entry_id> by_id_;
+    detail::entry_index<detail::order_by_id, &entry::by_id> all_;
+    detail::entry_index<detail::order_by_org, &entry::by_org> by_org_;
+    detail::entry_index<detail::order_by_user, &entry::by_user> by_user_;
+    detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
 };
 
 /** The thread-safe in-memory store: the default. */

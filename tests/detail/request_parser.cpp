@@ -1,0 +1,132 @@
+// Tests of detail/request_parser.hpp through validate_request: the handler keeps
+// views into the body for plain strings and copies escaped ones into a
+// per-request arena; these tests hold both paths to exact values.
+#include <oauthreg/validate.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "../support/catch.hpp"
+
+#include <string>
+
+using namespace oauthreg;
+
+namespace {
+
+/** `s` with every character written as a \u escape (RFC 8259 7). */
+std::string escaped(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("RFC 8259 7: escaped values arrive unescaped, plain and escaped mixed in one array", "[parser]")
+{
+    auto md = validate_request(R"({"redirect_uris":["https://a.example/one",")" + escaped("https://b.example/two") +
+                               R"(","https:\/\/c.example\/three"],"client_name":"Caf\u00e9 \"Bar\"",)"
+                               R"("scope":"openid\u0020email","software_id":"plain-id"})");
+    REQUIRE(md.has_value());
+    CHECK(md->redirect_uris ==
+          std::vector<std::string>{"https://a.example/one", "https://b.example/two", "https://c.example/three"});
+    CHECK(md->client_name == std::optional<std::string>("Caf\xc3\xa9 \"Bar\""));
+    CHECK(md->scope == std::optional<std::string>("openid email"));
+    CHECK(md->software_id == std::optional<std::string>("plain-id"));
+}
+
+TEST_CASE("RFC 7591 2.2: an escaped language tag in a member name is unescaped", "[parser]")
+{
+    auto md = validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name#\u0066r-CA":"Caf\u00e9",)"
+                               R"("logo_uri#de":"https:\/\/a.example\/logo-de.png"})");
+    REQUIRE(md.has_value());
+    REQUIRE(md->localized.size() == 2);
+    CHECK(md->localized[0].member == localizable::client_name);
+    CHECK(md->localized[0].language_tag == "fr-CA");
+    CHECK(md->localized[0].value == "Caf\xc3\xa9");
+    CHECK(md->localized[1].member == localizable::logo_uri);
+    CHECK(md->localized[1].language_tag == "de");
+    CHECK(md->localized[1].value == "https://a.example/logo-de.png");
+}
+
+TEST_CASE("Escaped values larger than the arena's first block stay intact", "[parser]")
+{
+    // 60 contacts of 900 bytes, each escaped: 54,000 bytes of unescaped text,
+    // several blocks past the handler's first 8 KiB.
+    std::string body = R"({"redirect_uris":["https://a.example/cb"],"contacts":[)";
+    std::vector<std::string> want;
+    for (int i = 0; i < 60; ++i) {
+        std::string c(900, static_cast<char>('a' + i % 26));
+        c += "@example.com";
+        c[0] = static_cast<char>('A' + i % 26); // each one different
+        body += (i ? ",\"" : "\"") + escaped(c.substr(0, 4)) + c.substr(4) + "\"";
+        want.push_back(c);
+    }
+    body += "]}";
+    profile prof;
+    prof.limits.max_body_bytes = 1 << 20;
+    auto md = validate_request(body, prof);
+    REQUIRE(md.has_value());
+    CHECK(md->contacts == want);
+}
+
+TEST_CASE("A large jwks is kept whole, in order", "[parser]")
+{
+    std::string keys;
+    for (int i = 0; i < 40; ++i) {
+        keys += i ? "," : "";
+        keys += R"({"kty":"OKP","crv":"Ed25519","kid":"key-)" + std::to_string(i) +
+                R"(","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"sig","note":")" + std::string(300, 'n') +
+                R"("})";
+    }
+    std::string const jwks = R"({"keys":[)" + keys + "]}";
+    auto md = validate_request(R"({"redirect_uris":["https://a.example/cb"],"jwks":)" + jwks + "}");
+    INFO((md ? std::string() : md.error().description));
+    REQUIRE(md.has_value());
+    REQUIRE(md->jwks.has_value());
+    CHECK(*md->jwks == boost::json::serialize(boost::json::parse(jwks)));
+}
+
+TEST_CASE("One request leaves nothing behind for the next on the same thread", "[parser]")
+{
+    auto first = validate_request(R"({"redirect_uris":["https:\/\/a.example\/cb"],"client_name":"F\u0069rst",)"
+                                  R"("contacts":["a@example.com"],"client_name#fr":"Premi\u00e8re"})");
+    auto second = validate_request(R"({"redirect_uris":["https://b.example/cb"]})");
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    CHECK(first->redirect_uris == std::vector<std::string>{"https://a.example/cb"});
+    CHECK(first->client_name == std::optional<std::string>("First"));
+    CHECK(first->localized.size() == 1);
+    CHECK(second->redirect_uris == std::vector<std::string>{"https://b.example/cb"});
+    CHECK_FALSE(second->client_name.has_value());
+    CHECK(second->contacts.empty());
+    CHECK(second->localized.empty());
+}
+
+TEST_CASE("RFC 8259 4: a member named twice is refused, however it is spelled", "[parser]")
+{
+    // a registered member, the second time spelled with an escape
+    auto twice =
+        validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"A","client\u005fname":"B"})");
+    REQUIRE_FALSE(twice.has_value());
+    CHECK(twice.error().kind() == error::duplicate_member);
+    CHECK(twice.error().field == "client_name");
+    // an unknown member
+    auto unknown = validate_request(R"({"redirect_uris":["https://a.example/cb"],"x_note":1,"x_note":2})");
+    REQUIRE_FALSE(unknown.has_value());
+    CHECK(unknown.error().kind() == error::duplicate_member);
+    // a registered member whose first value was null (absent, but named)
+    auto after_null = validate_request(R"({"redirect_uris":["https://a.example/cb"],"scope":null,"scope":"a"})");
+    REQUIRE_FALSE(after_null.has_value());
+    CHECK(after_null.error().kind() == error::duplicate_member);
+    // the same name inside two different objects is not a duplicate
+    auto nested = validate_request(R"({"redirect_uris":["https://a.example/cb"],"x_a":{"scope":1},"scope":"a"})");
+    CHECK(nested.has_value());
+}
