@@ -113,11 +113,12 @@ public:
     {
         auto e = std::make_unique<entry>();
         e->rec = std::move(rec);
-        std::unique_lock lock(mutex_);
-        if (by_id_.contains(std::string_view(e->rec.client_id)))
-            return make_error(error::client_exists, "client_id");
         entry& ref = *e;
-        by_id_.insert(std::move(e)); // may throw bad_alloc: nothing is indexed yet
+        std::unique_lock lock(mutex_);
+        // One probe: an id already present leaves the table as it was, and the
+        // new entry is dropped. May throw bad_alloc: nothing is indexed yet.
+        if (!by_id_.insert(std::move(e)).second)
+            return make_error(error::client_exists, "client_id");
         all_.insert(ref);
         index_owner(ref);
         return {};
