@@ -4,6 +4,10 @@
 #ifndef OAUTHREG_METADATA_HPP
 #define OAUTHREG_METADATA_HPP
 
+#include <oauthreg/optional_string.hpp>
+
+#include <boost/container/static_vector.hpp>
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -110,6 +114,13 @@ constexpr bool uses_client_secret(auth_method m) noexcept
            m == auth_method::client_secret_jwt;
 }
 
+/** The grant types of a client, in request order, each at most once: held
+    inline (no allocation), room for every grant type there is. */
+using grant_type_list = boost::container::static_vector<grant_type, detail::grant_type_names.names.size()>;
+
+/** The response types of a client, in request order, each at most once, inline. */
+using response_type_list = boost::container::static_vector<response_type, detail::response_type_names.names.size()>;
+
 /** A localized value of a human-readable member, e.g. `client_name#fr`. */
 struct localized_value {
     localizable member{};
@@ -121,27 +132,29 @@ struct localized_value {
 /** The validated, normalized client metadata of RFC 7591 section 2.
 
     Defaults are applied: `grant_types`, `response_types` and
-    `token_endpoint_auth_method` are always set after validation.
+    `token_endpoint_auth_method` are always set after validation. A stored
+    client holds one of these, so its layout is kept small: absent strings are
+    empty (@ref optional_string), the grant and response types are inline.
 */
 struct client_metadata {
     std::vector<std::string> redirect_uris;
+    grant_type_list grant_types;
+    response_type_list response_types;
     auth_method token_endpoint_auth_method = auth_method::client_secret_basic;
-    std::vector<grant_type> grant_types;
-    std::vector<response_type> response_types;
-    std::optional<std::string> client_name;
-    std::optional<std::string> client_uri;
-    std::optional<std::string> logo_uri;
-    std::optional<std::string> scope;
+    std::optional<application_type> app_type; ///< OpenID Connect `application_type`
+    optional_string client_name;
+    optional_string client_uri;
+    optional_string logo_uri;
+    optional_string scope;
     std::vector<std::string> contacts;
-    std::optional<std::string> tos_uri;
-    std::optional<std::string> policy_uri;
-    std::optional<std::string> jwks_uri;
-    std::optional<std::string> jwks; ///< the JWK Set, as compact JSON text
-    std::optional<std::string> software_id;
-    std::optional<std::string> software_version;
-    std::optional<std::string> software_statement; ///< returned unmodified (RFC 7591 3.2.1)
-    std::optional<application_type> app_type;      ///< OpenID Connect `application_type`
-    std::vector<localized_value> localized;        ///< in request order
+    optional_string tos_uri;
+    optional_string policy_uri;
+    optional_string jwks_uri;
+    optional_string jwks; ///< the JWK Set, as compact JSON text
+    optional_string software_id;
+    optional_string software_version;
+    optional_string software_statement;     ///< returned unmodified (RFC 7591 3.2.1)
+    std::vector<localized_value> localized; ///< in request order
 
     /** A public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1). */
     bool is_public() const noexcept { return token_endpoint_auth_method == auth_method::none; }

@@ -10,6 +10,7 @@
 #include <oauthreg/error.hpp>
 #include <oauthreg/fwd.hpp>
 #include <oauthreg/metadata.hpp>
+#include <oauthreg/optional_string.hpp>
 #include <oauthreg/profile.hpp>
 #include <oauthreg/record.hpp>
 #include <oauthreg/registry.hpp>

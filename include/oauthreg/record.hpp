@@ -34,18 +34,21 @@ struct owner {
 };
 
 /** What is stored for a client: its metadata, owner, timestamps, hashes of its
-    secrets and a version for optimistic concurrency. Never a plaintext secret. */
+    secrets and a version for optimistic concurrency. Never a plaintext secret.
+
+    The members client authentication reads (RFC 6749 2.3.1: the id, the secret's
+    hash and expiry) come first, so in a store they share the record's first lines. */
 struct client_record {
     std::string client_id;
-    client_metadata metadata;
-    oauthreg::owner owner;
-    unix_seconds created_at = 0; ///< also client_id_issued_at (RFC 7591 3.2.1)
-    unix_seconds updated_at = 0;
-    std::optional<secret_hash> client_secret_hash;      ///< confidential clients with a secret
     unix_seconds client_secret_expires_at = 0;          ///< 0: never (RFC 7591 3.2.1)
+    std::optional<secret_hash> client_secret_hash;      ///< confidential clients with a secret
     std::optional<secret_hash> registration_token_hash; ///< RFC 7592 registration access token
     bool require_pkce = true;
+    unix_seconds created_at = 0; ///< also client_id_issued_at (RFC 7591 3.2.1)
+    unix_seconds updated_at = 0;
     std::uint64_t version = 1; ///< bumped by every replacement
+    client_metadata metadata;
+    oauthreg::owner owner;
 
     client_type type() const noexcept
     {

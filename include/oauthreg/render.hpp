@@ -29,7 +29,7 @@ inline boost::json::array string_array(std::vector<std::string> const& v)
     return a;
 }
 
-template <class E> boost::json::array enum_array(std::vector<E> const& v)
+template <class List> boost::json::array enum_array(List const& v)
 {
     boost::json::array a;
     a.reserve(v.size());
@@ -38,7 +38,7 @@ template <class E> boost::json::array enum_array(std::vector<E> const& v)
     return a;
 }
 
-inline void put(boost::json::object& o, std::string_view k, std::optional<std::string> const& v)
+inline void put(boost::json::object& o, std::string_view k, optional_string const& v)
 {
     if (v)
         o[k] = *v;
@@ -127,7 +127,7 @@ inline boost::json::object oauth_client(client_record const& rec,
                                         std::optional<std::string_view> client_secret = std::nullopt)
 {
     auto const& md = rec.metadata;
-    auto opt = [](std::optional<std::string> const& v) -> boost::json::value {
+    auto opt = [](optional_string const& v) -> boost::json::value {
         if (v)
             return boost::json::value(*v);
         return nullptr;

@@ -170,12 +170,12 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
     return std::nullopt;
 }
 
-template <class E, class Parse>
-inline result<std::vector<E>> parse_enum_list(std::vector<std::string_view> const& in, std::string_view member,
-                                              enum_set<E> allowed, error unsupported, Parse parse)
+/** Parses a list of registered values into `out`, which has room for each
+    value once: a repeated value is dropped, so it cannot overflow. */
+template <class List, class E, class Parse>
+inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> const& in, std::string_view member,
+                                                 enum_set<E> allowed, error unsupported, Parse parse, List& out)
 {
-    std::vector<E> out;
-    out.reserve(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
         auto v = parse(in[i]);
         if (!v || !allowed.contains(*v))
@@ -186,7 +186,7 @@ inline result<std::vector<E>> parse_enum_list(std::vector<std::string_view> cons
         if (!seen) // a repeated value adds nothing; keep the first
             out.push_back(*v);
     }
-    return out;
+    return std::nullopt;
 }
 
 /** Apply every rule of the profile to a parsed request. */
@@ -224,13 +224,12 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
 
     // RFC 7591 2: grant_types defaults to ["authorization_code"].
     if (raw.grant_types.present) {
-        auto g = parse_enum_list(raw.grant_types.items, "grant_types", prof.grant_types, error::unsupported_grant_type,
-                                 [](std::string_view s) { return parse_grant_type(s); });
-        if (!g)
-            return g.error();
-        if (g->empty())
+        if (auto e = parse_enum_list(
+                raw.grant_types.items, "grant_types", prof.grant_types, error::unsupported_grant_type,
+                [](std::string_view s) { return parse_grant_type(s); }, md.grant_types))
+            return *e;
+        if (md.grant_types.empty())
             return make_error(error::empty_grant_types, "grant_types", "omit it for the default");
-        md.grant_types = std::move(*g);
     } else {
         if (!prof.grant_types.contains(grant_type::authorization_code))
             return make_error(error::unsupported_grant_type, "grant_types",
@@ -241,12 +240,10 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
     // RFC 7591 2: response_types defaults to ["code"]; here the default follows the
     // grant types, so the defaults never contradict each other (RFC 7591 2.1).
     if (raw.response_types.present) {
-        auto r = parse_enum_list(raw.response_types.items, "response_types", prof.response_types,
-                                 error::unsupported_response_type,
-                                 [](std::string_view s) { return parse_response_type(s); });
-        if (!r)
-            return r.error();
-        md.response_types = std::move(*r);
+        if (auto e = parse_enum_list(
+                raw.response_types.items, "response_types", prof.response_types, error::unsupported_response_type,
+                [](std::string_view s) { return parse_response_type(s); }, md.response_types))
+            return *e;
     } else {
         if (md.has_grant(grant_type::authorization_code))
             md.response_types.push_back(response_type::code);
@@ -286,7 +283,7 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
         md.app_type = a;
     }
 
-    auto text = [&](std::optional<std::string_view> const& in, std::optional<std::string>& out,
+    auto text = [&](std::optional<std::string_view> const& in, optional_string& out,
                     std::string_view member) -> std::optional<error_info> {
         if (!in)
             return std::nullopt;
@@ -324,7 +321,7 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
     }
 
     // RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs.
-    auto web = [&](std::optional<std::string_view> const& in, std::optional<std::string>& out,
+    auto web = [&](std::optional<std::string_view> const& in, optional_string& out,
                    std::string_view member) -> std::optional<error_info> {
         if (!in)
             return std::nullopt;

@@ -58,6 +58,11 @@ TEST_CASE("codec: stored text that is not a record is a storage_failure naming t
         {with("\"token_endpoint_auth_method\":\"client_secret_post\"", "\"token_endpoint_auth_method\":\"magic\""),
          "token_endpoint_auth_method"},
         {with("\"refresh_token\"", "\"teleport\""), "grant_types"},
+        // each grant type at most once: a repeat could not come from encode_record
+        {with("\"refresh_token\"", "\"authorization_code\""), "grant_types"},
+        {with("\"response_types\":[\"code\"]", "\"response_types\":[\"code\",\"token\",\"code\"]"), "response_types"},
+        // an empty metadata string is never written (optional_string: empty is absent)
+        {with("\"client_name\":\"", "\"client_name\":\"\",\"x\":\""), "client_name"},
         {with("\"response_types\":[\"code\"]", "\"response_types\":\"code\""), "response_types"},
         {with("\"application_type\":\"web\"", "\"application_type\":\"desktop\""), "application_type"},
         {with("\"localized\":[[\"client_name\"", "\"localized\":[[\"nickname\""), "localized"},

@@ -4,7 +4,9 @@
 #include "../support/catch.hpp"
 
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace oauthreg;
 
@@ -19,6 +21,29 @@ client_record make(std::string id, std::string org = "o", std::string user = "u"
     return r;
 }
 } // namespace
+
+TEST_CASE("memory storage: ids kept inline and ids too long for it are found exactly", "[storage]")
+{
+    memory_storage_st s;
+    std::string const prefix(detail::memory_entry::inline_id_capacity, 'x');
+    std::vector<std::string> ids = {
+        "", "a", prefix.substr(1), prefix, prefix + "1", prefix + "2", prefix + std::string(200, 'y')};
+    for (auto const& id : ids)
+        REQUIRE(s.insert(make(id)).has_value());
+    for (auto const& id : ids) {
+        INFO(id.size());
+        REQUIRE(s.find(id).has_value());
+        CHECK(s.find(id)->client_id == id);
+        CHECK(s.insert(make(id)).error().kind() == error::client_exists);
+    }
+    // a long id differing from a stored one only past the inline length is another client
+    CHECK(s.find(prefix + "3").error().kind() == error::client_not_found);
+    CHECK(s.find(prefix.substr(2)).error().kind() == error::client_not_found);
+    REQUIRE(s.erase(prefix + "1").has_value());
+    CHECK(s.find(prefix + "2").has_value());
+    CHECK(s.find(prefix).has_value());
+    CHECK(s.size() == ids.size() - 1);
+}
 
 TEMPLATE_TEST_CASE("memory storage: insert-if-absent, find, visit, erase", "[storage]", memory_storage_mt,
                    memory_storage_st)

@@ -15,6 +15,7 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,7 +28,7 @@ inline constexpr std::int64_t record_format_version = 1;
 
 namespace detail {
 
-inline void put_opt(boost::json::object& o, std::string_view k, std::optional<std::string> const& v)
+inline void put_opt(boost::json::object& o, std::string_view k, optional_string const& v)
 {
     if (v)
         o[k] = *v;
@@ -66,12 +67,14 @@ public:
         return std::string(v->get_string());
     }
 
-    std::optional<std::string> opt_string(std::string_view k)
+    /** An optional metadata string: absent, or a non-empty string (an empty
+        one is never written, see @ref optional_string). */
+    optional_string opt_string(std::string_view k)
     {
         auto const* v = o_.if_contains(k);
         if (!v)
             return std::nullopt;
-        if (!v->is_string())
+        if (!v->is_string() || v->get_string().empty())
             return fail(k), std::nullopt;
         return std::string(v->get_string());
     }
@@ -109,13 +112,14 @@ public:
         return out;
     }
 
-    template <class E, class Parse> std::vector<E> enums(std::string_view k, Parse parse)
+    /** A list of registered values, each at most once (so it fits `List`). */
+    template <class List, class Parse> List enums(std::string_view k, Parse parse)
     {
-        std::vector<E> out;
+        List out;
         for (auto const& s : strings(k)) {
             auto e = parse(s);
-            if (!e)
-                return fail(k), out;
+            if (!e || std::find(out.begin(), out.end(), *e) != out.end())
+                return fail(k), List();
             out.push_back(*e);
         }
         return out;
@@ -239,9 +243,9 @@ inline result<client_record> decode_record(std::string_view text)
         md.token_endpoint_auth_method = *a;
     else
         m.fail("token_endpoint_auth_method");
-    md.grant_types = m.enums<grant_type>("grant_types", [](std::string_view s) { return parse_grant_type(s); });
+    md.grant_types = m.enums<grant_type_list>("grant_types", [](std::string_view s) { return parse_grant_type(s); });
     md.response_types =
-        m.enums<response_type>("response_types", [](std::string_view s) { return parse_response_type(s); });
+        m.enums<response_type_list>("response_types", [](std::string_view s) { return parse_response_type(s); });
     md.client_name = m.opt_string("client_name");
     md.client_uri = m.opt_string("client_uri");
     md.logo_uri = m.opt_string("logo_uri");

@@ -160,7 +160,8 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         auto s = make();
         std::set<std::string> all, org_a, user_x, pair_ax;
         for (int i = 0; i < 41; ++i) {
-            std::string id = "c" + std::to_string(1000 + i * 7 % 41);
+            std::string id(1, 'c');
+            id += std::to_string(1000 + i * 7 % 41);
             std::string org = i % 3 ? "org-b" : "org-a", user = i % 2 ? "user-y" : "user-x";
             REQUIRE(s->insert(full_record(id, org, user)).has_value());
             all.insert(id);

@@ -1,0 +1,103 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_OPTIONAL_STRING_HPP
+#define OAUTHREG_OPTIONAL_STRING_HPP
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace oauthreg {
+
+/** An optional client metadata string: absent, or a non-empty value.
+
+    No RFC 7591 metadata string may be empty: each one names, identifies or
+    locates something (a display name, a scope of at least one token, a URI, a
+    JWK Set, a software statement), and validation refuses "". So the empty
+    string is the absent state, and this type takes the 32 bytes of a
+    `std::string` where `std::optional<std::string>` takes 40: a client record
+    holds eleven of them. It reads like `std::optional<std::string>`:
+
+    @code
+    md.client_name = "Acme";          // present
+    if (md.client_name) use(*md.client_name);
+    md.client_name = std::nullopt;    // absent; so is md.client_name = ""
+    @endcode
+
+    Unlike `std::optional`, dereferencing an absent value is defined: it is the
+    empty string.
+*/
+class optional_string {
+public:
+    optional_string() noexcept = default;
+    optional_string(std::nullopt_t) noexcept {}
+    optional_string(std::string s) noexcept : s_(std::move(s)) {}
+    optional_string(std::string_view s) : s_(s) {}
+    optional_string(char const* s) : s_(s) {}
+    optional_string(std::optional<std::string> s) noexcept
+    {
+        if (s)
+            s_ = std::move(*s);
+    }
+
+    optional_string& operator=(std::nullopt_t) noexcept
+    {
+        reset();
+        return *this;
+    }
+
+    bool has_value() const noexcept { return !s_.empty(); }
+    explicit operator bool() const noexcept { return has_value(); }
+
+    /** The value; the empty string when absent. */
+    std::string const& operator*() const noexcept { return s_; }
+    /** The value to change in place; leaving it empty makes it absent. */
+    std::string& operator*() noexcept { return s_; }
+    std::string const* operator->() const noexcept { return &s_; }
+
+    /** The value, or `std::bad_optional_access` when absent. */
+    std::string const& value() const
+    {
+        if (!has_value())
+            throw std::bad_optional_access();
+        return s_;
+    }
+
+    std::string value_or(std::string_view fallback) const { return has_value() ? s_ : std::string(fallback); }
+
+    /** Sets the value (empty: absent) and returns it. */
+    template <class... Args> std::string& emplace(Args&&... args)
+    {
+        s_.assign(std::forward<Args>(args)...);
+        return s_;
+    }
+
+    /** Makes it absent and releases the storage. */
+    void reset() noexcept { std::string().swap(s_); }
+
+    /** As `std::optional<std::string>`, for interfaces that take one. */
+    std::optional<std::string> to_optional() const
+    {
+        return has_value() ? std::optional<std::string>(s_) : std::nullopt;
+    }
+
+    friend bool operator==(optional_string const&, optional_string const&) = default;
+    friend bool operator==(optional_string const& a, std::nullopt_t) noexcept { return !a.has_value(); }
+    /** A present value equal to `b`: an absent one equals no string, not even "". */
+    friend bool operator==(optional_string const& a, std::string_view b) noexcept { return a.has_value() && a.s_ == b; }
+    friend bool operator==(optional_string const& a, std::string const& b) noexcept { return a == std::string_view(b); }
+    friend bool operator==(optional_string const& a, char const* b) noexcept { return a == std::string_view(b); }
+    friend bool operator==(optional_string const& a, std::optional<std::string> const& b) noexcept
+    {
+        return b ? a == std::string_view(*b) : !a.has_value();
+    }
+
+private:
+    std::string s_;
+};
+
+} // namespace oauthreg
+
+#endif
