@@ -67,14 +67,15 @@ public:
         return std::string(v->get_string());
     }
 
-    /** An optional metadata string: absent, or a non-empty string (an empty
-        one is never written, see @ref optional_string). */
+    /** An optional metadata string. An empty one (which a record built by
+        hand could hold before @ref optional_string) reads as absent: what it
+        means now, so such a stored row stays readable. */
     optional_string opt_string(std::string_view k)
     {
         auto const* v = o_.if_contains(k);
         if (!v)
             return std::nullopt;
-        if (!v->is_string() || v->get_string().empty())
+        if (!v->is_string())
             return fail(k), std::nullopt;
         return std::string(v->get_string());
     }
@@ -112,15 +113,17 @@ public:
         return out;
     }
 
-    /** A list of registered values, each at most once (so it fits `List`). */
+    /** A list of registered values. A repeated value adds nothing and is
+        dropped, as validation drops it, so the list always fits `List`. */
     template <class List, class Parse> List enums(std::string_view k, Parse parse)
     {
         List out;
         for (auto const& s : strings(k)) {
             auto e = parse(s);
-            if (!e || std::find(out.begin(), out.end(), *e) != out.end())
+            if (!e)
                 return fail(k), List();
-            out.push_back(*e);
+            if (std::find(out.begin(), out.end(), *e) == out.end())
+                out.push_back(*e);
         }
         return out;
     }
