@@ -77,6 +77,28 @@ TEST_CASE("Escaped values larger than the arena's first block stay intact", "[pa
     CHECK(md->contacts == want);
 }
 
+TEST_CASE("Requests past the arena's first block do not grow the next ones' blocks", "[parser]")
+{
+    // Found by fuzz_validate: Boost.JSON's monotonic_resource::release() keeps
+    // the size its next block would have had, which doubles with every block.
+    // Reusing it, each request that outgrew the first 8 KiB made every later
+    // one ask for a block twice as large, until one asked for gigabytes. The
+    // arena is rebuilt for each request, so the 64th such request costs what
+    // the first did.
+    std::string body = R"({"redirect_uris":["https://a.example/cb"],"contacts":[)";
+    for (int i = 0; i < 20; ++i)
+        body += (i ? ",\"" : "\"") + escaped("abcd") + std::string(1000, 'x') + "@example.com\"";
+    body += "]}";
+    profile prof;
+    prof.limits.max_body_bytes = 1 << 20;
+    for (int i = 0; i < 64; ++i) {
+        INFO("request " << i);
+        auto md = validate_request(body, prof);
+        REQUIRE(md.has_value());
+        REQUIRE(md->contacts.size() == 20);
+    }
+}
+
 TEST_CASE("A large jwks is kept whole, in order", "[parser]")
 {
     std::string keys;

@@ -104,7 +104,10 @@ public:
         lim_ = &lim;
         body_ = body;
         out.clear(); // drops the jwks value before its arena is released
-        arena_.release();
+        // Rebuilt, not release()d: monotonic_resource::release keeps the size
+        // of its next block, which doubles with every block, so each request
+        // that outgrew the first block would make the next ones' blocks larger.
+        arena_.emplace(arena_block_, sizeof arena_block_);
         failure.reset();
         depth_ = 0;
         names_.clear();
@@ -419,7 +422,7 @@ private:
                 slot_.list->items.clear();
             } else if (slot_.kind == member_kind::object) {
                 // jwks is kept whole as a JSON value; push_frame() opens the capture
-                stack_.reset(boost::json::storage_ptr(&arena_));
+                stack_.reset(boost::json::storage_ptr(&*arena_));
                 start_capture_ = true;
             }
         }
@@ -592,7 +595,7 @@ private:
     {
         if (v.empty())
             return std::string_view{};
-        auto* p = static_cast<char*>(arena_.allocate(v.size(), 1));
+        auto* p = static_cast<char*>(arena_->allocate(v.size(), 1));
         std::memcpy(p, v.data(), v.size());
         return {p, v.size()};
     }
@@ -616,7 +619,7 @@ private:
     /** Escaped strings and the jwks value of the current request. Its first
         block is kept across requests, so a typical request allocates nothing. */
     alignas(std::max_align_t) unsigned char arena_block_[8192];
-    boost::json::monotonic_resource arena_{arena_block_, sizeof arena_block_};
+    std::optional<boost::json::monotonic_resource> arena_{std::in_place, arena_block_, sizeof arena_block_};
     boost::json::value_stack stack_;
 };
 
