@@ -44,24 +44,23 @@ namespace detail {
 struct memory_entry {
     using hook = boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::safe_link>,
                                                    boost::intrusive::optimize_size<true>>;
-    static constexpr std::size_t inline_id_capacity = 39;
-    static constexpr std::uint8_t id_not_inline = 0xFF;
+    static constexpr std::size_t inline_id_capacity = 40;
 
     explicit memory_entry(client_record r) noexcept : rec(std::move(r))
     {
-        if (rec.client_id.size() <= inline_id_capacity) {
+        if (rec.client_id.size() <= inline_id_capacity)
             std::char_traits<char>::copy(id_chars, rec.client_id.data(), rec.client_id.size());
-            id_size = static_cast<std::uint8_t>(rec.client_id.size());
-        }
     }
 
+    /** The id: its inline copy when it fits (the string's size, read to tell,
+        is on the same line), else the record's string. */
     std::string_view id() const noexcept
     {
-        return id_size == id_not_inline ? std::string_view(rec.client_id) : std::string_view(id_chars, id_size);
+        auto const n = rec.client_id.size();
+        return n <= inline_id_capacity ? std::string_view(id_chars, n) : std::string_view(rec.client_id);
     }
 
     char id_chars[inline_id_capacity];
-    std::uint8_t id_size = id_not_inline;
     client_record rec;
     hook by_id, by_org, by_user, by_owner;
 };
