@@ -10,6 +10,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -49,9 +50,9 @@ template <class F> double rate(std::size_t items, F&& f)
     return static_cast<double>(items) / dt.count();
 }
 
-/** Boost.JSON to a DOM, reusing one parser and a monotonic buffer per request:
-    the floor any validator that reads JSON pays. */
-inline std::size_t parse_all(std::vector<std::string> const& lines)
+/** Parses each line to a Boost.JSON DOM, reusing one parser and a monotonic
+    buffer per request, and hands `f` each value that parsed. */
+template <class F> std::size_t for_each_dom(std::vector<std::string> const& lines, F&& f)
 {
     boost::json::parser p;
     unsigned char buf[16 * 1024];
@@ -62,9 +63,55 @@ inline std::size_t parse_all(std::vector<std::string> const& lines)
         boost::system::error_code ec;
         p.write(l.data(), l.size(), ec);
         if (!ec)
-            n += p.release().as_object().size();
+            n += f(p.release());
     }
     return n;
+}
+
+/** The DOM parse alone: the floor any validator that reads JSON pays. */
+inline std::size_t parse_all(std::vector<std::string> const& lines)
+{
+    return for_each_dom(lines, [](boost::json::value const& v) {
+        auto const* o = v.if_object();
+        return o ? o->size() : 0;
+    });
+}
+
+/** Members whose value validation must parse as a URI (RFC 7591 2): the web
+    URIs, their localized variants (2.2), and each element of redirect_uris. */
+inline bool is_uri_member(std::string_view key) noexcept
+{
+    auto const base = key.substr(0, key.find('#'));
+    return base == "client_uri" || base == "logo_uri" || base == "tos_uri" || base == "policy_uri" || key == "jwks_uri";
+}
+
+inline std::size_t parse_uri_ok(boost::json::value const& v)
+{
+    auto const* s = v.if_string();
+    return s && boost::urls::parse_uri(boost::core::string_view(s->data(), s->size())).has_value();
+}
+
+/** The DOM parse, then Boost.URL's parse_uri on every URI the request holds:
+    the floor of any validator built on the two libraries oauthreg must use. */
+inline std::size_t parse_and_uri_all(std::vector<std::string> const& lines)
+{
+    return for_each_dom(lines, [](boost::json::value const& v) {
+        std::size_t n = 0;
+        auto const* o = v.if_object();
+        if (!o)
+            return n;
+        for (auto const& m : *o) {
+            std::string_view const key(m.key().data(), m.key().size());
+            if (key == "redirect_uris") {
+                if (auto const* a = m.value().if_array())
+                    for (auto const& e : *a)
+                        n += parse_uri_ok(e);
+            } else if (is_uri_member(key)) {
+                n += parse_uri_ok(m.value());
+            }
+        }
+        return n;
+    });
 }
 
 inline std::size_t validate_all(std::vector<std::string> const& lines, profile const& prof)
@@ -183,10 +230,11 @@ inline int cmd_bench(int argc, char** argv)
     auto const& prof = opts.prof;
     bool const persistent = is_persistent_store(store);
     std::size_t const accepted = validate_all(lines, prof);
-    std::vector<double> parse_r, validate_r, register_r, lookup_r, get_r, auth_r;
+    std::vector<double> parse_r, parse_uri_r, validate_r, register_r, lookup_r, get_r, auth_r;
     for (int pass = 0; pass < passes; ++pass) {
         std::cerr << "pass " << pass + 1 << "/" << passes << "\n";
         parse_r.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
+        parse_uri_r.push_back(rate(lines.size(), [&] { keep(parse_and_uri_all(lines)); }));
         validate_r.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
 
         // register, lookup and authenticate into a fresh registry on the chosen store
@@ -213,6 +261,8 @@ inline int cmd_bench(int argc, char** argv)
     out["get_per_s"] = median(get_r);
     out["authenticate_per_s"] = median(auth_r);
     out["validate_over_parse"] = median(validate_r) / median(parse_r);
+    out["parse_and_uri_per_s"] = median(parse_uri_r);
+    out["validate_over_parse_and_uri"] = median(validate_r) / median(parse_uri_r);
     out["accepted"] = accepted;
     out["rejected"] = lines.size() - accepted;
 
