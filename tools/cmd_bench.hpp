@@ -3,6 +3,7 @@
 #define OAUTHREG_TOOLS_CMD_BENCH_HPP
 
 #include "cli_common.hpp"
+#include "request_uris.hpp"
 #include "store.hpp"
 
 #include <oauthreg/registry.hpp>
@@ -77,39 +78,16 @@ inline std::size_t parse_all(std::vector<std::string> const& lines)
     });
 }
 
-/** Members whose value validation must parse as a URI (RFC 7591 2): the web
-    URIs, their localized variants (2.2), and each element of redirect_uris. */
-inline bool is_uri_member(std::string_view key) noexcept
-{
-    auto const base = key.substr(0, key.find('#'));
-    return base == "client_uri" || base == "logo_uri" || base == "tos_uri" || base == "policy_uri" || key == "jwks_uri";
-}
-
-inline std::size_t parse_uri_ok(boost::json::value const& v)
-{
-    auto const* s = v.if_string();
-    return s && boost::urls::parse_uri(boost::core::string_view(s->data(), s->size())).has_value();
-}
-
 /** The DOM parse, then Boost.URL's parse_uri on every URI the request holds:
     the floor of any validator built on the two libraries oauthreg must use. */
 inline std::size_t parse_and_uri_all(std::vector<std::string> const& lines)
 {
     return for_each_dom(lines, [](boost::json::value const& v) {
         std::size_t n = 0;
-        auto const* o = v.if_object();
-        if (!o)
-            return n;
-        for (auto const& m : *o) {
-            std::string_view const key(m.key().data(), m.key().size());
-            if (key == "redirect_uris") {
-                if (auto const* a = m.value().if_array())
-                    for (auto const& e : *a)
-                        n += parse_uri_ok(e);
-            } else if (is_uri_member(key)) {
-                n += parse_uri_ok(m.value());
-            }
-        }
+        if (auto const* o = v.if_object())
+            for_each_request_uri(*o, [&](std::string_view u) {
+                n += boost::urls::parse_uri(boost::core::string_view(u.data(), u.size())).has_value();
+            });
         return n;
     });
 }
