@@ -8,6 +8,7 @@
 
 #include <boost/container/static_vector.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -120,6 +121,17 @@ using grant_type_list = boost::container::static_vector<grant_type, detail::gran
 
 /** The response types of a client, in request order, each at most once, inline. */
 using response_type_list = boost::container::static_vector<response_type, detail::response_type_names.names.size()>;
+
+namespace detail {
+/** Adds `v` to a grant or response type list unless it is there already: a
+    repeated value adds nothing, and each list has room for every value once,
+    so this never overflows it. Every filling of a stored list goes through it. */
+template <class List, class E> void add_once(List& list, E v)
+{
+    if (std::find(list.begin(), list.end(), v) == list.end())
+        list.push_back(v);
+}
+} // namespace detail
 
 /** A localized value of a human-readable member, e.g. `client_name#fr`. */
 struct localized_value {

@@ -180,11 +180,7 @@ inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> c
         auto v = parse(in[i]);
         if (!v || !allowed.contains(*v))
             return make_error(unsupported, indexed(member, i), clip(in[i]));
-        bool seen = false;
-        for (auto x : out)
-            seen = seen || x == *v;
-        if (!seen) // a repeated value adds nothing; keep the first
-            out.push_back(*v);
+        add_once(out, *v); // a repeated value adds nothing; the first is kept
     }
     return std::nullopt;
 }

@@ -122,8 +122,7 @@ public:
             auto e = parse(s);
             if (!e)
                 return fail(k), List();
-            if (std::find(out.begin(), out.end(), *e) == out.end())
-                out.push_back(*e);
+            detail::add_once(out, *e);
         }
         return out;
     }
