@@ -38,8 +38,8 @@ inline bool is_display_text(std::string_view s) noexcept
 {
     if (s.empty())
         return false;
-    for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7F)
+    for (char ch : s)
+        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7F)
             return false;
     return true;
 }
@@ -50,7 +50,8 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
 {
     std::size_t tokens = 0;
     bool in_token = false;
-    for (unsigned char c : s) {
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
         if (c == ' ') {
             if (!in_token)
                 return 0; // leading or doubled space
