@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
-    g++ clang cmake ninja-build meson pkg-config python3 \
+    g++ clang cmake ninja-build meson pkg-config make python3 doxygen \
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
     libcrypto++-dev catch2 libbenchmark-dev libclang-rt-14-dev \
     libsqlite3-dev libpq-dev postgresql postgresql-client

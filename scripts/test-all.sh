@@ -13,7 +13,7 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 echo "== CMake (g++, Release, -Werror)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DOAUTHREG_WERROR=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DOAUTHREG_WERROR=ON -DOAUTHREG_BUILD_BENCHMARKS=ON
 cmake --build build -j"$JOBS"
 (cd build && ctest --output-on-failure -j"$JOBS") | tee "$logs/ctest.log"
 

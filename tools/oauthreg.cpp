@@ -4,6 +4,8 @@
 #include "cmd_run.hpp"
 #include "cmd_validate.hpp"
 
+#include <oauthreg/version.hpp>
+
 #include <exception>
 #include <iostream>
 #include <string_view>
@@ -21,6 +23,7 @@ constexpr char const* usage_text =
     "      (the secret pepper, if any, comes from OAUTHREG_SECRET_PEPPER)\n"
     "  oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]\n"
     "      throughput on a corpus (one request per line): one JSON object, medians of N passes\n"
+    "  oauthreg --version\n"
     "\n"
     "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
     "validate and run also take --trusted-issuers FILE: {\"issuers\": [{\"iss\": ..., \"jwks\": {\"keys\": [...]}}]}\n"
@@ -43,6 +46,10 @@ int main(int argc, char** argv)
             return cmd_run(argc, argv);
         if (cmd == "bench")
             return cmd_bench(argc, argv);
+        if (cmd == "--version") {
+            std::cout << "oauthreg " OAUTHREG_VERSION_STRING "\n";
+            return exit_ok;
+        }
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             std::cout << usage_text;
             return exit_ok;

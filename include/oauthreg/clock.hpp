@@ -19,7 +19,7 @@ using unix_seconds = std::int64_t;
 /** The clock policy: the current time in Unix seconds.
 
     @par Models
-    @ref system_clock (the default), @ref manual_clock (tests).
+    oauthreg::system_clock (the default), oauthreg::manual_clock (tests).
 */
 template <class C>
 concept clock_policy = requires(C const& c)
@@ -31,6 +31,7 @@ concept clock_policy = requires(C const& c)
 
 /** The system's wall clock. */
 struct system_clock {
+    /** @return the current time in Unix seconds */
     unix_seconds now() const noexcept
     {
         return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -41,10 +42,15 @@ struct system_clock {
 /** A clock that moves only when told to; copies share nothing. */
 class manual_clock {
 public:
+    /** @param start the time it shows until told otherwise */
     explicit manual_clock(unix_seconds start = 1700000000) noexcept : now_(start) {}
+    /** A clock at the same time as @p o, moving independently of it. @param o the clock to copy */
     manual_clock(manual_clock const& o) noexcept : now_(o.now_.load()) {}
+    /** @return the time it was set to */
     unix_seconds now() const noexcept { return now_.load(); }
+    /** @param t the new time */
     void set(unix_seconds t) noexcept { now_.store(t); }
+    /** @param s seconds to move forward (negative: backward) */
     void advance(unix_seconds s) noexcept { now_.fetch_add(s); }
 
 private:
@@ -54,7 +60,9 @@ private:
 static_assert(clock_policy<system_clock>);
 static_assert(clock_policy<manual_clock>);
 
-/** RFC 3339 section 5.6 UTC timestamp with seconds, e.g. "2023-11-07T05:31:56Z". */
+/** RFC 3339 section 5.6 UTC timestamp with seconds, e.g. "2023-11-07T05:31:56Z".
+    @param t seconds since the Unix epoch
+    @return the timestamp */
 inline std::string to_rfc3339(unix_seconds t)
 {
     using namespace std::chrono;

@@ -114,7 +114,9 @@ template <> struct is_error_condition_enum<::oauthreg::condition> : std::true_ty
 
 namespace oauthreg {
 
-/** The wire string of a condition, e.g. "invalid_redirect_uri". */
+/** The wire string of a condition, e.g. "invalid_redirect_uri".
+    @param c the condition
+    @return the string RFC 7591 section 3.2.2 (or RFC 6749 section 5.2) sends */
 constexpr std::string_view to_string(condition c) noexcept
 {
     switch (c) {
@@ -140,7 +142,9 @@ constexpr std::string_view to_string(condition c) noexcept
     return "server_error";
 }
 
-/** The condition an error belongs to. */
+/** The condition an error belongs to.
+    @param e the error
+    @return its wire-level condition */
 constexpr condition condition_of(error e) noexcept
 {
     if (e >= error::redirect_uris_wrong_type && e <= error::redirect_uri_bad_private_scheme)
@@ -321,20 +325,29 @@ inline boost::system::error_condition error_category_impl::default_error_conditi
 
 } // namespace detail
 
-/** The category of @ref error values. */
+/** The category of @ref error values.
+    @return the one instance, named "oauthreg" */
 inline boost::system::error_category const& error_category() noexcept { return detail::error_category_instance; }
 
-/** The category of @ref condition values. */
+/** The category of @ref condition values.
+    @return the one instance, named "oauthreg.condition" */
 inline boost::system::error_category const& condition_category() noexcept
 {
     return detail::condition_category_instance;
 }
 
+/** Lets an @ref error convert to `boost::system::error_code`.
+    @param e the error
+    @return @p e in @ref error_category() */
 inline boost::system::error_code make_error_code(error e) noexcept
 {
     return {static_cast<int>(e), detail::error_category_instance};
 }
 
+/** Lets a @ref condition convert to `boost::system::error_condition`, so that
+    `code == condition::invalid_redirect_uri` compares by condition.
+    @param c the condition
+    @return @p c in @ref condition_category() */
 inline boost::system::error_condition make_error_condition(condition c) noexcept
 {
     return {static_cast<int>(c), detail::condition_category_instance};
@@ -347,11 +360,13 @@ inline boost::system::error_condition make_error_condition(condition c) noexcept
     `error_description` is meant for developers and may be logged).
 */
 struct error_info {
+    /** An @ref error (or a code from the storage backend). */
     boost::system::error_code code;
     std::string field;       ///< e.g. "redirect_uris[1]"; empty when not about one field
     std::string description; ///< "redirect_uris[1]: redirect URI has a fragment"
 
-    /** The RFC 7591 (or management) wire code: "invalid_redirect_uri", ... */
+    /** @return the RFC 7591 (or management) wire code: "invalid_redirect_uri", ...;
+        "server_error" for a code that is not one of ours */
     std::string_view rfc_code() const noexcept
     {
         if (code.category() == error_category())
@@ -359,22 +374,28 @@ struct error_info {
         return to_string(condition::server_error);
     }
 
-    /** The fine-grained error, when it is one of ours. */
+    /** @return the fine-grained error, when @ref code is one of ours */
     error kind() const noexcept { return static_cast<error>(code.value()); }
 };
 
 /** The exception `result<T>::value()` throws on failure. */
 class registration_error : public boost::system::system_error {
 public:
+    /** @param info the failure it carries; its description is what() */
     explicit registration_error(error_info info)
         : boost::system::system_error(info.code, info.description), info_(std::move(info))
     {}
+    /** @return the failure, with its field */
     error_info const& info() const noexcept { return info_; }
 
 private:
     error_info info_;
 };
 
+/** Called by `result<T>::value()` on failure (found by argument-dependent lookup).
+    @param e the failure
+    @param loc where value() was called
+    @throws registration_error always */
 [[noreturn]] inline void throw_exception_from_error(error_info const& e, boost::source_location const& loc)
 {
     boost::throw_with_location(registration_error(e), loc);
@@ -383,7 +404,11 @@ private:
 /** Every fallible operation returns this: a value or an @ref error_info. */
 template <class T> using result = boost::system::result<T, error_info>;
 
-/** Build an @ref error_info whose description is "field: message[: detail]". */
+/** Build an @ref error_info whose description is "field: message[: detail]".
+    @param e the error
+    @param field the offending member, e.g. "redirect_uris[1]"; empty when none
+    @param detail more about this occurrence; never secret material
+    @return the error_info */
 inline error_info make_error(error e, std::string_view field, std::string_view detail = {})
 {
     error_info info{make_error_code(e), std::string(field), {}};

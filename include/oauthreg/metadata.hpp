@@ -93,22 +93,34 @@ inline constexpr name_table<localizable, 5> localizable_names{
 } // namespace detail
 
 // clang-format off
-/** The registered name of a value, as it appears on the wire. */
+/** @name Wire names
+    @{ */
+/** The registered name of a value, as it appears on the wire.
+    @param v the value
+    @return its name, e.g. "authorization_code" */
 constexpr std::string_view to_string(grant_type v) noexcept { return detail::grant_type_names.name(v); }
 constexpr std::string_view to_string(response_type v) noexcept { return detail::response_type_names.name(v); }
 constexpr std::string_view to_string(auth_method v) noexcept { return detail::auth_method_names.name(v); }
 constexpr std::string_view to_string(application_type v) noexcept { return detail::application_type_names.name(v); }
 constexpr std::string_view to_string(localizable v) noexcept { return detail::localizable_names.name(v); }
+/** @} */
 
-/** The value registered under a wire name; case-sensitive, as RFC 7591 compares them. */
+/** @name Parsing wire names
+    @{ */
+/** The value registered under a wire name; case-sensitive, as RFC 7591 compares them.
+    @param s the name
+    @return the value, or nullopt for a name not registered */
 constexpr std::optional<grant_type> parse_grant_type(std::string_view s) noexcept { return detail::grant_type_names.find(s); }
 constexpr std::optional<response_type> parse_response_type(std::string_view s) noexcept { return detail::response_type_names.find(s); }
 constexpr std::optional<auth_method> parse_auth_method(std::string_view s) noexcept { return detail::auth_method_names.find(s); }
 constexpr std::optional<application_type> parse_application_type(std::string_view s) noexcept { return detail::application_type_names.find(s); }
+/** @} */
 // clang-format on
 
 /** Whether clients using this method are issued a `client_secret`.
-    `none` makes a public client; key- and certificate-based methods need no secret. */
+    `none` makes a public client; key- and certificate-based methods need no secret.
+    @param m the token endpoint authentication method
+    @return true for client_secret_basic, client_secret_post and client_secret_jwt */
 constexpr bool uses_client_secret(auth_method m) noexcept
 {
     return m == auth_method::client_secret_basic || m == auth_method::client_secret_post ||
@@ -135,10 +147,10 @@ template <class List, class E> void add_once(List& list, E v)
 
 /** A localized value of a human-readable member, e.g. `client_name#fr`. */
 struct localized_value {
-    localizable member{};
+    localizable member{};     ///< which member, e.g. client_name
     std::string language_tag; ///< as sent, e.g. "ja-Jpan-JP"
-    std::string value;
-    friend bool operator==(localized_value const&, localized_value const&) = default;
+    std::string value;        ///< the member's value in that language
+    friend bool operator==(localized_value const&, localized_value const&) = default; ///< member by member
 };
 
 /** The validated, normalized client metadata of RFC 7591 section 2.
@@ -149,28 +161,31 @@ struct localized_value {
     empty (@ref optional_string), the grant and response types are inline.
 */
 struct client_metadata {
-    std::vector<std::string> redirect_uris;
-    grant_type_list grant_types;
-    response_type_list response_types;
+    std::vector<std::string> redirect_uris; ///< in request order, as sent
+    grant_type_list grant_types;            ///< default: authorization_code
+    response_type_list response_types;      ///< default: code
+    /** Default: client_secret_basic. */
     auth_method token_endpoint_auth_method = auth_method::client_secret_basic;
     std::optional<application_type> app_type; ///< OpenID Connect `application_type`
-    optional_string client_name;
-    optional_string client_uri;
-    optional_string logo_uri;
-    optional_string scope;
-    std::vector<std::string> contacts;
-    optional_string tos_uri;
-    optional_string policy_uri;
-    optional_string jwks_uri;
-    optional_string jwks; ///< the JWK Set, as compact JSON text
-    optional_string software_id;
-    optional_string software_version;
-    optional_string software_statement;     ///< returned unmodified (RFC 7591 3.2.1)
-    std::vector<localized_value> localized; ///< in request order
+    optional_string client_name;              ///< human-readable name (default language)
+    optional_string client_uri;               ///< the client's home page
+    optional_string logo_uri;                 ///< the client's logo
+    optional_string scope;                    ///< space-separated scope values (RFC 6749 3.3)
+    std::vector<std::string> contacts;        ///< people responsible for the client, usually e-mail addresses
+    optional_string tos_uri;                  ///< terms of service
+    optional_string policy_uri;               ///< privacy policy
+    optional_string jwks_uri;                 ///< where the client's JWK Set is published
+    optional_string jwks;                     ///< the JWK Set, as compact JSON text
+    optional_string software_id;              ///< identifies the client software across instances
+    optional_string software_version;         ///< the version of that software
+    optional_string software_statement;       ///< returned unmodified (RFC 7591 3.2.1)
+    std::vector<localized_value> localized;   ///< in request order
 
-    /** A public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1). */
+    /** @return whether this is a public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1) */
     bool is_public() const noexcept { return token_endpoint_auth_method == auth_method::none; }
 
+    /** @param g a grant type
+        @return whether @ref grant_types holds @p g */
     bool has_grant(grant_type g) const noexcept
     {
         for (auto x : grant_types)
@@ -179,7 +194,7 @@ struct client_metadata {
         return false;
     }
 
-    /** The scope string split on spaces (RFC 6749 3.3). */
+    /** @return the scope string split on spaces (RFC 6749 3.3); empty without a scope */
     std::vector<std::string> scope_tokens() const
     {
         std::vector<std::string> out;
@@ -196,7 +211,7 @@ struct client_metadata {
         return out;
     }
 
-    friend bool operator==(client_metadata const&, client_metadata const&) = default;
+    friend bool operator==(client_metadata const&, client_metadata const&) = default; ///< member by member
 };
 
 } // namespace oauthreg

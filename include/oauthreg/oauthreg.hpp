@@ -25,4 +25,11 @@
 #include <oauthreg/validate.hpp>
 #include <oauthreg/version.hpp>
 
+/** @namespace oauthreg
+    Validation of RFC 7591 registration requests (validate.hpp), the
+    registry that registers and manages clients (registry.hpp), its storage,
+    RNG and clock policies, and the RFC 7591 / RFC 7592 JSON it answers with
+    (render.hpp). The optional stores are storage/sqlite.hpp and
+    storage/postgres.hpp; nothing in `oauthreg::detail` is part of the API. */
+
 #endif

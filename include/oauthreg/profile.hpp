@@ -20,17 +20,22 @@ namespace oauthreg {
 /** A small set of enumerators, one bit each. */
 template <class E> class enum_set {
 public:
-    constexpr enum_set() noexcept = default;
+    constexpr enum_set() noexcept = default; ///< the empty set
+    /** @param values the enumerators in the set */
     constexpr enum_set(std::initializer_list<E> values) noexcept
     {
         for (E v : values)
             insert(v);
     }
+    /** @param v the enumerator to add */
     constexpr void insert(E v) noexcept { bits_ |= bit(v); }
+    /** @param v the enumerator to remove */
     constexpr void erase(E v) noexcept { bits_ &= ~bit(v); }
+    /** @param v an enumerator @return whether @p v is in the set */
     constexpr bool contains(E v) const noexcept { return (bits_ & bit(v)) != 0; }
+    /** @return whether the set is empty */
     constexpr bool empty() const noexcept { return bits_ == 0; }
-    friend constexpr bool operator==(enum_set, enum_set) noexcept = default;
+    friend constexpr bool operator==(enum_set, enum_set) noexcept = default; ///< the same enumerators
 
 private:
     static constexpr std::uint32_t bit(E v) noexcept { return std::uint32_t{1} << static_cast<unsigned>(v); }
@@ -53,14 +58,14 @@ struct limits {
     std::size_t max_scope_tokens = 64;              ///< tokens in scope
     std::size_t max_localized_values = 32;          ///< members such as client_name#fr
     std::size_t max_software_statement = 16 * 1024; ///< bytes of software_statement
-    friend bool operator==(limits const&, limits const&) = default;
+    friend bool operator==(limits const&, limits const&) = default; ///< member by member
 };
 
 /** Which redirect URIs a profile accepts (RFC 6749 3.1.2, RFC 8252, RFC 9700 2.1). */
 struct redirect_uri_rules {
     bool allow_loopback_http = true;      ///< http://127.0.0.1 and http://[::1], RFC 8252 7.3
     bool allow_private_use_scheme = true; ///< com.example.app:/cb, RFC 8252 7.1
-    friend bool operator==(redirect_uri_rules const&, redirect_uri_rules const&) = default;
+    friend bool operator==(redirect_uri_rules const&, redirect_uri_rules const&) = default; ///< member by member
 };
 
 /** An issuer whose software statements this server trusts (RFC 7591 2.3). */
@@ -68,13 +73,14 @@ struct trusted_issuer {
     std::string iss;                          ///< the statement's "iss" claim must equal this
     std::string jwks;                         ///< its JWK Set (RFC 7517 5), as JSON text
     std::vector<std::string> required_claims; ///< claims its statements must carry
-    friend bool operator==(trusted_issuer const&, trusted_issuer const&) = default;
+    friend bool operator==(trusted_issuer const&, trusted_issuer const&) = default; ///< member by member
 };
 
 /** How software statements are judged (RFC 7591 2.3, 3.1.1). */
 struct software_statement_rules {
-    std::vector<trusted_issuer> trusted_issuers;
-    std::int64_t clock_skew = 60; ///< seconds of leeway for "exp", "nbf" and "iat"
+    std::vector<trusted_issuer> trusted_issuers; ///< none: every statement is unapproved
+    std::int64_t clock_skew = 60;                ///< seconds of leeway for "exp", "nbf" and "iat"
+    /// member by member
     friend bool operator==(software_statement_rules const&, software_statement_rules const&) = default;
 };
 
@@ -87,13 +93,15 @@ struct software_statement_rules {
     and RFC 9700 still permits.
 */
 struct profile {
-    std::string name = "default";
+    std::string name = "default"; ///< how `--profile` and by_name() call it
+    /** The grant types clients may register (RFC 7591 2). */
     enum_set<grant_type> grant_types{grant_type::authorization_code, grant_type::client_credentials,
                                      grant_type::refresh_token};
-    enum_set<response_type> response_types{response_type::code};
+    enum_set<response_type> response_types{response_type::code}; ///< the response types clients may register
+    /** The token endpoint authentication methods clients may register (RFC 7591 2). */
     enum_set<auth_method> auth_methods{auth_method::none, auth_method::client_secret_basic,
                                        auth_method::client_secret_post};
-    redirect_uri_rules redirect_uris{};
+    redirect_uri_rules redirect_uris{}; ///< which redirect URIs are accepted
 
     /** When set, every scope token must be one of these (RFC 7591 section 2: the
         server MAY reject or replace requested scope values). */
@@ -113,14 +121,15 @@ struct profile {
         statement is unapproved until the host names an issuer. */
     software_statement_rules software_statements{};
 
-    oauthreg::limits limits{};
+    oauthreg::limits limits{}; ///< bounds on every input
 
-    /** The reference API's profile (DESIGN.md, `reference/register-endpoint.txt`). */
+    /** @return the reference API's profile: the defaults of every member */
     static profile default_profile() { return profile{}; }
 
     /** Everything RFC 7591 and its extensions register, minus what RFC 9700
         forbids: the password grant (RFC 9700 2.4, MUST NOT) and the implicit
-        grant with response type `token` (RFC 9700 2.1.2, SHOULD NOT). */
+        grant with response type `token` (RFC 9700 2.1.2, SHOULD NOT).
+        @return that profile, named "rfc7591" */
     static profile rfc7591()
     {
         profile p;
@@ -138,7 +147,9 @@ struct profile {
         return p;
     }
 
-    /** A preset by name: "default" or "rfc7591". */
+    /** A preset by name.
+        @param n "default" or "rfc7591"
+        @return the preset, or nullopt for another name */
     static std::optional<profile> by_name(std::string_view n)
     {
         if (n == "default")

@@ -21,6 +21,7 @@ using secret_hash = std::array<std::uint8_t, 32>;
 /** `client_type` of the oauth_client record: RFC 6749 2.1 client types. */
 enum class client_type : std::uint8_t { public_client, confidential };
 
+/** @param t a client type @return "public" or "confidential" */
 constexpr std::string_view to_string(client_type t) noexcept
 {
     return t == client_type::public_client ? "public" : "confidential";
@@ -28,9 +29,9 @@ constexpr std::string_view to_string(client_type t) noexcept
 
 /** Who registered a client: the organization and user the host authenticated. */
 struct owner {
-    std::string org_id;  ///< empty when the host has none
-    std::string user_id; ///< empty when the host has none
-    friend bool operator==(owner const&, owner const&) = default;
+    std::string org_id;                                           ///< empty when the host has none
+    std::string user_id;                                          ///< empty when the host has none
+    friend bool operator==(owner const&, owner const&) = default; ///< member by member
 };
 
 /** What is stored for a client: its metadata, owner, timestamps, hashes of its
@@ -39,23 +40,24 @@ struct owner {
     The members client authentication reads (RFC 6749 2.3.1: the id, the secret's
     hash and expiry) come first, so in a store they share the record's first lines. */
 struct client_record {
-    std::string client_id;
+    std::string client_id;                              ///< RFC 7591 3.2.1, unique in its store
     unix_seconds client_secret_expires_at = 0;          ///< 0: never (RFC 7591 3.2.1)
     std::optional<secret_hash> client_secret_hash;      ///< confidential clients with a secret
     std::optional<secret_hash> registration_token_hash; ///< RFC 7592 registration access token
-    bool require_pkce = true;
-    unix_seconds created_at = 0; ///< also client_id_issued_at (RFC 7591 3.2.1)
-    unix_seconds updated_at = 0;
-    std::uint64_t version = 1; ///< bumped by every replacement
-    client_metadata metadata;
-    oauthreg::owner owner;
+    bool require_pkce = true;                           ///< the authorization server must require PKCE (RFC 9700 2.1.1)
+    unix_seconds created_at = 0;                        ///< also client_id_issued_at (RFC 7591 3.2.1)
+    unix_seconds updated_at = 0;                        ///< the last replacement
+    std::uint64_t version = 1;                          ///< bumped by every replacement
+    client_metadata metadata;                           ///< as validated
+    oauthreg::owner owner;                              ///< who registered it (list() filters on it)
 
+    /** @return public for `token_endpoint_auth_method` none, confidential otherwise */
     client_type type() const noexcept
     {
         return metadata.is_public() ? client_type::public_client : client_type::confidential;
     }
 
-    friend bool operator==(client_record const&, client_record const&) = default;
+    friend bool operator==(client_record const&, client_record const&) = default; ///< member by member
 };
 
 } // namespace oauthreg

@@ -43,29 +43,29 @@ struct registry_options {
         and `registration_client_uri` = this base + "/" + client_id. */
     std::optional<std::string> registration_base_uri;
 
-    std::size_t default_list_limit = 20;
-    std::size_t max_list_limit = 100;
+    std::size_t default_list_limit = 20; ///< page size of a list() that asks for none
+    std::size_t max_list_limit = 100;    ///< larger page sizes are lowered to this
 };
 
 /** The answer to a registration or update: the stored record and the
     plaintext credentials made by this call, which are never stored or shown again. */
 struct registration {
-    client_record record;
-    std::optional<secure_string> client_secret;
-    std::optional<secure_string> registration_access_token;
-    std::optional<std::string> registration_client_uri;
+    client_record record;                                   ///< as stored
+    std::optional<secure_string> client_secret;             ///< a secret issued by this call
+    std::optional<secure_string> registration_access_token; ///< RFC 7592 token issued by this call
+    std::optional<std::string> registration_client_uri;     ///< RFC 7592 client configuration endpoint
 };
 
 /** The answer to rotate_secret. */
 struct rotated_secret {
-    secure_string client_secret;
-    unix_seconds client_secret_expires_at = 0;
-    std::uint64_t version = 0; ///< the record version that holds the new secret
+    secure_string client_secret;               ///< the new secret, shown this once
+    unix_seconds client_secret_expires_at = 0; ///< 0: never
+    std::uint64_t version = 0;                 ///< the record version that holds the new secret
 };
 
 /** A paged listing request. */
 struct list_query {
-    owner_filter owner;
+    owner_filter owner;    ///< whose clients
     std::size_t limit = 0; ///< 0: registry_options::default_list_limit
     std::string cursor;    ///< from the previous page's next_cursor
 };
@@ -76,9 +76,9 @@ struct list_query {
     Thread-safe when its storage is (the default store is); a stateful RNG
     policy is serialized by the registry, a stateless one is not locked.
 
-    @tparam Storage a @ref storage_policy
-    @tparam Rng an @ref rng_policy
-    @tparam Clock a @ref clock_policy
+    @tparam Storage a `storage_policy`, e.g. oauthreg::basic_memory_storage
+    @tparam Rng an `rng_policy`, e.g. oauthreg::os_rng
+    @tparam Clock a `clock_policy`, e.g. oauthreg::system_clock
 
     @par Example
     @code
@@ -95,24 +95,33 @@ template <class Storage, class Rng, class Clock> class basic_registry {
     static_assert(clock_policy<Clock>, "Clock must model oauthreg::clock_policy: unix_seconds now() const");
 
 public:
-    using storage_type = Storage;
-    using rng_type = Rng;
-    using clock_type = Clock;
+    using storage_type = Storage; ///< the storage policy
+    using rng_type = Rng;         ///< the RNG policy
+    using clock_type = Clock;     ///< the clock policy
 
-    /** Constructs the registry; `storage_args` construct the store in place. */
+    /** Constructs the registry; `storage_args` construct the store in place.
+        @param opts how it behaves
+        @param storage_args the store's constructor arguments */
     template <class... StorageArgs>
     explicit basic_registry(registry_options opts = {}, StorageArgs&&... storage_args)
         : opts_(std::move(opts)), hasher_(opts_.secret_pepper), storage_(std::forward<StorageArgs>(storage_args)...)
     {}
 
+    /** @return the options it was made with */
     registry_options const& options() const noexcept { return opts_; }
+    /** @return the store */
     Storage& storage() noexcept { return storage_; }
+    /** @return the store */
     Storage const& storage() const noexcept { return storage_; }
+    /** @return the RNG */
     Rng& rng() noexcept { return rng_; }
+    /** @return the clock (a test moves a manual_clock through this) */
     Clock& clock() noexcept { return clock_; }
 
     /** Registers a client from an RFC 7591 request body.
 
+        @param body the request body, as received
+        @param who the organization and user the host authenticated
         @return the stored record with the plaintext secret (confidential
         clients using one) and registration access token (when configured),
         returned this once; or the RFC 7591 3.2.2 error.
@@ -153,12 +162,17 @@ public:
         return out;
     }
 
-    /** The stored record (RFC 7592 2.1 read), without any secret. */
+    /** The stored record (RFC 7592 2.1 read), without any secret.
+        @param client_id the client
+        @return the record, or `not_found` */
     result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
 
     /** Calls `f(client_record const&)` with the stored record, without copying
         it (render straight from the store); `f` must not call back into the
-        registry. `not_found` when there is no such client. */
+        registry.
+        @param client_id the client
+        @param f called once with the record
+        @return nothing, or `not_found` when there is no such client */
     template <class F> result<void> visit(std::string_view client_id, F&& f) const
     {
         return storage_.visit(client_id, std::forward<F>(f));
@@ -169,6 +183,10 @@ public:
         Unknown client, wrong secret, expired secret and a client without a
         secret all give the same `invalid_client` answer through the same
         steps: hash, constant-time compare, then one combined decision.
+
+        @param client_id the client
+        @param client_secret the secret it presented
+        @return nothing, or `invalid_client`
     */
     result<void> authenticate(std::string_view client_id, std::string_view client_secret) const
     {
@@ -193,7 +211,10 @@ public:
         return make_error(error::authentication_failed, "");
     }
 
-    /** Checks an RFC 7592 registration access token, with the same care as a secret. */
+    /** Checks an RFC 7592 registration access token, with the same care as a secret.
+        @param client_id the client
+        @param token the bearer token presented
+        @return nothing, or `invalid_client` for any mismatch */
     result<void> check_registration_token(std::string_view client_id, std::string_view token) const
     {
         auto const candidate = hasher_(token);
@@ -221,6 +242,11 @@ public:
 
         A client that moves to a secret-using auth method is issued a secret,
         returned here once; one that moves to a method without a secret loses it.
+
+        @param client_id the client
+        @param body the new metadata, a full RFC 7592 2.2 request
+        @param expected_version when set, the version the caller read
+        @return the new record (and a secret issued by this call), or the error
     */
     result<registration> update(std::string_view client_id, std::string_view body,
                                 std::optional<std::uint64_t> expected_version = std::nullopt)
@@ -259,10 +285,14 @@ public:
         return out;
     }
 
-    /** Deletes a client (RFC 7592 2.3). */
+    /** Deletes a client (RFC 7592 2.3).
+        @param client_id the client
+        @return nothing, or `not_found` */
     result<void> remove(std::string_view client_id) { return storage_.erase(client_id); }
 
-    /** A page of an owner's clients, ordered by client_id. */
+    /** A page of an owner's clients, ordered by client_id.
+        @param q whose clients, how many, and from which cursor
+        @return the page and the cursor of the next one */
     result<list_page> list(list_query const& q) const
     {
         std::size_t limit = q.limit == 0 ? opts_.default_list_limit : std::min(q.limit, opts_.max_list_limit);
@@ -270,7 +300,10 @@ public:
     }
 
     /** Issues a new secret, invalidating the old one at once (RFC 7592 2.2
-        lets the server rotate secrets). Retries if a concurrent update wins. */
+        lets the server rotate secrets). Retries if a concurrent update wins.
+        @param client_id the client
+        @return the new secret, shown this once, or `no_client_secret` for a
+        client whose auth method uses none */
     result<rotated_secret> rotate_secret(std::string_view client_id)
     {
         for (int attempt = 0;; ++attempt) {
@@ -296,7 +329,10 @@ public:
     }
 
     /** Whether `redirect_uri` is one the client registered: exact string match,
-        any port for loopback IP redirects (RFC 9700 2.1, RFC 8252 7.3). */
+        any port for loopback IP redirects (RFC 9700 2.1, RFC 8252 7.3).
+        @param client_id the client
+        @param redirect_uri the URI of an authorization request
+        @return whether it matches, or `not_found` */
     result<bool> match_redirect_uri(std::string_view client_id, std::string_view redirect_uri) const
     {
         bool match = false;

@@ -45,7 +45,9 @@ inline void put(boost::json::object& o, std::string_view k, optional_string cons
 }
 
 /** The members both renderings end with: keys, software identity, the
-    statement, application_type and the localized values (RFC 7591 2, 2.2, 2.3). */
+    statement, application_type and the localized values (RFC 7591 2, 2.2, 2.3).
+    @param o the object to add them to
+    @param md the metadata */
 inline void append_key_and_software_members(boost::json::object& o, client_metadata const& md)
 {
     detail::put(o, "jwks_uri", md.jwks_uri);
@@ -67,7 +69,9 @@ inline void append_key_and_software_members(boost::json::object& o, client_metad
 } // namespace detail
 
 /** Write the client metadata members (RFC 7591 section 2) into `o`, defaults
-    applied, localized variants as `member#tag` (RFC 7591 2.2). */
+    applied, localized variants as `member#tag` (RFC 7591 2.2).
+    @param o the object to add them to
+    @param md the metadata */
 inline void append_metadata(boost::json::object& o, client_metadata const& md)
 {
     if (!md.redirect_uris.empty())
@@ -86,7 +90,9 @@ inline void append_metadata(boost::json::object& o, client_metadata const& md)
     detail::append_key_and_software_members(o, md);
 }
 
-/** The normalized metadata as a JSON object (what `oauthreg validate` prints). */
+/** The normalized metadata as a JSON object (what `oauthreg validate` prints).
+    @param md the metadata
+    @return the object */
 inline boost::json::object to_json(client_metadata const& md)
 {
     boost::json::object o;
@@ -98,7 +104,12 @@ inline boost::json::object to_json(client_metadata const& md)
     response): `client_id`, `client_id_issued_at`, the secret when one was just
     issued, `client_secret_expires_at` for clients with a secret, every
     registered metadata member, and the RFC 7592 management members when given.
-    A plaintext secret or token is only ever passed in by the call that made it. */
+    A plaintext secret or token is only ever passed in by the call that made it.
+    @param rec the stored client
+    @param client_secret the secret, only from the call that issued it
+    @param registration_access_token the RFC 7592 token, only from the call that issued it
+    @param registration_client_uri the RFC 7592 client configuration endpoint
+    @return the response object */
 inline boost::json::object
 registration_response(client_record const& rec, std::optional<std::string_view> client_secret = std::nullopt,
                       std::optional<std::string_view> registration_access_token = std::nullopt,
@@ -119,10 +130,13 @@ registration_response(client_record const& rec, std::optional<std::string_view> 
     return o;
 }
 
-/** The `oauth_client` record of `reference/retrieve-client.txt`: the members
-    the reference shows, in its order (absent values as null), then the rest
-    of the registered metadata. `client_secret` appears only when passed in,
-    that is, in the answer to the registration that created it. */
+/** The `oauth_client` record of the reference API's retrieve-client answer:
+    the members the reference shows, in its order (absent values as null), then
+    the rest of the registered metadata. `client_secret` appears only when passed
+    in, that is, in the answer to the registration that created it.
+    @param rec the stored client
+    @param client_secret the secret, only from the call that issued it
+    @return the record object */
 inline boost::json::object oauth_client(client_record const& rec,
                                         std::optional<std::string_view> client_secret = std::nullopt)
 {
@@ -171,7 +185,9 @@ inline boost::json::object oauth_client(client_record const& rec,
     return o;
 }
 
-/** `{"data": record}`, the envelope of the retrieve-client API. */
+/** `{"data": record}`, the envelope of the retrieve-client API.
+    @param record what goes in `data`
+    @return the envelope */
 inline boost::json::object with_data_envelope(boost::json::object record)
 {
     boost::json::object o;

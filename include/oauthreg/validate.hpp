@@ -38,8 +38,8 @@ inline bool is_display_text(std::string_view s) noexcept
 {
     if (s.empty())
         return false;
-    for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7F)
+    for (char ch : s)
+        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7F)
             return false;
     return true;
 }
@@ -50,7 +50,8 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
 {
     std::size_t tokens = 0;
     bool in_token = false;
-    for (unsigned char c : s) {
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
         if (c == ' ') {
             if (!in_token)
                 return 0; // leading or doubled space
@@ -390,6 +391,8 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
     limits. Unknown members are ignored; `client_id`, `client_secret` and the
     other server-assigned members are ignored too (RFC 7591 3.2.1).
 
+    @param body the request body, as received
+    @param prof what this server allows; the default profile when omitted
     @return the normalized metadata with defaults applied, or the first
     problem found, whose condition is the RFC 7591 3.2.2 error code.
 
@@ -480,7 +483,11 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
 }
 } // namespace detail
 
-/** As above, judging software statement validity times at `now`. */
+/** As above, judging software statement validity times at `now`.
+    @param body the request body, as received
+    @param prof what this server allows
+    @param now the time to judge "exp", "nbf" and "iat" of a software statement at
+    @return the normalized metadata, or the first problem found */
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now)
 {
     return detail::validate_request_impl(body, prof, nullptr, now);

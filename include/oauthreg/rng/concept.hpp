@@ -16,8 +16,8 @@ namespace oauthreg {
     these bytes and nothing else.
 
     @par Models
-    @ref os_rng (the default: the operating system's CSPRNG through Crypto++),
-    @ref deterministic_rng_for_testing_only (seeded, reproducible; never in production).
+    oauthreg::os_rng (the default: the operating system's CSPRNG through Crypto++),
+    oauthreg::deterministic_rng_for_testing_only (seeded, reproducible; never in production).
 
     @par Example
     @code

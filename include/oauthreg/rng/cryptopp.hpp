@@ -21,6 +21,7 @@ namespace oauthreg {
 */
 class os_rng {
 public:
+    /** @p n bytes from the operating system's CSPRNG. @param out where to write them @param n how many */
     void fill(std::uint8_t* out, std::size_t n)
     {
         thread_local CryptoPP::NonblockingRng rng;

@@ -16,8 +16,10 @@ namespace oauthreg {
     secure: anyone who knows the seed knows every secret it made. */
 class deterministic_rng_for_testing_only {
 public:
+    /** @param seed the same seed gives the same bytes */
     explicit deterministic_rng_for_testing_only(std::uint64_t seed = 7591) : engine_(seed) {}
 
+    /** The next @p n bytes of the seeded sequence. @param out where to write them @param n how many */
     void fill(std::uint8_t* out, std::size_t n)
     {
         while (n > 0) {

@@ -163,7 +163,9 @@ private:
 /** The text a persistent store keeps for a record: compact JSON holding
     every member of @ref client_record (hashes as base64url, never a secret),
     so that @ref decode_record gives back an equal record byte for byte.
-    The JWK Set is kept as its text, not re-serialized. */
+    The JWK Set is kept as its text, not re-serialized.
+    @param rec the record
+    @return its stored text */
 inline std::string encode_record(client_record const& rec)
 {
     auto const& md = rec.metadata;
@@ -212,7 +214,9 @@ inline std::string encode_record(client_record const& rec)
 }
 
 /** The record @ref encode_record wrote; `error::storage_failure` naming the
-    bad member when the text is not one (a corrupt or foreign row). */
+    bad member when the text is not one (a corrupt or foreign row).
+    @param text the stored text
+    @return the record, or the error */
 inline result<client_record> decode_record(std::string_view text)
 {
     boost::system::error_code ec;

@@ -20,15 +20,15 @@ namespace oauthreg {
 /** Which clients `list` returns: those of an organization, of a user, of both
     (the pair), or every client when neither is set. */
 struct owner_filter {
-    std::optional<std::string> org_id;
-    std::optional<std::string> user_id;
+    std::optional<std::string> org_id;  ///< only this organization's clients
+    std::optional<std::string> user_id; ///< only this user's clients
 };
 
 /** One page of a listing, ordered by client_id. `next_cursor` is opaque and
     absent on the last page. */
 struct list_page {
-    std::vector<client_record> clients;
-    std::optional<std::string> next_cursor;
+    std::vector<client_record> clients;     ///< at most the limit asked for
+    std::optional<std::string> next_cursor; ///< pass it to get the next page
 };
 
 namespace detail {
@@ -57,7 +57,8 @@ struct record_visitor_archetype {
     `error::storage_failure` and leaves what it stored intact.
 
     @par Models
-    @ref basic_memory_storage (`memory_storage_mt`, `memory_storage_st`).
+    oauthreg::basic_memory_storage (`memory_storage_mt`, `memory_storage_st`),
+    oauthreg::sqlite_storage, oauthreg::postgres_storage.
 */
 template <class S>
 concept storage_policy = requires(S& s, S const& cs, client_record rec, std::string_view id, std::uint64_t version,

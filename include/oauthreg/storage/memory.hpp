@@ -26,11 +26,13 @@ namespace oauthreg {
 
 /** A mutex that does nothing, for single-threaded stores (spdlog's null_mutex). */
 struct null_mutex {
-    void lock() noexcept {}
-    void unlock() noexcept {}
+    void lock() noexcept {}   ///< does nothing
+    void unlock() noexcept {} ///< does nothing
+    /** @return true */
     bool try_lock() noexcept { return true; }
-    void lock_shared() noexcept {}
-    void unlock_shared() noexcept {}
+    void lock_shared() noexcept {}   ///< does nothing
+    void unlock_shared() noexcept {} ///< does nothing
+    /** @return true */
     bool try_lock_shared() noexcept { return true; }
 };
 
@@ -128,7 +130,7 @@ using entry_index =
     store is destroyed.
 
     Thread safety comes from `Mutex`: `std::shared_mutex` (readers in
-    parallel) in @ref memory_storage_mt, @ref null_mutex in @ref memory_storage_st.
+    parallel) in `memory_storage_mt`, @ref null_mutex in `memory_storage_st`.
 */
 template <class Mutex> class basic_memory_storage {
 public:
@@ -148,6 +150,9 @@ public:
             e->~entry();
     }
 
+    /** Inserts a record if no record has its client_id.
+        @param rec the record
+        @return nothing, or `client_exists` */
     result<void> insert(client_record rec)
     {
         std::unique_lock lock(mutex_);
@@ -170,6 +175,8 @@ public:
         return {};
     }
 
+    /** @param id a client_id
+        @return a copy of the record, or `client_not_found` */
     result<client_record> find(std::string_view id) const
     {
         std::shared_lock lock(mutex_);
@@ -179,6 +186,10 @@ public:
         return (*it)->rec;
     }
 
+    /** Calls `f(client_record const&)` while the record cannot change.
+        @param id a client_id
+        @param f the visitor; it must not call back into the store
+        @return nothing, or `client_not_found` */
     template <class F> result<void> visit(std::string_view id, F&& f) const
     {
         std::shared_lock lock(mutex_);
@@ -189,6 +200,11 @@ public:
         return {};
     }
 
+    /** Stores @p rec only if the stored version is still @p expected_version,
+        so no update is lost.
+        @param rec the new record, whose version is expected_version + 1
+        @param expected_version the version the caller read
+        @return nothing, `client_not_found`, or `version_conflict` */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
         std::unique_lock lock(mutex_);
@@ -207,6 +223,8 @@ public:
         return {};
     }
 
+    /** @param id a client_id
+        @return nothing, or `client_not_found` */
     result<void> erase(std::string_view id)
     {
         std::unique_lock lock(mutex_);
@@ -221,6 +239,11 @@ public:
         return {};
     }
 
+    /** A page of an owner's records, ordered by client_id.
+        @param filter whose records
+        @param limit at most this many
+        @param cursor the previous page's `next_cursor`; empty: from the start
+        @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
         auto after = decode_cursor(cursor);
@@ -250,7 +273,7 @@ public:
         return page;
     }
 
-    /** Number of stored clients. */
+    /** @return the number of stored clients */
     std::size_t size() const
     {
         std::shared_lock lock(mutex_);

@@ -179,7 +179,9 @@ inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::s
 */
 class postgres_storage {
 public:
-    /** Connects the pool and creates the schema if this database has none. */
+    /** Connects the pool and creates the schema if this database has none.
+        @param opts which database and how
+        @return the store, or `storage_failure` (no connection, unknown schema version) */
     static result<postgres_storage> open(postgres_options opts)
     {
         if (!PQisthreadsafe())
@@ -216,9 +218,11 @@ public:
         return postgres_storage(std::move(pool));
     }
 
-    postgres_storage(postgres_storage&&) noexcept = default;
+    postgres_storage(postgres_storage&&) noexcept = default; ///< takes over the pool
+    /** Takes over the pool. @return *this */
     postgres_storage& operator=(postgres_storage&&) noexcept = default;
 
+    /** @copydoc basic_memory_storage::insert */
     result<void> insert(client_record rec)
     {
         if (detail::has_nul(rec.client_id) || detail::has_nul(rec.owner.org_id) || detail::has_nul(rec.owner.user_id))
@@ -243,6 +247,7 @@ public:
         });
     }
 
+    /** @copydoc basic_memory_storage::find */
     result<client_record> find(std::string_view id) const
     {
         if (detail::has_nul(id))
@@ -258,12 +263,16 @@ public:
         });
     }
 
-    /** Calls `f` with a decoded copy: nothing can change what it sees. */
+    /** Calls `f` with a decoded copy: nothing can change what it sees.
+        @param id a client_id
+        @param f the visitor
+        @return nothing, or `client_not_found` */
     template <class F> result<void> visit(std::string_view id, F&& f) const
     {
         return detail::visit_copy(*this, id, std::forward<F>(f));
     }
 
+    /** @copydoc basic_memory_storage::replace */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
         if (detail::has_nul(rec.client_id))
@@ -293,6 +302,7 @@ public:
         });
     }
 
+    /** @copydoc basic_memory_storage::erase */
     result<void> erase(std::string_view id)
     {
         if (detail::has_nul(id))
@@ -309,7 +319,11 @@ public:
     }
 
     /** A keyset page: `client_id > cursor` on an (owner, client_id) index,
-        one row more than the limit to know whether another page follows. */
+        one row more than the limit to know whether another page follows.
+        @param filter whose records
+        @param limit at most this many
+        @param cursor the previous page's `next_cursor`; empty: from the start
+        @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
         auto start = detail::start_page(filter, limit, cursor);
@@ -355,7 +369,7 @@ public:
         });
     }
 
-    /** Number of stored clients. */
+    /** @return the number of stored clients */
     result<std::size_t> size() const
     {
         return with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {

@@ -36,10 +36,10 @@ enum class sqlite_durability : std::uint8_t {
 
 /** Where and how @ref sqlite_storage keeps its records. */
 struct sqlite_options {
-    std::string path{}; ///< the database file, created if absent
-    sqlite_durability durability = sqlite_durability::full;
-    std::size_t connections = 4;                    ///< pool size: concurrent readers
-    std::chrono::milliseconds busy_timeout{10'000}; ///< wait for another writer this long
+    std::string path{};                                     ///< the database file, created if absent
+    sqlite_durability durability = sqlite_durability::full; ///< when writes reach the disk
+    std::size_t connections = 4;                            ///< pool size: concurrent readers
+    std::chrono::milliseconds busy_timeout{10'000};         ///< wait for another writer this long
 };
 
 namespace detail {
@@ -230,7 +230,9 @@ private:
 */
 class sqlite_storage {
 public:
-    /** Opens (creating if needed) the database at `opts.path`. */
+    /** Opens (creating if needed) the database at `opts.path`.
+        @param opts where and how
+        @return the store, or `storage_failure` (unreadable file, unknown schema version) */
     static result<sqlite_storage> open(sqlite_options opts)
     {
         if (!sqlite3_threadsafe())
@@ -252,9 +254,11 @@ public:
         return sqlite_storage(std::move(pool));
     }
 
-    sqlite_storage(sqlite_storage&&) noexcept = default;
+    sqlite_storage(sqlite_storage&&) noexcept = default; ///< takes over the pool
+    /** Takes over the pool. @return *this */
     sqlite_storage& operator=(sqlite_storage&&) noexcept = default;
 
+    /** @copydoc basic_memory_storage::insert */
     result<void> insert(client_record rec)
     {
         auto c = pool_->take();
@@ -274,6 +278,7 @@ public:
         return {};
     }
 
+    /** @copydoc basic_memory_storage::find */
     result<client_record> find(std::string_view id) const
     {
         auto c = pool_->take();
@@ -287,12 +292,16 @@ public:
         return decode_record(s.text(0));
     }
 
-    /** Calls `f` with a decoded copy: nothing can change what it sees. */
+    /** Calls `f` with a decoded copy: nothing can change what it sees.
+        @param id a client_id
+        @param f the visitor
+        @return nothing, or `client_not_found` */
     template <class F> result<void> visit(std::string_view id, F&& f) const
     {
         return detail::visit_copy(*this, id, std::forward<F>(f));
     }
 
+    /** @copydoc basic_memory_storage::replace */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
         auto c = pool_->take();
@@ -321,6 +330,7 @@ public:
         return make_error(error::version_conflict, "client_id");
     }
 
+    /** @copydoc basic_memory_storage::erase */
     result<void> erase(std::string_view id)
     {
         auto c = pool_->take();
@@ -334,7 +344,11 @@ public:
     }
 
     /** A keyset page: `client_id > cursor` on an index of the owner column,
-        one row more than the limit to know whether another page follows. */
+        one row more than the limit to know whether another page follows.
+        @param filter whose records
+        @param limit at most this many
+        @param cursor the previous page's `next_cursor`; empty: from the start
+        @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
         auto start = detail::start_page(filter, limit, cursor);
@@ -370,7 +384,7 @@ public:
         return page;
     }
 
-    /** Number of stored clients. */
+    /** @return the number of stored clients */
     result<std::size_t> size() const
     {
         auto c = pool_->take();
