@@ -113,11 +113,16 @@ TEST_CASE("RFC 3986: Boost.URL 1.81's departures from the RFC are the listed one
                         c{"http://127.0.0.1:.evil.com/", uri_difference::boost_path_after_authority},
                         c{"a://1.2.3.04", uri_difference::none}, // Boost.URL backs off to a reg-name here
                         c{"a://[V1.x]", uri_difference::ipv_future_upper_v},
+                        c{"a://1.2.3.4p", uri_difference::boost_path_after_authority},
                         c{"a://[::1]", uri_difference::none}, c{"a://h:000443", uri_difference::none}}) {
         INFO(s);
         auto const v = compare_uri(s);
         CHECK(name(v.difference) == std::string(name(d)));
     }
+    // as a relative-ref, Boost.URL 1.81 refuses what it misread as a URI (found by fuzz_uri)
+    CHECK(name(compare_relative_ref("//3.1.39.3p:?:l").difference) == std::string("boost_ipv4_prefix_refused"));
+    CHECK(name(compare_relative_ref("//[V1.x]").difference) == std::string("ipv_future_upper_v"));
+    CHECK(name(compare_relative_ref("//[v1.x]").difference) == std::string("none"));
 }
 
 TEST_CASE("RFC 3986: every short string after a:, a:// and a://[ against Boost.URL 1.81", "[uri][differential]")

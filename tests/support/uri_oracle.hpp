@@ -27,6 +27,11 @@ enum class uri_difference {
         "http://127.0.0.1.evil.example/cb", "http://h:80x/" (boostorg/url
         issues 680, 755, 770, fixed after 1.81). */
     boost_path_after_authority,
+    /** The same bug where Boost.URL 1.81 cannot go on after the address: a
+        reg-name that begins with an IPv4address ("//3.1.39.3p:?" as a
+        relative-ref) is refused. RFC 3986 3.2.2: the host is the whole
+        reg-name. */
+    boost_ipv4_prefix_refused,
     /** RFC 3986 3.2.2 IPvFuture with an upper-case "V": valid (RFC 5234 2.3,
         ABNF literals are case-insensitive), refused by Boost.URL 1.81. */
     ipv_future_upper_v,
@@ -85,11 +90,23 @@ inline std::string first_difference(detail::uri_parts const& o, boost::urls::url
     return {};
 }
 
+/** Whether a reg-name begins with an IPv4address and goes on. */
+inline bool ipv4_prefixed(detail::uri_parts const& o)
+{
+    auto const h = o.host;
+    for (std::size_t n = 7; n < h.size() && n <= 15; ++n)
+        if (detail::is_ipv4_address(h.data(), h.data() + n))
+            return o.host_kind == detail::uri_host_kind::reg_name;
+    return false;
+}
+
 inline uri_difference classify(std::optional<detail::uri_parts> const& o,
                                 boost::system::result<boost::urls::url_view> const& b)
 {
     if (b && b->has_authority() && !b->encoded_path().empty() && b->encoded_path().front() != '/')
         return uri_difference::boost_path_after_authority;
+    if (o && !b && ipv4_prefixed(*o))
+        return uri_difference::boost_ipv4_prefix_refused;
     if (o && o->host_kind == detail::uri_host_kind::ipv_future && o->host[1] == 'V')
         return uri_difference::ipv_future_upper_v;
     return uri_difference::unexplained;
@@ -117,10 +134,10 @@ inline uri_verdicts compare_relative_ref(std::string_view s)
     uri_verdicts v{detail::is_relative_ref(s), b.has_value(), uri_difference::none, {}};
     if (v.ours != v.boost) {
         v.detail = v.ours ? "relative-ref by ours only" : "relative-ref by Boost.URL only";
-        detail::uri_parts p;
-        bool const upper_v = s.starts_with("//") && detail::parse_uri_tail(s.data(), s.data() + s.size(), p) &&
-                             p.host_kind == detail::uri_host_kind::ipv_future && p.host[1] == 'V';
-        v.difference = upper_v ? uri_difference::ipv_future_upper_v : classify(std::nullopt, b);
+        std::optional<detail::uri_parts> p;
+        if (v.ours && !s.empty() && !detail::parse_uri_tail(s.data(), s.data() + s.size(), p.emplace()))
+            p.reset();
+        v.difference = classify(p, b);
     }
     return v;
 }
@@ -132,6 +149,8 @@ inline char const* name(uri_difference d)
         return "none";
     case uri_difference::boost_path_after_authority:
         return "boost_path_after_authority";
+    case uri_difference::boost_ipv4_prefix_refused:
+        return "boost_ipv4_prefix_refused";
     case uri_difference::ipv_future_upper_v:
         return "ipv_future_upper_v";
     case uri_difference::unexplained:
