@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -104,6 +105,8 @@ inline char const* uri_skip(char const* p, char const* end, std::uint8_t cls, bo
     is exactly one. */
 inline bool is_ipv4_address(char const* p, char const* end) noexcept
 {
+    if (end - p < 7 || end - p > 15) // "0.0.0.0" to "255.255.255.255"
+        return false;
     for (int octet = 0; octet < 4; ++octet) {
         if (octet != 0) {
             if (p == end || *p != '.')
@@ -176,18 +179,10 @@ inline bool is_ipv_future(char const* p, char const* end) noexcept
     return q != end && uri_skip(q, end, uri_chars::userinfo, false) == end;
 }
 
-/** authority = [ userinfo "@" ] host [ ":" port ], starting at p; returns
-    where it ends (a "/", "?", "#" or the end must follow), or nullptr. */
-inline char const* parse_authority(char const* p, char const* end, uri_parts& out) noexcept
+/** host = IP-literal / IPv4address / reg-name, starting at p; returns where
+    it ends, or nullptr. */
+inline char const* parse_host(char const* p, char const* end, uri_parts& out) noexcept
 {
-    char const* at = uri_skip(p, end, uri_chars::userinfo, true);
-    if (at == nullptr)
-        return nullptr;
-    if (at != end && *at == '@') {
-        out.has_userinfo = true;
-        out.userinfo = {p, static_cast<std::size_t>(at - p)};
-        p = at + 1;
-    }
     char const* host_end;
     if (p != end && *p == '[') {
         char const* close = p + 1;
@@ -211,10 +206,39 @@ inline char const* parse_authority(char const* p, char const* end, uri_parts& ou
         out.host_kind = is_ipv4_address(p, host_end) ? uri_host_kind::ipv4 : uri_host_kind::reg_name;
     }
     out.host = {p, static_cast<std::size_t>(host_end - p)};
-    if (host_end == end || *host_end != ':')
+    return host_end;
+}
+
+/** authority = [ userinfo "@" ] host [ ":" port ], starting at p; returns
+    where it ends (a "/", "?", "#" or the end must follow), or nullptr. The
+    text is read once, but for a ":" that turns out to be in the userinfo. */
+inline char const* parse_authority(char const* p, char const* end, uri_parts& out) noexcept
+{
+    // reg-name is userinfo less ":", so one scan finds either the "@" or the host's end
+    char const* q = p == end || *p == '[' ? p : uri_skip(p, end, uri_chars::reg_name, true);
+    if (q == nullptr)
+        return nullptr;
+    if (q != end && *q == ':') {
+        char const* const at = uri_skip(q, end, uri_chars::userinfo, true);
+        if (at != nullptr && at != end && *at == '@')
+            q = at;
+    }
+    char const* host_end;
+    if (q != end && *q == '@') {
+        out.has_userinfo = true;
+        out.userinfo = {p, static_cast<std::size_t>(q - p)};
+        host_end = parse_host(q + 1, end, out);
+    } else if (q != p) { // a reg-name, already scanned
+        out.host_kind = is_ipv4_address(p, q) ? uri_host_kind::ipv4 : uri_host_kind::reg_name;
+        out.host = {p, static_cast<std::size_t>(q - p)};
+        host_end = q;
+    } else {
+        host_end = parse_host(p, end, out);
+    }
+    if (host_end == nullptr || host_end == end || *host_end != ':')
         return host_end;
     char const* const port = host_end + 1;
-    char const* q = port;
+    q = port;
     while (q != end && (uri_chars::of(*q) & uri_chars::digit)) // RFC 3986 3.2.3: port = *DIGIT
         ++q;
     out.has_port = true;
@@ -271,6 +295,10 @@ inline std::optional<uri_parts> parse_uri(std::string_view s) noexcept
     if (s.empty() || !(uri_chars::of(*p) & uri_chars::alpha))
         return std::nullopt;
     char const* colon = p + 1;
+    if (s.size() >= 6 && std::memcmp(p, "https:", 6) == 0) // the common schemes in one compare
+        colon = p + 5;
+    else if (s.size() >= 5 && std::memcmp(p, "http:", 5) == 0)
+        colon = p + 4;
     while (colon != end && (uri_chars::of(*colon) & uri_chars::scheme))
         ++colon;
     if (colon == end || *colon != ':')
