@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOAUTHREG_BUILD_FUZZERS=ON -DOAUTHREG_BUILD_BENCHMARKS=OFF -DOAUTHREG_BUILD_EXAMPLES=OFF
-cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect oauthreg_corpus
+cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect fuzz_uri oauthreg_corpus
 
 seeds=build-fuzz/seeds
 rm -rf "$seeds" build-fuzz/findings
-mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect build-fuzz/findings
+mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect "$seeds"/uri build-fuzz/findings
 # seeds: every 10th corpus request, the same as register operations, the corpus' redirect URIs
+# (as a registered and requested pair for fuzz_redirect, alone for fuzz_uri)
 python3 - "$seeds" build-fuzz/corpus/corpus.jsonl <<'PY'
 import json, os, sys
 out, corpus = sys.argv[1], sys.argv[2]
@@ -27,12 +28,14 @@ for i, line in enumerate(open(corpus, encoding="utf-8")):
     for j, u in enumerate(d.get("redirect_uris", []) if isinstance(d.get("redirect_uris"), list) else []):
         if isinstance(u, str):
             open(os.path.join(out, "redirect", "c%05d_%d" % (i, j)), "w").write(u + "\n" + u)
+            open(os.path.join(out, "uri", "c%05d_%d" % (i, j)), "w").write(u)
 PY
 cp tests/fuzz/seeds/run/* "$seeds"/run/
 cp tests/fuzz/seeds/redirect/* "$seeds"/redirect/
+cp tests/fuzz/seeds/uri/* "$seeds"/uri/
 
 status=0
-for t in validate run redirect; do
+for t in validate run redirect uri; do
     echo "== fuzz_$t for ${seconds}s"
     work="build-fuzz/work-$t"
     rm -rf "$work" && mkdir -p "$work"

@@ -351,7 +351,11 @@ TEST_CASE("RFC 9700 2.1 / RFC 8252 7.3: match_redirect_uri", "[registry]")
           c{"http://127.0.0.1:54321/cb?x", false}, c{"http://127.0.0.1:54321/cb#f", false},
           c{"http://localhost:54321/cb", false}, c{"https://127.0.0.1:54321/cb", false},
           c{"http://u@127.0.0.1:54321/cb", false}, c{"http://127.0.0.1:99999/cb", false}, c{"http://[::1]/cb", true},
-          c{"http://[::1]:9/cb", true}, c{"com.example.app:/cb", true}, c{"com.example.app:/cb2", false}}) {
+          c{"http://[::1]:9/cb", true}, c{"com.example.app:/cb", true}, c{"com.example.app:/cb2", false},
+          // RFC 3986 3.2.3, 3.3: a port of digits only, then the path
+          c{"http://127.0.0.1:8080x/cb", false}, c{"http://127.0.0.1:x/cb", false},
+          c{"http://127.0.0.1:/cb", true}, c{"http://127.0.0.1:00080/cb", true},
+          c{"http://127.0.0.1.evil.example/cb", false}, c{"http://[::1]:abc/cb", false}}) {
         INFO(uri);
         CHECK(reg.match_redirect_uri(id, uri).value() == match);
     }

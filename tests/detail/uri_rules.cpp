@@ -1,6 +1,8 @@
 // Tests of detail/uri_rules.hpp beyond the validate table: the helpers themselves.
 #include <oauthreg/detail/uri_rules.hpp>
 
+#include <oauthreg/detail/redirect_match.hpp>
+
 #include "../support/catch.hpp"
 
 using namespace oauthreg;
@@ -48,13 +50,30 @@ TEST_CASE("RFC 7591 2: web URIs may be restricted to https", "[uri]")
     CHECK(check_web_uri("https://a.example/" + std::string(100, 'x'), false, 50));
 }
 
-TEST_CASE("RFC 3986 3.2.3: port range", "[uri]")
+TEST_CASE("RFC 3986 3.2.3: port range, leading zeros allowed", "[uri]")
 {
-    auto u = [](char const* s) { return *boost::urls::parse_uri(s); };
+    auto u = [](char const* s) { return *parse_uri(s); };
     CHECK(port_in_range(u("https://a.example/")));
     CHECK(port_in_range(u("https://a.example:/")));
     CHECK(port_in_range(u("https://a.example:0/")));
     CHECK(port_in_range(u("https://a.example:65535/")));
+    CHECK(port_in_range(u("https://a.example:000443/")));
+    CHECK(port_in_range(u("https://a.example:0000065535/")));
     CHECK_FALSE(port_in_range(u("https://a.example:65536/")));
-    CHECK_FALSE(port_in_range(u("https://a.example:0000065535/")));
+    CHECK_FALSE(port_in_range(u("https://a.example:0000065536/")));
+    CHECK_FALSE(port_in_range(u("https://a.example:1000000/")));
+}
+
+TEST_CASE("RFC 8252 7.3: only the loopback IP literals match on any port", "[uri]")
+{
+    // A registered URI that is not RFC 3986 matches nothing but itself
+    // (Boost.URL 1.81 read ":8080x/" as port 8080 and path "x/").
+    CHECK_FALSE(redirect_uri_matches("http://127.0.0.1:8080x/", "http://127.0.0.1:x/"));
+    CHECK_FALSE(redirect_uri_matches("http://127.0.0.1:8080x/", "http://127.0.0.1:9x/"));
+    CHECK_FALSE(redirect_uri_matches("http://127.0.0.1.evil.example/cb", "http://127.0.0.1.evil.example:1/cb"));
+    CHECK_FALSE(redirect_uri_matches("http://[::1]:abc/", "http://[::1]:1abc/"));
+    CHECK(redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.1:000080/cb"));
+    CHECK(redirect_uri_matches("http://[0::1]/cb", "http://[0::1]:5/cb"));
+    CHECK_FALSE(redirect_uri_matches("http://[0::1]/cb", "http://[::1]:5/cb")); // RFC 9700 2.1: as text
+    CHECK_FALSE(redirect_uri_matches("http://127.0.0.1/cb", "http://127.0.0.1:65536/cb"));
 }

@@ -22,15 +22,14 @@ inline bool redirect_uri_matches(std::string_view registered, std::string_view r
 {
     if (registered == requested)
         return true;
-    auto r = boost::urls::parse_uri(boost::core::string_view(registered.data(), registered.size()));
-    if (!r || r->scheme_id() != boost::urls::scheme::http || !is_loopback_literal(*r))
+    auto r = parse_uri(registered);
+    if (!r || !is_http(*r) || !is_loopback_literal(*r))
         return false;
-    auto q = boost::urls::parse_uri(boost::core::string_view(requested.data(), requested.size()));
-    if (!q || q->has_userinfo() || q->has_fragment())
+    auto q = parse_uri(requested);
+    if (!q || q->has_userinfo || q->has_fragment)
         return false;
-    return q->scheme() == r->scheme() && q->encoded_host() == r->encoded_host() && port_in_range(*q) &&
-           q->encoded_path() == r->encoded_path() && q->has_query() == r->has_query() &&
-           q->encoded_query() == r->encoded_query();
+    return q->scheme == r->scheme && q->host == r->host && port_in_range(*q) && q->path == r->path &&
+           q->has_query == r->has_query && q->query == r->query;
 }
 
 } // namespace oauthreg::detail

@@ -7,13 +7,10 @@
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
 
-#include <boost/url/host_type.hpp>
-#include <boost/url/ipv4_address.hpp>
-#include <boost/url/ipv6_address.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/scheme.hpp>
-#include <boost/url/url_view.hpp>
+#include <oauthreg/detail/uri.hpp>
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -41,12 +38,13 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-/** RFC 3986 3.2.3: port = *DIGIT; an empty port means the default. */
-inline bool port_in_range(boost::urls::url_view const& u) noexcept
+/** RFC 3986 3.2.3: port = *DIGIT, so leading zeros are allowed; an empty
+    port means the default. The value must fit TCP's 16 bits. */
+inline bool port_in_range(uri_parts const& u) noexcept
 {
-    if (!u.has_port())
-        return true;
-    auto p = u.port();
+    auto p = u.port;
+    while (!p.empty() && p.front() == '0')
+        p.remove_prefix(1);
     if (p.size() > 5)
         return false;
     unsigned v = 0;
@@ -55,19 +53,25 @@ inline bool port_in_range(boost::urls::url_view const& u) noexcept
     return v <= 65535;
 }
 
-/** The loopback IP literals of RFC 8252 7.3: 127.0.0.1 and [::1] (the name
-    "localhost" is NOT RECOMMENDED, RFC 8252 8.3, and not accepted). */
-inline bool is_loopback_literal(boost::urls::url_view const& u) noexcept
+/** The loopback IP literals of RFC 8252 7.3: 127.0.0.1 and [::1], in any of
+    the IPv6 text forms (the name "localhost" is NOT RECOMMENDED, RFC 8252 8.3,
+    and not accepted). */
+inline bool is_loopback_literal(uri_parts const& u) noexcept
 {
-    switch (u.host_type()) {
-    case boost::urls::host_type::ipv4:
-        return u.host_ipv4_address() == boost::urls::ipv4_address::loopback();
-    case boost::urls::host_type::ipv6:
-        return u.host_ipv6_address() == boost::urls::ipv6_address::loopback();
+    switch (u.host_kind) {
+    case uri_host_kind::ipv4: // dec-octet has no leading zeros: one spelling
+        return u.host == "127.0.0.1";
+    case uri_host_kind::ipv6:
+        return ipv6_bytes(u.host.substr(1, u.host.size() - 2)) ==
+               std::array<std::uint8_t, 16>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     default:
         return false;
     }
 }
+
+/** Whether the scheme is "https" or "http" (RFC 3986 3.1: case-insensitive). */
+inline bool is_https(uri_parts const& u) noexcept { return ascii_iequals(u.scheme, "https"); }
+inline bool is_http(uri_parts const& u) noexcept { return ascii_iequals(u.scheme, "http"); }
 
 /** Schemes that execute or read locally in a user agent; never a redirect
     target (RFC 9700 4.1 open redirection, RFC 6749 10.6). */
@@ -103,7 +107,7 @@ inline bool is_reverse_domain_scheme(std::string_view scheme) noexcept
 /** Why `s`, which is not an absolute URI, was refused: "relative" or "malformed". */
 inline uri_problem not_absolute(std::string_view s, error malformed, error relative)
 {
-    if (boost::urls::parse_relative_ref(boost::core::string_view(s.data(), s.size())))
+    if (is_relative_ref(s))
         return uri_problem{relative, "a relative reference; an absolute URI is required (RFC 6749 3.1.2)"};
     return uri_problem{malformed, "not RFC 3986 syntax"};
 }
@@ -128,23 +132,22 @@ inline std::optional<uri_problem> check_redirect_uri(std::string_view s, redirec
     if (s.find('*') != std::string_view::npos)
         return uri_problem{error::redirect_uri_has_wildcard, "wildcards are not allowed (RFC 9700 2.1)"};
 
-    auto const parsed = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
+    auto const parsed = parse_uri(s);
     if (!parsed)
         return not_absolute(s, error::redirect_uri_malformed, error::redirect_uri_not_absolute);
     auto const& u = *parsed;
-    if (u.has_userinfo())
+    if (u.has_userinfo)
         return uri_problem{error::redirect_uri_has_userinfo, "user information is not allowed (RFC 9700 4.1)"};
 
-    auto const id = u.scheme_id();
-    if (id == boost::urls::scheme::https) {
-        if (!u.has_authority() || u.encoded_host().empty())
+    if (is_https(u)) {
+        if (u.host.empty())
             return uri_problem{error::redirect_uri_missing_host, "https URI without a host"};
         if (!port_in_range(u))
             return uri_problem{error::redirect_uri_bad_port, "port above 65535"};
         return std::nullopt;
     }
-    if (id == boost::urls::scheme::http) {
-        if (!u.has_authority() || u.encoded_host().empty())
+    if (is_http(u)) {
+        if (u.host.empty())
             return uri_problem{error::redirect_uri_missing_host, "http URI without a host"};
         if (!port_in_range(u))
             return uri_problem{error::redirect_uri_bad_port, "port above 65535"};
@@ -156,7 +159,7 @@ inline std::optional<uri_problem> check_redirect_uri(std::string_view s, redirec
                                "(RFC 8252 7.3); use https"};
         return std::nullopt;
     }
-    auto const scheme = std::string_view(u.scheme().data(), u.scheme().size());
+    auto const scheme = u.scheme;
     if (is_forbidden_scheme(scheme))
         return uri_problem{error::redirect_uri_forbidden_scheme,
                            "scheme can run script or read local data (RFC 9700 4.1)"};
@@ -178,17 +181,16 @@ inline std::optional<uri_problem> check_web_uri(std::string_view s, bool https_o
 {
     if (s.size() > max_length)
         return uri_problem{error::invalid_uri, "longer than the profile allows"};
-    auto const parsed = boost::urls::parse_uri(boost::core::string_view(s.data(), s.size()));
+    auto const parsed = parse_uri(s);
     if (!parsed)
         return not_absolute(s, error::invalid_uri, error::invalid_uri);
     auto const& u = *parsed;
-    auto const id = u.scheme_id();
-    if (id != boost::urls::scheme::https && (https_only || id != boost::urls::scheme::http))
+    if (!is_https(u) && (https_only || !is_http(u)))
         return uri_problem{error::invalid_uri,
                            https_only ? "the https scheme is required" : "the scheme must be https or http"};
-    if (!u.has_authority() || u.encoded_host().empty())
+    if (u.host.empty())
         return uri_problem{error::invalid_uri, "no host"};
-    if (u.has_userinfo())
+    if (u.has_userinfo)
         return uri_problem{error::invalid_uri, "user information is not allowed"};
     if (!port_in_range(u))
         return uri_problem{error::invalid_uri, "port above 65535"};
