@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -282,8 +283,14 @@ public:
         ++parse_work;
         if (!end_number(ec))
             return false;
-        if (capture_depth_ > 0)
+        if (capture_depth_ > 0) {
+            // A number beyond the range of a double (1e400) has no value a JWK
+            // Set could give it (RFC 7517 and RFC 7518 define none), and kept
+            // it could only be written back as a non-JSON Infinity: refused.
+            if (!std::isfinite(v))
+                return fail(ec, error::invalid_jwks, "jwks", "a number out of range");
             stack_.push_double(v);
+        }
         return true;
     }
     bool on_bool(bool v, ec_t& ec)
