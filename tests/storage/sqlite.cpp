@@ -135,7 +135,48 @@ TEST_CASE("sqlite storage: a corrupt row is an error value, not a crash", "[stor
     CHECK(r.error().description.find("client_id") != std::string::npos);
     raw_exec(db, "UPDATE oauth_clients SET record = 'not json' WHERE client_id = 'good'");
     CHECK(s.find("good").error().kind() == error::storage_failure);
-    CHECK(s.list({}, 10, "").error().kind() == error::storage_failure);
+    auto page = s.list({}, 10, "");
+    REQUIRE(page.has_value()); // each row is reported on its own
+    CHECK(page->clients.empty());
+    CHECK(page->unreadable.size() == 2);
+}
+
+TEST_CASE("sqlite storage: an unreadable row is reported by list, which goes on past it", "[storage][sqlite][issue14]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    for (auto const* id : {"a", "b", "c", "d"})
+        REQUIRE(s.insert(testing::full_record(id)).has_value());
+    // What main stored for a jwks holding 1e400 (Boost.JSON wrote Infinity),
+    // and a row that is not JSON at all.
+    raw_exec(db, R"(UPDATE oauth_clients SET record = replace(record, '{\"keys\"', )"
+                 R"('{\"n\":Infinity,\"keys\"') WHERE client_id = 'b')");
+    raw_exec(db, "UPDATE oauth_clients SET record = 'not json' WHERE client_id = 'c'");
+    auto page = s.list({}, 10, "");
+    REQUIRE(page.has_value());
+    REQUIRE(page->clients.size() == 2);
+    CHECK(page->clients[0].client_id == "a");
+    CHECK(page->clients[1].client_id == "d");
+    REQUIRE(page->unreadable.size() == 2);
+    CHECK(page->unreadable[0].client_id == "b");
+    CHECK(page->unreadable[0].error.kind() == error::storage_failure);
+    CHECK(page->unreadable[0].error.description.find("jwks") != std::string::npos);
+    CHECK(page->unreadable[1].client_id == "c");
+    // Paging one row at a time walks past the unreadable rows too.
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int guard = 0; guard < 10; ++guard) {
+        auto p = s.list(owner_filter{.org_id = "org-1", .user_id = std::nullopt}, 1, cursor);
+        REQUIRE(p.has_value());
+        for (auto const& c : p->clients)
+            seen.push_back(c.client_id);
+        for (auto const& u : p->unreadable)
+            seen.push_back("!" + u.client_id);
+        if (!p->next_cursor)
+            break;
+        cursor = *p->next_cursor;
+    }
+    CHECK(seen == std::vector<std::string>{"a", "!b", "!c", "d"});
 }
 
 TEST_CASE("sqlite storage: a file that cannot be opened is an error value", "[storage][sqlite]")
