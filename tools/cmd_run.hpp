@@ -110,8 +110,8 @@ private:
         if (ec)
             return make_error(error::malformed_operation, "", "not JSON: " + ec.message());
         if (n != line.size())
-            return make_error(error::malformed_operation, "", "not JSON: " +
-                                                               boost::json::make_error_code(boost::json::error::extra_data).message());
+            return make_error(error::malformed_operation, "",
+                              "not JSON: " + boost::json::make_error_code(boost::json::error::extra_data).message());
         auto const first = line.find_first_not_of(" \t\r");
         if (line[first] != '{')
             return make_error(error::malformed_operation, "", "not a JSON object");

@@ -158,7 +158,8 @@ inline std::vector<line_member> top_level_members(std::string_view line)
         line_member m;
         if (key.find('\\') == std::string_view::npos) {
             m.name.assign(key);
-        } else if (auto decoded = oauthreg::detail::parse_strict(line.substr(i, key_end - i)); decoded.value && decoded.value->is_string()) {
+        } else if (auto decoded = oauthreg::detail::parse_strict(line.substr(i, key_end - i));
+                   decoded.value && decoded.value->is_string()) {
             m.name.assign(decoded.value->get_string());
         }
         auto const start = scan::skip_ws(line, scan::skip_ws(line, key_end) + 1); // past ':'

@@ -125,8 +125,10 @@ public:
             "SELECT 1 FROM oauth_clients WHERE client_id = ?1",
             "DELETE FROM oauth_clients WHERE client_id = ?1",
             "SELECT record, client_id FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record, client_id FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
+            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 "
+            "ORDER BY client_id LIMIT ?2",
+            "SELECT record, client_id FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 "
+            "ORDER BY client_id LIMIT ?2",
             "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND user_id = ?4 AND client_id > ?1 "
             "ORDER BY client_id LIMIT ?2",
             "SELECT count(*) FROM oauth_clients",
