@@ -321,7 +321,7 @@ public:
         if (rec)
             page_.clients.push_back(std::move(*rec));
         else
-            page_.unreadable.push_back({std::string(client_id), std::move(rec.error())});
+            page_.unreadable.push_back({std::string(client_id), rec.error()});
         return true;
     }
 
