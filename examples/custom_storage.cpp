@@ -54,7 +54,7 @@ public:
             return oauthreg::make_error(oauthreg::error::client_not_found, "client_id");
         return {};
     }
-    // The cursor helpers encode the last client_id of a page and reject cursors we never issued.
+    // The cursor helpers encode the last client_id of a page and reject malformed cursors.
     oauthreg::result<oauthreg::list_page> list(oauthreg::owner_filter const& f, std::size_t limit,
                                                std::string_view cursor) const
     {

@@ -30,9 +30,28 @@ for i, line in enumerate(open(corpus, encoding="utf-8")):
             open(os.path.join(out, "redirect", "c%05d_%d" % (i, j)), "w").write(u + "\n" + u)
             open(os.path.join(out, "uri", "c%05d_%d" % (i, j)), "w").write(u)
 PY
+cp tests/fuzz/seeds/validate/* "$seeds"/validate/
 cp tests/fuzz/seeds/run/* "$seeds"/run/
 cp tests/fuzz/seeds/redirect/* "$seeds"/redirect/
 cp tests/fuzz/seeds/uri/* "$seeds"/uri/
+# huge inputs, made here rather than kept in git: a body just past 64 KiB of
+# \u0061 escapes (under 11 KiB once decoded), a run line just past its 80 KiB bound
+# followed by a line that must still be served, and one just within it
+python3 - "$seeds" <<'PY'
+import os, sys
+out = sys.argv[1]
+esc = '{"redirect_uris":["https://a.example/cb"],"x":"%s"}' % ("\\u0061" * 10923)
+open(os.path.join(out, "validate", "huge_escapes"), "w").write(esc)
+open(os.path.join(out, "run", "huge_escapes"), "w").write('{"op":"register","request":%s}\n{"op":"list"}' % esc)
+pad = lambda n: '{"op":"list","pad":"%s"}' % ("a" * (n - 22))
+open(os.path.join(out, "run", "line_past_bound"), "w").write(pad(81921) + '\n{"op":"list","limit":1}')
+open(os.path.join(out, "run", "line_at_bound"), "w").write(pad(81920))
+PY
+
+# dictionaries (libFuzzer takes one): the shared numbers and escapes, plus the target's members
+for t in validate run; do
+    cat tests/fuzz/dict/json_numbers.dict tests/fuzz/dict/$t.dict > build-fuzz/$t.dict
+done
 
 status=0
 for t in validate run redirect uri; do
@@ -45,9 +64,13 @@ for t in validate run redirect uri; do
     # every input; the other targets keep it.
     leaks=1
     [ "$t" = run ] && leaks=0
+    # long enough for a body past max_body_bytes and a run line past its bound
+    max_len=70000 dict=()
+    [ "$t" = run ] && max_len=90000
+    [ -f "build-fuzz/$t.dict" ] && dict=(-dict="build-fuzz/$t.dict")
     if ! UBSAN_OPTIONS=print_stacktrace=1 \
-        "build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
-        -detect_leaks="$leaks" \
+        "build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
+        -detect_leaks="$leaks" "${dict[@]}" \
         -artifact_prefix=build-fuzz/findings/"$t"- -print_final_stats=1 "$work" 2>&1 | tail -n 25; then
         status=1
     fi

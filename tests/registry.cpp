@@ -315,6 +315,33 @@ TEST_CASE("list: pages cover an owner's clients exactly once", "[registry]")
     CHECK(reg.list({{}, 0, {}})->clients.size() == 20);    // 0 means default_list_limit
 }
 
+TEST_CASE("list: a forged but well-formed cursor only seeks within the caller's own filter", "[registry][issue14]")
+{
+    // Cursors are not authenticated (README): any base64url text is accepted as
+    // "start after this client_id", and the owner filter still holds.
+    test_registry reg;
+    std::set<std::string> mine;
+    for (int i = 0; i < 12; ++i) {
+        auto id = reg.register_client(service_client, {i % 2 ? "org-a" : "org-b", ""})->record.client_id;
+        if (i % 2)
+            mine.insert(id);
+    }
+    auto const forged = encode_cursor("8"); // issued by no store: a client_id no one has
+    auto page = reg.list({{"org-a", std::nullopt}, 100, forged});
+    REQUIRE(page.has_value());
+    std::set<std::string> expected;
+    for (auto const& id : mine)
+        if (id > "8")
+            expected.insert(id);
+    std::set<std::string> got;
+    for (auto const& c : page->clients) {
+        CHECK(c.owner.org_id == "org-a");
+        got.insert(c.client_id);
+    }
+    CHECK(got == expected);
+    CHECK(reg.list({{}, 10, "%%%"}).error().kind() == error::invalid_cursor); // only malformed text is refused
+}
+
 TEST_CASE("rotate_secret: the old secret stops working at once", "[registry]")
 {
     test_registry reg;

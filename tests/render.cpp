@@ -112,3 +112,23 @@ TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")
     CHECK(conf.at("grant_types") == boost::json::array{"client_credentials"});
     CHECK_FALSE(registration_response(rec).contains("client_secret"));
 }
+
+TEST_CASE("render: a jwks that does not read back is left out, never thrown", "[render][issue14]")
+{
+    // What main stored for "n":1e400 (Boost.JSON wrote it as Infinity), the
+    // number itself, and text that is not JSON: rendering must not throw.
+    for (auto const* text : {R"({"keys":[],"n":Infinity})", R"({"keys":[],"n":1e400})", "{"}) {
+        INFO(text);
+        client_record rec;
+        rec.client_id = "id-1";
+        rec.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
+        rec.metadata.jwks = text;
+        boost::json::object response, record;
+        REQUIRE_NOTHROW(response = registration_response(rec));
+        REQUIRE_NOTHROW(record = oauth_client(rec));
+        CHECK_FALSE(response.contains("jwks"));
+        CHECK_FALSE(record.contains("jwks"));
+        CHECK(record.at("client_id") == "id-1"); // the rest of the record is there
+        CHECK(boost::json::serialize(record).find("Infinity") == std::string::npos);
+    }
+}

@@ -364,3 +364,46 @@ TEST_CASE("RFC 7517: jwks metadata holds well-formed public keys", "[software_st
     CHECK(with(R"({"kty":"oct","kid":"s"})").error().kind() == error::invalid_jwks);             // symmetric
     CHECK(with(R"({"kty":"OKP","crv":"Ed25519","x":"AQ","d":"AQ"})").error().kind() == error::invalid_jwks);
 }
+
+TEST_CASE("RFC 7517 5: a number beyond a double's range in jwks is refused, not kept as Infinity",
+          "[software_statement][issue14]")
+{
+    // No JWK member has a number value (RFC 7517 4, RFC 7518 6). Boost.JSON
+    // would write 1e400 back as Infinity, which is not JSON, so every later
+    // render of the record would fail; and it rounds other non-integers, so
+    // 3e252 would drift on each round trip: jwks holds integers only.
+    for (auto const* n : {"1e400", "-1e400", "[1E999]", "{\"deep\":[2e308]}", "3e252", "0.5", "1.0",
+                          "18446744073709551616"}) {
+        INFO(n);
+        auto r = validate_request(std::string(R"({"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[],"n":)") +
+                                  n + "}}");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind() == error::invalid_jwks);
+        CHECK(r.error().rfc_code() == "invalid_client_metadata");
+        CHECK(r.error().field == "jwks");
+        CHECK(r.error().description.find("out of range or not an integer") != std::string::npos);
+    }
+    // Integers, which are kept exactly, are accepted.
+    auto ok = validate_request(R"({"grant_types":["client_credentials"],)"
+                               R"("jwks":{"keys":[],"n":[-9223372036854775808,18446744073709551615,0]}})");
+    REQUIRE(ok.has_value());
+    CHECK(*ok->jwks == R"({"keys":[],"n":[-9223372036854775808,18446744073709551615,0]})");
+}
+
+TEST_CASE("RFC 7591 2.3: with a statement, an ignored body member holding 1e400 is dropped as without one",
+          "[software_statement][issue14]")
+{
+    auto const& k = test_keys();
+    auto plain = validate_request(R"({"redirect_uris":["https://body.example/cb"],"x":1e400})");
+    REQUIRE(plain.has_value()); // unknown members are dropped silently
+    auto md = validate_request(body_with(make_jwt(k.es, claims_ok), R"(,"x":[1e400])"), trusting_all(), now);
+    REQUIRE(md.has_value());
+    CHECK(md->client_name == "Signed Name");
+    // A claim holding one is refused: the merged request could not be written.
+    auto bad = make_jwt(k.es, R"({"iss":"https://issuer.example","iat":1699999000,"exp":1700003600,)"
+                              R"("redirect_uris":["https://signed.example/cb"],"jwks":{"keys":[],"n":1e400}})");
+    auto r = validate_request(body_with(bad), trusting_all(), now);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().rfc_code() == "invalid_software_statement");
+    CHECK(r.error().description.find("out of range") != std::string::npos);
+}

@@ -9,12 +9,11 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
+#include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,21 +36,29 @@ inline boost::json::object error_object(error_info const& e)
     return o;
 }
 
-inline std::optional<std::string> read_all(std::istream& in)
+/** Reads `f` to its end, or its first `max` bytes; nothing on a read error
+    (a directory, an unreadable device): an I/O error, not an empty input. */
+inline std::optional<std::string> read_stream(std::FILE* f, std::size_t max = std::size_t(-1))
 {
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad())
+    std::string out;
+    char buf[65536];
+    while (out.size() < max) {
+        auto n = std::fread(buf, 1, std::min(sizeof buf, max - out.size()), f);
+        out.append(buf, n);
+        if (n == 0)
+            break;
+    }
+    if (std::ferror(f))
         return std::nullopt;
-    return std::move(ss).str();
+    return out;
 }
 
-inline std::optional<std::string> read_file(std::string const& path)
+inline std::optional<std::string> read_file(std::string const& path, std::size_t max = std::size_t(-1))
 {
-    std::ifstream f(path, std::ios::binary);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f)
         return std::nullopt;
-    return read_all(f);
+    return read_stream(f.get(), max);
 }
 
 /** Reads `{"issuers": [{"iss": ..., "jwks": {"keys": [...]}, "required_claims": [...]}],

@@ -3,54 +3,66 @@
 #define OAUTHREG_TOOLS_CMD_RUN_HPP
 
 #include "cli_common.hpp"
+#include "run_line.hpp"
 #include "store.hpp"
 
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/registry.hpp>
 #include <oauthreg/render.hpp>
 
-#include <boost/json/parse.hpp>
+#include <boost/json/error.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 
 namespace oauthreg::cli {
 
+/** What a line may hold beyond the request: the operation's other members
+    (op, id, client_id, org_id, user_id, cursor, ...). A line is at most the
+    profile's max_body_bytes plus this; a longer one is refused unread. */
+inline constexpr std::size_t envelope_allowance = 16 * 1024;
+
 /** One `oauthreg run` session: reads operations as JSON Lines and answers
     each with one flushed JSON line, in order (DESIGN.md). */
 template <class Registry> class session {
 public:
-    explicit session(Registry& reg) : reg_(reg) {}
+    explicit session(Registry& reg)
+        : reg_(reg), max_line_(reg.options().profile.limits.max_body_bytes + envelope_allowance)
+    {}
 
-    /** Answers one line; never throws on bad input. */
+    /** The longest line served; a longer one is answered with too_long(). */
+    std::size_t max_line() const noexcept { return max_line_; }
+
+    /** The answer to a line longer than max_line(). */
+    boost::json::object too_long() const
+    {
+        boost::json::object out;
+        return fail(out, make_error(error::malformed_operation, "",
+                                    "line longer than " + std::to_string(max_line_) + " bytes"));
+    }
+
+    /** Answers one line; never throws: whatever goes wrong with one line is
+        that line's error answer, and the session goes on. */
     boost::json::object answer(std::string_view line)
     {
         boost::json::object out;
-        auto parsed = detail::parse_strict(line);
-        if (parsed.duplicate) {
-            // Inside "request" a repeated name is bad client metadata, as for
-            // `validate`; in the operation itself the line is malformed.
-            if (parsed.duplicate->top_level == "request")
-                return fail(out, make_error(error::duplicate_member, detail::clip(parsed.duplicate->name)));
-            return fail(out, make_error(error::malformed_operation, detail::clip(parsed.duplicate->name),
-                                        "duplicate member name"));
-        }
-        if (!parsed.value)
-            return fail(out, make_error(error::malformed_operation, "", "not JSON: " + parsed.ec.message()));
-        auto* op_obj = parsed.value->if_object();
-        if (!op_obj)
-            return fail(out, make_error(error::malformed_operation, "", "not a JSON object"));
-        if (auto const* id = op_obj->if_contains("id"))
-            out["id"] = *id; // a correlation id, echoed as is
-        auto const* op = op_obj->if_contains("op");
-        if (!op || !op->is_string())
-            return fail(out, make_error(error::malformed_operation, "op", "missing or not a string"));
         try {
-            return dispatch(out, *op_obj, std::string_view(op->get_string()));
+            if (line.size() > max_line_)
+                return too_long();
+            return answer_line(out, line);
         } catch (bad_member const& b) {
             return fail(out, make_error(error::malformed_operation, b.name, b.why));
+        } catch (...) {
+            // Defence in depth: a failure that is no fault of the line (out of
+            // memory, a bug) still gets an answer.
+            boost::json::object again;
+            if (auto const* id = out.if_contains("id"))
+                again["id"] = *id;
+            return fail(again, make_error(error::malformed_operation, "", "the operation could not be served"));
         }
     }
 
@@ -59,6 +71,69 @@ private:
         std::string name;
         std::string why;
     };
+
+    /** The line as one JSON object, checked without building it: the
+        operation's members parsed, the request kept as the bytes sent. */
+    struct envelope {
+        boost::json::object members;
+        std::optional<std::string_view> request;
+    };
+
+    boost::json::object answer_line(boost::json::object& out, std::string_view line)
+    {
+        auto env = read_envelope(line);
+        if (!env)
+            return fail(out, env.error());
+        auto const& in = env->members;
+        if (auto const* id = in.if_contains("id"))
+            out["id"] = *id; // a correlation id, echoed as is
+        auto const* op = in.if_contains("op");
+        if (!op || !op->is_string())
+            return fail(out, make_error(error::malformed_operation, "op", "missing or not a string"));
+        return dispatch(out, *env, std::string_view(op->get_string()));
+    }
+
+    static result<envelope> read_envelope(std::string_view line)
+    {
+        boost::json::parse_options opt;
+        opt.max_depth = 1024; // Boost.JSON recurses: the bound of validate_request's parser too
+        boost::json::basic_parser<line_check_handler> p(opt);
+        boost::system::error_code ec;
+        auto n = p.write_some(false, line.data(), line.size(), ec);
+        auto const& h = p.handler();
+        if (h.duplicate)
+            return make_error(error::malformed_operation, detail::clip(*h.duplicate), "duplicate member name");
+        // One request, one code: too deep inside "request" is the request's
+        // nesting_too_deep, as validation reports any depth past the profile's.
+        if (ec == boost::json::error::too_deep && h.member == "request" && h.depth > 1)
+            return make_error(error::nesting_too_deep, "", "deeper than the profile's max_depth");
+        if (ec)
+            return make_error(error::malformed_operation, "", "not JSON: " + ec.message());
+        if (n != line.size())
+            return make_error(error::malformed_operation, "",
+                              "not JSON: " + boost::json::make_error_code(boost::json::error::extra_data).message());
+        auto const first = line.find_first_not_of(" \t\r");
+        if (line[first] != '{')
+            return make_error(error::malformed_operation, "", "not a JSON object");
+        envelope env;
+        for (auto& m : top_level_members(line)) {
+            if (m.name == "request") {
+                env.request = m.value;
+                continue;
+            }
+            auto v = detail::parse_strict(m.value);
+            if (v.duplicate)
+                return make_error(error::malformed_operation, detail::clip(v.duplicate->name), "duplicate member name");
+            if (!v.value)
+                return make_error(error::malformed_operation, detail::clip(m.name), "not JSON: " + v.ec.message());
+            // Boost.JSON would write a number beyond a double's range as
+            // Infinity, which is not JSON: such a member cannot be echoed or used.
+            if (detail::holds_non_finite(*v.value))
+                return make_error(error::malformed_operation, detail::clip(m.name), "a number out of range");
+            env.members[m.name] = std::move(*v.value);
+        }
+        return env;
+    }
 
     static boost::json::object& fail(boost::json::object& out, error_info const& e)
     {
@@ -86,19 +161,34 @@ private:
         return std::string(v->get_string());
     }
 
-    static std::string request_text(boost::json::object const& o)
+    /** The request as the client sent it: its size is what the profile's
+        body limit applies to, and validation reads these very bytes. */
+    static std::string_view request_text(envelope const& env)
     {
-        auto const* v = o.if_contains("request");
-        if (!v || !v->is_object())
+        if (!env.request || env.request->empty() || env.request->front() != '{')
             throw bad_member{"request", "missing or not a JSON object"};
-        return boost::json::serialize(*v);
+        return *env.request;
     }
 
-    boost::json::object dispatch(boost::json::object& out, boost::json::object const& in, std::string_view op)
+    /** `limit`: a positive integer; one past what an integer holds is as
+        good as the largest (the registry caps it at max_list_limit). */
+    static std::size_t list_limit(boost::json::value const& l)
     {
+        if (l.is_uint64())
+            return static_cast<std::size_t>(std::min<std::uint64_t>(l.get_uint64(), SIZE_MAX));
+        if (!l.is_int64())
+            throw bad_member{"limit", "not an integer"};
+        if (l.get_int64() < 1)
+            throw bad_member{"limit", "must be at least 1"};
+        return static_cast<std::size_t>(l.get_int64());
+    }
+
+    boost::json::object dispatch(boost::json::object& out, envelope const& env, std::string_view op)
+    {
+        auto const& in = env.members;
         if (op == "register") {
             owner who{opt_str(in, "org_id").value_or(""), opt_str(in, "user_id").value_or("")};
-            auto r = reg_.register_client(request_text(in), std::move(who));
+            auto r = reg_.register_client(request_text(env), std::move(who));
             if (!r)
                 return fail(out, r.error());
             return registered(out, *r);
@@ -120,7 +210,7 @@ private:
         }
         if (op == "update") {
             auto id = str(in, "client_id");
-            auto r = reg_.update(id, request_text(in));
+            auto r = reg_.update(id, request_text(env));
             if (!r)
                 return fail(out, r.error());
             return registered(out, *r);
@@ -137,14 +227,8 @@ private:
             q.owner.org_id = opt_str(in, "org_id");
             q.owner.user_id = opt_str(in, "user_id");
             q.cursor = opt_str(in, "cursor").value_or("");
-            if (auto const* l = in.if_contains("limit"); l && !l->is_null()) {
-                if (!l->is_int64() && !l->is_uint64())
-                    throw bad_member{"limit", "not an integer"};
-                auto n = l->to_number<std::int64_t>();
-                if (n < 1)
-                    throw bad_member{"limit", "must be at least 1"};
-                q.limit = static_cast<std::size_t>(n);
-            }
+            if (auto const* l = in.if_contains("limit"); l && !l->is_null())
+                q.limit = list_limit(*l);
             auto r = reg_.list(q);
             if (!r)
                 return fail(out, r.error());
@@ -152,6 +236,11 @@ private:
             clients.reserve(r->clients.size());
             for (auto const& c : r->clients)
                 clients.emplace_back(oauth_client(c));
+            // A stored record that cannot be decoded is left out of the page
+            // and named on standard error; the listing and the session go on.
+            for (auto const& u : r->unreadable)
+                std::cerr << "oauthreg: list: skipped stored client " << detail::clip(u.client_id) << ": "
+                          << u.error.description << "\n";
             out["ok"] = true;
             out["clients"] = std::move(clients);
             if (r->next_cursor)
@@ -196,14 +285,21 @@ private:
     }
 
     Registry& reg_;
+    std::size_t max_line_;
 };
 
-/** Reads operations until end of input; each answer is written and flushed at once. */
+/** Reads operations until end of input; each answer is written and flushed
+    at once. A line is bounded as it is read (session::max_line). */
 template <class Registry> void run_session(Registry& reg, std::istream& in)
 {
     session<Registry> s(reg);
     std::string line;
-    while (std::getline(in, line)) {
+    line.reserve(s.max_line());
+    for (line_status st; (st = read_line(in, line, s.max_line())) != line_status::end;) {
+        if (st == line_status::too_long) {
+            print_line(s.too_long());
+            continue;
+        }
         if (line.find_first_not_of(" \t\r") == std::string::npos)
             continue; // blank lines separate nothing in JSON Lines; skip them
         print_line(s.answer(line));

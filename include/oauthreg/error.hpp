@@ -87,7 +87,7 @@ enum class error {
     client_exists,         ///< insert-if-absent found the id taken
     storage_failure,       ///< the storage backend failed
     malformed_operation,   ///< an `oauthreg run` line that is not a valid operation
-    invalid_cursor,        ///< a list cursor this store did not issue
+    invalid_cursor,        ///< a list cursor that is not well-formed (cursors are not authenticated)
     no_client_secret,      ///< rotate_secret on a client that authenticates without one
     client_id_mismatch     ///< an update body names another client_id (RFC 7592 2.2)
 };

@@ -4,12 +4,12 @@
 #ifndef OAUTHREG_RENDER_HPP
 #define OAUTHREG_RENDER_HPP
 
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/record.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -51,8 +51,11 @@ inline void put(boost::json::object& o, std::string_view k, optional_string cons
 inline void append_key_and_software_members(boost::json::object& o, client_metadata const& md)
 {
     detail::put(o, "jwks_uri", md.jwks_uri);
+    // Rendering never throws: decode_record refuses a stored jwks that is not
+    // JSON, so only a record built by hand can hold one, and it is left out.
     if (md.jwks)
-        o["jwks"] = boost::json::parse(*md.jwks);
+        if (auto jwks = parse_stored(*md.jwks))
+            o["jwks"] = std::move(*jwks);
     detail::put(o, "software_id", md.software_id);
     detail::put(o, "software_version", md.software_version);
     detail::put(o, "software_statement", md.software_statement);

@@ -469,10 +469,20 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         if (!merged.value || !merged.value->is_object())
             return make_error(error::malformed_json, "", "request body changed during validation");
         auto& obj = merged.value->as_object();
+        // The merge is written out as JSON, and a number beyond a double's
+        // range (1e400) cannot be: in the body it can only sit in a member the
+        // first pass ignores (jwks refuses it), so that member goes; in a
+        // claim it is refused.
+        for (auto it = obj.begin(); it != obj.end();)
+            it = holds_non_finite(it->value()) ? obj.erase(it) : std::next(it);
         for (auto const& kv : *claims) {
             std::string_view k(kv.key().data(), kv.key().size());
-            if (!is_registered_jwt_claim(k) && k != "software_statement")
-                obj[kv.key()] = kv.value();
+            if (is_registered_jwt_claim(k) || k == "software_statement")
+                continue;
+            if (holds_non_finite(kv.value()))
+                return make_error(error::malformed_software_statement, "software_statement",
+                                  "a claim holds a number out of range");
+            obj[kv.key()] = kv.value();
         }
         auto text = boost::json::serialize(obj);
         profile roomy = prof; // the claims may lengthen the body past its limit

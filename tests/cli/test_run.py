@@ -194,6 +194,93 @@ check("RFC 7592: registration access token and client URI", a[0]["ok"]
       and len(a[0]["response"]["registration_access_token"]) == 43
       and a[0]["response"]["registration_client_uri"] == "https://as.example/register/" + a[0]["response"]["client_id"])
 
+# --- issue 14: hostile lines get answers, the session goes on, answers are JSON ---------
+def raw_batch(data, extra=()):
+    """Sends bytes; returns exit code, each output line parsed (None if not JSON), stderr."""
+    p = subprocess.run([BIN, "run"] + STORE + list(extra), input=data, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=600)
+    def refuse(constant):  # Python would read Infinity and NaN, which are not JSON
+        raise ValueError(constant)
+
+    def parse(line):
+        try:
+            return json.loads(line, parse_constant=refuse)
+        except ValueError:
+            return None
+    return p.returncode, [parse(x) for x in p.stdout.decode("utf-8").splitlines()], p.stderr
+
+
+LIST = b'{"op":"list","org_id":"nobody"}\n'
+rc, a, _ = raw_batch(b'{"op":"list","limit":9223372036854775808}\n{"op":"list","limit":1e400}\n'
+                     b'{"op":"list","limit":-1}\n{"op":"list","limit":2.5}\n' + LIST)
+check("run: limit beyond int64 is answered and the session goes on",
+      rc == 0 and len(a) == 5 and a[0] == {"ok": True, "clients": [], "next_cursor": None}
+      and [x.get("error") for x in a[1:4]] == ["invalid_request"] * 3 and a[4].get("ok") is True, "rc=%d %r" % (rc, a))
+
+rc, a, _ = raw_batch(b'{"op":"get","client_id":"x","id":1e400}\n{"op":"get","client_id":"x","id":[1,-1E999]}\n' + LIST)
+check("run: an id holding 1e400 is refused, never echoed as Infinity",
+      rc == 0 and len(a) == 3 and None not in a and a[0].get("error") == "invalid_request" and "id" not in a[0]
+      and "out of range" in str(a[0].get("error_description")) and a[1].get("error") == "invalid_request", "%r" % a)
+
+unknown_1e400 = b'{"op":"register","request":{"redirect_uris":["https://a.example/cb"],"1e400":1e400}}\n'
+rc, a, _ = raw_batch(unknown_1e400)
+rc_v, out_v, _ = harness.run(BIN, ["validate"], b'{"redirect_uris":["https://a.example/cb"],"1e400":1e400}')
+check("run: an unknown member holding 1e400 is accepted as validate accepts it",
+      rc_v == 0 and len(a) == 1 and a[0] is not None and a[0].get("ok") is True, "%r %r" % (out_v, a))
+
+rc, a, _ = raw_batch(b'{"op":"register","request":{"redirect_uris":["https://a.example/cb"],'
+                     b'"jwks":{"keys":[],"n":1e400}}}\n' + LIST)
+check("run: a jwks holding 1e400 is invalid_client_metadata naming jwks",
+      len(a) == 2 and a[0].get("error") == "invalid_client_metadata"
+      and str(a[0].get("error_description")).startswith("jwks:"),
+      "%r" % a)
+
+# The request's own bytes are what the body limit and validation see: 72 KiB of
+# \u0061 escapes (12 KiB of text once unescaped) is too large for both commands.
+escaped = '{"redirect_uris":["https://a.example/cb"],"note":"%s"}' % ("\\u0061" * 12288)
+rc_v, out_v, _ = harness.run(BIN, ["validate"], escaped.encode())
+rc, a, _ = raw_batch(('{"op":"register","request":%s}\n' % escaped).encode() + LIST)
+check("run: 72 KiB of \\u0061 escapes is refused like validate refuses it",
+      rc_v == 1 and json.loads(out_v)["error_description"].startswith("request body too large")
+      and len(a) == 2 and a[0].get("error") == "invalid_client_metadata"
+      and a[0].get("error_description") == json.loads(out_v)["error_description"], "%r %r" % (out_v, a))
+
+# Too deep inside the request: one code wherever the depth is hit.
+def deep_request(levels):
+    return ('{"op":"register","request":{"redirect_uris":["https://a.example/cb"],"x":%s1%s}}\n'
+            % ("[" * (levels - 1), "]" * (levels - 1))).encode()
+rc, a, _ = raw_batch(deep_request(12) + deep_request(40) + deep_request(5000) + LIST)
+check("run: too deep inside request is invalid_client_metadata at 12, 40 and 5000 levels",
+      len(a) == 4 and [x.get("error") for x in a[:3]] == ["invalid_client_metadata"] * 3
+      and len({x.get("error_description") for x in a[:3]}) == 1 and a[3].get("ok") is True, "%r" % a)
+
+# The request is found however the line writes it.
+rc, a, _ = raw_batch(b'{"x":"}\\"{[","op":"register", "\\u0072equest" :\t{"redirect_uris":["https://a.example/cb"]} ,'
+                     b'"id":[{"k":"]"}]}\n')
+check("run: a request member named with escapes, after tricky strings, is read as sent",
+      len(a) == 1 and a[0].get("ok") is True and a[0].get("id") == [{"k": "]"}], "%r" % a)
+
+# A 50 MB line is refused as it is read: memory stays bounded, the next line is
+# served. The peak is read from /proc (VmHWM) while the process still runs: its
+# rusage would count the memory of the Python process it was forked from.
+p = subprocess.Popen([BIN, "run"] + STORE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+p.stdin.write(b'{"op":"register","request":{"client_name":"')
+chunk = b"a" * (1 << 20)
+for _ in range(50):
+    p.stdin.write(chunk)
+p.stdin.write(b'"}}\n' + LIST)
+p.stdin.flush()
+lines = [json.loads(p.stdout.readline()) for _ in range(2)]
+with open("/proc/%d/status" % p.pid) as f:
+    peak_kib = int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
+p.stdin.close()
+p.wait(timeout=60)
+check("run: a 50 MB line is answered invalid_request and the next line served",
+      p.returncode == 0 and len(lines) == 2 and lines[0].get("error") == "invalid_request"
+      and "line longer than" in str(lines[0].get("error_description")) and lines[1].get("ok") is True, "%r" % lines)
+check("run: a 50 MB line does not blow up memory (peak RSS under 100 MB)", peak_kib < 100 * 1024,
+      "%d KiB" % peak_kib)
+
 # --- usage errors ------------------------------------------------------------------------
 p = subprocess.run([BIN, "run", "--store", "nosuch:thing"], input=b"", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 check("unknown store: exit 2", p.returncode == 2 and p.stderr and not p.stdout)

@@ -206,12 +206,43 @@ def unopenable(store):
     check("... with a message on standard error", b"cannot open store" in err and not out, err.decode()[:200])
 
 
+def unreadable_row_does_not_end_listing(path):
+    """A row main could store (a jwks holding 1e400, written back as Infinity)
+    or a row that is not JSON: `list` names it on stderr and serves the rest."""
+    import sqlite3
+    store = "sqlite:" + path
+    s = Session(store)
+    ids = [s.ask({"op": "register", "org_id": "o", "request": WEB})["response"]["client_id"] for _ in range(3)]
+    s.close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("""UPDATE oauth_clients SET record = replace(record, '"client_name"', 'x') WHERE client_id = ?""",
+                   (ids[0],))  # a row that is no longer JSON
+        db.execute("UPDATE oauth_clients SET record = ? WHERE client_id = ?",
+                   (db.execute("SELECT record FROM oauth_clients WHERE client_id = ?", (ids[1],)).fetchone()[0]
+                    .replace('"metadata":{', '"metadata":{"jwks":"{\\"keys\\":[],\\"n\\":Infinity}",'), ids[1]))
+    db.close()
+    p = subprocess.run([BIN, "run", "--store", store], input=b'{"op":"list","org_id":"o"}\n{"op":"get","client_id":"%s"}\n'
+                       b'{"op":"list","org_id":"o","limit":1}\n' % ids[1].encode(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    out = [json.loads(x) for x in p.stdout.decode().splitlines()]
+    readable = sorted(set(ids) - set(ids[:2]))
+    check("sqlite: an unreadable row does not end a listing or the session",
+          p.returncode == 0 and len(out) == 3 and out[0].get("ok") is True
+          and [c["client_id"] for c in out[0]["clients"]] == readable, "rc=%d %r" % (p.returncode, out))
+    check("sqlite: get of an unreadable row is server_error", len(out) > 1 and out[1].get("error") == "server_error",
+          "%r" % out)
+    check("sqlite: skipped rows are named on stderr",
+          all(i.encode() in p.stderr for i in ids[:2]) and b"jwks" in p.stderr, p.stderr.decode("utf-8", "replace"))
+
+
 if args.backend == "sqlite":
     tmp = tempfile.mkdtemp(prefix="oauthreg-store-")
     two_processes_share_clients("sqlite:" + os.path.join(tmp, "shared.db"))
     two_writers("sqlite:" + os.path.join(tmp, "writers.db"), args.clients or 1000)
     survives_kill9("sqlite:" + os.path.join(tmp, "kill.db"))
     unopenable("sqlite:" + os.path.join(tmp, "no-such-dir", "x.db"))
+    unreadable_row_does_not_end_listing(os.path.join(tmp, "unreadable.db"))
     subprocess.run(["rm", "-rf", tmp])
 else:
     server = os.environ.get("OAUTHREG_TEST_PG")

@@ -170,6 +170,7 @@ for name, (body, code) in bad_inputs.items():
 # --- usage and I/O errors: exit 2, message on standard error ------------------------
 for name, argv in {
     "missing file": ["validate", "/nonexistent/request.json"],
+    "a directory, not a file": ["validate", os.path.dirname(os.path.abspath(__file__))],
     "unknown profile": ["validate", "--profile", "nope"],
     "profile without value": ["validate", "--profile"],
     "unknown option": ["validate", "--frobnicate"],

@@ -4,6 +4,7 @@
 
 #include <oauthreg/rng/deterministic.hpp>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <cstdint>
@@ -36,7 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             std::abort();
         if (!ok->get_bool() && !answer.contains("error"))
             std::abort();
-        (void)boost::json::serialize(answer);
+        // every answer is JSON (issue 14: a number out of range once came out as Infinity)
+        boost::system::error_code ec;
+        (void)boost::json::parse(boost::json::serialize(answer), ec);
+        if (ec)
+            std::abort();
         if (nl == std::string_view::npos)
             break;
         input.remove_prefix(nl + 1);

@@ -18,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         auto r = oauthreg::validate_request(body, *prof);
         if (r) {
             // a valid request renders, and its rendering validates to the same metadata
+            // (a rendering that is not JSON, as Infinity once was, fails here too)
             auto text = boost::json::serialize(oauthreg::to_json(*r));
             auto roomy = *prof; // the defaults the rendering adds may push it past the body limit
             roomy.limits.max_body_bytes *= 2;

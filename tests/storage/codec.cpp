@@ -63,6 +63,9 @@ TEST_CASE("codec: stored text that is not a record is a storage_failure naming t
         {with("\"localized\":[[\"client_name\"", "\"localized\":[[\"nickname\""), "localized"},
         {with("\"client_secret_hash\":\"", "\"client_secret_hash\":\"AA"), "client_secret_hash"},
         {with("\"require_pkce\":true", "\"require_pkce\":1"), "require_pkce"},
+        // what main stored for a jwks holding 1e400: its render threw (issue 14)
+        {with("{\\\"keys\\\"", "{\\\"n\\\":Infinity,\\\"keys\\\""), "jwks"},
+        {with("{\\\"keys\\\"", "{\\\"n\\\":1e400,\\\"keys\\\""), "jwks"},
     };
     for (auto const& r : rows) {
         INFO(r.text);
@@ -71,6 +74,8 @@ TEST_CASE("codec: stored text that is not a record is a storage_failure naming t
         CHECK(got.error().kind() == error::storage_failure);
         CHECK(got.error().description.find(r.named) != std::string::npos);
     }
+    // Once the record reads as JSON, the error names the client it belongs to.
+    CHECK(decode_record(std::end(rows)[-1].text).error().description.find("'c'") != std::string::npos);
 }
 
 TEST_CASE("codec: rows from before optional_string and inline lists stay readable", "[storage][codec]")

@@ -5,6 +5,7 @@
 #include <oauthreg/storage/postgres.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/listing.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
@@ -163,4 +164,22 @@ TEST_CASE("postgres storage: dropped connections are re-established, an unreacha
     REQUIRE_FALSE(unreachable.has_value());
     CHECK(unreachable.error().kind() == error::storage_failure);
     CHECK(unreachable.error().description.find("cannot connect") != std::string::npos);
+}
+
+TEST_CASE("postgres storage: an unreadable row is reported by list, which goes on past it",
+          "[storage][postgres][issue14]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store s(server, unique_name("oauthreg_unreadable_"));
+    for (auto const* id : {"a", "b", "c"})
+        REQUIRE(s.insert(testing::full_record(id)).has_value());
+    // What main stored for a jwks holding 1e400 (Boost.JSON wrote Infinity).
+    admin(server, "UPDATE " + s.schema +
+                      R"(.oauth_clients SET record = replace(record, '{\"keys\"', )"
+                      R"('{\"n\":Infinity,\"keys\"') WHERE client_id = 'b')");
+    std::vector<std::string> const rows{"a", "!b", "c"};
+    CHECK(test_support::listed_rows(s, 10, "b") == rows);
+    CHECK(test_support::listed_rows(s, 1, "b") == rows); // paging walks past the unreadable row too
 }

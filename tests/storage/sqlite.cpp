@@ -3,6 +3,7 @@
 #include <oauthreg/storage/sqlite.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/listing.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
@@ -135,7 +136,26 @@ TEST_CASE("sqlite storage: a corrupt row is an error value, not a crash", "[stor
     CHECK(r.error().description.find("client_id") != std::string::npos);
     raw_exec(db, "UPDATE oauth_clients SET record = 'not json' WHERE client_id = 'good'");
     CHECK(s.find("good").error().kind() == error::storage_failure);
-    CHECK(s.list({}, 10, "").error().kind() == error::storage_failure);
+    auto page = s.list({}, 10, "");
+    REQUIRE(page.has_value()); // each row is reported on its own
+    CHECK(page->clients.empty());
+    CHECK(page->unreadable.size() == 2);
+}
+
+TEST_CASE("sqlite storage: an unreadable row is reported by list, which goes on past it", "[storage][sqlite][issue14]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    for (auto const* id : {"a", "b", "c", "d"})
+        REQUIRE(s.insert(testing::full_record(id)).has_value());
+    // What main stored for a jwks holding 1e400 (Boost.JSON wrote Infinity),
+    // and a row that is not JSON at all.
+    raw_exec(db, R"(UPDATE oauth_clients SET record = replace(record, '{\"keys\"', )"
+                 R"('{\"n\":Infinity,\"keys\"') WHERE client_id = 'b')");
+    raw_exec(db, "UPDATE oauth_clients SET record = 'not json' WHERE client_id = 'c'");
+    std::vector<std::string> const rows{"a", "!b", "!c", "d"};
+    CHECK(test_support::listed_rows(s, 10, "b") == rows);
+    CHECK(test_support::listed_rows(s, 1, "b") == rows); // paging walks past unreadable rows too
 }
 
 TEST_CASE("sqlite storage: a file that cannot be opened is an error value", "[storage][sqlite]")

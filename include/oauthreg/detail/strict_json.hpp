@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -164,6 +165,40 @@ inline strict_parse_result parse_strict(std::string_view text, std::size_t max_d
     }
     out.value = p.handler().st.release();
     return out;
+}
+
+/** Whether `v` holds a number beyond the range of a double anywhere (1e400
+    parses as infinity). Boost.JSON writes such a number as `Infinity`, which
+    is not JSON, so a value holding one must never be serialized. */
+inline bool holds_non_finite(boost::json::value const& v) noexcept
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_:
+        return !std::isfinite(v.get_double());
+    case boost::json::kind::array:
+        for (auto const& e : v.get_array())
+            if (holds_non_finite(e))
+                return true;
+        return false;
+    case boost::json::kind::object:
+        for (auto const& kv : v.get_object())
+            if (holds_non_finite(kv.value()))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+/** Stored JSON text (a registered `jwks`) read back without throwing: its
+    value, or nothing when the text is not JSON or holds a number that could
+    not be written out again. */
+inline std::optional<boost::json::value> parse_stored(std::string_view text)
+{
+    auto parsed = parse_strict(text, 1024);
+    if (!parsed.value || holds_non_finite(*parsed.value))
+        return std::nullopt;
+    return std::move(parsed.value);
 }
 
 } // namespace oauthreg::detail

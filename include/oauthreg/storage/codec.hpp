@@ -4,9 +4,13 @@
 #ifndef OAUTHREG_STORAGE_CODEC_HPP
 #define OAUTHREG_STORAGE_CODEC_HPP
 
+#include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/record.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -146,7 +150,7 @@ public:
     {
         if (ok_) {
             ok_ = false;
-            why_ = "stored record: bad member '";
+            why_ = "bad member '";
             why_.append(k);
             why_ += '\'';
         }
@@ -261,6 +265,11 @@ inline result<client_record> decode_record(std::string_view text)
     md.policy_uri = m.opt_string("policy_uri");
     md.jwks_uri = m.opt_string("jwks_uri");
     md.jwks = m.opt_string("jwks");
+    // Rendering reads the JWK Set back; text that would not read back (not
+    // JSON, or a number out of range, which older versions stored as
+    // Infinity) makes this record unreadable, not every render of it.
+    if (md.jwks && !detail::parse_stored(*md.jwks))
+        m.fail("jwks");
     md.software_id = m.opt_string("software_id");
     md.software_version = m.opt_string("software_version");
     md.software_statement = m.opt_string("software_statement");
@@ -286,12 +295,50 @@ inline result<client_record> decode_record(std::string_view text)
     } else {
         m.fail("localized");
     }
-    if (!r.ok())
-        return make_error(error::storage_failure, "", r.why());
-    if (!m.ok())
-        return make_error(error::storage_failure, "", m.why());
+    for (auto const* reader : {&r, &m})
+        if (!reader->ok())
+            return make_error(error::storage_failure, "",
+                              "stored record '" + std::string(detail::clip(rec.client_id)) + "': " + reader->why());
     return rec;
 }
+
+namespace detail {
+
+/** Builds one page of a listing from stored rows in client_id order: each
+    row is decoded, or reported in `unreadable` when it cannot be, so one
+    corrupt row never ends a listing; the cursor follows the last row taken,
+    readable or not, so the next page starts after it. */
+class page_builder {
+public:
+    explicit page_builder(std::size_t limit) : limit_(limit) {}
+
+    /** Takes the next row; false, with the cursor set, once the page is full. */
+    bool add(std::string_view client_id, std::string_view text)
+    {
+        if (rows_ == limit_) {
+            page_.next_cursor = encode_cursor(last_);
+            return false;
+        }
+        ++rows_;
+        last_.assign(client_id);
+        auto rec = decode_record(text);
+        if (rec)
+            page_.clients.push_back(std::move(*rec));
+        else
+            page_.unreadable.push_back({std::string(client_id), rec.error()});
+        return true;
+    }
+
+    list_page take() { return std::move(page_); }
+
+private:
+    std::size_t limit_;
+    std::size_t rows_ = 0;
+    std::string last_;
+    list_page page_;
+};
+
+} // namespace detail
 
 } // namespace oauthreg
 

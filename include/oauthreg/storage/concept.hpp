@@ -24,11 +24,20 @@ struct owner_filter {
     std::optional<std::string> user_id; ///< only this user's clients
 };
 
+/** A stored record a listing found but could not decode (a corrupt or
+    foreign row): reported with its client_id instead of ending the listing. */
+struct unreadable_record {
+    std::string client_id;
+    error_info error; ///< error::storage_failure, saying what is wrong
+};
+
 /** One page of a listing, ordered by client_id. `next_cursor` is opaque and
-    absent on the last page. */
+    absent on the last page. A row that cannot be decoded is skipped and
+    reported in `unreadable`; it counts toward the page's limit. */
 struct list_page {
     std::vector<client_record> clients;     ///< at most the limit asked for
     std::optional<std::string> next_cursor; ///< pass it to get the next page
+    std::vector<unreadable_record> unreadable; ///< rows that could not be decoded, skipped
 };
 
 namespace detail {

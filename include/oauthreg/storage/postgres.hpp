@@ -77,10 +77,10 @@ public:
                 "WHERE client_id = $1 AND version = $7",
             "SELECT 1 FROM " + t + " WHERE client_id = $1",
             "DELETE FROM " + t + " WHERE client_id = $1",
-            "SELECT record FROM " + t + " WHERE client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record FROM " + t + " WHERE org_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record FROM " + t + " WHERE user_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record FROM " + t +
+            "SELECT record, client_id FROM " + t + " WHERE client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record, client_id FROM " + t + " WHERE org_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record, client_id FROM " + t + " WHERE user_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
+            "SELECT record, client_id FROM " + t +
                 " WHERE org_id = $3 AND user_id = $4 AND client_id > $1 ORDER BY client_id LIMIT $2",
             "SELECT count(*) FROM " + t,
         };
@@ -353,19 +353,11 @@ public:
             }
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return c.fail("list", r.get()).error();
-            list_page out;
+            detail::page_builder out(limit); // a corrupt row is reported, not the end of the listing
             int rows = PQntuples(r.get());
-            for (int i = 0; i < rows; ++i) {
-                if (out.clients.size() == limit) {
-                    out.next_cursor = encode_cursor(out.clients.back().client_id);
-                    break;
-                }
-                auto rec = decode_record(text_of(r.get(), i));
-                if (!rec)
-                    return rec.error();
-                out.clients.push_back(std::move(*rec));
+            for (int i = 0; i < rows && out.add(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
             }
-            return out;
+            return out.take();
         });
     }
 
@@ -385,9 +377,9 @@ private:
     using pool_type = detail::connection_pool<conn>;
     explicit postgres_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
 
-    static std::string_view text_of(PGresult const* r, int row)
+    static std::string_view text_of(PGresult const* r, int row, int column = 0)
     {
-        return {PQgetvalue(r, row, 0), static_cast<std::size_t>(PQgetlength(r, row, 0))};
+        return {PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column))};
     }
 
     static std::optional<std::string> stored_text(conn& c, std::string const& id)

@@ -124,10 +124,12 @@ public:
             "WHERE client_id = ?1 AND version = ?7",
             "SELECT 1 FROM oauth_clients WHERE client_id = ?1",
             "DELETE FROM oauth_clients WHERE client_id = ?1",
-            "SELECT record FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record FROM oauth_clients WHERE org_id = ?3 AND user_id = ?4 AND client_id > ?1 "
+            "SELECT record, client_id FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
+            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 "
+            "ORDER BY client_id LIMIT ?2",
+            "SELECT record, client_id FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 "
+            "ORDER BY client_id LIMIT ?2",
+            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND user_id = ?4 AND client_id > ?1 "
             "ORDER BY client_id LIMIT ?2",
             "SELECT count(*) FROM oauth_clients",
         };
@@ -369,19 +371,12 @@ public:
         if (filter.user_id)
             s.bind(4, *filter.user_id);
         int rc;
-        while ((rc = s.step()) == SQLITE_ROW) {
-            if (page.clients.size() == limit) {
-                page.next_cursor = encode_cursor(page.clients.back().client_id);
-                break;
-            }
-            auto rec = decode_record(s.text(0));
-            if (!rec)
-                return rec.error();
-            page.clients.push_back(std::move(*rec));
+        detail::page_builder rows(limit); // a corrupt row is reported, not the end of the listing
+        while ((rc = s.step()) == SQLITE_ROW && rows.add(s.text(1), s.text(0))) {
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             return detail::sqlite_fail(c->db(), "list").error();
-        return page;
+        return rows.take();
     }
 
     /** @return the number of stored clients */
