@@ -90,7 +90,9 @@ inline std::string hex(std::string_view s)
     return out;
 }
 
-template <class Store> std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit)
+/** Every id of a listing, page by page; `between()` runs after each page but the last. */
+template <class Store, class Between>
+std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit, Between between)
 {
     std::vector<std::string> ids;
     std::string cursor;
@@ -103,79 +105,98 @@ template <class Store> std::vector<std::string> collect(Store const& s, owner_fi
         if (!page->next_cursor)
             break;
         cursor = *page->next_cursor;
+        between();
     }
     return ids;
 }
-} // namespace detail
 
-namespace detail {
-/** Keyset listing while other threads insert and erase clients around the
-    cursor: no client listed twice or out of order, none skipped of those
-    that existed for the whole listing. Workers only count; the main thread
-    asserts (Catch2 2 is not thread-safe). */
+template <class Store> std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit)
+{
+    return collect(s, f, limit, [] {});
+}
+
+/** "k1000", "k1001", ...: ids that others ("k1004a7") sort between. */
+inline std::string keyed(int i)
+{
+    std::string id(1, 'k'); // not `"k" + ...`: GCC 12 -Wrestrict false positive
+    id += std::to_string(1000 + i);
+    return id;
+}
+
+/** A keyset listing: ordered, no id twice, every id of `must` in it. */
+inline void check_keyset(std::vector<std::string> const& got, std::set<std::string> const& must)
+{
+    CHECK(std::adjacent_find(got.begin(), got.end(), std::greater_equal<>()) == got.end());
+    std::set<std::string> seen(got.begin(), got.end());
+    CHECK(std::includes(seen.begin(), seen.end(), must.begin(), must.end()));
+}
+
+/** Keyset listing while another thread inserts and erases clients around
+    the cursor: no client listed twice or out of order, none skipped of those
+    that existed for the whole listing. The writer thread only counts; the
+    main thread asserts (Catch2 2 is not thread-safe). */
 template <class Factory> void check_listing_under_churn(Factory& make)
 {
     INFO("keyset listing under concurrent inserts and erases");
     auto s = make();
-    auto id_of = [](int i) {
-        std::string id(1, 'k'); // not `"k" + ...`: GCC 12 -Wrestrict false positive
-        id += std::to_string(1000 + i);
-        return id;
-    };
     auto org_of = [](int i) { return i % 2 ? std::string("org-a") : std::string("org-b"); };
     std::set<std::string> stable, stable_a;
-    for (int i = 0; i < 90; ++i) {
-        REQUIRE(s->insert(full_record(id_of(i), org_of(i))).has_value());
+    std::vector<std::string> doomed; // erased while the listings run: may be listed or not
+    for (int i = 0; i < 30; ++i) {
+        REQUIRE(s->insert(full_record(keyed(i), org_of(i))).has_value());
         if (i % 3 == 2)
-            continue; // erased while the listings run: may be listed or not
-        stable.insert(id_of(i));
-        if (org_of(i) == "org-a")
-            stable_a.insert(id_of(i));
+            doomed.push_back(keyed(i));
+        else
+            (org_of(i) == "org-a" ? stable_a : stable).insert(keyed(i));
     }
+    stable.insert(stable_a.begin(), stable_a.end());
+    // One writer thread (SQLite writers would mostly wait on each other):
+    // it erases one doomed client per page listed, and in between inserts
+    // clients around every cursor and erases them again.
     std::atomic<bool> stop{false};
-    std::atomic<int> ops{0}, failures{0};
-    auto churn = [&](char tag) {
-        // New ids sort between the stable ones ("k1004" < "k1004a0" < "k1005").
-        for (int round = 0; !stop && round < 1000; ++round)
-            for (int i = 0; i < 90 && !stop; i += 2) {
-                auto id = id_of(i);
-                id += tag;
-                id += std::to_string(round);
-                if (!s->insert(full_record(id, org_of(i))) || !s->erase(id))
+    std::atomic<int> ops{0}, failures{0}, pages{0}, erased{0};
+    int const n_doomed = static_cast<int>(doomed.size());
+    std::thread writer([&] {
+        std::vector<std::string> live; // a few of ours stay stored at any time
+        for (int n = 0; !stop; ++n) {
+            if (int k = erased; k < std::min<int>(pages, n_doomed)) {
+                if (!s->erase(doomed[static_cast<std::size_t>(k)]))
                     ++failures;
-                ++ops;
+                ++erased;
             }
-    };
-    auto eraser = [&] {
-        for (int i = 2; i < 90; i += 3) {
-            if (!s->erase(id_of(i)))
+            auto id = keyed(n * 7 % 30);
+            id += 'x';
+            id += std::to_string(n);
+            if (!s->insert(full_record(id, org_of(n * 7 % 30))))
                 ++failures;
+            live.push_back(std::move(id));
+            if (live.size() > 8) {
+                if (!s->erase(live.front()))
+                    ++failures;
+                live.erase(live.begin());
+            }
             ++ops;
-            std::this_thread::yield();
         }
+    });
+    // However fast the store, the writer changes it between any two pages.
+    auto between_pages = [&] {
+        int const before = ops;
+        int const page = ++pages;
+        while (ops < before + 1 || erased < std::min(page, n_doomed))
+            std::this_thread::yield();
     };
-    std::thread a(churn, 'a'), b(churn, 'b'), c(eraser);
-    while (ops < 8)
-        std::this_thread::yield();
     std::vector<std::vector<std::string>> all, org_a;
-    for (std::size_t limit : {1u, 4u, 7u}) {
-        all.push_back(collect(*s, {}, limit));
-        org_a.push_back(collect(*s, {"org-a", std::nullopt}, limit));
+    for (std::size_t limit : {2u, 5u}) {
+        all.push_back(collect(*s, {}, limit, between_pages));
+        org_a.push_back(collect(*s, {"org-a", std::nullopt}, limit, between_pages));
     }
     stop = true;
-    a.join();
-    b.join();
-    c.join();
+    writer.join();
     CHECK(failures == 0);
-    auto check = [](std::vector<std::string> const& got, std::set<std::string> const& must) {
-        CHECK(std::adjacent_find(got.begin(), got.end(), std::greater_equal<>()) == got.end()); // ordered, no repeat
-        std::set<std::string> seen(got.begin(), got.end());
-        CHECK(std::includes(seen.begin(), seen.end(), must.begin(), must.end())); // none skipped
-    };
     for (auto const& got : all)
-        check(got, stable);
+        check_keyset(got, stable);
     for (auto const& got : org_a)
-        check(got, stable_a);
+        check_keyset(got, stable_a);
 }
 } // namespace detail
 
@@ -343,6 +364,31 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
             REQUIRE(s->erase(other).has_value());
         }
         CHECK(detail::collect(*s, {}, 3).empty()); // nothing unreadable was left behind
+    }
+    {
+        INFO("keyset listing: clients erased and inserted between pages; none listed twice, none skipped that stayed");
+        auto s = make();
+        std::set<std::string> stable;
+        std::vector<std::string> doomed;
+        for (int i = 0; i < 40; ++i) {
+            REQUIRE(s->insert(full_record(detail::keyed(i))).has_value());
+            if (i % 2)
+                doomed.push_back(detail::keyed(i));
+            else
+                stable.insert(detail::keyed(i));
+        }
+        int page = 0;
+        auto got = detail::collect(*s, {}, 3, [&] {
+            // Before the cursor: erase one client (listed or not), then add one.
+            auto id = detail::keyed(0);
+            id += "-";
+            id += std::to_string(++page);
+            if (page % 2 && static_cast<std::size_t>(page / 2) < doomed.size())
+                REQUIRE(s->erase(doomed[static_cast<std::size_t>(page / 2)]).has_value());
+            else
+                REQUIRE(s->insert(full_record(id)).has_value());
+        });
+        detail::check_keyset(got, stable);
     }
     if (!concurrent)
         return;
