@@ -203,10 +203,10 @@ TEST_CASE("postgres storage: a write whose reply is lost after the server commit
     }
     owned_pg_store a(server, unique_name("oauthreg_dropped_"));
     test_support::pg_reply_dropper proxy(address->first, address->second);
-    auto s = postgres_storage::open({.conninfo = server + " host=127.0.0.1 port=" + proxy.port() +
-                                                 " sslmode=disable gssencmode=disable",
-                                     .connections = 1,
-                                     .schema = a.schema})
+    auto s = postgres_storage::open(
+                 {.conninfo = server + " host=127.0.0.1 port=" + proxy.port() + " sslmode=disable gssencmode=disable",
+                  .connections = 1,
+                  .schema = a.schema})
                  .value();
 
     // RFC 7592 2.3: a delete that succeeded must not be answered with not_found.

@@ -189,8 +189,7 @@ TEST_CASE("sqlite storage: a file it refuses is left byte for byte as it was, ne
     CHECK(file_bytes(garbage.path) == std::string(4096, 'x'));
 }
 
-TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goes to the log hook",
-          "[storage][sqlite]")
+TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goes to the log hook", "[storage][sqlite]")
 {
     temp_db db;
     std::vector<std::string> lines;

@@ -146,7 +146,8 @@ private:
     {
         while (pending.size() >= 5) {
             auto const* b = reinterpret_cast<unsigned char const*>(pending.data());
-            std::size_t len = (std::uint32_t(b[1]) << 24) | (std::uint32_t(b[2]) << 16) | (std::uint32_t(b[3]) << 8) | b[4];
+            std::size_t len =
+                (std::uint32_t(b[1]) << 24) | (std::uint32_t(b[2]) << 16) | (std::uint32_t(b[3]) << 8) | b[4];
             if (pending.size() < 1 + len)
                 return true;
             char type = pending[0];

@@ -167,9 +167,9 @@ private:
     static char const* name(stmt s) noexcept
     {
         static constexpr char const* names[stmt_count] = {
-            "oauthreg_insert",   "oauthreg_find",     "oauthreg_update",    "oauthreg_exists",     "oauthreg_erase",
-            "oauthreg_list_all", "oauthreg_list_org", "oauthreg_list_user", "oauthreg_list_owner", "oauthreg_count",
-            "oauthreg_xact_status"};
+            "oauthreg_insert",     "oauthreg_find",     "oauthreg_update",     "oauthreg_exists",
+            "oauthreg_erase",      "oauthreg_list_all", "oauthreg_list_org",   "oauthreg_list_user",
+            "oauthreg_list_owner", "oauthreg_count",    "oauthreg_xact_status"};
         return names[s];
     }
 

@@ -74,8 +74,7 @@ inline client_record full_record(std::string id, std::string org = "org-1", std:
 inline std::vector<std::string> hostile_ids()
 {
     using namespace std::string_literals;
-    return {"\xff\xfe\xfd"s, "\x80"s,  "\xc3"s, "abc\xc3("s, "\xed\xa0\x80"s, "\xc0\xaf"s, "\xf4\x90\x80\x80"s,
-            "a\0b"s};
+    return {"\xff\xfe\xfd"s, "\x80"s, "\xc3"s, "abc\xc3("s, "\xed\xa0\x80"s, "\xc0\xaf"s, "\xf4\x90\x80\x80"s, "a\0b"s};
 }
 
 namespace detail {
@@ -339,7 +338,8 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
             INFO("bytes " << detail::hex(bad));
             std::string other = "owned-";
             other += std::to_string(n++);
-            for (auto const& rec : {full_record(bad), full_record(other, bad, "user-1"), full_record(other, "org-1", bad)}) {
+            for (auto const& rec :
+                 {full_record(bad), full_record(other, bad, "user-1"), full_record(other, "org-1", bad)}) {
                 auto in = s->insert(rec);
                 if (!in) {
                     CHECK(in.error().rfc_code() != "server_error");
