@@ -39,6 +39,7 @@ TEST_CASE("software statement and management conditions", "[error]")
     CHECK(make_error_code(error::authentication_failed) == condition::invalid_client);
     CHECK(make_error_code(error::version_conflict) == condition::conflict);
     CHECK(make_error_code(error::malformed_operation) == condition::invalid_request);
+    CHECK(make_error_code(error::invalid_identifier) == condition::invalid_request);
 }
 
 TEST_CASE("wire strings come from one function", "[error]")

@@ -89,7 +89,8 @@ enum class error {
     malformed_operation,   ///< an `oauthreg run` line that is not a valid operation
     invalid_cursor,        ///< a list cursor that is not well-formed (cursors are not authenticated)
     no_client_secret,      ///< rotate_secret on a client that authenticates without one
-    client_id_mismatch     ///< an update body names another client_id (RFC 7592 2.2)
+    client_id_mismatch,    ///< an update body names another client_id (RFC 7592 2.2)
+    invalid_identifier     ///< a client_id or owner id the store cannot hold (not UTF-8 text, or a NUL)
 };
 
 /** The wire-level error codes: what a client sees in the `error` member. */
@@ -169,6 +170,7 @@ constexpr condition condition_of(error e) noexcept
     case error::malformed_operation:
     case error::invalid_cursor:
     case error::no_client_secret:
+    case error::invalid_identifier:
         return condition::invalid_request;
     default:
         return condition::invalid_client_metadata;
@@ -288,6 +290,8 @@ constexpr char const* message_of(error e) noexcept
         return "client does not authenticate with a secret";
     case error::client_id_mismatch:
         return "client_id does not match the client being updated";
+    case error::invalid_identifier:
+        return "id is not text the store can hold";
     }
     return "unknown error";
 }

@@ -6,6 +6,7 @@
 
 #include "../support/catch.hpp"
 #include "../support/listing.hpp"
+#include "../support/pg_reply_dropper.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
@@ -13,8 +14,13 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <latch>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -49,6 +55,25 @@ std::string admin(std::string const& conninfo, std::string const& sql)
     PQclear(r);
     PQfinish(c);
     return out;
+}
+
+/** The server's TCP host and port, for a proxy in front of it; none for a Unix socket. */
+std::optional<std::pair<std::string, std::string>> tcp_address(std::string const& conninfo)
+{
+    PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), nullptr);
+    REQUIRE(opts);
+    std::string host, port = "5432";
+    for (auto* o = opts; o->keyword; ++o) {
+        std::string_view k = o->keyword;
+        if (o->val && (k == "host" || k == "hostaddr"))
+            host = o->val;
+        if (o->val && k == "port")
+            port = o->val;
+    }
+    PQconninfoFree(opts);
+    if (host.empty() || host.front() == '/')
+        return std::nullopt;
+    return std::pair{host, port};
 }
 
 std::string unique_name(char const* prefix)
@@ -164,6 +189,156 @@ TEST_CASE("postgres storage: dropped connections are re-established, an unreacha
     REQUIRE_FALSE(unreachable.has_value());
     CHECK(unreachable.error().kind() == error::storage_failure);
     CHECK(unreachable.error().description.find("cannot connect") != std::string::npos);
+}
+
+TEST_CASE("postgres storage: a write whose reply is lost after the server committed is recognized on the retry",
+          "[storage][postgres]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    auto address = tcp_address(server);
+    if (!address) {
+        WARN("SKIPPED: the proxy needs a TCP server address");
+        return;
+    }
+    owned_pg_store a(server, unique_name("oauthreg_dropped_"));
+    test_support::pg_reply_dropper proxy(address->first, address->second);
+    auto s = postgres_storage::open(
+                 {.conninfo = server + " host=127.0.0.1 port=" + proxy.port() + " sslmode=disable gssencmode=disable",
+                  .connections = 1,
+                  .schema = a.schema})
+                 .value();
+
+    // RFC 7592 2.3: a delete that succeeded must not be answered with not_found.
+    REQUIRE(s.insert(testing::full_record("doomed-7f3a")).has_value());
+    proxy.arm("doomed-7f3a");
+    auto erased = s.erase("doomed-7f3a");
+    CHECK(proxy.drops() == 1); // the server committed, the reply never came
+    INFO((erased ? std::string("ok") : erased.error().description));
+    CHECK(erased.has_value());
+    CHECK(a.find("doomed-7f3a").error().kind() == error::client_not_found);
+
+    // A client that never existed is still not found when the reply is lost.
+    proxy.arm("ghost-c0de");
+    auto ghost = s.erase("ghost-c0de");
+    CHECK(proxy.drops() == 2);
+    REQUIRE_FALSE(ghost.has_value());
+    CHECK(ghost.error().kind() == error::client_not_found);
+
+    // insert and replace recognize theirs the same way.
+    proxy.arm("landed-5e1d");
+    CHECK(s.insert(testing::full_record("landed-5e1d")).has_value());
+    CHECK(proxy.drops() == 3);
+    auto v2 = testing::full_record("landed-5e1d");
+    v2.version = 2;
+    proxy.arm("landed-5e1d");
+    CHECK(s.replace(v2, 1).has_value());
+    CHECK(proxy.drops() == 4);
+    CHECK(a.find("landed-5e1d").value() == v2);
+}
+
+TEST_CASE("postgres storage: an id, owner or cursor that is not UTF-8 gets the answer every store gives, not "
+          "server_error",
+          "[storage][postgres]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_bytes_"));
+    basic_registry<postgres_storage, os_rng, system_clock> reg(
+        {}, postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value());
+    auto r = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})", {"org-1", "user-1"});
+    REQUIRE(r.has_value());
+    std::string const bad = "\xff\xfe\x80z";
+    // RFC 6749 2.3.1, 5.2: an unknown client is invalid_client, whatever its bytes.
+    auto unknown = reg.authenticate("no-such-client", "secret");
+    auto garbled = reg.authenticate(bad, "secret");
+    REQUIRE_FALSE(garbled.has_value());
+    CHECK(garbled.error().kind() == error::authentication_failed);
+    CHECK(garbled.error().description == unknown.error().description);
+    CHECK(reg.check_registration_token(bad, "token").error().kind() == error::authentication_failed);
+    CHECK(reg.get(bad).error().kind() == error::client_not_found);
+    CHECK(reg.match_redirect_uri(bad, "https://app.example.com/cb").error().kind() == error::client_not_found);
+    CHECK(reg.update(bad, R"({"redirect_uris":["https://app.example.com/cb"]})").error().kind() ==
+          error::client_not_found);
+    CHECK(reg.remove(bad).error().kind() == error::client_not_found);
+    CHECK(reg.list({{bad, std::nullopt}, 10, {}}).value().clients.empty());
+    CHECK(reg.list({{"org-1", bad}, 10, {}}).value().clients.empty());
+    CHECK(reg.list({{}, 10, encode_cursor(bad)}).error().kind() == error::invalid_cursor);
+    CHECK(reg.list({{}, 10, encode_cursor(std::string("a\0b", 3))}).error().kind() == error::invalid_cursor);
+    // An owner the database cannot hold is an invalid request, not a server error.
+    auto owned = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})", {bad, "user-1"});
+    REQUIRE_FALSE(owned.has_value());
+    CHECK(owned.error().kind() == error::invalid_identifier);
+    CHECK(owned.error().rfc_code() == "invalid_request");
+    CHECK(reg.storage().size().value() == 1);
+}
+
+TEST_CASE("postgres storage: a failing call names the operation; the server's text goes to the log hook",
+          "[storage][postgres]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_log_"));
+    std::vector<std::string> lines;
+    auto s = postgres_storage::open({.conninfo = server,
+                                     .connections = 1,
+                                     .schema = a.schema,
+                                     .log = [&](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    REQUIRE(s.insert(testing::full_record("present")).has_value());
+    admin(server, "DROP TABLE " + a.schema + ".oauth_clients");
+    auto found = s.find("present");
+    REQUIRE_FALSE(found.has_value());
+    CHECK(found.error().kind() == error::storage_failure);
+    CHECK(found.error().description == "storage failure: find");
+    auto erased = s.erase("present");
+    REQUIRE_FALSE(erased.has_value());
+    CHECK(erased.error().description == "storage failure: erase");
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].rfind("find: ERROR:", 0) == 0);
+    CHECK(lines[0].find("oauth_clients") != std::string::npos);
+    CHECK(lines[1].rfind("erase: ERROR:", 0) == 0);
+}
+
+TEST_CASE("postgres storage: stores opening one empty database at the same moment all succeed, schema made once",
+          "[storage][postgres]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    for (int round = 0; round < 3; ++round) {
+        auto db = unique_name("oauthreg_first_open_");
+        admin(server, "CREATE DATABASE " + db);
+        auto conninfo = server + " dbname=" + db;
+        constexpr int n = 3;
+        std::vector<std::optional<result<postgres_storage>>> opened(n);
+        {
+            std::latch start(n);
+            std::vector<std::thread> threads;
+            for (int i = 0; i < n; ++i)
+                threads.emplace_back([&, i] {
+                    start.arrive_and_wait();
+                    opened[i] = postgres_storage::open({.conninfo = conninfo, .connections = 1});
+                });
+            for (auto& t : threads)
+                t.join();
+        }
+        for (auto& o : opened) {
+            INFO((*o ? std::string("opened") : o->error().description));
+            CHECK(o->has_value());
+        }
+        CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "4");
+        if (opened[0]->has_value() && opened[n - 1]->has_value()) {
+            CHECK(opened[0]->value().insert(testing::full_record("shared")).has_value());
+            CHECK(opened[n - 1]->value().find("shared").has_value());
+        }
+        opened.clear();
+        admin(server, "DROP DATABASE " + db);
+    }
 }
 
 TEST_CASE("postgres storage: an unreadable row is reported by list, which goes on past it",

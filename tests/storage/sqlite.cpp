@@ -11,8 +11,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -60,6 +63,13 @@ void raw_exec(temp_db const& db, char const* sql)
     REQUIRE(sqlite3_open(db.path.string().c_str(), &h) == SQLITE_OK);
     CHECK(sqlite3_exec(h, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(h);
+}
+
+/** The bytes of a file; empty if it does not exist. */
+std::string file_bytes(fs::path const& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 } // namespace
@@ -164,4 +174,56 @@ TEST_CASE("sqlite storage: a file that cannot be opened is an error value", "[st
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind() == error::storage_failure);
     CHECK(r.error().description.find("cannot open") != std::string::npos);
+}
+
+TEST_CASE("sqlite storage: a file it refuses is left byte for byte as it was, never switched to WAL",
+          "[storage][sqlite]")
+{
+    struct refused {
+        char const* sql;
+        char const* why;
+    };
+    for (auto [sql, why] :
+         {refused{"PRAGMA user_version = 7; CREATE TABLE oauth_clients(x); INSERT INTO oauth_clients VALUES(1);",
+                  "schema version 7"},
+          refused{"CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES(1, 9.5);",
+                  "another application"}}) {
+        INFO(why);
+        temp_db db;
+        raw_exec(db, sql);
+        auto const before = file_bytes(db.path);
+        REQUIRE(before.size() >= 100);
+        REQUIRE_FALSE(fs::exists(db.path.string() + "-wal"));
+        auto r = sqlite_storage::open({.path = db.path.string()});
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind() == error::storage_failure);
+        CHECK(r.error().description.find(why) != std::string::npos);
+        CHECK(file_bytes(db.path) == before); // journal mode (header bytes 18-19) included
+        for (char const* suffix : {"-wal", "-shm", "-journal"})
+            CHECK_FALSE(fs::exists(db.path.string() + suffix));
+    }
+    temp_db garbage;
+    std::ofstream(garbage.path, std::ios::binary) << std::string(4096, 'x');
+    auto r = sqlite_storage::open({.path = garbage.path.string()});
+    REQUIRE_FALSE(r.has_value());
+    CHECK(file_bytes(garbage.path) == std::string(4096, 'x'));
+}
+
+TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goes to the log hook", "[storage][sqlite]")
+{
+    temp_db db;
+    std::vector<std::string> lines;
+    auto s = sqlite_storage::open({.path = db.path.string(),
+                                   .connections = 1,
+                                   .log = [&](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    REQUIRE(s.insert(testing::full_record("present")).has_value());
+    raw_exec(db, "DROP TABLE oauth_clients");
+    auto found = s.find("present");
+    REQUIRE_FALSE(found.has_value());
+    CHECK(found.error().kind() == error::storage_failure);
+    CHECK(found.error().description == "storage failure: find");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("find: ", 0) == 0);
+    CHECK(lines[0].find("oauth_clients") != std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,12 @@ struct list_page {
     std::optional<std::string> next_cursor; ///< pass it to get the next page
     std::vector<unreadable_record> unreadable; ///< rows that could not be decoded, skipped
 };
+
+/** Where a persistent store sends the database's own text about a failure
+    (one line, e.g. to a log). The caller's error names only the operation,
+    "storage failure: find": the server's wording, object names and addresses
+    are for the operator, not for whoever made the request. */
+using storage_log = std::function<void(std::string_view)>;
 
 namespace detail {
 /** The shape of a visitor: the storage concept checks `visit` with it. */

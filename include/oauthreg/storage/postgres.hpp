@@ -28,6 +28,9 @@ struct postgres_options {
     std::string conninfo{};      ///< a libpq connection string or URI
     std::size_t connections = 4; ///< pool size
     std::string schema{};        ///< empty: the connection's search_path (usually `public`)
+    /** Receives the server's own text when a call fails; the call's error
+        names only the operation. (open() errors keep the full reason.) */
+    storage_log log{};
 };
 
 namespace detail {
@@ -53,6 +56,7 @@ public:
         list_user,
         list_owner,
         count,
+        xact_status,
         stmt_count
     };
 
@@ -76,13 +80,14 @@ public:
                 " SET org_id = $2, user_id = $3, version = $4, updated_at = $5, record = $6 "
                 "WHERE client_id = $1 AND version = $7",
             "SELECT 1 FROM " + t + " WHERE client_id = $1",
-            "DELETE FROM " + t + " WHERE client_id = $1",
+            "DELETE FROM " + t + " WHERE client_id = $1 RETURNING txid_current()",
             "SELECT record, client_id FROM " + t + " WHERE client_id > $1 ORDER BY client_id LIMIT $2",
             "SELECT record, client_id FROM " + t + " WHERE org_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
             "SELECT record, client_id FROM " + t + " WHERE user_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
             "SELECT record, client_id FROM " + t +
                 " WHERE org_id = $3 AND user_id = $4 AND client_id > $1 ORDER BY client_id LIMIT $2",
             "SELECT count(*) FROM " + t,
+            "SELECT txid_status($1)",
         };
         for (std::size_t i = 0; i < stmt_count; ++i) {
             pg_result r(PQprepare(conn_, name(static_cast<stmt>(i)), sql[i].c_str(), 0, nullptr));
@@ -118,6 +123,22 @@ public:
         return pg_result(PQexecPrepared(conn_, name(s), static_cast<int>(N), values.data(), nullptr, nullptr, 0));
     }
 
+    /** Runs a statement without parameters or rows (BEGIN, COMMIT, ...). */
+    bool command(char const* sql)
+    {
+        pg_result r(PQexec(conn_, sql));
+        return PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+    }
+
+    /** The server's (or libpq's) own text about the last failure. */
+    std::string_view why(PGresult const* r = nullptr) const noexcept
+    {
+        char const* msg = r ? PQresultErrorMessage(r) : nullptr;
+        if ((!msg || !*msg) && conn_)
+            msg = PQerrorMessage(conn_);
+        return msg ? msg : "";
+    }
+
     /** Runs one or more plain statements (schema management). */
     result<void> exec(std::string const& sql)
     {
@@ -128,14 +149,12 @@ public:
         return {};
     }
 
-    /** A storage_failure naming what failed and the server's reason. */
+    /** A storage_failure naming what failed and the server's reason, for
+        open(): whoever starts the server reads it. */
     result<void> fail(std::string_view what, PGresult const* r = nullptr) const
     {
         std::string d(what);
-        char const* msg = r ? PQresultErrorMessage(r) : nullptr;
-        if ((!msg || !*msg) && conn_)
-            msg = PQerrorMessage(conn_);
-        if (msg && *msg) {
+        if (auto msg = why(r); !msg.empty()) {
             d += ": ";
             d += msg;
             while (!d.empty() && (d.back() == '\n' || d.back() == ' '))
@@ -148,8 +167,9 @@ private:
     static char const* name(stmt s) noexcept
     {
         static constexpr char const* names[stmt_count] = {
-            "oauthreg_insert",   "oauthreg_find",     "oauthreg_update",    "oauthreg_exists",     "oauthreg_erase",
-            "oauthreg_list_all", "oauthreg_list_org", "oauthreg_list_user", "oauthreg_list_owner", "oauthreg_count"};
+            "oauthreg_insert",     "oauthreg_find",     "oauthreg_update",     "oauthreg_exists",
+            "oauthreg_erase",      "oauthreg_list_all", "oauthreg_list_org",   "oauthreg_list_user",
+            "oauthreg_list_owner", "oauthreg_count",    "oauthreg_xact_status"};
         return names[s];
     }
 
@@ -158,7 +178,10 @@ private:
     PGconn* conn_ = nullptr;
 };
 
-inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
+/** What a text column of a UTF-8 database holds: valid UTF-8 without NUL.
+    Anything else is refused by the server with an ERROR, so it is answered
+    here: no such client, no such owner, a cursor never issued. */
+inline bool pg_text(std::string_view s) noexcept { return valid_utf8(s) && !has_nul(s); }
 
 } // namespace detail
 
@@ -172,10 +195,17 @@ inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::s
     The schema is created on first open under an advisory lock and tagged with
     a version for later migrations.
 
-    Server errors come back as `error::storage_failure`. A connection the
-    server dropped is re-established and the call retried once; a write that
-    may have reached the server before the drop is recognized on the retry
-    (the stored row equals ours), so it is neither lost nor reported twice.
+    Server errors come back as `error::storage_failure` naming the operation;
+    the server's own text goes to `postgres_options::log`. An id, owner or
+    cursor that a text column cannot hold (not UTF-8, or a NUL) is answered
+    without asking the server: not found, an empty page, an invalid cursor,
+    or `error::invalid_identifier` for a record to store.
+
+    A connection the server dropped is re-established and the call retried
+    once; a write that may have reached the server before the drop is
+    recognized on the retry, so it is neither lost nor reported twice: an
+    insert or replace by the stored row being ours, a delete by asking the
+    server whether the transaction whose COMMIT was sent committed.
 */
 class postgres_storage {
 public:
@@ -202,7 +232,7 @@ public:
             table = schema + "." + table;
             meta = schema + "." + meta;
         }
-        auto pool = std::make_unique<pool_type>();
+        auto pool = std::make_unique<pool_type>(std::move(opts.log));
         for (std::size_t i = 0; i < opts.connections; ++i) {
             auto c = std::make_unique<detail::pg_connection>(opts.conninfo, table);
             if (i == 0) {
@@ -225,8 +255,8 @@ public:
     /** @copydoc basic_memory_storage::insert */
     result<void> insert(client_record rec)
     {
-        if (detail::has_nul(rec.client_id) || detail::has_nul(rec.owner.org_id) || detail::has_nul(rec.owner.user_id))
-            return make_error(error::storage_failure, "client_id", "PostgreSQL text cannot hold a NUL character");
+        if (auto bad = detail::unholdable_id(rec, detail::pg_text))
+            return *bad;
         auto text = encode_record(rec);
         std::array<std::string, 7> params{rec.client_id,
                                           rec.owner.org_id,
@@ -238,7 +268,7 @@ public:
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
             auto r = c.run(conn::insert, params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return c.fail("insert", r.get());
+                return failed(c, "insert", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
                 return {};
             if (retry && stored_text(c, rec.client_id) == text)
@@ -250,13 +280,13 @@ public:
     /** @copydoc basic_memory_storage::find */
     result<client_record> find(std::string_view id) const
     {
-        if (detail::has_nul(id))
+        if (!detail::pg_text(id))
             return make_error(error::client_not_found, "client_id");
         std::array<std::string, 1> params{std::string(id)};
         return with_connection<client_record>([&](conn& c, bool) -> result<client_record> {
             auto r = c.run(conn::find, params);
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-                return c.fail("find", r.get()).error();
+                return failed(c, "find", r.get());
             if (PQntuples(r.get()) == 0)
                 return make_error(error::client_not_found, "client_id");
             return decode_record(text_of(r.get(), 0));
@@ -275,10 +305,10 @@ public:
     /** @copydoc basic_memory_storage::replace */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
-        if (detail::has_nul(rec.client_id))
+        if (!detail::pg_text(rec.client_id))
             return make_error(error::client_not_found, "client_id");
-        if (detail::has_nul(rec.owner.org_id) || detail::has_nul(rec.owner.user_id))
-            return make_error(error::storage_failure, "owner", "PostgreSQL text cannot hold a NUL character");
+        if (auto bad = detail::unholdable_id(rec, detail::pg_text))
+            return *bad;
         auto text = encode_record(rec);
         std::array<std::string, 7> params{rec.client_id,
                                           rec.owner.org_id,
@@ -290,7 +320,7 @@ public:
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
             auto r = c.run(conn::update, params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return c.fail("replace", r.get());
+                return failed(c, "replace", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
                 return {};
             auto stored = stored_text(c, rec.client_id);
@@ -302,18 +332,29 @@ public:
         });
     }
 
-    /** @copydoc basic_memory_storage::erase */
+    /** One transaction: DELETE ... RETURNING its transaction id, then COMMIT
+        only if a row went. If the connection drops once COMMIT is sent, the
+        retry finds no row and asks the server whether that transaction
+        committed (`txid_status`): if so, the delete was ours and succeeded. */
     result<void> erase(std::string_view id)
     {
-        if (detail::has_nul(id))
+        if (!detail::pg_text(id))
             return make_error(error::client_not_found, "client_id");
         std::array<std::string, 1> params{std::string(id)};
+        std::string committing; // the transaction whose COMMIT was sent
         return with_connection<void>([&](conn& c, bool) -> result<void> {
+            if (!c.command("BEGIN"))
+                return failed(c, "erase");
             auto r = c.run(conn::erase, params);
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return c.fail("erase", r.get());
-            if (std::string_view(PQcmdTuples(r.get())) == "0")
-                return make_error(error::client_not_found, "client_id");
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
+                c.command("ROLLBACK");
+                if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                    return failed(c, "erase", r.get());
+                return erased_before(c, committing);
+            }
+            committing = std::string(text_of(r.get(), 0));
+            if (!c.command("COMMIT"))
+                return failed(c, "erase");
             return {};
         });
     }
@@ -326,14 +367,13 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        auto start = detail::start_page(filter, limit, cursor);
+        auto start = detail::start_page(filter, limit, cursor, detail::pg_text);
         if (!start)
             return start.error();
         auto const& after = start->after;
         auto const which = start->which;
         list_page page;
-        if (which == detail::owner_query::nothing || detail::has_nul(after) ||
-            (filter.org_id && detail::has_nul(*filter.org_id)) || (filter.user_id && detail::has_nul(*filter.user_id)))
+        if (which == detail::owner_query::nothing)
             return page;
         std::string const n = std::to_string(std::min<std::size_t>(limit, 1u << 30) + 1);
         return with_connection<list_page>([&](conn& c, bool) -> result<list_page> {
@@ -352,7 +392,7 @@ public:
                 r = c.run(conn::list_all, std::array<std::string, 2>{after, n});
             }
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-                return c.fail("list", r.get()).error();
+                return failed(c, "list", r.get());
             detail::page_builder out(limit); // a corrupt row is reported, not the end of the listing
             int rows = PQntuples(r.get());
             for (int i = 0; i < rows && out.add(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
@@ -367,7 +407,7 @@ public:
         return with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {
             auto r = c.run(conn::count, std::array<std::string, 0>{});
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-                return c.fail("count", r.get()).error();
+                return failed(c, "count", r.get());
             return static_cast<std::size_t>(std::stoull(std::string(text_of(r.get(), 0))));
         });
     }
@@ -380,6 +420,26 @@ private:
     static std::string_view text_of(PGresult const* r, int row, int column = 0)
     {
         return {PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column))};
+    }
+
+    /** A call's storage_failure; the server's text goes to the log only. */
+    error_info failed(conn const& c, std::string_view operation, PGresult const* r = nullptr) const
+    {
+        return detail::storage_failed(pool_->log(), operation, c.why(r));
+    }
+
+    /** No row to delete: ours if the transaction `committing` (from an
+        attempt whose connection dropped) committed, else not found. */
+    result<void> erased_before(conn& c, std::string const& committing) const
+    {
+        if (committing.empty())
+            return make_error(error::client_not_found, "client_id");
+        auto r = c.run(conn::xact_status, std::array<std::string, 1>{committing});
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+            return failed(c, "erase", r.get());
+        if (text_of(r.get(), 0) == "committed")
+            return {}; // our first attempt landed before the connection dropped
+        return make_error(error::client_not_found, "client_id");
     }
 
     static std::optional<std::string> stored_text(conn& c, std::string const& id)
@@ -398,14 +458,14 @@ private:
         bool retry = false;
         if (c->lost()) {
             if (auto r = c->connect(); !r)
-                return r.error();
+                return detail::storage_failed(pool_->log(), "connect", r.error().description);
         }
         auto out = op(*c, retry);
         if (out || !c->lost())
             return out;
         retry = true;
         if (auto r = c->connect(); !r)
-            return r.error();
+            return detail::storage_failed(pool_->log(), "connect", r.error().description);
         return op(*c, retry);
     }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,9 @@ struct sqlite_options {
     sqlite_durability durability = sqlite_durability::full; ///< when writes reach the disk
     std::size_t connections = 4;                            ///< pool size: concurrent readers
     std::chrono::milliseconds busy_timeout{10'000};         ///< wait for another writer this long
+    /** Receives SQLite's own text when a call fails; the call's error names
+        only the operation. (open() errors keep the full reason.) */
+    storage_log log{};
 };
 
 namespace detail {
@@ -91,6 +95,10 @@ public:
             return sqlite_fail(db_, "cannot open " + o.path);
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, static_cast<int>(o.busy_timeout.count()));
+        // Before anything that writes: WAL mode persists in the file, and a
+        // file this oauthreg refuses must be left exactly as it was.
+        if (auto v = schema_version(); !v)
+            return v.error();
         if (auto r = exec("PRAGMA journal_mode=WAL"); !r)
             return r;
         if (auto r =
@@ -180,19 +188,43 @@ private:
         return {};
     }
 
-    result<void> migrate_locked()
+    /** The first column of the first row of `sql`, or nothing. */
+    std::optional<int> scalar(char const* sql)
     {
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
-            return sqlite_fail(db_, "cannot read the schema version");
-        int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+        std::optional<int> out;
+        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+            out = sqlite3_column_int(s, 0);
         sqlite3_finalize(s);
-        if (version == sqlite_schema_version)
-            return {};
-        if (version != 0)
+        return out;
+    }
+
+    /** The file's schema version, read without writing: ours, or 0 for an
+        empty database; an unknown version, or another application's tables
+        without a version, are refused. */
+    result<int> schema_version()
+    {
+        auto version = scalar("PRAGMA user_version");
+        auto objects = version ? scalar("SELECT count(*) FROM sqlite_master") : std::nullopt;
+        if (!objects)
+            return sqlite_fail(db_, "cannot read the schema version").error();
+        if (*version == sqlite_schema_version || (*version == 0 && *objects == 0))
+            return *version;
+        if (*version == 0)
             return make_error(error::storage_failure, "",
-                              "database schema version " + std::to_string(version) +
-                                  " is not one this oauthreg reads (" + std::to_string(sqlite_schema_version) + ")");
+                              "the database holds tables of another application (no oauthreg schema version)");
+        return make_error(error::storage_failure, "",
+                          "database schema version " + std::to_string(*version) + " is not one this oauthreg reads (" +
+                              std::to_string(sqlite_schema_version) + ")");
+    }
+
+    result<void> migrate_locked()
+    {
+        auto version = schema_version();
+        if (!version)
+            return version.error();
+        if (*version == sqlite_schema_version)
+            return {};
         // Later schema versions migrate from here, one step per version.
         return exec("CREATE TABLE oauth_clients ("
                     " client_id TEXT NOT NULL PRIMARY KEY,"
@@ -221,7 +253,11 @@ private:
     WAL journaling (readers never block the writer), prepared statements, one
     statement per write (so each is its own transaction: atomic, and durable
     once it returns), a pool of connections, and a schema created on first
-    open and tagged with `PRAGMA user_version` for later migrations.
+    open and tagged with `PRAGMA user_version` for later migrations. A file
+    with a version it does not know, or with another application's tables,
+    is refused before anything is written to it (WAL mode included).
+    A call that fails names its operation; SQLite's text goes to
+    `sqlite_options::log`.
 
     @code
     auto store = oauthreg::sqlite_storage::open({.path = "/var/lib/myserver/clients.db"});
@@ -241,7 +277,7 @@ public:
             return make_error(error::storage_failure, "", "this SQLite library was built without thread support");
         if (opts.connections == 0)
             opts.connections = 1;
-        auto pool = std::make_unique<pool_type>();
+        auto pool = std::make_unique<pool_type>(std::move(opts.log));
         for (std::size_t i = 0; i < opts.connections; ++i) {
             auto c = std::make_unique<detail::sqlite_connection>();
             if (auto r = c->open(opts); !r)
@@ -260,9 +296,12 @@ public:
     /** Takes over the pool. @return *this */
     sqlite_storage& operator=(sqlite_storage&&) noexcept = default;
 
-    /** @copydoc basic_memory_storage::insert */
+    /** `error::invalid_identifier` for an id that is not UTF-8: the stored
+        record is JSON text, which could not be read back. */
     result<void> insert(client_record rec)
     {
+        if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
+            return *bad;
         auto c = pool_->take();
         auto s = c->get(conn::insert);
         auto text = encode_record(rec);
@@ -274,7 +313,7 @@ public:
         s.bind(6, rec.updated_at);
         s.bind(7, text);
         if (s.step() != SQLITE_DONE)
-            return detail::sqlite_fail(c->db(), "insert");
+            return failed(*c, "insert");
         if (sqlite3_changes(c->db()) == 0)
             return make_error(error::client_exists, "client_id");
         return {};
@@ -290,7 +329,7 @@ public:
         if (rc == SQLITE_DONE)
             return make_error(error::client_not_found, "client_id");
         if (rc != SQLITE_ROW)
-            return detail::sqlite_fail(c->db(), "find").error();
+            return failed(*c, "find");
         return decode_record(s.text(0));
     }
 
@@ -306,6 +345,10 @@ public:
     /** @copydoc basic_memory_storage::replace */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
+        if (!detail::valid_utf8(rec.client_id))
+            return make_error(error::client_not_found, "client_id");
+        if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
+            return *bad;
         auto c = pool_->take();
         {
             auto s = c->get(conn::update);
@@ -318,7 +361,7 @@ public:
             s.bind(6, text);
             s.bind(7, static_cast<std::int64_t>(expected_version));
             if (s.step() != SQLITE_DONE)
-                return detail::sqlite_fail(c->db(), "replace");
+                return failed(*c, "replace");
             if (sqlite3_changes(c->db()) == 1)
                 return {};
         }
@@ -328,7 +371,7 @@ public:
         if (rc == SQLITE_DONE)
             return make_error(error::client_not_found, "client_id");
         if (rc != SQLITE_ROW)
-            return detail::sqlite_fail(c->db(), "replace");
+            return failed(*c, "replace");
         return make_error(error::version_conflict, "client_id");
     }
 
@@ -339,7 +382,7 @@ public:
         auto s = c->get(conn::erase);
         s.bind(1, id);
         if (s.step() != SQLITE_DONE)
-            return detail::sqlite_fail(c->db(), "erase");
+            return failed(*c, "erase");
         if (sqlite3_changes(c->db()) == 0)
             return make_error(error::client_not_found, "client_id");
         return {};
@@ -353,7 +396,7 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        auto start = detail::start_page(filter, limit, cursor);
+        auto start = detail::start_page(filter, limit, cursor, detail::valid_utf8);
         if (!start)
             return start.error();
         auto const& after = start->after;
@@ -375,7 +418,7 @@ public:
         while ((rc = s.step()) == SQLITE_ROW && rows.add(s.text(1), s.text(0))) {
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return detail::sqlite_fail(c->db(), "list").error();
+            return failed(*c, "list");
         return rows.take();
     }
 
@@ -385,7 +428,7 @@ public:
         auto c = pool_->take();
         auto s = c->get(conn::count);
         if (s.step() != SQLITE_ROW)
-            return detail::sqlite_fail(c->db(), "count").error();
+            return failed(*c, "count");
         return static_cast<std::size_t>(s.integer(0));
     }
 
@@ -393,6 +436,12 @@ private:
     using conn = detail::sqlite_connection;
     using pool_type = detail::connection_pool<conn>;
     explicit sqlite_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+
+    /** A call's storage_failure; SQLite's text goes to the log only. */
+    error_info failed(conn const& c, std::string_view operation) const
+    {
+        return detail::storage_failed(pool_->log(), operation, sqlite3_errmsg(c.db()));
+    }
 
     // Behind a pointer so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;

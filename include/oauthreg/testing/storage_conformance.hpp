@@ -19,8 +19,12 @@
 #endif
 
 #include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -64,8 +68,30 @@ inline client_record full_record(std::string id, std::string org = "org-1", std:
     return r;
 }
 
+/** Ids a UTF-8 text column cannot hold: ill-formed UTF-8 (stray, truncated,
+    surrogate, overlong, past U+10FFFF) and a NUL. A lookup by such bytes is
+    an ordinary answer in every store, never a server error. */
+inline std::vector<std::string> hostile_ids()
+{
+    using namespace std::string_literals;
+    return {"\xff\xfe\xfd"s, "\x80"s, "\xc3"s, "abc\xc3("s, "\xed\xa0\x80"s, "\xc0\xaf"s, "\xf4\x90\x80\x80"s, "a\0b"s};
+}
+
 namespace detail {
-template <class Store> std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit)
+inline std::string hex(std::string_view s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        char b[4];
+        std::snprintf(b, sizeof b, "%02x", c);
+        out += b;
+    }
+    return out;
+}
+
+/** Every id of a listing, page by page; `between()` runs after each page but the last. */
+template <class Store, class Between>
+std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit, Between between)
 {
     std::vector<std::string> ids;
     std::string cursor;
@@ -78,8 +104,98 @@ template <class Store> std::vector<std::string> collect(Store const& s, owner_fi
         if (!page->next_cursor)
             break;
         cursor = *page->next_cursor;
+        between();
     }
     return ids;
+}
+
+template <class Store> std::vector<std::string> collect(Store const& s, owner_filter const& f, std::size_t limit)
+{
+    return collect(s, f, limit, [] {});
+}
+
+/** "k1000", "k1001", ...: ids that others ("k1004a7") sort between. */
+inline std::string keyed(int i)
+{
+    std::string id(1, 'k'); // not `"k" + ...`: GCC 12 -Wrestrict false positive
+    id += std::to_string(1000 + i);
+    return id;
+}
+
+/** A keyset listing: ordered, no id twice, every id of `must` in it. */
+inline void check_keyset(std::vector<std::string> const& got, std::set<std::string> const& must)
+{
+    CHECK(std::adjacent_find(got.begin(), got.end(), std::greater_equal<>()) == got.end());
+    std::set<std::string> seen(got.begin(), got.end());
+    CHECK(std::includes(seen.begin(), seen.end(), must.begin(), must.end()));
+}
+
+/** Keyset listing while another thread inserts and erases clients around
+    the cursor: no client listed twice or out of order, none skipped of those
+    that existed for the whole listing. The writer thread only counts; the
+    main thread asserts (Catch2 2 is not thread-safe). */
+template <class Factory> void check_listing_under_churn(Factory& make)
+{
+    INFO("keyset listing under concurrent inserts and erases");
+    auto s = make();
+    auto org_of = [](int i) { return i % 2 ? std::string("org-a") : std::string("org-b"); };
+    std::set<std::string> stable, stable_a;
+    std::vector<std::string> doomed; // erased while the listings run: may be listed or not
+    for (int i = 0; i < 30; ++i) {
+        REQUIRE(s->insert(full_record(keyed(i), org_of(i))).has_value());
+        if (i % 3 == 2)
+            doomed.push_back(keyed(i));
+        else
+            (org_of(i) == "org-a" ? stable_a : stable).insert(keyed(i));
+    }
+    stable.insert(stable_a.begin(), stable_a.end());
+    // One writer thread (SQLite writers would mostly wait on each other):
+    // it erases one doomed client per page listed, and in between inserts
+    // clients around every cursor and erases them again.
+    std::atomic<bool> stop{false};
+    std::atomic<int> ops{0}, failures{0}, pages{0}, erased{0};
+    int const n_doomed = static_cast<int>(doomed.size());
+    std::thread writer([&] {
+        std::vector<std::string> live; // a few of ours stay stored at any time
+        for (int n = 0; !stop; ++n) {
+            if (int k = erased; k < std::min<int>(pages, n_doomed)) {
+                if (!s->erase(doomed[static_cast<std::size_t>(k)]))
+                    ++failures;
+                ++erased;
+            }
+            auto id = keyed(n * 7 % 30);
+            id += 'x';
+            id += std::to_string(n);
+            if (!s->insert(full_record(id, org_of(n * 7 % 30))))
+                ++failures;
+            live.push_back(std::move(id));
+            if (live.size() > 8) {
+                if (!s->erase(live.front()))
+                    ++failures;
+                live.erase(live.begin());
+            }
+            ++ops;
+        }
+    });
+    // However fast the store, the writer changes it between any two pages.
+    auto between_pages = [&] {
+        int const before = ops;
+        int const page = ++pages;
+        while (ops < before + 1 || erased < std::min(page, n_doomed))
+            std::this_thread::yield();
+    };
+    std::vector<std::vector<std::string>> all, org_a;
+    for (std::size_t limit : {2u, 5u}) {
+        all.push_back(collect(*s, {}, limit, between_pages));
+        org_a.push_back(collect(*s, {"org-a", std::nullopt}, limit, between_pages));
+    }
+    stop = true;
+    writer.join();
+    CHECK(failures == 0);
+    for (auto const& got : all)
+        check_keyset(got, stable);
+    for (auto const& got : org_a)
+        check_keyset(got, stable_a);
 }
 } // namespace detail
 
@@ -189,6 +305,91 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         REQUIRE(s->erase(*org_a.begin()).has_value());
         CHECK(detail::collect(*s, {"org-a", std::nullopt}, 5).size() == org_a.size() - 1);
     }
+    {
+        INFO("ids, owners and cursors a database may not hold: not found, an empty page, an invalid cursor");
+        auto s = make();
+        REQUIRE(s->insert(full_record("client-a")).has_value());
+        for (auto const& bad : hostile_ids()) {
+            INFO("bytes " << detail::hex(bad));
+            CHECK(s->find(bad).error().kind() == error::client_not_found);
+            CHECK(s->visit(bad, [](client_record const&) {}).error().kind() == error::client_not_found);
+            CHECK(s->erase(bad).error().kind() == error::client_not_found);
+            auto stray = full_record(bad);
+            stray.version = 2;
+            CHECK(s->replace(stray, 1).error().kind() == error::client_not_found);
+            for (owner_filter f : {owner_filter{bad, std::nullopt}, owner_filter{std::nullopt, bad},
+                                   owner_filter{bad, bad}, owner_filter{"org-1", bad}}) {
+                auto page = s->list(f, 10, "");
+                REQUIRE(page.has_value());
+                CHECK(page->clients.empty());
+            }
+            // A cursor the store could never have issued, or one it could.
+            auto after = s->list({}, 10, encode_cursor(bad));
+            if (!after)
+                CHECK(after.error().kind() == error::invalid_cursor);
+        }
+        CHECK(*s->find("client-a") == full_record("client-a"));
+    }
+    {
+        INFO("a record with such an id or owner is refused as invalid, or stored and read back intact");
+        auto s = make();
+        int n = 0;
+        for (auto const& bad : hostile_ids()) {
+            INFO("bytes " << detail::hex(bad));
+            std::string other = "owned-";
+            other += std::to_string(n++);
+            for (auto const& rec :
+                 {full_record(bad), full_record(other, bad, "user-1"), full_record(other, "org-1", bad)}) {
+                auto in = s->insert(rec);
+                if (!in) {
+                    CHECK(in.error().rfc_code() != "server_error");
+                    CHECK(s->find(rec.client_id).error().kind() == error::client_not_found);
+                    continue;
+                }
+                auto got = s->find(rec.client_id);
+                REQUIRE(got.has_value());
+                CHECK(*got == rec);
+                CHECK(detail::collect(*s, {rec.owner.org_id, rec.owner.user_id}, 3) ==
+                      std::vector<std::string>{rec.client_id});
+                REQUIRE(s->erase(rec.client_id).has_value());
+            }
+            // replace into such an owner: refused the same way, or stored intact
+            REQUIRE(s->insert(full_record(other)).has_value());
+            auto moved = full_record(other, bad, bad);
+            moved.version = 2;
+            if (auto r = s->replace(moved, 1); r)
+                CHECK(*s->find(other) == moved);
+            else
+                CHECK(r.error().rfc_code() != "server_error");
+            REQUIRE(s->erase(other).has_value());
+        }
+        CHECK(detail::collect(*s, {}, 3).empty()); // nothing unreadable was left behind
+    }
+    {
+        INFO("keyset listing: clients erased and inserted between pages; none listed twice, none skipped that stayed");
+        auto s = make();
+        std::set<std::string> stable;
+        std::vector<std::string> doomed;
+        for (int i = 0; i < 40; ++i) {
+            REQUIRE(s->insert(full_record(detail::keyed(i))).has_value());
+            if (i % 2)
+                doomed.push_back(detail::keyed(i));
+            else
+                stable.insert(detail::keyed(i));
+        }
+        int page = 0;
+        auto got = detail::collect(*s, {}, 3, [&] {
+            // Before the cursor: erase one client (listed or not), then add one.
+            auto id = detail::keyed(0);
+            id += "-";
+            id += std::to_string(++page);
+            if (page % 2 && static_cast<std::size_t>(page / 2) < doomed.size())
+                REQUIRE(s->erase(doomed[static_cast<std::size_t>(page / 2)]).has_value());
+            else
+                REQUIRE(s->insert(full_record(id)).has_value());
+        });
+        detail::check_keyset(got, stable);
+    }
     if (!concurrent)
         return;
     {
@@ -234,6 +435,7 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         CHECK(fin.updated_at == 1700000100 + 400);
         CHECK(done == 400);
     }
+    detail::check_listing_under_churn(make);
 }
 
 } // namespace oauthreg::testing
