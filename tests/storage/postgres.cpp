@@ -203,7 +203,7 @@ TEST_CASE("postgres storage: a write whose reply is lost after the server commit
         return;
     }
     owned_pg_store a(server, unique_name("oauthreg_dropped_"));
-    test_support::pg_reply_dropper proxy(address->first, address->second);
+    ::test_support::pg_reply_dropper proxy(address->first, address->second);
     auto s = postgres_storage::open(
                  {.conninfo = server + " host=127.0.0.1 port=" + proxy.port() + " sslmode=disable gssencmode=disable",
                   .connections = 1,
@@ -355,6 +355,6 @@ TEST_CASE("postgres storage: an unreadable row is reported by list, which goes o
                       R"(.oauth_clients SET record = replace(record, '{\"keys\"', )"
                       R"('{\"n\":Infinity,\"keys\"') WHERE client_id = 'b')");
     std::vector<std::string> const rows{"a", "!b", "c"};
-    CHECK(test_support::listed_rows(s, 10, "b") == rows);
-    CHECK(test_support::listed_rows(s, 1, "b") == rows); // paging walks past the unreadable row too
+    CHECK(oauthreg::test_support::listed_rows(s, 10, "b") == rows);
+    CHECK(oauthreg::test_support::listed_rows(s, 1, "b") == rows); // paging walks past the unreadable row too
 }
