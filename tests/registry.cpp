@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -142,6 +143,20 @@ TEST_CASE("RFC 6749 2.3.1: authenticate gives one invalid_client answer for ever
     auto expired = reg.authenticate(conf.record.client_id, *conf.client_secret);
     REQUIRE_FALSE(expired.has_value());
     CHECK(expired.error().description == wrong.error().description);
+}
+
+TEST_CASE("RFC 7591 3.2.1: a secret lifetime past the end of time does not overflow", "[registry]")
+{
+    registry_options o;
+    o.profile.client_secret_lifetime = std::numeric_limits<std::int64_t>::max();
+    test_registry reg(o);
+    auto conf = reg.register_client(service_client).value();
+    CHECK(conf.record.client_secret_expires_at == std::numeric_limits<unix_seconds>::max());
+    CHECK(reg.authenticate(conf.record.client_id, *conf.client_secret).has_value());
+    reg.clock().set(std::numeric_limits<unix_seconds>::max() - 1);
+    CHECK(reg.authenticate(conf.record.client_id, *conf.client_secret).has_value());
+    auto rotated = reg.rotate_secret(conf.record.client_id).value();
+    CHECK(rotated.client_secret_expires_at == std::numeric_limits<unix_seconds>::max());
 }
 
 TEST_CASE("secrets are stored as HMAC-SHA-256 with a pepper, SHA-256 without", "[registry]")

@@ -17,6 +17,7 @@
 #include <cryptopp/xed25519.h>
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -300,6 +301,61 @@ TEST_CASE("RFC 7591 3.2.2: invalid and unapproved statements", "[software_statem
         auto weak = rsa_signer<CryptoPP::PKCS1v15>("RS256", 1024, "weak");
         CHECK(code(make_jwt(weak, claims_ok), trusting(weak.jwk)) == error::software_statement_signature_invalid);
     }
+}
+
+TEST_CASE("RFC 7519 4.1.4: a statement valid until the end of time is not expired", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    auto verify = [&](std::string const& times, unix_seconds at = now) {
+        return detail::verify_software_statement(make_jwt(k.ed, R"({"iss":"https://issuer.example",)" + times + "}"),
+                                                 rules, at);
+    };
+    // exp within the skew of INT64_MAX: exp + skew would overflow
+    CHECK(verify(R"("exp":9223372036854775807)").has_value());
+    CHECK(verify(R"("exp":9223372036854775800)").has_value());
+    CHECK(verify(R"("exp":18446744073709551615)").has_value()); // past INT64_MAX: still the end of time
+    CHECK(verify(R"("exp":1e300)").has_value());
+    CHECK(verify(R"("exp":9.3e18)").has_value());
+    // nbf and iat at the start of time; now + skew at the end of time
+    CHECK(verify(R"("nbf":-9223372036854775808,"iat":-9223372036854775808)").has_value());
+    CHECK(verify(R"("nbf":-1e300,"iat":-1e300)").has_value());
+    CHECK(verify(R"("nbf":9223372036854775807)", std::numeric_limits<unix_seconds>::max()).has_value());
+    CHECK(verify(R"("iat":1e300)", std::numeric_limits<unix_seconds>::max()).has_value());
+    // and the far ends still fail where they should
+    CHECK(verify(R"("exp":-9223372036854775808)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":-1e300)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":9223372036854775807)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":1e300)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("iat":18446744073709551615)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":true)").error().kind() == error::malformed_software_statement);
+}
+
+TEST_CASE("RFC 7519 2: a fractional NumericDate is compared exactly", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    rules.clock_skew = 0;
+    auto verify = [&](std::string const& times) {
+        return detail::verify_software_statement(make_jwt(k.ed, R"({"iss":"https://issuer.example",)" + times + "}"),
+                                                 rules, now);
+    };
+    CHECK(verify(R"("exp":1700000000.5)").has_value()); // half a second left
+    CHECK(verify(R"("exp":1700000000)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":1699999999.5)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":1.7000000005e9)").has_value());
+    CHECK(verify(R"("nbf":1700000000.5)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":1699999999.5,"iat":1699999999.5)").has_value());
+    CHECK(verify(R"("iat":1700000000.25)").error().kind() == error::software_statement_expired);
+}
+
+TEST_CASE("RFC 7519 4.1.4: a clock skew at the end of time does not overflow", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    rules.clock_skew = std::numeric_limits<std::int64_t>::max();
+    auto jwt = make_jwt(k.ed, R"({"iss":"https://issuer.example","exp":1,"nbf":9223372036854775807,"iat":1e300})");
+    CHECK(detail::verify_software_statement(jwt, rules, now).has_value());
 }
 
 TEST_CASE("RFC 7591 2.3: a profile may require a statement", "[software_statement]")

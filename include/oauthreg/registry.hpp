@@ -324,8 +324,8 @@ private:
     {
         auto secret = random_secret();
         rec.client_secret_hash = hasher_(secret);
-        rec.client_secret_expires_at =
-            opts_.profile.client_secret_lifetime > 0 ? now + opts_.profile.client_secret_lifetime : 0;
+        auto const lifetime = opts_.profile.client_secret_lifetime;
+        rec.client_secret_expires_at = lifetime > 0 ? saturating_add(now, lifetime) : 0;
         plaintext = std::move(secret);
     }
 

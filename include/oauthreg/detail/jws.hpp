@@ -20,6 +20,9 @@
 #include <cryptopp/sha.h>
 #include <cryptopp/xed25519.h>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,6 +129,28 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
     return false;
 }
 
+/** A JWT NumericDate (RFC 7519 2): a JSON number of seconds, maybe not an
+    integer, maybe beyond the range of unix_seconds. A fraction is rounded up,
+    which keeps every comparison with the whole seconds of `now` exact
+    (now >= exp exactly when now >= ceil(exp)); a number out of range is
+    clamped to it, so 1e300 is the end of time, not an error or an overflow. */
+inline std::optional<unix_seconds> numeric_date(boost::json::value const& v) noexcept
+{
+    constexpr auto hi = std::numeric_limits<unix_seconds>::max(), lo = std::numeric_limits<unix_seconds>::min();
+    if (v.is_int64())
+        return v.get_int64();
+    if (v.is_uint64())
+        return v.get_uint64() > static_cast<std::uint64_t>(hi) ? hi : static_cast<unix_seconds>(v.get_uint64());
+    if (!v.is_double() || std::isnan(v.get_double()))
+        return std::nullopt;
+    double const d = std::ceil(v.get_double());
+    if (d >= 0x1p63) // 2^63 = hi + 1, the first double out of range (infinity included)
+        return hi;
+    if (d < -0x1p63)
+        return lo;
+    return static_cast<unix_seconds>(d);
+}
+
 /** A JWS in compact serialization (RFC 7515 7.1), decoded. */
 struct compact_jws {
     boost::json::object header;
@@ -227,16 +252,12 @@ inline result<boost::json::object> verify_software_statement(std::string_view jw
                                "the signature does not verify with the issuer's keys");
 
     // RFC 7519 4.1.4, 4.1.5, 4.1.6, with the configured clock skew.
-    auto time_claim = [&](char const* name) -> result<std::optional<std::int64_t>> {
+    auto time_claim = [&](char const* name) -> result<std::optional<unix_seconds>> {
         auto const* v = jws->payload.if_contains(name);
         if (!v)
-            return std::optional<std::int64_t>{};
-        if (v->is_int64())
-            return std::optional<std::int64_t>{v->get_int64()};
-        if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_uint64())};
-        if (v->is_double() && v->get_double() > -9e18 && v->get_double() < 9e18)
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_double())};
+            return std::optional<unix_seconds>{};
+        if (auto t = numeric_date(*v))
+            return std::optional<unix_seconds>{*t};
         return statement_error(error::malformed_software_statement,
                                std::string("\"") + name + "\" is not a NumericDate");
     };
@@ -244,17 +265,17 @@ inline result<boost::json::object> verify_software_statement(std::string_view jw
     auto exp = time_claim("exp");
     if (!exp)
         return exp.error();
-    if (*exp && now >= **exp + skew)
+    if (*exp && now >= saturating_add(**exp, skew))
         return statement_error(error::software_statement_expired, "expired (\"exp\")");
     auto nbf = time_claim("nbf");
     if (!nbf)
         return nbf.error();
-    if (*nbf && now + skew < **nbf)
+    if (*nbf && saturating_add(now, skew) < **nbf)
         return statement_error(error::software_statement_expired, "not valid yet (\"nbf\")");
     auto iat = time_claim("iat");
     if (!iat)
         return iat.error();
-    if (*iat && **iat > now + skew)
+    if (*iat && **iat > saturating_add(now, skew))
         return statement_error(error::software_statement_expired, "issued in the future (\"iat\")");
     for (auto const& claim : issuer->required_claims)
         if (!jws->payload.contains(claim))
