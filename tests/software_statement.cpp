@@ -420,3 +420,55 @@ TEST_CASE("RFC 7517: jwks metadata holds well-formed public keys", "[software_st
     CHECK(with(R"({"kty":"oct","kid":"s"})").error().kind() == error::invalid_jwks);             // symmetric
     CHECK(with(R"({"kty":"OKP","crv":"Ed25519","x":"AQ","d":"AQ"})").error().kind() == error::invalid_jwks);
 }
+
+TEST_CASE("RFC 7518 6.2.1.2: a registered key's coordinates are at the curve's full size", "[software_statement]")
+{
+    auto with = [](std::string const& key) {
+        return validate_request(R"({"grant_types":["client_credentials"],"jwks":{"keys":[)" + key + "]}}");
+    };
+    auto bytes = [](std::size_t n) { return b64(std::string(n, '\x01')); };
+    auto ec = [&](char const* crv, std::size_t x, std::size_t y) {
+        return std::string(R"({"kty":"EC","crv":")") + crv + R"(","x":")" + bytes(x) + R"(","y":")" + bytes(y) + "\"}";
+    };
+    auto okp = [&](char const* crv, std::size_t x) {
+        return std::string(R"({"kty":"OKP","crv":")") + crv + R"(","x":")" + bytes(x) + "\"}";
+    };
+    CHECK(with(R"({"kty":"EC","crv":"P-256","x":"AA","y":"AA"})").error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-256", 32, 32)).has_value());
+    CHECK(with(ec("P-256", 31, 32)).error().kind() == error::invalid_jwks); // a leading zero dropped
+    CHECK(with(ec("P-256", 32, 33)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-384", 48, 48)).has_value());
+    CHECK(with(ec("P-384", 32, 32)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-521", 66, 66)).has_value());
+    CHECK(with(ec("P-521", 65, 66)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("secp256k1", 32, 32)).has_value());                       // RFC 8812 3.1
+    CHECK(with(ec("P-192", 24, 24)).error().kind() == error::invalid_jwks); // not a JOSE curve
+    // RFC 8037 2: an OKP key is the curve's key encoding, of its one size
+    CHECK(with(okp("Ed25519", 32)).has_value());
+    CHECK(with(R"({"kty":"OKP","crv":"Ed25519","x":"AQ"})").error().kind() == error::invalid_jwks);
+    CHECK(with(okp("Ed448", 57)).has_value());
+    CHECK(with(okp("X25519", 32)).has_value());
+    CHECK(with(okp("X448", 56)).has_value());
+    CHECK(with(okp("X448", 57)).error().kind() == error::invalid_jwks);
+    CHECK(with(okp("Ed2551", 32)).error().kind() == error::invalid_jwks);
+    // RFC 7518 6.3.1: n and e, base64url
+    CHECK(with(R"({"kty":"RSA","n":"AQAB","e":""})").error().kind() == error::invalid_jwks);
+    CHECK(with(R"({"kty":"RSA","n":1,"e":"AQAB"})").error().kind() == error::invalid_jwks);
+}
+
+TEST_CASE("RFC 7518 6.2.1.2: one key check for registered keys and a statement issuer's keys", "[software_statement]")
+{
+    // A real P-256 key (RFC 7515 A.3) with x cut to 31 bytes: refused as client
+    // metadata, and verifying nothing as an issuer's key; the full key passes both.
+    std::string const x = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                      y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+    auto short_x = b64(detail::base64url_decode(x)->substr(1));
+    for (auto const& [key_x, good] : {std::pair{x, true}, std::pair{short_x, false}}) {
+        boost::json::object jwk{{"kty", "EC"}, {"crv", "P-256"}, {"x", key_x}, {"y", y}};
+        INFO(boost::json::serialize(jwk));
+        CHECK(detail::public_jwk_problem(jwk).has_value() == !good);
+        auto md = validate_request(R"({"grant_types":["client_credentials"],"jwks":{"keys":[)" +
+                                   boost::json::serialize(jwk) + "]}}");
+        CHECK(md.has_value() == good);
+    }
+}

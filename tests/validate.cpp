@@ -381,10 +381,10 @@ std::vector<row> const& rows()
         // ---- jwks (RFC 7591 2, RFC 7517) ---------------------------------------------
         {"RFC 7591 2", "jwks and jwks_uri together",
          SVC("\"jwks_uri\":\"https://example.com/"
-             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\"}]}"),
+             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}"),
          error::jwks_and_jwks_uri},
         {"RFC 7517 5", "a public EC key",
-         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\",\"kid\":\"1\"}]}"), ok},
+         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\",\"kid\":\"1\"}]}"), ok},
         {"RFC 7517 5", "an empty key set", SVC("\"jwks\":{\"keys\":[]}"), ok},
         {"RFC 7517 5", "jwks as an array", SVC("\"jwks\":[{\"kty\":\"EC\"}]"), error::wrong_type},
         {"RFC 7517 5", "jwks as a string", SVC("\"jwks\":\"{}\""), error::wrong_type},

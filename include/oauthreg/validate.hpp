@@ -136,27 +136,8 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
         for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
             if (jwk->contains(priv))
                 return "a key holds private or symmetric key material";
-        // RFC 7518 6.2.1, 6.3.1 and RFC 8037 2: the members each public key type requires.
-        auto has_b64 = [&](char const* name) {
-            auto const* m = jwk->if_contains(name);
-            return m && m->is_string() && !m->get_string().empty() &&
-                   base64url_decode(std::string_view(m->get_string())).has_value();
-        };
-        auto const& kty_s = kty->get_string();
-        if (kty_s == "RSA") {
-            if (!has_b64("n") || !has_b64("e"))
-                return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
-        } else if (kty_s == "EC") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x") || !has_b64("y"))
-                return "an EC key needs \"crv\", \"x\" and \"y\" (RFC 7518 6.2.1)";
-        } else if (kty_s == "OKP") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x"))
-                return "an OKP key needs \"crv\" and \"x\" (RFC 8037 2)";
-        } else {
-            return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
-        }
+        if (auto why = public_jwk_problem(*jwk))
+            return why;
         if (auto const* kid = jwk->if_contains("kid")) {
             if (!kid->is_string())
                 return "a \"kid\" is not a string";
