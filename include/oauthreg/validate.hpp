@@ -6,6 +6,7 @@
 
 #include <oauthreg/clock.hpp>
 #include <oauthreg/detail/jws.hpp>
+#include <oauthreg/detail/language_tag.hpp>
 #include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
@@ -64,31 +65,6 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
         }
     }
     return in_token ? tokens : 0; // trailing space or empty
-}
-
-/** RFC 5646 2.1, simplified to its shape: a primary subtag of 2 to 8 letters,
-    then subtags of 1 to 8 letters or digits, joined by '-'. */
-inline bool is_language_tag(std::string_view tag) noexcept
-{
-    if (tag.empty() || tag.size() > 64)
-        return false;
-    std::size_t len = 0, index = 0;
-    for (std::size_t i = 0; i <= tag.size(); ++i) {
-        if (i == tag.size() || tag[i] == '-') {
-            if (len == 0 || len > 8 || (index == 0 && len < 2))
-                return false;
-            len = 0;
-            ++index;
-            continue;
-        }
-        char c = tag[i];
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        bool digit = c >= '0' && c <= '9';
-        if (!(alpha || (digit && index > 0)))
-            return false;
-        ++len;
-    }
-    return true;
 }
 
 /** RFC 7515 7.1 compact serialization: three base64url parts, none empty but the
