@@ -6,8 +6,10 @@
 
 #include <oauthreg/clock.hpp>
 #include <oauthreg/detail/jws.hpp>
+#include <oauthreg/detail/language_tag.hpp>
 #include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/tls_client_auth.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
@@ -67,31 +69,6 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
     return in_token ? tokens : 0; // trailing space or empty
 }
 
-/** RFC 5646 2.1, simplified to its shape: a primary subtag of 2 to 8 letters,
-    then subtags of 1 to 8 letters or digits, joined by '-'. */
-inline bool is_language_tag(std::string_view tag) noexcept
-{
-    if (tag.empty() || tag.size() > 64)
-        return false;
-    std::size_t len = 0, index = 0;
-    for (std::size_t i = 0; i <= tag.size(); ++i) {
-        if (i == tag.size() || tag[i] == '-') {
-            if (len == 0 || len > 8 || (index == 0 && len < 2))
-                return false;
-            len = 0;
-            ++index;
-            continue;
-        }
-        char c = tag[i];
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        bool digit = c >= '0' && c <= '9';
-        if (!(alpha || (digit && index > 0)))
-            return false;
-        ++len;
-    }
-    return true;
-}
-
 /** RFC 7515 7.1 compact serialization: three base64url parts, none empty but the
     payload may not be empty either for a software statement (it carries claims). */
 inline bool is_compact_jws(std::string_view s) noexcept
@@ -137,27 +114,8 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
         for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
             if (jwk->contains(priv))
                 return "a key holds private or symmetric key material";
-        // RFC 7518 6.2.1, 6.3.1 and RFC 8037 2: the members each public key type requires.
-        auto has_b64 = [&](char const* name) {
-            auto const* m = jwk->if_contains(name);
-            return m && m->is_string() && !m->get_string().empty() &&
-                   base64url_decode(std::string_view(m->get_string())).has_value();
-        };
-        auto const& kty_s = kty->get_string();
-        if (kty_s == "RSA") {
-            if (!has_b64("n") || !has_b64("e"))
-                return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
-        } else if (kty_s == "EC") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x") || !has_b64("y"))
-                return "an EC key needs \"crv\", \"x\" and \"y\" (RFC 7518 6.2.1)";
-        } else if (kty_s == "OKP") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x"))
-                return "an OKP key needs \"crv\" and \"x\" (RFC 8037 2)";
-        } else {
-            return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
-        }
+        if (auto why = public_jwk_problem(*jwk))
+            return why;
         if (auto const* kid = jwk->if_contains("kid")) {
             if (!kid->is_string())
                 return "a \"kid\" is not a string";
@@ -183,6 +141,40 @@ inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> c
             return make_error(unsupported, indexed(member, i), clip(in[i]));
         add_once(out, *v); // a repeated value adds nothing; the first is kept
     }
+    return std::nullopt;
+}
+
+/** RFC 8705 2.1.2: a `tls_client_auth` client names exactly one certificate
+    subject member, of its form, kept in `md`. The members are for that method
+    only ("used with tls_client_auth"); with another one they are refused
+    rather than dropped, so a client never believes a binding it does not have. */
+inline std::optional<error_info> take_tls_client_auth_subject(raw_request const& raw, client_metadata& md)
+{
+    std::optional<tls_client_auth_subject> which;
+    for (std::size_t i = 0; i < std::size(raw.tls_client_auth); ++i) {
+        if (!raw.tls_client_auth[i])
+            continue;
+        auto const m = static_cast<tls_client_auth_subject>(i);
+        if (which)
+            return make_error(error::tls_client_auth_subject_ambiguous, to_string(m),
+                              std::string("and ") + std::string(to_string(*which)) + "; exactly one (RFC 8705 2.1.2)");
+        which = m;
+    }
+    bool const tls = md.token_endpoint_auth_method == auth_method::tls_client_auth;
+    if (!which && tls)
+        return make_error(error::tls_client_auth_subject_missing, "token_endpoint_auth_method",
+                          "name tls_client_auth_subject_dn, _san_dns, _san_uri, _san_ip or _san_email "
+                          "(RFC 8705 2.1.2)");
+    if (!which)
+        return std::nullopt;
+    if (!tls)
+        return make_error(error::tls_client_auth_subject_unexpected, to_string(*which),
+                          "used with token_endpoint_auth_method tls_client_auth only (RFC 8705 2.1.2)");
+    auto const value = *raw.tls_client_auth[static_cast<std::size_t>(*which)];
+    if (auto why = tls_client_auth_subject_problem(*which, value))
+        return make_error(error::invalid_tls_client_auth_subject, to_string(*which), *why);
+    md.tls_client_auth = which;
+    md.tls_client_auth_value.emplace(value);
     return std::nullopt;
 }
 
@@ -352,6 +344,8 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
         !md.jwks && !md.jwks_uri)
         return make_error(error::auth_method_requires_keys, "token_endpoint_auth_method",
                           to_string(md.token_endpoint_auth_method));
+    if (auto e = take_tls_client_auth_subject(raw, md))
+        return *e;
 
     // RFC 7591 2.2: localized human-readable values.
     if (raw.localized.size() > lim.max_localized_values)

@@ -281,6 +281,17 @@ check("run: a 50 MB line is answered invalid_request and the next line served",
 check("run: a 50 MB line does not blow up memory (peak RSS under 100 MB)", peak_kib < 100 * 1024,
       "%d KiB" % peak_kib)
 
+p = subprocess.Popen([BIN, "run"] + STORE + ["--registration-base-uri", "https://as.example/register"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+made = ask({"op": "register", "request": web})["response"]
+upd = ask({"op": "update", "client_id": made["client_id"], "request": web})
+check("RFC 7592 3: the update answer carries a fresh registration access token and the client URI", upd["ok"]
+      and len(upd["response"].get("registration_access_token", "")) == 43
+      and upd["response"]["registration_access_token"] != made["registration_access_token"]
+      and upd["response"]["registration_client_uri"] == made["registration_client_uri"], str(upd))
+p.stdin.close()
+p.wait()
+
 # --- usage errors ------------------------------------------------------------------------
 p = subprocess.run([BIN, "run", "--store", "nosuch:thing"], input=b"", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 check("unknown store: exit 2", p.returncode == 2 and p.stderr and not p.stdout)
