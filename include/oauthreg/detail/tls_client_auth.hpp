@@ -4,11 +4,9 @@
 #ifndef OAUTHREG_DETAIL_TLS_CLIENT_AUTH_HPP
 #define OAUTHREG_DETAIL_TLS_CLIENT_AUTH_HPP
 
+#include <oauthreg/detail/uri.hpp>
 #include <oauthreg/metadata.hpp>
 
-#include <boost/url/ipv4_address.hpp>
-#include <boost/url/ipv6_address.hpp>
-#include <boost/url/parse.hpp>
 
 #include <optional>
 #include <string_view>
@@ -89,11 +87,11 @@ inline std::optional<std::string_view> tls_client_auth_subject_problem(tls_clien
             return "not a DNS name (RFC 1123 2.1)";
         return std::nullopt;
     case tls_client_auth_subject::san_uri:
-        if (!boost::urls::parse_absolute_uri(v))
+        if (auto u = parse_uri(v); !u || u->has_fragment) // absolute-URI: no fragment
             return "not an absolute URI (RFC 3986 4.3)";
         return std::nullopt;
     case tls_client_auth_subject::san_ip:
-        if (!boost::urls::parse_ipv4_address(v) && !boost::urls::parse_ipv6_address(v))
+        if (!is_ipv4_address(v.data(), v.data() + v.size()) && !is_ipv6_address(v.data(), v.data() + v.size()))
             return "not an IPv4 or IPv6 address (RFC 8705 2.1.2)";
         return std::nullopt;
     case tls_client_auth_subject::san_email:
