@@ -86,6 +86,24 @@ private:
         return std::string(v->get_string());
     }
 
+    /** An optional integer member of at least 1. */
+    static std::optional<std::size_t> opt_count(boost::json::object const& o, char const* name)
+    {
+        auto const* l = o.if_contains(name);
+        if (!l || l->is_null())
+            return std::nullopt;
+        if (!l->is_int64() && !l->is_uint64())
+            throw bad_member{name, "not an integer"};
+        if (l->is_int64() && l->get_int64() < 1)
+            throw bad_member{name, "must be at least 1"};
+        return static_cast<std::size_t>(l->to_number<std::uint64_t>());
+    }
+
+    static owner caller(boost::json::object const& o)
+    {
+        return {opt_str(o, "org_id").value_or(""), opt_str(o, "user_id").value_or("")};
+    }
+
     static std::string request_text(boost::json::object const& o)
     {
         auto const* v = o.if_contains("request");
@@ -137,14 +155,8 @@ private:
             q.owner.org_id = opt_str(in, "org_id");
             q.owner.user_id = opt_str(in, "user_id");
             q.cursor = opt_str(in, "cursor").value_or("");
-            if (auto const* l = in.if_contains("limit"); l && !l->is_null()) {
-                if (!l->is_int64() && !l->is_uint64())
-                    throw bad_member{"limit", "not an integer"};
-                auto n = l->to_number<std::int64_t>();
-                if (n < 1)
-                    throw bad_member{"limit", "must be at least 1"};
-                q.limit = static_cast<std::size_t>(n);
-            }
+            if (auto n = opt_count(in, "limit"))
+                q.limit = *n;
             auto r = reg_.list(q);
             if (!r)
                 return fail(out, r.error());
@@ -160,6 +172,25 @@ private:
                 out["next_cursor"] = nullptr;
             return out;
         }
+        if (op == "create") {
+            auto r = reg_.create_client(request_text(in), caller(in));
+            if (!r)
+                return fail(out, r.error());
+            return registered(out, *r);
+        }
+        if (op == "patch") {
+            std::optional<std::uint64_t> expected;
+            if (auto v = opt_count(in, "expected_version"))
+                expected = *v;
+            auto r = reg_.patch(str(in, "client_id"), request_text(in), caller(in), expected);
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            out["client"] = oauth_client(r->record);
+            return out;
+        }
+        if (op == "page")
+            return page(out, in);
         if (op == "rotate_secret") {
             auto r = reg_.rotate_secret(str(in, "client_id"));
             if (!r)
@@ -178,6 +209,34 @@ private:
             return out;
         }
         return fail(out, make_error(error::malformed_operation, "op", "unknown operation"));
+    }
+
+    boost::json::object& page(boost::json::object& out, boost::json::object const& in)
+    {
+        client_page_query q;
+        q.owner.org_id = opt_str(in, "org_id").value_or("");
+        q.owner.user_id = opt_str(in, "user_id");
+        q.client_id = opt_str(in, "client_id");
+        q.name = opt_str(in, "name");
+        q.name_contains = opt_str(in, "name_contains");
+        if (auto t = opt_str(in, "client_type")) {
+            if (*t != "public" && *t != "confidential")
+                throw bad_member{"client_type", "public or confidential"};
+            q.type = *t == "public" ? client_type::public_client : client_type::confidential;
+        }
+        if (auto g = opt_str(in, "allowed_grant_types_contains")) {
+            q.grant_type_contains = parse_grant_type(*g);
+            if (!q.grant_type_contains)
+                throw bad_member{"allowed_grant_types_contains", "not a grant type"};
+        }
+        q.page_number = opt_count(in, "page_number").value_or(1);
+        q.page_size = opt_count(in, "page_size").value_or(20);
+        auto r = reg_.page(q);
+        if (!r)
+            return fail(out, r.error());
+        out["ok"] = true;
+        out["page"] = page_response(*r);
+        return out;
     }
 
     static boost::json::object& registered(boost::json::object& out, registration const& r)
