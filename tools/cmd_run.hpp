@@ -6,6 +6,7 @@
 #include "store.hpp"
 
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/http.hpp>
 #include <oauthreg/registry.hpp>
 #include <oauthreg/render.hpp>
 
@@ -242,15 +243,8 @@ private:
     static boost::json::object& registered(boost::json::object& out, registration const& r)
     {
         out["ok"] = true;
-        std::optional<std::string_view> secret, token, uri;
-        if (r.client_secret)
-            secret = *r.client_secret;
-        if (r.registration_access_token)
-            token = *r.registration_access_token;
-        if (r.registration_client_uri)
-            uri = *r.registration_client_uri;
-        out["response"] = registration_response(r.record, secret, token, uri);
-        out["client"] = oauth_client(r.record, secret);
+        out["response"] = registration_response(r);
+        out["client"] = oauth_client(r.record, detail::view_of(r.client_secret));
         return out;
     }
 

@@ -5,6 +5,7 @@
 #define OAUTHREG_HTTP_HPP
 
 #include <oauthreg/api_keys.hpp>
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/detail/http_query.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
@@ -59,6 +60,18 @@ inline registry_options http_registry_options(std::string_view public_url, profi
 }
 
 namespace detail {
+template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v);
+} // namespace detail
+
+/** The RFC 7591 3.2.1 / RFC 7592 3 response for what a registration, update or
+    read returned, with the credentials it made this once. */
+inline boost::json::object registration_response(registration const& r)
+{
+    return registration_response(r.record, detail::view_of(r.client_secret), detail::view_of(r.registration_access_token),
+                                 detail::view_of(r.registration_client_uri));
+}
+
+namespace detail {
 
 inline std::string_view reason_of(unsigned status) noexcept
 {
@@ -95,6 +108,7 @@ inline unsigned status_of(error_info const& e, bool rfc7591)
     case error::malformed_json:
     case error::body_not_object:
     case error::duplicate_member:
+    case error::nesting_too_deep:
         return 400;
     default:
         break;
@@ -170,13 +184,62 @@ inline http_response problem_response(envelope env, http_problem const& p)
     return r;
 }
 
-/** An engine error in the RFC 7591 3.2.2 shape. */
+/** An engine error in the RFC 7591 3.2.2 shape (the RFC 7591/7592 routes). */
 inline http_response rfc7591_error(unsigned status, error_info const& e)
 {
-    boost::json::object o;
-    o["error"] = e.rfc_code();
-    o["error_description"] = e.description;
-    return json_response(status, o);
+    return json_response(status, error_response(e));
+}
+
+/** An engine error as an errors document (the record routes). */
+inline http_response record_error(error_info const& e)
+{
+    return json_response(status_of(e, false), errors_document(e));
+}
+
+template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v)
+{
+    if (v)
+        return std::string_view(*v);
+    return std::nullopt;
+}
+
+/** GET /oauth_clients parameters into `q` (percent-decoded; each at most once). */
+inline std::optional<http_problem> page_query_from(std::string_view raw, client_page_query& q)
+{
+    std::vector<query_param> params;
+    if (auto bad = parse_query_params(raw, params))
+        return http_problem{400, "invalid_request", std::move(bad->reason), printable(bad->parameter)};
+    for (auto& p : params) {
+        auto bad_value = [&](std::string why) {
+            return http_problem{400, "invalid_request", printable(p.name) + ": " + why, printable(p.name)};
+        };
+        if (p.value.empty())
+            return bad_value("empty value");
+        if (p.name == "page[number]" || p.name == "page[size]") {
+            bool const number = p.name == "page[number]";
+            auto v = parse_bounded(p.value, 1, number ? 100000000 : max_page_size);
+            if (!v)
+                return bad_value(number ? "a page number from 1" : "a page size from 1 to 250");
+            (number ? q.page_number : q.page_size) = *v;
+        } else if (p.name == "filter[client_id]") {
+            q.client_id = std::move(p.value);
+        } else if (p.name == "filter[name]") {
+            q.name = std::move(p.value);
+        } else if (p.name == "filter[name][contains]") {
+            q.name_contains = std::move(p.value);
+        } else if (p.name == "filter[client_type]") {
+            if (p.value != "public" && p.value != "confidential")
+                return bad_value("public or confidential");
+            q.type = p.value == "public" ? client_type::public_client : client_type::confidential;
+        } else if (p.name == "filter[allowed_grant_types][contains]") {
+            q.grant_type_contains = parse_grant_type(p.value);
+            if (!q.grant_type_contains)
+                return bad_value("not a grant type");
+        } else {
+            return http_problem{400, "invalid_request", "unknown parameter " + printable(p.name), printable(p.name)};
+        }
+    }
+    return std::nullopt;
 }
 
 /** A path split at '/': "/oauth_clients/abc" is {"oauth_clients", "abc"}. */
@@ -385,14 +448,7 @@ private:
 
     static http_response registration_answer(unsigned status, registration const& r)
     {
-        std::optional<std::string_view> secret, token, uri;
-        if (r.client_secret)
-            secret = *r.client_secret;
-        if (r.registration_access_token)
-            token = *r.registration_access_token;
-        if (r.registration_client_uri)
-            uri = *r.registration_client_uri;
-        return detail::json_response(status, registration_response(r.record, secret, token, uri));
+        return detail::json_response(status, registration_response(r));
     }
 
     /** RFC 7592: read, replace or delete with the registration access token. */
@@ -437,10 +493,43 @@ private:
         return registration_answer(200, out);
     }
 
-    /** The record routes under /oauth_clients (added with the record API). */
-    http_response records(http_request const&, route const&, owner const&, std::string_view)
+    /** The record routes: `{"data": oauth_client}` answers, errors documents,
+        everything scoped to the caller's organization. */
+    http_response records(http_request const& req, route const& r, owner const& who, std::string_view query)
     {
-        return detail::problem_response(detail::envelope::errors, {404, "not_found", "not yet", {}});
+        using detail::envelope;
+        if (r.kind == route_kind::clients && req.method == "GET") {
+            client_page_query q;
+            q.owner.org_id = who.org_id;
+            if (auto bad = detail::page_query_from(query, q))
+                return detail::problem_response(envelope::errors, *bad);
+            auto page = reg_.page(q);
+            return page ? detail::json_response(200, page_response(*page)) : detail::record_error(page.error());
+        }
+        if (!query.empty())
+            return detail::problem_response(envelope::errors, {400, "invalid_request", "this route takes no query parameters", {}});
+        if (r.kind == route_kind::clients) {
+            auto c = reg_.create_client(req.body, who);
+            return c ? data_answer(201, *c) : detail::record_error(c.error());
+        }
+        auto const id = detail::decode_segment(r.id);
+        if (!id) // an id that cannot be decoded names no client
+            return detail::record_error(make_error(error::client_not_found, "id"));
+        if (req.method == "GET") {
+            auto c = reg_.get(*id, who);
+            return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());
+        }
+        if (req.method == "PUT") {
+            auto c = reg_.patch(*id, req.body, who);
+            return c ? data_answer(200, *c) : detail::record_error(c.error());
+        }
+        auto gone = reg_.remove(*id, who);
+        return gone ? detail::no_content() : detail::record_error(gone.error());
+    }
+
+    static http_response data_answer(unsigned status, registration const& r)
+    {
+        return detail::json_response(status, with_data_envelope(oauth_client(r.record, detail::view_of(r.client_secret))));
     }
 
     Registry& reg_;

@@ -4,9 +4,11 @@
 #ifndef OAUTHREG_DETAIL_HTTP_QUERY_HPP
 #define OAUTHREG_DETAIL_HTTP_QUERY_HPP
 
+#include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -50,7 +52,11 @@ inline std::optional<query_problem> parse_query_params(std::string_view raw, std
     out.clear();
     if (raw.empty())
         return std::nullopt;
-    auto params = boost::urls::parse_query(boost::core::string_view(raw.data(), raw.size()));
+    // Clients send '[' and ']' unescaped (page[number]=2) although RFC 3986 3.4
+    // reserves them: escape what the query grammar lacks, keep every '%' escape.
+    static constexpr auto kept = boost::urls::pchars + '/' + '?' + '%';
+    std::string const escaped = boost::urls::encode(boost::core::string_view(raw.data(), raw.size()), kept);
+    auto params = boost::urls::parse_query(escaped);
     if (!params)
         return query_problem{"", "malformed percent-encoding in the query"};
     boost::urls::encoding_opts opts;
