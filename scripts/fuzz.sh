@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOAUTHREG_BUILD_FUZZERS=ON -DOAUTHREG_BUILD_BENCHMARKS=OFF -DOAUTHREG_BUILD_EXAMPLES=OFF
-cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect oauthreg_corpus
+cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect fuzz_http oauthreg_corpus
 
 seeds=build-fuzz/seeds
 rm -rf "$seeds" build-fuzz/findings
-mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect build-fuzz/findings
+mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect "$seeds"/http build-fuzz/findings
 # seeds: every 10th corpus request, the same as register operations, the corpus' redirect URIs
 python3 - "$seeds" build-fuzz/corpus/corpus.jsonl <<'PY'
 import json, os, sys
@@ -30,18 +30,19 @@ for i, line in enumerate(open(corpus, encoding="utf-8")):
 PY
 cp tests/fuzz/seeds/run/* "$seeds"/run/
 cp tests/fuzz/seeds/redirect/* "$seeds"/redirect/
+cp tests/fuzz/seeds/http/* "$seeds"/http/
 
 status=0
-for t in validate run redirect; do
+for t in validate run redirect http; do
     echo "== fuzz_$t for ${seconds}s"
     work="build-fuzz/work-$t"
     rm -rf "$work" && mkdir -p "$work"
     cp -r "$seeds/$t/." "$work/"
-    # fuzz_run keeps one registry across inputs on purpose, so libFuzzer's
-    # per-input leak check (more mallocs than frees) would rescan the heap on
-    # every input; the other targets keep it.
+    # fuzz_run and fuzz_http keep one registry across inputs on purpose, so
+    # libFuzzer's per-input leak check (more mallocs than frees) would rescan
+    # the heap on every input; the other targets keep it.
     leaks=1
-    [ "$t" = run ] && leaks=0
+    [ "$t" = run ] || [ "$t" = http ] && leaks=0
     if ! UBSAN_OPTIONS=print_stacktrace=1 \
         "build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
         -detect_leaks="$leaks" \
