@@ -15,26 +15,16 @@ echo "== ./build/prefix/bin/oauthreg run < examples/session.jsonl" >&2
 
 echo "== ./build/prefix/bin/oauthreg serve --listen 127.0.0.1:0" >&2
 work=$(mktemp -d)
-./build/prefix/bin/oauthreg serve --listen 127.0.0.1:0 >"$work/ready" 2>"$work/access.log" &
-server=$!
+source scripts/serve-lib.sh
+start_server ./build/prefix/bin/oauthreg "$work" --listen 127.0.0.1:0
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-# Wait for the ready line: {"listening": URL, "api_key": KEY}
-ready=""
-while [ -z "$ready" ]; do
-    kill -0 "$server" 2>/dev/null || { cat "$work/access.log" >&2; exit 1; }
-    ready=$(head -n 1 "$work/ready" 2>/dev/null || true)
-    [ -n "$ready" ] || sleep 0.05
-done
 echo "$ready"
-field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
-url=$(field "$ready" listening)
-key=$(field "$ready" api_key)
 show() { echo "== $*" >&2; curl -sS -g -w '\n(HTTP %{http_code})\n' "$@"; }
 
 show -X POST "$url/oauth/register" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
     -d '{"redirect_uris":["https://example.com/callback"],"client_name":"My OAuth Application","grant_types":["authorization_code","refresh_token"],"scope":"admin"}' \
     | tee "$work/registered"
-client_id=$(field "$(head -n 1 "$work/registered")" client_id)
+client_id=$(json_field "$(head -n 1 "$work/registered")" client_id)
 show "$url/oauth_clients/$client_id" -H "Authorization: Bearer $key"
 show "$url/oauth_clients?page[number]=1&page[size]=20" -H "Authorization: Bearer $key"
 show -X DELETE "$url/oauth_clients/$client_id" -H "Authorization: Bearer $key"

@@ -30,11 +30,11 @@ namespace oauthreg {
 /** What the HTTP layer reads of a request. Views: the host keeps the bytes
     alive for the call. Header values are empty when the header is absent. */
 struct http_request {
-    std::string_view method;        ///< "GET", "POST", "PUT", "DELETE", ...
-    std::string_view target;        ///< origin-form (RFC 9112 3.2.1): path and optional "?query"
-    std::string_view authorization; ///< the `Authorization` header
-    std::string_view content_type;  ///< the `Content-Type` header
-    std::string_view body;
+    std::string_view method = {};        ///< "GET", "POST", "PUT", "DELETE", ...
+    std::string_view target = {};        ///< origin-form (RFC 9112 3.2.1): path and optional "?query"
+    std::string_view authorization = {}; ///< the `Authorization` header
+    std::string_view content_type = {};  ///< the `Content-Type` header
+    std::string_view body = {};
     /** The host stopped reading a body larger than max_body_bytes(); the
         answer is 413 once the route and the caller are known. */
     bool body_over_limit = false;
