@@ -104,7 +104,7 @@ public:
         }
         if (mode_ == record_mode::create)
             for (std::size_t i = 0; i < 4; ++i)
-                if (!body.contains(record_members[i]))
+                if (auto const* v = body.if_contains(record_members[i]); !v || v->is_null())
                     return make_error(error::member_missing, record_members[i]);
         return std::nullopt;
     }
