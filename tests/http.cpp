@@ -203,3 +203,18 @@ TEST_CASE("Paging: bad, unknown and repeated parameters are 400 naming the param
     CHECK(body(r).at("meta").at("page_number") == 3);
     CHECK(body(r).at("data").as_array().empty());
 }
+
+TEST_CASE("RFC 9110 10.1.1: precheck answers from the head alone, before any body", "[http]")
+{
+    fixture f;
+    auto head = [](std::string_view target, std::string_view auth, std::string_view method = "POST") {
+        return http_request{.method = method, .target = target, .authorization = auth};
+    };
+    CHECK(f.http.precheck(head("/nowhere", "Bearer key-a"))->status == 404);
+    CHECK(f.http.precheck(head("/oauth_clients", ""))->status == 401);
+    CHECK(f.http.precheck(head("/oauth/register/x", "Bearer key-a", "PUT"))->status == 401); // an API key is no RFC 7592 token
+    CHECK_FALSE(f.http.precheck(head("/oauth_clients", "Bearer key-a")));
+    auto over = head("/oauth_clients", "Bearer key-a");
+    over.body_over_limit = true;
+    CHECK(f.http.precheck(over)->status == 413);
+}

@@ -90,6 +90,7 @@ class server_base {
 public:
     virtual ~server_base() = default;
     virtual oauthreg::http_response handle(oauthreg::http_request const& req) = 0;
+    virtual std::optional<oauthreg::http_response> precheck(oauthreg::http_request const& head) = 0;
     virtual void session_closed() = 0;
     server_limits limits;
     std::atomic<bool> stopping{false};
@@ -161,6 +162,9 @@ private:
             return answer(true); // 413 before reading the body
         parser_->body_limit(srv_.limits.max_body);
         if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
+            // RFC 9110 10.1.1: a final answer instead of 100 when the head decides it.
+            if (auto early = srv_.precheck(request_view(false)))
+                return finish(std::move(*early), false);
             continue_.emplace(http::status::continue_, req.version());
             return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 if (ec)
@@ -194,11 +198,12 @@ private:
         oauthreg::http_response r = detail::problem_response(
             detail::envelope::errors,
             {status, "invalid_request", too_big ? "the request header is too large" : "malformed HTTP request", {}});
-        send(r, false, 11);
+        send(std::move(r), false, 11);
         access_log("", "", status, start_);
     }
 
-    void answer(bool over_limit)
+    /** The parsed request as the handler reads it (views into the parser). */
+    oauthreg::http_request request_view(bool over_limit) const
     {
         auto const& req = parser_->get();
         oauthreg::http_request in;
@@ -208,25 +213,36 @@ private:
         in.content_type = req[http::field::content_type];
         in.body = req.body();
         in.body_over_limit = over_limit;
+        return in;
+    }
+
+    void answer(bool over_limit)
+    {
         oauthreg::http_response out;
         try {
-            out = srv_.handle(in);
+            out = srv_.handle(request_view(over_limit));
         } catch (std::exception const&) {
             out = detail::problem_response(detail::envelope::errors,
                                            {500, "server_error", "the server could not answer", {}});
         }
-        // A body left unread leaves the connection out of step: close after the answer.
-        bool const keep = req.keep_alive() && !over_limit && !draining_ && !srv_.stopping;
-        access_log(in.method, in.target, out.status, start_);
-        send(out, keep, req.version());
+        finish(std::move(out), !over_limit);
     }
 
-    void send(oauthreg::http_response const& r, bool keep_alive, unsigned version)
+    /** Logs and sends an answer; `body_read`: the connection is still in step. */
+    void finish(oauthreg::http_response out, bool body_read)
+    {
+        auto const& req = parser_->get();
+        bool const keep = req.keep_alive() && body_read && !draining_ && !srv_.stopping;
+        access_log(req.method_string(), req.target(), out.status, start_);
+        send(std::move(out), keep, req.version());
+    }
+
+    void send(oauthreg::http_response r, bool keep_alive, unsigned version)
     {
         res_.emplace(static_cast<http::status>(r.status), version);
         for (auto const& [name, value] : r.headers)
             res_->set(name, value);
-        res_->body() = r.body;
+        res_->body() = std::move(r.body);
         res_->keep_alive(keep_alive);
         res_->prepare_payload();
         stream_.expires_after(srv_.limits.read_timeout);
@@ -301,6 +317,10 @@ public:
     }
 
     oauthreg::http_response handle(oauthreg::http_request const& req) override { return handler_(req); }
+    std::optional<oauthreg::http_response> precheck(oauthreg::http_request const& head) override
+    {
+        return handler_.precheck(head);
+    }
 
     void session_closed() override
     {

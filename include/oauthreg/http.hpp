@@ -355,36 +355,35 @@ public:
     /** Answers one request; never throws on bad input. */
     http_response operator()(http_request const& req)
     {
-        using detail::envelope;
-        auto const qmark = req.target.find('?');
-        std::string_view const path = req.target.substr(0, qmark);
-        std::string_view const query = qmark == std::string_view::npos ? "" : req.target.substr(qmark + 1);
-        auto const seg = detail::split_path(path);
-        bool const under_register = seg.size() >= 2 && seg[0] == "oauth" && seg[1] == "register";
-        envelope const env = under_register ? envelope::rfc7591 : envelope::errors;
-        route const r = match(req.method, path, seg);
-        // The order of checks: an unknown route, then authentication, then the rest.
-        if (r.kind == route_kind::none)
-            return detail::problem_response(
-                env, {404, "not_found", "no route for " + detail::printable(req.method) + " " + detail::printable(path), {}});
-        if (r.kind == route_kind::metadata)
-            return query.empty() ? metadata_response()
-                                 : detail::problem_response(env, {400, "invalid_request", "this route takes no query parameters", {}});
-        if (r.kind == route_kind::management)
-            return management(req, env, r.id, query);
-        auto const who = keys_.authenticate(detail::bearer_token(req.authorization));
-        if (!who)
-            return unauthorized(env, req.authorization);
+        auto const t = parse_target(req);
+        owner who;
+        if (auto early = check_head(req, t, who))
+            return *early;
+        if (t.r.kind == route_kind::metadata)
+            return t.query.empty() ? metadata_response() : no_query(t.env);
         if (auto bad = body_problem(req))
-            return detail::problem_response(env, *bad);
-        switch (r.kind) {
+            return detail::problem_response(t.env, *bad);
+        bool const paged = t.r.kind == route_kind::clients && req.method == "GET";
+        if (!t.query.empty() && !paged)
+            return no_query(t.env);
+        switch (t.r.kind) {
         case route_kind::register_client:
-            if (!query.empty())
-                return detail::problem_response(env, {400, "invalid_request", "this route takes no query parameters", {}});
-            return register_client(req, *who);
+            return register_client(req, who);
+        case route_kind::management:
+            return management(req, t.env, *detail::decode_segment(t.r.id));
         default:
-            return records(req, r, *who, query);
+            return records(req, t.r, who, t.query);
         }
+    }
+
+    /** The answer the request line and headers alone decide, before any body
+        is read: 404 for an unknown route, 401, or 413 when `body_over_limit`.
+        A host answering `Expect: 100-continue` calls this first and sends
+        `100 Continue` only when it returns nothing (RFC 9110 10.1.1). */
+    std::optional<http_response> precheck(http_request const& head) const
+    {
+        owner who;
+        return check_head(head, parse_target(head), who);
     }
 
 private:
@@ -412,6 +411,69 @@ private:
         return {};
     }
 
+    /** A request target split and routed. */
+    struct parsed_target {
+        std::string_view path, query;
+        route r;
+        detail::envelope env = detail::envelope::errors;
+    };
+
+    parsed_target parse_target(http_request const& req) const
+    {
+        parsed_target t;
+        auto const qmark = req.target.find('?');
+        t.path = req.target.substr(0, qmark);
+        t.query = qmark == std::string_view::npos ? "" : req.target.substr(qmark + 1);
+        auto const seg = detail::split_path(t.path);
+        if (seg.size() >= 2 && seg[0] == "oauth" && seg[1] == "register")
+            t.env = detail::envelope::rfc7591;
+        t.r = match(req.method, t.path, seg);
+        return t;
+    }
+
+    /** The order of checks: an unknown route, then the credential (an API key,
+        or on RFC 7592 routes the client's registration access token), then a
+        body the host refused as too large. Sets `who` for API-key routes. */
+    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, owner& who) const
+    {
+        if (t.r.kind == route_kind::none)
+            return detail::problem_response(t.env, {404, "not_found",
+                                                    "no route for " + detail::printable(req.method) + " " +
+                                                        detail::printable(t.path),
+                                                    {}});
+        if (t.r.kind == route_kind::metadata)
+            return std::nullopt;
+        auto const token = detail::bearer_token(req.authorization);
+        if (t.r.kind == route_kind::management) {
+            auto const id = detail::decode_segment(t.r.id);
+            // RFC 7592 2: an unknown client and a wrong token get the same 401.
+            auto ok = id && !token.empty() ? reg_.check_registration_token(*id, token)
+                                           : make_error(error::authentication_failed, "");
+            if (!ok && ok.error().kind() == error::storage_failure)
+                return detail::rfc7591_error(500, ok.error());
+            if (!ok)
+                return unauthorized(t.env, req.authorization);
+        } else {
+            auto w = keys_.authenticate(token);
+            if (!w)
+                return unauthorized(t.env, req.authorization);
+            who = std::move(*w);
+        }
+        if (req.body_over_limit)
+            return detail::problem_response(t.env, too_large());
+        return std::nullopt;
+    }
+
+    static http_response no_query(detail::envelope env)
+    {
+        return detail::problem_response(env, {400, "invalid_request", "this route takes no query parameters", {}});
+    }
+
+    detail::http_problem too_large() const
+    {
+        return {413, "body_too_large", "the body is larger than " + std::to_string(max_body_bytes()) + " bytes", {}};
+    }
+
     http_response metadata_response() const
     {
         http_response r;
@@ -431,8 +493,7 @@ private:
     std::optional<detail::http_problem> body_problem(http_request const& req) const
     {
         if (req.body_over_limit || req.body.size() > max_body_bytes())
-            return detail::http_problem{413, "body_too_large",
-                                        "the body is larger than " + std::to_string(max_body_bytes()) + " bytes", {}};
+            return too_large();
         if (!req.body.empty() && !detail::is_json_media_type(req.content_type))
             return detail::http_problem{415, "unsupported_media_type", "the body must be application/json", {}};
         return std::nullopt;
@@ -451,39 +512,23 @@ private:
         return detail::json_response(status, registration_response(r));
     }
 
-    /** RFC 7592: read, replace or delete with the registration access token. */
-    http_response management(http_request const& req, detail::envelope env, std::string_view raw_id,
-                             std::string_view query)
+    /** RFC 7592 read, replace or delete, once check_head accepted the token. */
+    http_response management(http_request const& req, detail::envelope env, std::string const& id)
     {
-        auto const token = detail::bearer_token(req.authorization);
-        if (token.empty())
-            return unauthorized(env, req.authorization);
-        auto const id = detail::decode_segment(raw_id);
-        // RFC 7592 2: an unknown client and a wrong token get the same 401.
-        auto ok = id ? reg_.check_registration_token(*id, token) : make_error(error::authentication_failed, "");
-        if (!ok) {
-            if (ok.error().kind() == error::storage_failure)
-                return detail::rfc7591_error(500, ok.error());
-            return unauthorized(env, req.authorization);
-        }
-        if (auto bad = body_problem(req))
-            return detail::problem_response(env, *bad);
-        if (!query.empty())
-            return detail::problem_response(env, {400, "invalid_request", "this route takes no query parameters", {}});
         auto gone = [&](error_info const& e) {
             // Deleted between the token check and now: the token no longer exists either.
             return e.kind() == error::client_not_found ? unauthorized(env, req.authorization)
                                                        : detail::rfc7591_error(detail::status_of(e, true), e);
         };
         if (req.method == "DELETE") {
-            auto r = reg_.remove(*id);
+            auto r = reg_.remove(id);
             return r ? detail::no_content() : gone(r.error());
         }
         if (req.method == "PUT") {
-            auto r = reg_.update(*id, req.body);
+            auto r = reg_.update(id, req.body);
             return r ? registration_answer(200, *r) : gone(r.error());
         }
-        auto r = reg_.get(*id);
+        auto r = reg_.get(id);
         if (!r)
             return gone(r.error());
         registration out;
@@ -497,17 +542,14 @@ private:
         everything scoped to the caller's organization. */
     http_response records(http_request const& req, route const& r, owner const& who, std::string_view query)
     {
-        using detail::envelope;
         if (r.kind == route_kind::clients && req.method == "GET") {
             client_page_query q;
             q.owner.org_id = who.org_id;
             if (auto bad = detail::page_query_from(query, q))
-                return detail::problem_response(envelope::errors, *bad);
+                return detail::problem_response(detail::envelope::errors, *bad);
             auto page = reg_.page(q);
             return page ? detail::json_response(200, page_response(*page)) : detail::record_error(page.error());
         }
-        if (!query.empty())
-            return detail::problem_response(envelope::errors, {400, "invalid_request", "this route takes no query parameters", {}});
         if (r.kind == route_kind::clients) {
             auto c = reg_.create_client(req.body, who);
             return c ? data_answer(201, *c) : detail::record_error(c.error());

@@ -314,6 +314,15 @@ def test_framing(srv):
         r = remember(rd.read())
     check("Expect: 100-continue gets 100, then 201", interim.status == 100 and r.status == 201,
           (interim.status, r.status))
+    # RFC 9110 10.1.1: when the head decides, the final answer comes instead of 100
+    for label, key, want in [("no key", None, 401), ("unknown route", KEY_A1, 404)]:
+        with srv.connect() as s:
+            path = "/oauth/register" if want == 401 else "/oauth/nowhere"
+            s.sendall(request_bytes("POST", path, key, body, extra=["Expect: 100-continue"])[:-len(body)])
+            rd = Reader(s)
+            r = remember(rd.read())
+            check("Expect: 100-continue, %s: %d without 100, then close" % (label, want),
+                  r.status == want and rd.closed(), (r.status, r.body))
     # pipelined requests on one connection are answered in order
     with srv.connect() as s:
         rd = Reader(s)
