@@ -162,7 +162,11 @@ TEST_CASE("RFC 7592 2: a wrong token and an unknown client are the same 401", "[
     std::string const id(reg.at("client_id").as_string());
     std::string const token(reg.at("registration_access_token").as_string());
     CHECK(reg.at("registration_client_uri").as_string() == "https://reg.example.com/oauth/register/" + id);
-    CHECK(f.call("GET", "/oauth/register/" + id, token).status == 200);
+    auto read = f.call("GET", "/oauth/register/" + id, token);
+    CHECK(read.status == 200);
+    CHECK(body(read).at("registration_access_token").as_string() == token); // RFC 7592 3
+    CHECK(body(read).at("registration_client_uri") == reg.at("registration_client_uri"));
+    CHECK_FALSE(body(read).as_object().contains("client_secret"));
     auto wrong = f.call("GET", "/oauth/register/" + id, "key-a");
     auto unknown = f.call("GET", "/oauth/register/00000000-0000-4000-8000-000000000000", token);
     CHECK(wrong.status == 401);

@@ -76,7 +76,7 @@ inline void access_log(std::string_view method, std::string_view target, unsigne
     auto const us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start).count();
     boost::json::object o;
     o["method"] = detail::printable(method);
-    o["path"] = detail::printable(target.substr(0, target.find('?')));
+    o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
     o["status"] = status;
     o["us"] = us;
     std::string line = boost::json::serialize(o);

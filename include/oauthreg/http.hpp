@@ -524,15 +524,21 @@ private:
             auto r = reg_.remove(id);
             return r ? detail::no_content() : gone(r.error());
         }
+        registration out;
         if (req.method == "PUT") {
             auto r = reg_.update(id, req.body);
-            return r ? registration_answer(200, *r) : gone(r.error());
+            if (!r)
+                return gone(r.error());
+            out = std::move(*r);
+        } else {
+            auto r = reg_.get(id);
+            if (!r)
+                return gone(r.error());
+            out.record = std::move(*r);
         }
-        auto r = reg_.get(id);
-        if (!r)
-            return gone(r.error());
-        registration out;
-        out.record = std::move(*r);
+        // RFC 7592 3: the answer carries the registration access token; the
+        // client keeps the one it just proved it holds.
+        out.registration_access_token = secure_string(detail::bearer_token(req.authorization));
         if (reg_.options().registration_base_uri)
             out.registration_client_uri = *reg_.options().registration_base_uri + "/" + out.record.client_id;
         return registration_answer(200, out);

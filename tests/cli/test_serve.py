@@ -150,6 +150,9 @@ def test_register_and_manage(srv):
     r = req(srv, "GET", path, token)
     check("RFC 7592 2.1 read: 200 without the secret", r.status == 200 and "client_secret" not in r.json() and
           r.json()["client_id"] == cid, r.body)
+    check("RFC 7592 3: the read answer carries the registration access token and URI",
+          len(r.json().get("registration_access_token", "")) == 43 and
+          r.json().get("registration_client_uri") == reg["registration_client_uri"], r.body)
     token = r.json().get("registration_access_token", token)
     for label, key in [("wrong token", "w" * 43), ("an API key", KEY_A1)]:
         r = req(srv, "GET", path, key)
@@ -162,6 +165,8 @@ def test_register_and_manage(srv):
     update = dict(SEED_REGISTER, client_id=cid, client_name="Renamed")
     r = req(srv, "PUT", path, token, update)
     check("RFC 7592 2.2 update: 200", r.status == 200 and r.json()["client_name"] == "Renamed", r.body)
+    check("RFC 7592 3: the update answer carries the registration access token",
+          len(r.json().get("registration_access_token", "")) == 43, r.body)
     token = r.json().get("registration_access_token", token)
     r = req(srv, "PUT", path, token, dict(update, redirect_uris=["http://evil.example/cb"]))
     check("RFC 7592 2.2 invalid update: 400 invalid_redirect_uri",

@@ -32,11 +32,11 @@ struct query_problem {
     std::string reason;
 };
 
-/** Text from a request made safe to echo in an error: printable ASCII only
-    (anything else becomes '?'), at most 64 bytes. */
-inline std::string printable(std::string_view s)
+/** Text from a request made safe to echo in an error or a log: printable
+    ASCII only (anything else becomes '?'), at most `max` bytes. */
+inline std::string printable(std::string_view s, std::size_t max = 64)
 {
-    std::string out(s.substr(0, 64));
+    std::string out(s.substr(0, max));
     for (char& c : out)
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
             c = '?';
