@@ -51,9 +51,22 @@ stop_server() {
     server=""
 }
 
+# CPU seconds the server has used so far (user + system, from /proc).
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"; }
+
+# One wrk run: its figures, plus the server's CPU seconds during it and the
+# requests per server CPU second, a figure the machine's other load disturbs less.
 run_wrk() { # PATH BODY
-    OAUTHREG_KEY="$key" OAUTHREG_BODY="$2" wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" \
-        -s "$work/bench.lua" "$url$1" | tail -n 1
+    local before after line
+    before=$(server_cpu)
+    line=$(OAUTHREG_KEY="$key" OAUTHREG_BODY="$2" wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" \
+        -s "$work/bench.lua" "$url$1" | tail -n 1)
+    after=$(server_cpu)
+    python3 -c 'import json, sys
+r = json.loads(sys.argv[1]); cpu = float(sys.argv[3]) - float(sys.argv[2])
+r["server_cpu_s"] = round(cpu, 2)
+r["requests_per_server_cpu_s"] = round(r["requests"] / cpu) if cpu > 0 else None
+print(json.dumps(r, separators=(",", ":")))' "$line" "$before" "$after"
 }
 
 body='{"redirect_uris":["https://example.com/callback"],"client_name":"My OAuth Application","grant_types":["authorization_code","refresh_token"],"scope":"admin"}'

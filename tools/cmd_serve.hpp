@@ -352,6 +352,8 @@ private:
                 return;
             }
             open_.fetch_add(1);
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored); // each answer is one write: send it at once
             auto s = std::make_shared<session>(std::move(socket), *this);
             {
                 std::lock_guard lock(mutex_);
