@@ -270,6 +270,30 @@ void store_insert(benchmark::State& state)
 }
 BENCHMARK(store_insert);
 
+// One page (number 1, size 20, with a name-contains filter that every client
+// passes) of an organization holding N clients, on the memory store through
+// page_clients: the scan of the owner's keyset pages it is built on, so the
+// cost grows with N (the totals count every match).
+void client_page_scan(benchmark::State& state)
+{
+    auto const n = static_cast<std::size_t>(state.range(0));
+    oauthreg::memory_storage_mt store;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto r = typical_record(i);
+        r.owner = {"org-pages", "user-1"};
+        (void)store.insert(std::move(r));
+    }
+    oauthreg::client_page_query q;
+    q.owner.org_id = "org-pages";
+    q.name_contains = "dashboard";
+    for (auto _ : state) {
+        auto p = oauthreg::page_clients(store, q);
+        benchmark::DoNotOptimize(p);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(client_page_scan)->Arg(10)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
 // Bytes the program holds: from malloc, in its arenas and in blocks of their
 // own mapping, and in the huge-page mappings of the memory store.
 std::size_t heap_bytes()
