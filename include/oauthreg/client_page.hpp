@@ -23,14 +23,14 @@ namespace oauthreg {
 /** A page-numbered, filtered listing of an owner's clients (the record API's
     `GET /oauth_clients`). Every filter that is set must hold. */
 struct client_page_query {
-    owner_filter owner;                             ///< the caller's scope: the host sets owner.org_id
-    std::optional<std::string> client_id;           ///< exact
-    std::optional<std::string> name;                ///< exact, bytewise
-    std::optional<std::string> name_contains;       ///< a substring, ASCII letters case-insensitive
-    std::optional<client_type> type;                ///< client_type
-    std::optional<grant_type> grant_type_contains;  ///< one of allowed_grant_types
-    std::size_t page_number = 1;                    ///< from 1
-    std::size_t page_size = 20;                     ///< 1..max_page_size
+    owner_filter owner;                            ///< the caller's scope: the host sets owner.org_id
+    std::optional<std::string> client_id;          ///< exact
+    std::optional<std::string> name;               ///< exact, bytewise
+    std::optional<std::string> name_contains;      ///< a substring, ASCII letters case-insensitive
+    std::optional<client_type> type;               ///< client_type
+    std::optional<grant_type> grant_type_contains; ///< one of allowed_grant_types
+    std::size_t page_number = 1;                   ///< from 1
+    std::size_t page_size = 20;                    ///< 1..max_page_size
 };
 
 /** The largest page a query may ask for. */
@@ -98,7 +98,7 @@ struct page_builder {
         out.page_size = q.page_size;
         std::size_t const before = q.page_number - 1;
         first = before > std::numeric_limits<std::size_t>::max() / q.page_size ? std::numeric_limits<std::size_t>::max()
-                                                                                : before * q.page_size;
+                                                                               : before * q.page_size;
     }
 
     bool on_page() const noexcept { return out.total_results >= first && out.clients.size() < out.page_size; }

@@ -270,15 +270,15 @@ public:
                 take(**it);
         } else if (f.org_id && f.user_id) {
             using key = std::tuple<std::string_view, std::string_view, std::string_view>;
-            scan(by_owner_, key(*f.org_id, *f.user_id, {}), take, [&](entry const& e) {
-                return e.rec.owner.org_id == *f.org_id && e.rec.owner.user_id == *f.user_id;
-            });
+            scan(by_owner_, key(*f.org_id, *f.user_id, {}), take,
+                 [&](entry const& e) { return e.rec.owner.org_id == *f.org_id && e.rec.owner.user_id == *f.user_id; });
         } else if (f.org_id) {
             using key = std::pair<std::string_view, std::string_view>;
             scan(by_org_, key(*f.org_id, {}), take, [&](entry const& e) { return e.rec.owner.org_id == *f.org_id; });
         } else if (f.user_id) {
             using key = std::pair<std::string_view, std::string_view>;
-            scan(by_user_, key(*f.user_id, {}), take, [&](entry const& e) { return e.rec.owner.user_id == *f.user_id; });
+            scan(by_user_, key(*f.user_id, {}), take,
+                 [&](entry const& e) { return e.rec.owner.user_id == *f.user_id; });
         } else {
             scan(all_, std::string_view{}, take, [](entry const&) { return true; });
         }
