@@ -305,7 +305,8 @@ TEST_CASE("record patch: merged into the stored metadata and validated whole", "
     auto stored = create(confidential_app()).value().metadata;
     SECTION("only the members sent change")
     {
-        auto r = validate_record_patch(R"({"name":"Dash 2","logo_uri":"https://dash.example.com/l.png"})", stored, true);
+        auto r =
+            validate_record_patch(R"({"name":"Dash 2","logo_uri":"https://dash.example.com/l.png"})", stored, true);
         REQUIRE(r.has_value());
         CHECK(r->metadata.client_name == "Dash 2");
         CHECK(r->metadata.logo_uri == "https://dash.example.com/l.png");
@@ -335,8 +336,8 @@ TEST_CASE("record patch: merged into the stored metadata and validated whole", "
         CHECK(off->metadata.response_types.empty());
         CHECK(off->metadata.redirect_uris.empty());
         auto on = validate_record_patch(
-            R"({"allowed_grant_types":["authorization_code"],"redirect_uris":["https://b.example/cb"]})",
-            off->metadata, true);
+            R"({"allowed_grant_types":["authorization_code"],"redirect_uris":["https://b.example/cb"]})", off->metadata,
+            true);
         REQUIRE(on.has_value());
         CHECK(on->metadata.response_types == response_type_list{response_type::code});
         // back to authorization_code without redirect URIs: refused
@@ -371,9 +372,10 @@ TEST_CASE("record patch: merged into the stored metadata and validated whole", "
 
 TEST_CASE("validate_metadata: the RFC 7591 rules on built metadata", "[record][validate]")
 {
-    auto md = validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"A",)"
-                               R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag"}]},"client_name#fr":"B"})")
-                  .value();
+    auto md =
+        validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"A",)"
+                         R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag"}]},"client_name#fr":"B"})")
+            .value();
     auto again = validate_metadata(md);
     REQUIRE(again.has_value());
     CHECK(*again == md); // valid metadata passes unchanged

@@ -38,9 +38,10 @@ TEST_CASE("create_client: a confidential record gets a secret, a public one none
     CHECK(r->record.require_pkce == true); // the default profile's rule for the code grant
     CHECK(reg.authenticate(r->record.client_id, *r->client_secret).has_value());
 
-    auto pub = reg.create_client(R"({"name":"Cli","allowed_scopes":[],"client_type":"public",)"
-                                 R"("allowed_grant_types":["authorization_code"],"redirect_uris":["http://127.0.0.1/cb"]})",
-                                 org1);
+    auto pub =
+        reg.create_client(R"({"name":"Cli","allowed_scopes":[],"client_type":"public",)"
+                          R"("allowed_grant_types":["authorization_code"],"redirect_uris":["http://127.0.0.1/cb"]})",
+                          org1);
     REQUIRE(pub.has_value());
     CHECK_FALSE(pub->client_secret.has_value());
     CHECK(pub->record.type() == client_type::public_client);

@@ -153,8 +153,8 @@ TEST_CASE("a page renders as data and meta", "[render]")
     REQUIRE(o.at("data").as_array().size() == 1);
     CHECK(o.at("data").at(0).at("client_id") == "id-5");
     CHECK(o.at("data").at(0).at("record_type") == "oauth_client");
-    CHECK(o.at("meta") == boost::json::object{{"page_number", 3}, {"page_size", 2}, {"total_pages", 3},
-                                              {"total_results", 5}});
+    CHECK(o.at("meta") ==
+          boost::json::object{{"page_number", 3}, {"page_size", 2}, {"total_pages", 3}, {"total_results", 5}});
 }
 
 TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")

@@ -215,7 +215,7 @@ private:
     boost::json::object& page(boost::json::object& out, boost::json::object const& in)
     {
         client_page_query q;
-        q.owner.org_id = opt_str(in, "org_id").value_or("");
+        q.owner.org_id = opt_str(in, "org_id"); // absent: every client, as for list
         q.owner.user_id = opt_str(in, "user_id");
         q.client_id = opt_str(in, "client_id");
         q.name = opt_str(in, "name");

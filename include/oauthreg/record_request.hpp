@@ -125,7 +125,8 @@ private:
             else if (std::find(record_members.begin(), record_members.end(), k) == record_members.end())
                 return make_error(error::unknown_member, clip(k));
             else if (mode_ == record_mode::patch)
-                return make_error(error::wrong_type, k, "a required member cannot be removed");
+                return make_error(error::wrong_type, k,
+                                  "only logo_uri, tos_uri, policy_uri and redirect_uris can be removed");
             return std::nullopt;
         }
         if (k == "name")
@@ -158,7 +159,10 @@ private:
 
     optional_string* uri_member(std::string_view k) noexcept
     {
-        return k == "logo_uri" ? &md_.logo_uri : k == "tos_uri" ? &md_.tos_uri : k == "policy_uri" ? &md_.policy_uri : nullptr;
+        return k == "logo_uri"     ? &md_.logo_uri
+               : k == "tos_uri"    ? &md_.tos_uri
+               : k == "policy_uri" ? &md_.policy_uri
+                                   : nullptr;
     }
 
     std::optional<error_info> name(boost::json::value const& v)
@@ -198,7 +202,8 @@ private:
             std::string_view const tok((*a)[i].get_string());
             // RFC 6749 3.3: each element is one scope-token.
             if (tok.size() > lim_.max_string_length || count_scope_tokens(tok) != 1)
-                return make_error(error::invalid_scope, indexed("allowed_scopes", i), "not a scope token (RFC 6749 3.3)");
+                return make_error(error::invalid_scope, indexed("allowed_scopes", i),
+                                  "not a scope token (RFC 6749 3.3)");
             if (prof_.scope_allowlist && !prof_.scope_allowlist->contains(std::string(tok)))
                 return make_error(error::scope_not_allowed, indexed("allowed_scopes", i), clip(tok));
             if (scope_listed(joined, tok))
@@ -316,7 +321,7 @@ inline result<record_request> read_record(std::string_view body, profile const& 
     if (auto e = reader.read(*obj))
         return *e;
     if (reader.type == client_type::public_client) {
-        // DESIGN: client_type public is token_endpoint_auth_method none (RFC 7591 2).
+        // A public client does not authenticate: token_endpoint_auth_method none (RFC 7591 2).
         md.token_endpoint_auth_method = auth_method::none;
     } else if (reader.type == client_type::confidential) {
         auto m = confidential_auth_method(prof);
@@ -332,7 +337,7 @@ inline result<record_request> read_record(std::string_view body, profile const& 
         return make_error(error::public_client_pkce, "require_pkce", "RFC 9700 2.1.1");
     auto valid = validate_metadata(md, prof);
     if (!valid)
-        return in_record_terms(std::move(valid.error()));
+        return in_record_terms(valid.error());
     out.metadata = std::move(*valid);
     return out;
 }
