@@ -3,6 +3,8 @@
 
 #include "support/catch.hpp"
 
+#include <limits>
+
 using namespace oauthreg;
 
 TEST_CASE("RFC 3339 5.6: UTC timestamps with seconds", "[clock]")
@@ -22,4 +24,27 @@ TEST_CASE("manual_clock moves only when told", "[clock]")
     c.set(7);
     CHECK(c.now() == 7);
     CHECK(system_clock().now() > 1700000000);
+}
+
+TEST_CASE("saturating_add clamps at the ends of unix_seconds instead of overflowing", "[clock]")
+{
+    constexpr auto max = std::numeric_limits<unix_seconds>::max(), min = std::numeric_limits<unix_seconds>::min();
+    CHECK(saturating_add(1700000000, 60) == 1700000060);
+    CHECK(saturating_add(1700000000, -60) == 1699999940);
+    CHECK(saturating_add(max - 59, 60) == max);
+    CHECK(saturating_add(max - 60, 60) == max);
+    CHECK(saturating_add(max - 61, 60) == max - 1);
+    CHECK(saturating_add(max, max) == max);
+    CHECK(saturating_add(min + 59, -60) == min);
+    CHECK(saturating_add(min, min) == min);
+    CHECK(saturating_add(min, max) == -1);
+    CHECK(saturating_add(max, min) == -1);
+}
+
+TEST_CASE("RFC 3339 5.6: a time beyond a four-digit year is clamped, not overflowed", "[clock]")
+{
+    CHECK(to_rfc3339(std::numeric_limits<unix_seconds>::max()) == "9999-12-31T23:59:59Z");
+    CHECK(to_rfc3339(std::numeric_limits<unix_seconds>::min()) == "0000-01-01T00:00:00Z");
+    CHECK(to_rfc3339(253402300799) == "9999-12-31T23:59:59Z");
+    CHECK(to_rfc3339(-62167219200) == "0000-01-01T00:00:00Z");
 }

@@ -130,7 +130,7 @@ TEST_CASE("limits: string length, scope tokens, localized values, statements", "
     auto localized = [](int n) {
         std::string s = R"({"grant_types":["client_credentials"])";
         for (int i = 0; i < n; ++i)
-            s += ",\"client_name#en-x" + std::to_string(i) + "\":\"n\"";
+            s += ",\"client_name#en-x-" + std::to_string(i) + "\":\"n\"";
         return s + "}";
     };
     CHECK(ok(localized(32)));

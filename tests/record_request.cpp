@@ -374,7 +374,7 @@ TEST_CASE("validate_metadata: the RFC 7591 rules on built metadata", "[record][v
 {
     auto md =
         validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"A",)"
-                         R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag"}]},"client_name#fr":"B"})")
+                         R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]},"client_name#fr":"B"})")
             .value();
     auto again = validate_metadata(md);
     REQUIRE(again.has_value());

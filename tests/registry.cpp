@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +36,14 @@ bool is_uuid_v4(std::string const& s)
 }
 
 std::string dump(boost::json::object const& o) { return boost::json::serialize(o); }
+
+/** Options that enable RFC 7592 management: registration access tokens. */
+registry_options managed()
+{
+    registry_options o;
+    o.registration_base_uri = "https://as.example.com/register";
+    return o;
+}
 
 } // namespace
 
@@ -142,6 +151,20 @@ TEST_CASE("RFC 6749 2.3.1: authenticate gives one invalid_client answer for ever
     auto expired = reg.authenticate(conf.record.client_id, *conf.client_secret);
     REQUIRE_FALSE(expired.has_value());
     CHECK(expired.error().description == wrong.error().description);
+}
+
+TEST_CASE("RFC 7591 3.2.1: a secret lifetime past the end of time does not overflow", "[registry]")
+{
+    registry_options o;
+    o.profile.client_secret_lifetime = std::numeric_limits<std::int64_t>::max();
+    test_registry reg(o);
+    auto conf = reg.register_client(service_client).value();
+    CHECK(conf.record.client_secret_expires_at == std::numeric_limits<unix_seconds>::max());
+    CHECK(reg.authenticate(conf.record.client_id, *conf.client_secret).has_value());
+    reg.clock().set(std::numeric_limits<unix_seconds>::max() - 1);
+    CHECK(reg.authenticate(conf.record.client_id, *conf.client_secret).has_value());
+    auto rotated = reg.rotate_secret(conf.record.client_id).value();
+    CHECK(rotated.client_secret_expires_at == std::numeric_limits<unix_seconds>::max());
 }
 
 TEST_CASE("secrets are stored as HMAC-SHA-256 with a pepper, SHA-256 without", "[registry]")
@@ -359,9 +382,7 @@ TEST_CASE("RFC 9700 2.1 / RFC 8252 7.3: match_redirect_uri", "[registry]")
 
 TEST_CASE("RFC 7592 3: registration access token, stored only as a hash", "[registry]")
 {
-    registry_options o;
-    o.registration_base_uri = "https://as.example.com/register";
-    test_registry reg(o);
+    test_registry reg(managed());
     auto r = reg.register_client(web_client).value();
     REQUIRE(r.registration_access_token);
     CHECK(r.registration_client_uri == "https://as.example.com/register/" + r.record.client_id);
@@ -373,6 +394,122 @@ TEST_CASE("RFC 7592 3: registration access token, stored only as a hash", "[regi
         registration_response(r.record, *r.client_secret, *r.registration_access_token, *r.registration_client_uri);
     CHECK(resp.at("registration_access_token") == r.registration_access_token->c_str());
     CHECK(resp.at("registration_client_uri") == r.registration_client_uri->c_str());
+}
+
+TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token; the old one stops working",
+          "[registry]")
+{
+    test_registry reg(managed());
+    auto r = reg.register_client(web_client).value();
+    auto const& id = r.record.client_id;
+    auto u = reg.update(id, R"({"redirect_uris":["https://new.example/cb"]})").value();
+    REQUIRE(u.registration_access_token);
+    CHECK(u.registration_access_token->size() == 43);
+    CHECK(*u.registration_access_token != *r.registration_access_token);
+    CHECK(u.registration_client_uri == "https://as.example.com/register/" + id);
+    CHECK(reg.check_registration_token(id, *u.registration_access_token).has_value());
+    CHECK(reg.check_registration_token(id, *r.registration_access_token).error().rfc_code() == "invalid_client");
+    CHECK(reg.get(id)->registration_token_hash == detail::secret_hasher()(*u.registration_access_token));
+    auto resp = registration_response(u.record, std::nullopt, *u.registration_access_token, *u.registration_client_uri);
+    CHECK(resp.at("registration_access_token") == u.registration_access_token->c_str());
+    CHECK_FALSE(resp.contains("client_secret")); // the secret is kept, not shown again
+}
+
+TEST_CASE("RFC 7592 3: a read answers with a fresh registration access token; the old one stops working", "[registry]")
+{
+    test_registry reg(managed());
+    auto r = reg.register_client(web_client).value();
+    auto const& id = r.record.client_id;
+    reg.clock().advance(60);
+    auto read = reg.read_registration(id, *r.registration_access_token);
+    REQUIRE(read.has_value());
+    REQUIRE(read->registration_access_token);
+    CHECK(*read->registration_access_token != *r.registration_access_token);
+    CHECK(read->registration_client_uri == "https://as.example.com/register/" + id);
+    CHECK_FALSE(read->client_secret);
+    CHECK(read->record.metadata == r.record.metadata);
+    CHECK(read->record.updated_at == r.record.updated_at); // a read changes no metadata
+    CHECK(read->record.version == r.record.version + 1);   // but the token hash is a stored change
+    CHECK(reg.get(id).value() == read->record);
+    auto again = reg.read_registration(id, *r.registration_access_token);
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().kind() == error::authentication_failed);
+    auto next = reg.read_registration(id, *read->registration_access_token);
+    REQUIRE(next.has_value());
+    CHECK(reg.authenticate(id, *r.client_secret).has_value()); // the client secret is untouched
+}
+
+TEST_CASE("RFC 7592 2.2: update_registration checks the token first, then replaces and rotates it", "[registry]")
+{
+    test_registry reg(managed());
+    auto r = reg.register_client(web_client).value();
+    auto const& id = r.record.client_id;
+    auto const& token = *r.registration_access_token;
+    // a wrong token is refused before the body is looked at
+    auto wrong = reg.update_registration(id, "wrong", "not json");
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().kind() == error::authentication_failed);
+    // a right token with a bad body changes nothing, the token included
+    auto bad = reg.update_registration(id, token, R"({"redirect_uris":["http://evil.example/cb"]})");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().rfc_code() == "invalid_redirect_uri");
+    CHECK(reg.get(id).value() == r.record);
+    auto u =
+        reg.update_registration(id, token, R"({"redirect_uris":["https://new.example/cb"],"client_id":")" + id + "\"}");
+    REQUIRE(u.has_value());
+    CHECK(u->record.metadata.redirect_uris == std::vector<std::string>{"https://new.example/cb"});
+    REQUIRE(u->registration_access_token);
+    CHECK(u->registration_client_uri == "https://as.example.com/register/" + id);
+    CHECK(reg.update_registration(id, token, web_client).error().kind() == error::authentication_failed);
+    CHECK(reg.update_registration(id, *u->registration_access_token, web_client).has_value());
+}
+
+TEST_CASE("RFC 7592 2.1: a wrong token and an unknown client fail alike", "[registry]")
+{
+    test_registry reg(managed());
+    auto r = reg.register_client(web_client).value();
+    auto const unknown = std::string("00000000-0000-4000-8000-000000000000");
+    auto const before = detail::constant_time_compares;
+    std::vector<error_info> errors{
+        reg.read_registration(r.record.client_id, "wrong").error(),
+        reg.read_registration(r.record.client_id, *r.client_secret).error(),
+        reg.read_registration(unknown, *r.registration_access_token).error(),
+        reg.update_registration(r.record.client_id, "wrong", web_client).error(),
+        reg.update_registration(unknown, *r.registration_access_token, web_client).error(),
+    };
+    CHECK(detail::constant_time_compares - before == errors.size()); // one comparison each, found or not
+    for (auto const& e : errors) {
+        CHECK(e.kind() == error::authentication_failed);
+        CHECK(e.description == errors[0].description);
+    }
+    // without registration_base_uri no client has a token
+    test_registry plain;
+    auto p = plain.register_client(web_client).value();
+    CHECK_FALSE(p.registration_access_token);
+    CHECK(plain.read_registration(p.record.client_id, "").error().kind() == error::authentication_failed);
+}
+
+TEST_CASE("RFC 7592 3: concurrent reads with one token: exactly one gets the next token", "[registry][concurrency]")
+{
+    test_registry reg(managed());
+    auto r = reg.register_client(web_client).value();
+    std::vector<std::optional<std::string>> got(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < got.size(); ++t)
+        threads.emplace_back([&, t] {
+            auto read = reg.read_registration(r.record.client_id, *r.registration_access_token);
+            if (read)
+                got[t] = std::string(*read->registration_access_token);
+        });
+    for (auto& t : threads)
+        t.join();
+    std::size_t winners = 0;
+    for (auto const& g : got)
+        if (g) {
+            ++winners;
+            CHECK(reg.check_registration_token(r.record.client_id, *g).has_value());
+        }
+    CHECK(winners == 1);
 }
 
 TEST_CASE("concurrent read-modify-write updates never lose an update", "[registry][concurrency]")

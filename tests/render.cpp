@@ -37,7 +37,7 @@ TEST_CASE("RFC 7591 2.2: localized values are kept and echoed", "[render]")
 TEST_CASE("RFC 7591 2: grant types are de-duplicated in order, jwks round-trips", "[render]")
 {
     auto md = validate_request(R"({"grant_types":["client_credentials","refresh_token","client_credentials"],)"
-                               R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"AQ","y":"Ag"}]}})")
+                               R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}})")
                   .value();
     auto o = to_json(md);
     CHECK(o.at("grant_types") == boost::json::array{"client_credentials", "refresh_token"});

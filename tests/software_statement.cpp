@@ -17,6 +17,7 @@
 #include <cryptopp/xed25519.h>
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -302,6 +303,61 @@ TEST_CASE("RFC 7591 3.2.2: invalid and unapproved statements", "[software_statem
     }
 }
 
+TEST_CASE("RFC 7519 4.1.4: a statement valid until the end of time is not expired", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    auto verify = [&](std::string const& times, unix_seconds at = now) {
+        return detail::verify_software_statement(make_jwt(k.ed, R"({"iss":"https://issuer.example",)" + times + "}"),
+                                                 rules, at);
+    };
+    // exp within the skew of INT64_MAX: exp + skew would overflow
+    CHECK(verify(R"("exp":9223372036854775807)").has_value());
+    CHECK(verify(R"("exp":9223372036854775800)").has_value());
+    CHECK(verify(R"("exp":18446744073709551615)").has_value()); // past INT64_MAX: still the end of time
+    CHECK(verify(R"("exp":1e300)").has_value());
+    CHECK(verify(R"("exp":9.3e18)").has_value());
+    // nbf and iat at the start of time; now + skew at the end of time
+    CHECK(verify(R"("nbf":-9223372036854775808,"iat":-9223372036854775808)").has_value());
+    CHECK(verify(R"("nbf":-1e300,"iat":-1e300)").has_value());
+    CHECK(verify(R"("nbf":9223372036854775807)", std::numeric_limits<unix_seconds>::max()).has_value());
+    CHECK(verify(R"("iat":1e300)", std::numeric_limits<unix_seconds>::max()).has_value());
+    // and the far ends still fail where they should
+    CHECK(verify(R"("exp":-9223372036854775808)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":-1e300)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":9223372036854775807)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":1e300)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("iat":18446744073709551615)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":true)").error().kind() == error::malformed_software_statement);
+}
+
+TEST_CASE("RFC 7519 2: a fractional NumericDate is compared exactly", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    rules.clock_skew = 0;
+    auto verify = [&](std::string const& times) {
+        return detail::verify_software_statement(make_jwt(k.ed, R"({"iss":"https://issuer.example",)" + times + "}"),
+                                                 rules, now);
+    };
+    CHECK(verify(R"("exp":1700000000.5)").has_value()); // half a second left
+    CHECK(verify(R"("exp":1700000000)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":1699999999.5)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("exp":1.7000000005e9)").has_value());
+    CHECK(verify(R"("nbf":1700000000.5)").error().kind() == error::software_statement_expired);
+    CHECK(verify(R"("nbf":1699999999.5,"iat":1699999999.5)").has_value());
+    CHECK(verify(R"("iat":1700000000.25)").error().kind() == error::software_statement_expired);
+}
+
+TEST_CASE("RFC 7519 4.1.4: a clock skew at the end of time does not overflow", "[software_statement]")
+{
+    auto const& k = test_keys();
+    auto rules = trusting_all().software_statements;
+    rules.clock_skew = std::numeric_limits<std::int64_t>::max();
+    auto jwt = make_jwt(k.ed, R"({"iss":"https://issuer.example","exp":1,"nbf":9223372036854775807,"iat":1e300})");
+    CHECK(detail::verify_software_statement(jwt, rules, now).has_value());
+}
+
 TEST_CASE("RFC 7591 2.3: a profile may require a statement", "[software_statement]")
 {
     auto p = trusting_all();
@@ -363,4 +419,56 @@ TEST_CASE("RFC 7517: jwks metadata holds well-formed public keys", "[software_st
     CHECK(with(R"({"kty":"RSA","n":"a+b","e":"AQAB"})").error().kind() == error::invalid_jwks);  // not base64url
     CHECK(with(R"({"kty":"oct","kid":"s"})").error().kind() == error::invalid_jwks);             // symmetric
     CHECK(with(R"({"kty":"OKP","crv":"Ed25519","x":"AQ","d":"AQ"})").error().kind() == error::invalid_jwks);
+}
+
+TEST_CASE("RFC 7518 6.2.1.2: a registered key's coordinates are at the curve's full size", "[software_statement]")
+{
+    auto with = [](std::string const& key) {
+        return validate_request(R"({"grant_types":["client_credentials"],"jwks":{"keys":[)" + key + "]}}");
+    };
+    auto bytes = [](std::size_t n) { return b64(std::string(n, '\x01')); };
+    auto ec = [&](char const* crv, std::size_t x, std::size_t y) {
+        return std::string(R"({"kty":"EC","crv":")") + crv + R"(","x":")" + bytes(x) + R"(","y":")" + bytes(y) + "\"}";
+    };
+    auto okp = [&](char const* crv, std::size_t x) {
+        return std::string(R"({"kty":"OKP","crv":")") + crv + R"(","x":")" + bytes(x) + "\"}";
+    };
+    CHECK(with(R"({"kty":"EC","crv":"P-256","x":"AA","y":"AA"})").error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-256", 32, 32)).has_value());
+    CHECK(with(ec("P-256", 31, 32)).error().kind() == error::invalid_jwks); // a leading zero dropped
+    CHECK(with(ec("P-256", 32, 33)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-384", 48, 48)).has_value());
+    CHECK(with(ec("P-384", 32, 32)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("P-521", 66, 66)).has_value());
+    CHECK(with(ec("P-521", 65, 66)).error().kind() == error::invalid_jwks);
+    CHECK(with(ec("secp256k1", 32, 32)).has_value());                       // RFC 8812 3.1
+    CHECK(with(ec("P-192", 24, 24)).error().kind() == error::invalid_jwks); // not a JOSE curve
+    // RFC 8037 2: an OKP key is the curve's key encoding, of its one size
+    CHECK(with(okp("Ed25519", 32)).has_value());
+    CHECK(with(R"({"kty":"OKP","crv":"Ed25519","x":"AQ"})").error().kind() == error::invalid_jwks);
+    CHECK(with(okp("Ed448", 57)).has_value());
+    CHECK(with(okp("X25519", 32)).has_value());
+    CHECK(with(okp("X448", 56)).has_value());
+    CHECK(with(okp("X448", 57)).error().kind() == error::invalid_jwks);
+    CHECK(with(okp("Ed2551", 32)).error().kind() == error::invalid_jwks);
+    // RFC 7518 6.3.1: n and e, base64url
+    CHECK(with(R"({"kty":"RSA","n":"AQAB","e":""})").error().kind() == error::invalid_jwks);
+    CHECK(with(R"({"kty":"RSA","n":1,"e":"AQAB"})").error().kind() == error::invalid_jwks);
+}
+
+TEST_CASE("RFC 7518 6.2.1.2: one key check for registered keys and a statement issuer's keys", "[software_statement]")
+{
+    // A real P-256 key (RFC 7515 A.3) with x cut to 31 bytes: refused as client
+    // metadata, and verifying nothing as an issuer's key; the full key passes both.
+    std::string const x = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                      y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+    auto short_x = b64(detail::base64url_decode(x)->substr(1));
+    for (auto const& [key_x, good] : {std::pair{x, true}, std::pair{short_x, false}}) {
+        boost::json::object jwk{{"kty", "EC"}, {"crv", "P-256"}, {"x", key_x}, {"y", y}};
+        INFO(boost::json::serialize(jwk));
+        CHECK(detail::public_jwk_problem(jwk).has_value() == !good);
+        auto md = validate_request(R"({"grant_types":["client_credentials"],"jwks":{"keys":[)" +
+                                   boost::json::serialize(jwk) + "]}}");
+        CHECK(md.has_value() == good);
+    }
 }

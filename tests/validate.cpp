@@ -381,10 +381,10 @@ std::vector<row> const& rows()
         // ---- jwks (RFC 7591 2, RFC 7517) ---------------------------------------------
         {"RFC 7591 2", "jwks and jwks_uri together",
          SVC("\"jwks_uri\":\"https://example.com/"
-             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\"}]}"),
+             "jwks\",\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}"),
          error::jwks_and_jwks_uri},
         {"RFC 7517 5", "a public EC key",
-         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQ\",\"y\":\"Ag\",\"kid\":\"1\"}]}"), ok},
+         SVC("\"jwks\":{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\",\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\",\"kid\":\"1\"}]}"), ok},
         {"RFC 7517 5", "an empty key set", SVC("\"jwks\":{\"keys\":[]}"), ok},
         {"RFC 7517 5", "jwks as an array", SVC("\"jwks\":[{\"kty\":\"EC\"}]"), error::wrong_type},
         {"RFC 7517 5", "jwks as a string", SVC("\"jwks\":\"{}\""), error::wrong_type},
@@ -437,6 +437,12 @@ std::vector<row> const& rows()
         {"RFC 5646 2.1", "subtag longer than 8", WEB("\"client_name#en-abcdefghi\":\"x\""),
          error::invalid_language_tag},
         {"RFC 5646 2.1", "empty subtag", WEB("\"client_name#en--US\":\"x\""), error::invalid_language_tag},
+        {"RFC 5646 2.1", "private use tag", WEB("\"client_name#x-klingon\":\"x\""), ok},
+        {"RFC 5646 2.1", "irregular grandfathered tag", WEB("\"client_name#i-klingon\":\"x\""), ok},
+        {"RFC 5646 2.1", "irregular grandfathered tag en-GB-oed", WEB("\"client_name#en-GB-oed\":\"x\""), ok},
+        {"RFC 5646 2.1", "regular grandfathered tag", WEB("\"tos_uri#zh-min-nan\":\"https://example.com/t\""), ok},
+        {"RFC 5646 2.1", "an i- tag not in the list", WEB("\"client_name#i-foo\":\"x\""), error::invalid_language_tag},
+        {"RFC 5646 2.1", "two regions", WEB("\"client_name#de-419-DE\":\"x\""), error::invalid_language_tag},
         {"RFC 5646 2.1.1", "same tag in two cases", WEB("\"client_name#fr\":\"a\",\"client_name#FR\":\"b\""),
          error::duplicate_member},
         {"RFC 7591 2.2", "localized URI is checked as a URI", WEB("\"logo_uri#fr\":\"not a uri\""), error::invalid_uri},
@@ -445,10 +451,10 @@ std::vector<row> const& rows()
         {"RFC 7591 2.2", "localized null counts as absent", WEB("\"client_name#fr\":null"), ok},
         {"RFC 7591 2.2", "scope is not localizable, so ignored", WEB("\"scope#fr\":42"), ok},
         {"DESIGN limits", "33 localized names",
-         many("{\"grant_types\":[\"client_credentials\"],", 33, "\"client_name#en-x%\":\"n\"", "}"),
+         many("{\"grant_types\":[\"client_credentials\"],", 33, "\"client_name#en-x-%\":\"n\"", "}"),
          error::too_many_localized_values},
         {"DESIGN limits", "32 localized names, at the limit",
-         many("{\"grant_types\":[\"client_credentials\"],", 32, "\"client_name#en-x%\":\"n\"", "}"), ok},
+         many("{\"grant_types\":[\"client_credentials\"],", 32, "\"client_name#en-x-%\":\"n\"", "}"), ok},
 
         // ---- software statements (RFC 7591 2.3) ---------------------------------------
         {"RFC 7591 2.3", "statement is not a JWS", WEB("\"software_statement\":\"abc\""),

@@ -4,17 +4,33 @@
 #ifndef OAUTHREG_CLOCK_HPP
 #define OAUTHREG_CLOCK_HPP
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 namespace oauthreg {
 
 /** Seconds since the Unix epoch, as RFC 7591 3.2.1 counts `client_id_issued_at`. */
 using unix_seconds = std::int64_t;
+
+/** `t + d`, clamped to the range of unix_seconds instead of overflowing
+    (undefined behaviour): times and durations may come from a request, a
+    store or a configuration file, and an `exp` near the end of time stays
+    far in the future. Every sum of times goes through here. */
+constexpr unix_seconds saturating_add(unix_seconds t, std::int64_t d) noexcept
+{
+    constexpr auto hi = std::numeric_limits<unix_seconds>::max(), lo = std::numeric_limits<unix_seconds>::min();
+    if (d > 0 && t > hi - d)
+        return hi;
+    if (d < 0 && t < lo - d)
+        return lo;
+    return t + d;
+}
 
 /** The clock policy: the current time in Unix seconds.
 
@@ -54,10 +70,13 @@ private:
 static_assert(clock_policy<system_clock>);
 static_assert(clock_policy<manual_clock>);
 
-/** RFC 3339 section 5.6 UTC timestamp with seconds, e.g. "2023-11-07T05:31:56Z". */
+/** RFC 3339 section 5.6 UTC timestamp with seconds, e.g. "2023-11-07T05:31:56Z".
+    Its date-fullyear has four digits, so a time outside years 0000 to 9999 (a
+    foreign stored row, a clock set to the end of time) is clamped to that range. */
 inline std::string to_rfc3339(unix_seconds t)
 {
     using namespace std::chrono;
+    t = std::clamp<unix_seconds>(t, -62167219200, 253402300799); // 0000-01-01T00:00:00Z, 9999-12-31T23:59:59Z
     sys_seconds tp{seconds{t}};
     auto days = floor<std::chrono::days>(tp);
     year_month_day ymd{days};

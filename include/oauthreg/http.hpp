@@ -512,36 +512,23 @@ private:
         return detail::json_response(status, registration_response(r));
     }
 
-    /** RFC 7592 read, replace or delete, once check_head accepted the token. */
+    /** RFC 7592 read, replace or delete, once check_head accepted the token.
+        Read and update answers carry a fresh registration access token (RFC
+        7592 3); the one presented stops working. */
     http_response management(http_request const& req, detail::envelope env, std::string const& id)
     {
-        auto gone = [&](error_info const& e) {
-            // Deleted between the token check and now: the token no longer exists either.
-            return e.kind() == error::client_not_found ? unauthorized(env, req.authorization)
-                                                       : detail::rfc7591_error(detail::status_of(e, true), e);
+        auto failed = [&](error_info const& e) {
+            // A token rotated or a client deleted since check_head: the same 401 (RFC 7592 2).
+            bool const gone = e.kind() == error::client_not_found || e.kind() == error::authentication_failed;
+            return gone ? unauthorized(env, req.authorization) : detail::rfc7591_error(detail::status_of(e, true), e);
         };
         if (req.method == "DELETE") {
             auto r = reg_.remove(id);
-            return r ? detail::no_content() : gone(r.error());
+            return r ? detail::no_content() : failed(r.error());
         }
-        registration out;
-        if (req.method == "PUT") {
-            auto r = reg_.update(id, req.body);
-            if (!r)
-                return gone(r.error());
-            out = std::move(*r);
-        } else {
-            auto r = reg_.get(id);
-            if (!r)
-                return gone(r.error());
-            out.record = std::move(*r);
-        }
-        // RFC 7592 3: the answer carries the registration access token; the
-        // client keeps the one it just proved it holds.
-        out.registration_access_token = secure_string(detail::bearer_token(req.authorization));
-        if (reg_.options().registration_base_uri)
-            out.registration_client_uri = *reg_.options().registration_base_uri + "/" + out.record.client_id;
-        return registration_answer(200, out);
+        auto const token = detail::bearer_token(req.authorization);
+        auto r = req.method == "PUT" ? reg_.update_registration(id, token, req.body) : reg_.read_registration(id, token);
+        return r ? registration_answer(200, *r) : failed(r.error());
     }
 
     /** The record routes: `{"data": oauth_client}` answers, errors documents,

@@ -216,24 +216,65 @@ public:
         return make_error(error::authentication_failed, "");
     }
 
-    /** Checks an RFC 7592 registration access token, with the same care as a secret. */
+    /** Checks an RFC 7592 registration access token, with the same care as a
+        secret, without changing it. An RFC 7592 endpoint answers with
+        @ref read_registration and @ref update_registration instead, which check
+        the token and issue the fresh one the answer must carry. */
     result<void> check_registration_token(std::string_view client_id, std::string_view token) const
     {
         auto const candidate = hasher_(token);
-        secret_hash stored{};
-        bool has_token = false;
-        auto found = storage_.visit(client_id, [&](client_record const& rec) {
-            if (rec.registration_token_hash) {
-                stored = *rec.registration_token_hash;
-                has_token = true;
-            }
-        });
+        std::optional<secret_hash> stored;
+        auto found = storage_.visit(client_id, [&](client_record const& rec) { stored = rec.registration_token_hash; });
         if (!found && found.error().kind() == error::storage_failure)
             return found.error();
-        bool const match = detail::equal_constant_time(stored, candidate);
-        if (found.has_value() & has_token & match)
+        if (token_matches(found.has_value(), stored, candidate))
             return {};
         return make_error(error::authentication_failed, "");
+    }
+
+    /** RFC 7592 2.1 read, for `GET` on the client configuration endpoint: checks
+        the registration access token, then answers with the stored record, a
+        fresh token and `registration_client_uri`.
+
+        RFC 7592 3: the answer carries `registration_access_token`. Only its
+        hash is stored, so a new one is issued (RFC 7592 3 lets the server
+        rotate it) and the token presented stops working at once. A wrong token
+        and an unknown client give the same `authentication_failed` through the
+        same steps (RFC 7592 2.1: the server must not reveal which). Without
+        `registration_base_uri` no client has a token, and every call fails so.
+    */
+    result<registration> read_registration(std::string_view client_id, std::string_view token)
+    {
+        for (int attempt = 0;; ++attempt) {
+            auto current = find_with_token(client_id, token);
+            if (!current)
+                return current.error();
+            registration out;
+            out.record = std::move(*current);
+            auto const read_version = out.record.version++;
+            issue_registration_token(out); // a read: updated_at stays, the metadata did not change
+            auto r = storage_.replace(out.record, read_version);
+            if (r) {
+                set_registration_client_uri(out);
+                return out;
+            }
+            // A concurrent change that kept the token (rotate_secret): read again.
+            // One that rotated it fails the token check on the next round.
+            if (r.error().kind() != error::version_conflict || attempt == 7)
+                return r.error();
+        }
+    }
+
+    /** RFC 7592 2.2 update, for `PUT` on the client configuration endpoint:
+        checks the registration access token first (as @ref read_registration),
+        then replaces the metadata as @ref update does at the version the token
+        was checked at, issuing a fresh token (RFC 7592 3). */
+    result<registration> update_registration(std::string_view client_id, std::string_view token, std::string_view body)
+    {
+        auto current = find_with_token(client_id, token);
+        if (!current)
+            return current.error();
+        return update(client_id, body, current->version);
     }
 
     /** Replaces a client's metadata (RFC 7592 2.2): fields omitted from the
@@ -244,6 +285,10 @@ public:
 
         A client that moves to a secret-using auth method is issued a secret,
         returned here once; one that moves to a method without a secret loses it.
+        With `registration_base_uri` configured the answer is an RFC 7592 3
+        client information response: a fresh registration access token is
+        issued and returned with `registration_client_uri`, and the old token
+        stops working.
     */
     result<registration> update(std::string_view client_id, std::string_view body,
                                 std::optional<std::uint64_t> expected_version = std::nullopt)
@@ -274,11 +319,11 @@ public:
         } else if (!rec.client_secret_hash) {
             issue_secret(rec, out.client_secret, now);
         }
+        issue_registration_token(out);
         auto r = storage_.replace(rec, current->version);
         if (!r)
             return r.error();
-        if (opts_.registration_base_uri)
-            out.registration_client_uri = *opts_.registration_base_uri + "/" + rec.client_id;
+        set_registration_client_uri(out);
         return out;
     }
 
@@ -392,11 +437,7 @@ private:
         rec.require_pkce = require_pkce;
         if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
             issue_secret(rec, out.client_secret, now);
-        if (opts_.registration_base_uri) {
-            auto token = random_secret();
-            rec.registration_token_hash = hasher_(token);
-            out.registration_access_token = std::move(token);
-        }
+        issue_registration_token(out);
         // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
         for (int attempt = 0;; ++attempt) {
             rec.client_id = random_client_id();
@@ -406,8 +447,7 @@ private:
             if (ins.error().kind() != error::client_exists || attempt == 3)
                 return ins.error();
         }
-        if (opts_.registration_base_uri)
-            out.registration_client_uri = *opts_.registration_base_uri + "/" + rec.client_id;
+        set_registration_client_uri(out);
         return out;
     }
 
@@ -422,9 +462,49 @@ private:
     {
         auto secret = random_secret();
         rec.client_secret_hash = hasher_(secret);
-        rec.client_secret_expires_at =
-            opts_.profile.client_secret_lifetime > 0 ? now + opts_.profile.client_secret_lifetime : 0;
+        auto const lifetime = opts_.profile.client_secret_lifetime;
+        rec.client_secret_expires_at = lifetime > 0 ? saturating_add(now, lifetime) : 0;
         plaintext = std::move(secret);
+    }
+
+    /** RFC 7592 3: with registration_base_uri configured, a fresh registration
+        access token in `out`, its hash in `out.record`. */
+    void issue_registration_token(registration& out)
+    {
+        if (!opts_.registration_base_uri)
+            return;
+        auto token = random_secret();
+        out.record.registration_token_hash = hasher_(token);
+        out.registration_access_token = std::move(token);
+    }
+
+    void set_registration_client_uri(registration& out) const
+    {
+        if (opts_.registration_base_uri)
+            out.registration_client_uri = *opts_.registration_base_uri + "/" + out.record.client_id;
+    }
+
+    /** The one decision on a registration access token: a found record whose
+        token hash equals the candidate's, compared in constant time whether or
+        not there is one, and decided in one step. */
+    static bool token_matches(bool found, std::optional<secret_hash> const& stored,
+                              secret_hash const& candidate) noexcept
+    {
+        bool const match = detail::equal_constant_time(stored.value_or(secret_hash{}), candidate);
+        return found & stored.has_value() & match;
+    }
+
+    /** The stored record, if `token` is its registration access token. */
+    result<client_record> find_with_token(std::string_view client_id, std::string_view token) const
+    {
+        auto const candidate = hasher_(token);
+        auto found = storage_.find(client_id);
+        if (!found && found.error().kind() == error::storage_failure)
+            return found.error();
+        auto const stored = found ? found->registration_token_hash : std::nullopt;
+        if (token_matches(found.has_value(), stored, candidate))
+            return std::move(*found);
+        return make_error(error::authentication_failed, "");
     }
 
     template <class F> decltype(auto) with_rng(F&& f)

@@ -6,6 +6,7 @@
 
 #include <oauthreg/clock.hpp>
 #include <oauthreg/detail/jws.hpp>
+#include <oauthreg/detail/language_tag.hpp>
 #include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
@@ -67,31 +68,6 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
     return in_token ? tokens : 0; // trailing space or empty
 }
 
-/** RFC 5646 2.1, simplified to its shape: a primary subtag of 2 to 8 letters,
-    then subtags of 1 to 8 letters or digits, joined by '-'. */
-inline bool is_language_tag(std::string_view tag) noexcept
-{
-    if (tag.empty() || tag.size() > 64)
-        return false;
-    std::size_t len = 0, index = 0;
-    for (std::size_t i = 0; i <= tag.size(); ++i) {
-        if (i == tag.size() || tag[i] == '-') {
-            if (len == 0 || len > 8 || (index == 0 && len < 2))
-                return false;
-            len = 0;
-            ++index;
-            continue;
-        }
-        char c = tag[i];
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        bool digit = c >= '0' && c <= '9';
-        if (!(alpha || (digit && index > 0)))
-            return false;
-        ++len;
-    }
-    return true;
-}
-
 /** RFC 7515 7.1 compact serialization: three base64url parts, none empty but the
     payload may not be empty either for a software statement (it carries claims). */
 inline bool is_compact_jws(std::string_view s) noexcept
@@ -137,27 +113,8 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
         for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
             if (jwk->contains(priv))
                 return "a key holds private or symmetric key material";
-        // RFC 7518 6.2.1, 6.3.1 and RFC 8037 2: the members each public key type requires.
-        auto has_b64 = [&](char const* name) {
-            auto const* m = jwk->if_contains(name);
-            return m && m->is_string() && !m->get_string().empty() &&
-                   base64url_decode(std::string_view(m->get_string())).has_value();
-        };
-        auto const& kty_s = kty->get_string();
-        if (kty_s == "RSA") {
-            if (!has_b64("n") || !has_b64("e"))
-                return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
-        } else if (kty_s == "EC") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x") || !has_b64("y"))
-                return "an EC key needs \"crv\", \"x\" and \"y\" (RFC 7518 6.2.1)";
-        } else if (kty_s == "OKP") {
-            auto const* crv = jwk->if_contains("crv");
-            if (!crv || !crv->is_string() || !has_b64("x"))
-                return "an OKP key needs \"crv\" and \"x\" (RFC 8037 2)";
-        } else {
-            return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
-        }
+        if (auto why = public_jwk_problem(*jwk))
+            return why;
         if (auto const* kid = jwk->if_contains("kid")) {
             if (!kid->is_string())
                 return "a \"kid\" is not a string";

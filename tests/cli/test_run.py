@@ -249,6 +249,17 @@ check("page: a page size over 250 is invalid_request", big["error"] == "invalid_
 check("page: another organization sees nothing", other["page"]["data"] == []
       and other["page"]["meta"]["total_results"] == 0, str(other))
 
+p = subprocess.Popen([BIN, "run"] + STORE + ["--registration-base-uri", "https://as.example/register"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+made = ask({"op": "register", "request": web})["response"]
+upd = ask({"op": "update", "client_id": made["client_id"], "request": web})
+check("RFC 7592 3: the update answer carries a fresh registration access token and the client URI", upd["ok"]
+      and len(upd["response"].get("registration_access_token", "")) == 43
+      and upd["response"]["registration_access_token"] != made["registration_access_token"]
+      and upd["response"]["registration_client_uri"] == made["registration_client_uri"], str(upd))
+p.stdin.close()
+p.wait()
+
 # --- usage errors ------------------------------------------------------------------------
 p = subprocess.run([BIN, "run", "--store", "nosuch:thing"], input=b"", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 check("unknown store: exit 2", p.returncode == 2 and p.stderr and not p.stdout)

@@ -150,10 +150,13 @@ def test_register_and_manage(srv):
     r = req(srv, "GET", path, token)
     check("RFC 7592 2.1 read: 200 without the secret", r.status == 200 and "client_secret" not in r.json() and
           r.json()["client_id"] == cid, r.body)
-    check("RFC 7592 3: the read answer carries the registration access token and URI",
+    check("RFC 7592 3: the read answer carries a fresh registration access token and the URI",
           len(r.json().get("registration_access_token", "")) == 43 and
+          r.json()["registration_access_token"] != token and
           r.json().get("registration_client_uri") == reg["registration_client_uri"], r.body)
-    token = r.json().get("registration_access_token", token)
+    old_token, token = token, r.json().get("registration_access_token", token)
+    r = req(srv, "GET", path, old_token)
+    check("RFC 7592 3: the token presented stops working once a fresh one is issued", r.status == 401, r.body)
     for label, key in [("wrong token", "w" * 43), ("an API key", KEY_A1)]:
         r = req(srv, "GET", path, key)
         check("RFC 7592 2: %s is 401" % label, r.status == 401 and r.json()["error"] == "invalid_token", r.body)

@@ -20,6 +20,9 @@
 #include <cryptopp/sha.h>
 #include <cryptopp/xed25519.h>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +68,66 @@ inline CryptoPP::Integer big_endian(std::string const& bytes)
     return CryptoPP::Integer(reinterpret_cast<CryptoPP::byte const*>(bytes.data()), bytes.size());
 }
 
+/** The curves a public JWK may name, with the size in bytes of each
+    coordinate (EC, held at full length: RFC 7518 6.2.1.2, 6.2.1.3) or of the
+    key (OKP: RFC 8037 2, the key's own encoding). */
+struct jwk_curve {
+    std::string_view kty, crv;
+    std::size_t size;
+};
+inline constexpr jwk_curve jwk_curves[] = {
+    {"EC", "P-256", 32},     {"EC", "P-384", 48},  {"EC", "P-521", 66},                        // RFC 7518 6.2.1.1
+    {"EC", "secp256k1", 32},                                                                   // RFC 8812 3.1
+    {"OKP", "Ed25519", 32},  {"OKP", "Ed448", 57}, {"OKP", "X25519", 32}, {"OKP", "X448", 56}, // RFC 8037 2
+};
+
+/** The size of a curve's coordinates or key; 0 for a curve not listed. */
+constexpr std::size_t jwk_curve_size(std::string_view kty, std::string_view crv) noexcept
+{
+    for (auto const& c : jwk_curves)
+        if (c.kty == kty && c.crv == crv)
+            return c.size;
+    return 0;
+}
+
+/** What is wrong with a public JWK's key members, or nothing: the one check
+    of a key's shape, made on a client's registered `jwks` and on a statement
+    issuer's keys before verifying with them. RSA: "n" and "e" (RFC 7518
+    6.3.1); EC: a known "crv" and "x", "y" at its full size (RFC 7518 6.2.1);
+    OKP: a known "crv" and "x" of its key size (RFC 8037 2). All base64url. */
+inline std::optional<std::string_view> public_jwk_problem(boost::json::object const& jwk)
+{
+    auto const kty = str_member(jwk, "kty");
+    auto const crv = str_member(jwk, "crv");
+    auto sized = [&](char const* name, std::size_t size) {
+        auto bytes = b64_member(jwk, name);
+        return bytes && bytes->size() == size;
+    };
+    if (kty == "RSA") {
+        auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
+        if (!n || !e || n->empty() || e->empty())
+            return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
+        return std::nullopt;
+    }
+    if (kty == "EC") {
+        auto const size = jwk_curve_size(kty, crv);
+        if (size == 0)
+            return "an EC key's \"crv\" must be P-256, P-384, P-521 or secp256k1 (RFC 7518 6.2.1.1)";
+        if (!sized("x", size) || !sized("y", size))
+            return "an EC key needs \"x\" and \"y\" in base64url, each the curve's full size (RFC 7518 6.2.1.2)";
+        return std::nullopt;
+    }
+    if (kty == "OKP") {
+        auto const size = jwk_curve_size(kty, crv);
+        if (size == 0)
+            return "an OKP key's \"crv\" must be Ed25519, Ed448, X25519 or X448 (RFC 8037 2)";
+        if (!sized("x", size))
+            return "an OKP key needs \"x\" in base64url, the curve's key size (RFC 8037 2)";
+        return std::nullopt;
+    }
+    return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
+}
+
 /** Verifies `sig` over `input` with one JWK, if the key's type fits the
     algorithm: RSA for RS256/PS256, EC P-256 for ES256, OKP Ed25519 for EdDSA
     (RFC 8725 3.1: the algorithm must match the key; no confusion). */
@@ -73,6 +136,8 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
     auto const* msg = reinterpret_cast<CryptoPP::byte const*>(input.data());
     auto const* s = reinterpret_cast<CryptoPP::byte const*>(sig.data());
     auto const kty = str_member(jwk, "kty");
+    if (public_jwk_problem(jwk))
+        return false; // the shape every registered key has; the sizes below follow from it
     try {
         switch (alg) {
         case jws_alg::rs256:
@@ -80,8 +145,6 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
             if (kty != "RSA")
                 return false;
             auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
-            if (!n || !e || n->empty() || e->empty())
-                return false;
             CryptoPP::RSA::PublicKey key;
             key.Initialize(big_endian(*n), big_endian(*e));
             // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
@@ -95,12 +158,10 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
                                                                                                  sig.size());
         }
         case jws_alg::es256: {
-            if (kty != "EC" || str_member(jwk, "crv") != "P-256")
+            // RFC 7518 3.4: P-256, whose coordinates public_jwk_problem sized; the signature is R || S, 64 bytes.
+            if (kty != "EC" || str_member(jwk, "crv") != "P-256" || sig.size() != 64)
                 return false;
             auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
-            // RFC 7518 6.2.1.2: coordinates are the full 32 bytes; 3.4: R || S, 64 bytes.
-            if (!x || !y || x->size() != 32 || y->size() != 32 || sig.size() != 64)
-                return false;
             CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
             CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
             key.Initialize(CryptoPP::ASN1::secp256r1(), q);
@@ -110,12 +171,11 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
                                                                                                  sig.size());
         }
         case jws_alg::eddsa: {
-            if (kty != "OKP" || str_member(jwk, "crv") != "Ed25519")
-                return false;
-            auto x = b64_member(jwk, "x");
-            if (!x || x->size() != CryptoPP::ed25519PublicKey::PUBLIC_KEYLENGTH ||
+            // RFC 8037 3.1: Ed25519, whose 32-byte key public_jwk_problem sized.
+            if (kty != "OKP" || str_member(jwk, "crv") != "Ed25519" ||
                 sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
                 return false;
+            auto x = b64_member(jwk, "x");
             CryptoPP::ed25519::Verifier v(reinterpret_cast<CryptoPP::byte const*>(x->data()));
             return v.VerifyMessage(msg, input.size(), s, sig.size());
         }
@@ -124,6 +184,28 @@ inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::st
         return false; // a malformed key is one that verifies nothing
     }
     return false;
+}
+
+/** A JWT NumericDate (RFC 7519 2): a JSON number of seconds, maybe not an
+    integer, maybe beyond the range of unix_seconds. A fraction is rounded up,
+    which keeps every comparison with the whole seconds of `now` exact
+    (now >= exp exactly when now >= ceil(exp)); a number out of range is
+    clamped to it, so 1e300 is the end of time, not an error or an overflow. */
+inline std::optional<unix_seconds> numeric_date(boost::json::value const& v) noexcept
+{
+    constexpr auto hi = std::numeric_limits<unix_seconds>::max(), lo = std::numeric_limits<unix_seconds>::min();
+    if (v.is_int64())
+        return v.get_int64();
+    if (v.is_uint64())
+        return v.get_uint64() > static_cast<std::uint64_t>(hi) ? hi : static_cast<unix_seconds>(v.get_uint64());
+    if (!v.is_double() || std::isnan(v.get_double()))
+        return std::nullopt;
+    double const d = std::ceil(v.get_double());
+    if (d >= 0x1p63) // 2^63 = hi + 1, the first double out of range (infinity included)
+        return hi;
+    if (d < -0x1p63)
+        return lo;
+    return static_cast<unix_seconds>(d);
 }
 
 /** A JWS in compact serialization (RFC 7515 7.1), decoded. */
@@ -227,16 +309,12 @@ inline result<boost::json::object> verify_software_statement(std::string_view jw
                                "the signature does not verify with the issuer's keys");
 
     // RFC 7519 4.1.4, 4.1.5, 4.1.6, with the configured clock skew.
-    auto time_claim = [&](char const* name) -> result<std::optional<std::int64_t>> {
+    auto time_claim = [&](char const* name) -> result<std::optional<unix_seconds>> {
         auto const* v = jws->payload.if_contains(name);
         if (!v)
-            return std::optional<std::int64_t>{};
-        if (v->is_int64())
-            return std::optional<std::int64_t>{v->get_int64()};
-        if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_uint64())};
-        if (v->is_double() && v->get_double() > -9e18 && v->get_double() < 9e18)
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(v->get_double())};
+            return std::optional<unix_seconds>{};
+        if (auto t = numeric_date(*v))
+            return std::optional<unix_seconds>{*t};
         return statement_error(error::malformed_software_statement,
                                std::string("\"") + name + "\" is not a NumericDate");
     };
@@ -244,17 +322,17 @@ inline result<boost::json::object> verify_software_statement(std::string_view jw
     auto exp = time_claim("exp");
     if (!exp)
         return exp.error();
-    if (*exp && now >= **exp + skew)
+    if (*exp && now >= saturating_add(**exp, skew))
         return statement_error(error::software_statement_expired, "expired (\"exp\")");
     auto nbf = time_claim("nbf");
     if (!nbf)
         return nbf.error();
-    if (*nbf && now + skew < **nbf)
+    if (*nbf && saturating_add(now, skew) < **nbf)
         return statement_error(error::software_statement_expired, "not valid yet (\"nbf\")");
     auto iat = time_claim("iat");
     if (!iat)
         return iat.error();
-    if (*iat && **iat > now + skew)
+    if (*iat && **iat > saturating_add(now, skew))
         return statement_error(error::software_statement_expired, "issued in the future (\"iat\")");
     for (auto const& claim : issuer->required_claims)
         if (!jws->payload.contains(claim))
