@@ -1,8 +1,10 @@
 """Runs `oauthreg serve` for the tests: waits for its ready line (never a fixed
 sleep), talks HTTP/1.1 to it over real sockets, and stops it."""
+import atexit
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -128,8 +130,18 @@ def call(server, method, path, key=None, body=None, content_type="application/js
         return Reader(s).read()
 
 
+_scratch = tempfile.mkdtemp(prefix="oauthreg-serve-test-")
+atexit.register(shutil.rmtree, _scratch, True)
+
+
+def scratch_dir():
+    """A fresh directory, removed when the test ends."""
+    return tempfile.mkdtemp(dir=_scratch)
+
+
 def write_json(obj):
-    f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    """A JSON file (API keys, say), removed when the test ends."""
+    f = tempfile.NamedTemporaryFile("w", suffix=".json", dir=_scratch, delete=False)
     json.dump(obj, f)
     f.close()
     return f.name

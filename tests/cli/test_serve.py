@@ -18,13 +18,12 @@ import re
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 
 import harness
 from harness import check
-from serve import Reader, Server, call, raise_open_files_limit, request_bytes, write_json
+from serve import Reader, Server, call, raise_open_files_limit, request_bytes, scratch_dir, write_json
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
@@ -494,7 +493,7 @@ def test_sigterm_drains():
 
 
 def test_kill9_sqlite():
-    d = tempfile.mkdtemp()
+    d = scratch_dir()
     store = "sqlite:" + os.path.join(d, "clients.db")
     srv = Server(BIN, "--api-keys", KEYS, "--store", store)
     acked = []
@@ -602,7 +601,7 @@ def shared_only(backend):
         test_two_servers("postgres:%s dbname=%s" % (server, db), "two servers on one PostgreSQL database")
         harness.drop_database(server, db)
     else:
-        test_two_servers("sqlite:" + os.path.join(tempfile.mkdtemp(), "c.db"), "two servers on one SQLite file")
+        test_two_servers("sqlite:" + os.path.join(scratch_dir(), "c.db"), "two servers on one SQLite file")
 
 
 def main():
