@@ -31,7 +31,10 @@ int main()
                                caller);
     auto bad = reg.patch(c->record.client_id, R"({"redirect_uris":[]})", caller); // code grant needs one
     std::cout << boost::json::serialize(oauthreg::errors_document(bad.error())) << "\n"; // pointer /redirect_uris
-    auto page = reg.page({.owner = {.org_id = "org-1"}, .name_contains = "cli"}).value();
+    oauthreg::client_page_query q;
+    q.owner.org_id = "org-1"; // the caller's organization
+    q.name_contains = "cli";  // ASCII case-insensitive
+    auto page = reg.page(q).value();
     std::cout << boost::json::serialize(oauthreg::page_response(page)) << "\n";
     return ok && redirect_ok && c && page.total_results == 1 ? 0 : 1;
 }
