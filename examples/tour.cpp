@@ -31,9 +31,9 @@ int main()
                                caller);
     auto bad = reg.patch(c->record.client_id, R"({"redirect_uris":[]})", caller); // code grant needs one
     std::cout << boost::json::serialize(oauthreg::errors_document(bad.error())) << "\n"; // pointer /redirect_uris
-    oauthreg::client_page_query q; // page 1 of 20 by default
-    q.owner.org_id = "org-1";
-    q.name_contains = "cli";
+    oauthreg::client_page_query q;
+    q.owner.org_id = "org-1"; // the caller's organization
+    q.name_contains = "cli";  // ASCII case-insensitive
     auto page = reg.page(q).value();
     std::cout << boost::json::serialize(oauthreg::page_response(page)) << "\n";
     return ok && redirect_ok && c && page.total_results == 1 ? 0 : 1;
