@@ -36,9 +36,11 @@ TEST_CASE("RFC 7591 2.2: localized values are kept and echoed", "[render]")
 
 TEST_CASE("RFC 7591 2: grant types are de-duplicated in order, jwks round-trips", "[render]")
 {
-    auto md = validate_request(R"({"grant_types":["client_credentials","refresh_token","client_credentials"],)"
-                               R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}})")
-                  .value();
+    auto md =
+        validate_request(
+            R"({"grant_types":["client_credentials","refresh_token","client_credentials"],)"
+            R"("jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}})")
+            .value();
     auto o = to_json(md);
     CHECK(o.at("grant_types") == boost::json::array{"client_credentials", "refresh_token"});
     CHECK(o.at("response_types") == boost::json::array{});
@@ -174,4 +176,23 @@ TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")
     CHECK(conf.at("client_secret_expires_at") == 1700003600);
     CHECK(conf.at("grant_types") == boost::json::array{"client_credentials"});
     CHECK_FALSE(registration_response(rec).contains("client_secret"));
+}
+
+TEST_CASE("RFC 8705 2.1.2: a tls_client_auth client's certificate subject is kept and echoed", "[render]")
+{
+    auto md =
+        validate_request(R"({"grant_types":["client_credentials"],"token_endpoint_auth_method":"tls_client_auth",)"
+                         R"("tls_client_auth_subject_dn":"CN=svc,O=Example"})",
+                         profile::rfc7591())
+            .value();
+    CHECK(md.tls_client_auth == tls_client_auth_subject::subject_dn);
+    CHECK(md.tls_client_auth_value == "CN=svc,O=Example");
+    CHECK(to_json(md).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
+    client_record rec;
+    rec.client_id = "c";
+    rec.metadata = md;
+    CHECK(registration_response(rec).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
+    CHECK(oauth_client(rec).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
+    CHECK_FALSE(to_json(validate_request(R"({"grant_types":["client_credentials"]})").value())
+                    .contains("tls_client_auth_subject_dn"));
 }

@@ -73,6 +73,12 @@ enum class error {
     too_many_localized_values, ///< more than limits::max_localized_values
     invalid_application_type,  ///< neither "web" nor "native"
 
+    // -- mutual-TLS client authentication (RFC 8705 section 2) ---------------
+    tls_client_auth_subject_missing,    ///< tls_client_auth without an RFC 8705 2.1.2 subject member
+    tls_client_auth_subject_ambiguous,  ///< more than one RFC 8705 2.1.2 subject member
+    tls_client_auth_subject_unexpected, ///< a subject member with another auth method
+    invalid_tls_client_auth_subject,    ///< a subject value of the wrong form
+
     // -- software statements (RFC 7591 section 2.3) ---------------------------
     malformed_software_statement,         ///< not a compact-serialized JWS with a claims set
     software_statement_signature_invalid, ///< not signed by a key of its issuer
@@ -273,6 +279,14 @@ constexpr char const* message_of(error e) noexcept
         return "too many localized values";
     case error::invalid_application_type:
         return "invalid application_type";
+    case error::tls_client_auth_subject_missing:
+        return "tls_client_auth needs exactly one certificate subject member";
+    case error::tls_client_auth_subject_ambiguous:
+        return "more than one certificate subject member";
+    case error::tls_client_auth_subject_unexpected:
+        return "a certificate subject member is only for tls_client_auth";
+    case error::invalid_tls_client_auth_subject:
+        return "invalid certificate subject value";
     case error::malformed_software_statement:
         return "software statement is not a valid JWT";
     case error::software_statement_signature_invalid:

@@ -59,6 +59,10 @@ enum class auth_method : std::uint8_t {
 /** OpenID Connect Dynamic Client Registration 1.0 section 2 `application_type`. */
 enum class application_type : std::uint8_t { web, native };
 
+/** The RFC 8705 2.1.2 members, one of which a `tls_client_auth` client
+    registers: the certificate subject value the server expects. */
+enum class tls_client_auth_subject : std::uint8_t { subject_dn, san_dns, san_uri, san_ip, san_email };
+
 /** The human-readable members that may carry a language tag (RFC 7591 2.2). */
 enum class localizable : std::uint8_t { client_name, client_uri, logo_uri, tos_uri, policy_uri };
 
@@ -88,6 +92,9 @@ inline constexpr name_table<auth_method, 7> auth_method_names{{"none", "client_s
                                                                "client_secret_jwt", "private_key_jwt",
                                                                "tls_client_auth", "self_signed_tls_client_auth"}};
 inline constexpr name_table<application_type, 2> application_type_names{{"web", "native"}};
+inline constexpr name_table<tls_client_auth_subject, 5> tls_client_auth_subject_names{
+    {"tls_client_auth_subject_dn", "tls_client_auth_san_dns", "tls_client_auth_san_uri", "tls_client_auth_san_ip",
+     "tls_client_auth_san_email"}};
 inline constexpr name_table<localizable, 5> localizable_names{
     {"client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri"}};
 } // namespace detail
@@ -99,6 +106,7 @@ constexpr std::string_view to_string(response_type v) noexcept { return detail::
 constexpr std::string_view to_string(auth_method v) noexcept { return detail::auth_method_names.name(v); }
 constexpr std::string_view to_string(application_type v) noexcept { return detail::application_type_names.name(v); }
 constexpr std::string_view to_string(localizable v) noexcept { return detail::localizable_names.name(v); }
+constexpr std::string_view to_string(tls_client_auth_subject v) noexcept { return detail::tls_client_auth_subject_names.name(v); }
 
 /** The value registered under a wire name; case-sensitive, as RFC 7591 compares them. */
 constexpr std::optional<grant_type> parse_grant_type(std::string_view s) noexcept { return detail::grant_type_names.find(s); }
@@ -154,6 +162,8 @@ struct client_metadata {
     response_type_list response_types;
     auth_method token_endpoint_auth_method = auth_method::client_secret_basic;
     std::optional<application_type> app_type; ///< OpenID Connect `application_type`
+    /** Which RFC 8705 2.1.2 member a `tls_client_auth` client registered; its value is tls_client_auth_value. */
+    std::optional<tls_client_auth_subject> tls_client_auth;
     optional_string client_name;
     optional_string client_uri;
     optional_string logo_uri;
@@ -166,6 +176,7 @@ struct client_metadata {
     optional_string software_id;
     optional_string software_version;
     optional_string software_statement;     ///< returned unmodified (RFC 7591 3.2.1)
+    optional_string tls_client_auth_value;  ///< the expected certificate subject (RFC 8705 2.1.2)
     std::vector<localized_value> localized; ///< in request order
 
     /** A public client: no secret, PKCE required (RFC 7591 2, RFC 9700 2.1.1). */

@@ -47,7 +47,8 @@ inline void put(boost::json::object& o, std::string_view k, optional_string cons
 }
 
 /** The members both renderings end with: keys, software identity, the
-    statement, application_type and the localized values (RFC 7591 2, 2.2, 2.3). */
+    statement, application_type, the localized values (RFC 7591 2, 2.2, 2.3)
+    and the certificate subject (RFC 8705 2.1.2). */
 inline void append_key_and_software_members(boost::json::object& o, client_metadata const& md)
 {
     detail::put(o, "jwks_uri", md.jwks_uri);
@@ -64,6 +65,8 @@ inline void append_key_and_software_members(boost::json::object& o, client_metad
         k += lv.language_tag;
         o[k] = lv.value;
     }
+    if (md.tls_client_auth) // RFC 8705 2.1.2
+        o[to_string(*md.tls_client_auth)] = *md.tls_client_auth_value;
 }
 
 } // namespace detail

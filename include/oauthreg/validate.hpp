@@ -9,6 +9,7 @@
 #include <oauthreg/detail/language_tag.hpp>
 #include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/tls_client_auth.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
@@ -140,6 +141,40 @@ inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> c
             return make_error(unsupported, indexed(member, i), clip(in[i]));
         add_once(out, *v); // a repeated value adds nothing; the first is kept
     }
+    return std::nullopt;
+}
+
+/** RFC 8705 2.1.2: a `tls_client_auth` client names exactly one certificate
+    subject member, of its form, kept in `md`. The members are for that method
+    only ("used with tls_client_auth"); with another one they are refused
+    rather than dropped, so a client never believes a binding it does not have. */
+inline std::optional<error_info> take_tls_client_auth_subject(raw_request const& raw, client_metadata& md)
+{
+    std::optional<tls_client_auth_subject> which;
+    for (std::size_t i = 0; i < std::size(raw.tls_client_auth); ++i) {
+        if (!raw.tls_client_auth[i])
+            continue;
+        auto const m = static_cast<tls_client_auth_subject>(i);
+        if (which)
+            return make_error(error::tls_client_auth_subject_ambiguous, to_string(m),
+                              std::string("and ") + std::string(to_string(*which)) + "; exactly one (RFC 8705 2.1.2)");
+        which = m;
+    }
+    bool const tls = md.token_endpoint_auth_method == auth_method::tls_client_auth;
+    if (!which && tls)
+        return make_error(error::tls_client_auth_subject_missing, "token_endpoint_auth_method",
+                          "name tls_client_auth_subject_dn, _san_dns, _san_uri, _san_ip or _san_email "
+                          "(RFC 8705 2.1.2)");
+    if (!which)
+        return std::nullopt;
+    if (!tls)
+        return make_error(error::tls_client_auth_subject_unexpected, to_string(*which),
+                          "used with token_endpoint_auth_method tls_client_auth only (RFC 8705 2.1.2)");
+    auto const value = *raw.tls_client_auth[static_cast<std::size_t>(*which)];
+    if (auto why = tls_client_auth_subject_problem(*which, value))
+        return make_error(error::invalid_tls_client_auth_subject, to_string(*which), *why);
+    md.tls_client_auth = which;
+    md.tls_client_auth_value.emplace(value);
     return std::nullopt;
 }
 
@@ -309,6 +344,8 @@ inline result<client_metadata> validate_raw(raw_request const& raw, profile cons
         !md.jwks && !md.jwks_uri)
         return make_error(error::auth_method_requires_keys, "token_endpoint_auth_method",
                           to_string(md.token_endpoint_auth_method));
+    if (auto e = take_tls_client_auth_subject(raw, md))
+        return *e;
 
     // RFC 7591 2.2: localized human-readable values.
     if (raw.localized.size() > lim.max_localized_values)

@@ -82,6 +82,13 @@ rc, out, _ = run(["validate"], pkj)
 check("default profile refuses private_key_jwt", rc == 1 and one_json_line(out)["error"] == "invalid_client_metadata")
 rc, out, _ = run(["validate", "--profile", "rfc7591"], pkj)
 check("rfc7591 profile accepts private_key_jwt", rc == 0, out)
+tls = b'{"grant_types":["client_credentials"],"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_dns":"svc.example.com"}'
+rc, out, _ = run(["validate", "--profile", "rfc7591"], tls)
+check("RFC 8705 2.1.2: tls_client_auth's certificate subject is echoed",
+      rc == 0 and one_json_line(out).get("tls_client_auth_san_dns") == "svc.example.com", out)
+rc, out, _ = run(["validate", "--profile", "rfc7591"], tls.replace(b',"tls_client_auth_san_dns":"svc.example.com"', b''))
+check("RFC 8705 2.1.2: tls_client_auth without a certificate subject is refused",
+      rc == 1 and one_json_line(out)["error"] == "invalid_client_metadata", out)
 
 # --- software statements and --trusted-issuers (RFC 7591 2.3) ------------------------
 # RFC 7515 A.3: an ES256 JWS from "joe"; it verifies, and expired in 2011.

@@ -100,3 +100,37 @@ TEST_CASE("codec: rows from before optional_string and inline lists stay readabl
     CHECK(back->metadata.grant_types == grant_type_list{grant_type::authorization_code});
     CHECK(back->metadata.response_types == response_type_list{response_type::code});
 }
+
+TEST_CASE("codec: the RFC 8705 2.1.2 certificate subject round-trips; rows from before it stay readable",
+          "[storage][codec]")
+{
+    auto rec = testing::full_record("c");
+    rec.metadata.token_endpoint_auth_method = auth_method::tls_client_auth;
+    rec.metadata.tls_client_auth = tls_client_auth_subject::san_uri;
+    rec.metadata.tls_client_auth_value = "spiffe://example.org/app";
+    auto text = encode_record(rec);
+    CHECK(text.find(R"("tls_client_auth_san_uri":"spiffe://example.org/app")") != std::string::npos);
+    auto back = decode_record(text);
+    REQUIRE(back.has_value());
+    CHECK(*back == rec);
+
+    // What encode_record wrote before the member existed, for a tls_client_auth client.
+    std::string const old =
+        R"({"format":1,"client_id":"c1","org_id":"","user_id":"","created_at":1700000000,"updated_at":1700000000,)"
+        R"("client_secret_hash":null,"client_secret_expires_at":0,"registration_token_hash":null,"require_pkce":true,)"
+        R"("version":1,"metadata":{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":)"
+        R"("tls_client_auth","grant_types":["authorization_code"],"response_types":["code"],"client_name":"Old",)"
+        R"("contacts":[],"localized":[]}})";
+    auto old_rec = decode_record(old);
+    REQUIRE(old_rec.has_value());
+    CHECK(old_rec->metadata.token_endpoint_auth_method == auth_method::tls_client_auth);
+    CHECK_FALSE(old_rec->metadata.tls_client_auth);
+    CHECK(old_rec->metadata.client_name == "Old");
+
+    // Two of them is not what encode_record writes.
+    auto two = text;
+    two.insert(two.find("\"tls_client_auth_san_uri\""), R"("tls_client_auth_san_dns":"a.example",)");
+    auto bad = decode_record(two);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind() == error::storage_failure);
+}

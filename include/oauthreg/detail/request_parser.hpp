@@ -49,6 +49,8 @@ struct raw_request {
     std::optional<std::string_view> client_id; ///< only when a string; RFC 7592 2.2 update checks it
     std::optional<boost::json::value> jwks;    ///< allocated from the handler's arena
     std::vector<raw_localized> localized;
+    /** The RFC 8705 2.1.2 members, by tls_client_auth_subject. */
+    std::optional<std::string_view> tls_client_auth[detail::tls_client_auth_subject_names.names.size()];
 
     /** Forget the previous request, keeping the vectors' capacity. */
     void clear() noexcept
@@ -63,6 +65,8 @@ struct raw_request {
             o->reset();
         jwks.reset();
         localized.clear();
+        for (auto& t : tls_client_auth)
+            t.reset();
     }
 };
 
@@ -326,7 +330,7 @@ private:
         bool uri = false;
         bool statement = false;
         bool lenient = false;   ///< a value of another type makes the member ignored, not an error
-        std::uint8_t known = 0; ///< 1..31 for a member of RFC 7591 2 (not localized), else 0
+        std::uint8_t known = 0; ///< 1..31 for a registered member (RFC 7591 2, RFC 8705 2.1.2; not localized), else 0
     };
 
     struct frame {
@@ -570,6 +574,13 @@ private:
         }
         if (slot_.kind != member_kind::ignored)
             return;
+        // RFC 8705 2.1.2: the certificate subject of a tls_client_auth client.
+        if (auto m = detail::tls_client_auth_subject_names.find(k)) {
+            auto const i = static_cast<std::uint8_t>(*m);
+            str(out.tls_client_auth[i], static_cast<std::uint8_t>(19 + i));
+            slot_.uri = *m == tls_client_auth_subject::san_uri;
+            return;
+        }
         if (auto hash = k.find('#'); hash != std::string_view::npos) {
             // RFC 7591 2.2: human-readable members may carry a BCP 47 language tag.
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {

@@ -191,6 +191,8 @@ inline std::string encode_record(client_record const& rec)
     detail::put_opt(m, "software_statement", md.software_statement);
     if (md.app_type)
         m["application_type"] = to_string(*md.app_type);
+    if (md.tls_client_auth) // under its own name; a record from before it has none
+        m[to_string(*md.tls_client_auth)] = *md.tls_client_auth_value;
     for (auto const& lv : md.localized)
         localized.emplace_back(boost::json::array{to_string(lv.member), lv.language_tag, lv.value});
     m["localized"] = std::move(localized);
@@ -265,6 +267,15 @@ inline result<client_record> decode_record(std::string_view text)
             md.app_type = *a;
         else
             m.fail("application_type");
+    }
+    for (std::size_t i = 0; i < detail::tls_client_auth_subject_names.names.size(); ++i) {
+        auto const member = static_cast<tls_client_auth_subject>(i);
+        if (auto v = m.opt_string(to_string(member))) {
+            if (md.tls_client_auth) // RFC 8705 2.1.2: exactly one
+                m.fail(to_string(member));
+            md.tls_client_auth = member;
+            md.tls_client_auth_value = std::move(v);
+        }
     }
     auto const* loc = r.object("metadata").if_contains("localized");
     if (loc && loc->is_array()) {
