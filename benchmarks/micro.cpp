@@ -285,6 +285,52 @@ void store_insert(benchmark::State& state)
 }
 BENCHMARK(store_insert);
 
+// One page (number 1, size 20, with a name-contains filter that every client
+// passes) of an organization holding N clients: client_page_scan through
+// page_clients (the memory store's own page: one pass over its organization
+// index), client_page_list_scan through the storage contract alone (the
+// owner's keyset pages read with list, as for any custom store). Both grow
+// with N: the totals count every match.
+oauthreg::memory_storage_mt& org_store(std::size_t n)
+{
+    static std::map<std::size_t, std::unique_ptr<oauthreg::memory_storage_mt>> cache;
+    auto& slot = cache[n];
+    if (!slot) {
+        slot = std::make_unique<oauthreg::memory_storage_mt>();
+        for (std::size_t i = 0; i < n; ++i) {
+            auto r = typical_record(i);
+            r.owner = {"org-pages", "user-1"};
+            (void)slot->insert(std::move(r));
+        }
+    }
+    return *slot;
+}
+
+template <class Page> void page_scan(benchmark::State& state, Page page)
+{
+    auto const& store = org_store(static_cast<std::size_t>(state.range(0)));
+    oauthreg::client_page_query q;
+    q.owner.org_id = "org-pages";
+    q.name_contains = "dashboard";
+    for (auto _ : state) {
+        auto p = page(store, q);
+        benchmark::DoNotOptimize(p);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void client_page_scan(benchmark::State& state)
+{
+    page_scan(state, [](auto const& s, auto const& q) { return oauthreg::page_clients(s, q); });
+}
+BENCHMARK(client_page_scan)->Arg(10)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void client_page_list_scan(benchmark::State& state)
+{
+    page_scan(state, [](auto const& s, auto const& q) { return oauthreg::detail::page_by_list(s, q); });
+}
+BENCHMARK(client_page_list_scan)->Arg(10)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
 // Bytes the program holds: from malloc, in its arenas and in blocks of their
 // own mapping, and in the huge-page mappings of the memory store.
 std::size_t heap_bytes()

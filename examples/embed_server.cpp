@@ -1,106 +1,68 @@
-// Embedding oauthreg in a host server, without any networking.
+// Embedding the whole registration API in a host server, without any networking.
 //
-// The host owns HTTP, TLS and bearer-token checking; it hands us the method,
-// the path, the identity it authenticated and the body, and sends back the
-// status code and body we return. Routes, as RFC 7591/7592 and the reference
-// API define them:
-//   POST   /oauth/register          201 RFC 7591 response, 400 RFC 7591 error
-//   GET    /oauth_clients/{id}      200 {"data": oauth_client}, 404
-//   PUT    /oauth_clients/{id}      200 RFC 7592 2.2 response, 400, 404
-//   DELETE /oauth_clients/{id}      204, 404
-//   anything without an identity    401
-#include <oauthreg/oauthreg.hpp>
+// The host owns sockets, TLS and its HTTP parser (Beast, Drogon, Crow, a
+// FastCGI bridge...). For each request it fills an oauthreg::http_request
+// (method, target, the Authorization and Content-Type headers, the body) and
+// sends back the status, headers and body of the oauthreg::http_response.
+// Routes, keys, statuses and error envelopes are those of docs/http.md.
+#include <oauthreg/http.hpp>
+#include <oauthreg/registry.hpp>
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 
-#include <cassert>
+#include <cstdlib>
 #include <iostream>
-#include <optional>
 #include <string>
-#include <string_view>
 
-struct identity {
-    std::string org_id;
-    std::string user_id;
-};
-
-struct http_response {
-    int status;
-    std::string body;
-};
-
-class registration_endpoint {
-public:
-    http_response handle(std::string_view method, std::string_view path, std::optional<identity> const& caller,
-                         std::string_view body)
-    {
-        if (!caller) // the host found no valid bearer token
-            return {401, R"({"error":"invalid_token"})"};
-        if (method == "POST" && path == "/oauth/register") {
-            auto r = reg_.register_client(body, {caller->org_id, caller->user_id});
-            if (!r)
-                return error(400, r.error());
-            return {201, json(oauthreg::registration_response(r->record, r->client_secret))};
-        }
-        constexpr std::string_view prefix = "/oauth_clients/";
-        if (!path.starts_with(prefix))
-            return {404, R"({"error":"not_found"})"};
-        auto id = path.substr(prefix.size());
-        // Only the owner's organization may see or change a client.
-        auto current = reg_.get(id);
-        if (!current || current->owner.org_id != caller->org_id)
-            return {404, R"({"error":"not_found","error_description":"client not found"})"};
-        if (method == "GET")
-            return {200, json(oauthreg::with_data_envelope(oauthreg::oauth_client(*current)))};
-        if (method == "PUT") {
-            auto r = reg_.update(id, body, current->version);
-            if (!r)
-                return error(r.error().rfc_code() == "conflict" ? 409 : 400, r.error());
-            return {200, json(oauthreg::registration_response(r->record, r->client_secret))};
-        }
-        if (method == "DELETE") {
-            auto r = reg_.remove(id);
-            return r ? http_response{204, {}} : error(404, r.error());
-        }
-        return {405, R"({"error":"invalid_request"})"};
+// Checks that run in every build type (assert vanishes under NDEBUG).
+static void expect(bool ok, char const* what)
+{
+    if (!ok) {
+        std::cerr << "embed_server: unexpected answer: " << what << "\n";
+        std::exit(1);
     }
-
-private:
-    static std::string json(boost::json::object const& o) { return boost::json::serialize(o); }
-    static http_response error(int status, oauthreg::error_info const& e)
-    {
-        boost::json::object o{{"error", e.rfc_code()}, {"error_description", e.description}};
-        return {status, json(o)};
-    }
-
-    oauthreg::registry reg_;
-};
+}
 
 int main()
 {
-    registration_endpoint ep;
-    identity alice{"org-1", "alice"}, mallory{"org-2", "mallory"};
+    std::string const public_url = "https://reg.example.com";
+    oauthreg::registry reg(oauthreg::http_registry_options(public_url));
+    oauthreg::api_keys keys;
+    keys.add("alice-key-0123456789", {"org-1", "alice"});
+    keys.add("mallory-key-0123456789", {"org-2", "mallory"});
+    oauthreg::basic_http_handler http(reg, std::move(keys), public_url);
 
-    auto created =
-        ep.handle("POST", "/oauth/register", alice,
-                  R"({"redirect_uris":["https://app.example.com/callback"],"client_name":"My OAuth Application"})");
-    std::cout << created.status << " " << created.body << "\n";
-    assert(created.status == 201);
-    auto id = std::string(boost::json::parse(created.body).at("client_id").as_string());
+    // What a host does with each request its own stack parsed.
+    auto serve = [&](std::string_view method, std::string_view target, std::string_view key, std::string_view body = {}) {
+        std::string const auth = key.empty() ? "" : "Bearer " + std::string(key);
+        auto res = http({.method = method,
+                         .target = target,
+                         .authorization = auth,
+                         .content_type = body.empty() ? "" : "application/json",
+                         .body = body});
+        std::cout << method << " " << target << " -> " << res.status << " " << res.body << "\n";
+        return res;
+    };
 
-    auto bad = ep.handle("POST", "/oauth/register", alice, R"({"redirect_uris":["http://app.example.com/cb"]})");
-    std::cout << bad.status << " " << bad.body << "\n";
-    assert(bad.status == 400 && bad.body.find("invalid_redirect_uri") != std::string::npos);
+    auto created = serve("POST", "/oauth/register", "alice-key-0123456789",
+                         R"({"redirect_uris":["https://app.example.com/callback"],"client_name":"My OAuth Application"})");
+    expect(created.status == 201, "register");
+    auto const reg_json = boost::json::parse(created.body).as_object();
+    std::string const id(reg_json.at("client_id").as_string());
+    std::string const token(reg_json.at("registration_access_token").as_string());
+    std::string const alice = "alice-key-0123456789", mallory = "mallory-key-0123456789";
 
-    assert(ep.handle("POST", "/oauth/register", std::nullopt, "{}").status == 401);
-    auto got = ep.handle("GET", "/oauth_clients/" + id, alice, "");
-    std::cout << got.status << " " << got.body << "\n";
-    assert(got.status == 200 && got.body.find("\"record_type\":\"oauth_client\"") != std::string::npos);
-    assert(ep.handle("GET", "/oauth_clients/" + id, mallory, "").status == 404); // another organization
-    assert(ep.handle("PUT", "/oauth_clients/" + id, alice, R"({"redirect_uris":["https://b.example/cb"]})").status ==
-           200);
-    assert(ep.handle("DELETE", "/oauth_clients/" + id, alice, "").status == 204);
-    assert(ep.handle("GET", "/oauth_clients/" + id, alice, "").status == 404);
+    auto bad = serve("POST", "/oauth/register", alice, R"({"redirect_uris":["http://app.example.com/cb"]})");
+    expect(bad.status == 400, "RFC 7591 3.2.2 invalid_redirect_uri");
+    expect(serve("POST", "/oauth/register", "", "{}").status == 401, "no key");
+    expect(serve("GET", "/oauth_clients/" + id, alice).status == 200, "retrieve");
+    expect(serve("GET", "/oauth_clients/" + id, mallory).status == 404, "another organization's client");
+    expect(serve("PUT", "/oauth_clients/" + id, alice, R"({"name":"Renamed"})").status == 200, "partial update");
+    expect(serve("GET", "/oauth_clients?page%5Bsize%5D=10", alice).status == 200, "list");
+    expect(serve("GET", "/oauth/register/" + id, token).status == 200, "RFC 7592 read");
+    expect(serve("DELETE", "/oauth_clients/" + id, alice).status == 204, "delete");
+    expect(serve("GET", "/oauth_clients/" + id, alice).status == 404, "deleted");
+    expect(serve("GET", "/.well-known/oauth-authorization-server", "").status == 200, "RFC 8414 metadata");
     std::cout << "embed_server: all routes answered as expected\n";
     return 0;
 }

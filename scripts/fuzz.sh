@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOAUTHREG_BUILD_FUZZERS=ON -DOAUTHREG_BUILD_BENCHMARKS=OFF -DOAUTHREG_BUILD_EXAMPLES=OFF
-cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect fuzz_uri oauthreg_corpus
+cmake --build build-fuzz -j"${JOBS:-2}" --target fuzz_validate fuzz_run fuzz_redirect fuzz_uri fuzz_http oauthreg_corpus
 
 seeds=build-fuzz/seeds
 rm -rf "$seeds" build-fuzz/findings
-mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect "$seeds"/uri build-fuzz/findings
+mkdir -p "$seeds"/validate "$seeds"/run "$seeds"/redirect "$seeds"/uri "$seeds"/http build-fuzz/findings
 # seeds: every 10th corpus request, the same as register operations, the corpus' redirect URIs
 # (as a registered and requested pair for fuzz_redirect, alone for fuzz_uri)
 python3 - "$seeds" build-fuzz/corpus/corpus.jsonl <<'PY'
@@ -34,6 +34,7 @@ cp tests/fuzz/seeds/validate/* "$seeds"/validate/
 cp tests/fuzz/seeds/run/* "$seeds"/run/
 cp tests/fuzz/seeds/redirect/* "$seeds"/redirect/
 cp tests/fuzz/seeds/uri/* "$seeds"/uri/
+cp tests/fuzz/seeds/http/* "$seeds"/http/
 # huge inputs, made here rather than kept in git: a body just past 64 KiB of
 # \u0061 escapes (under 11 KiB once decoded), a run line just past its 80 KiB bound
 # followed by a line that must still be served, and one just within it
@@ -54,16 +55,16 @@ for t in validate run; do
 done
 
 status=0
-for t in validate run redirect uri; do
+for t in validate run redirect uri http; do
     echo "== fuzz_$t for ${seconds}s"
     work="build-fuzz/work-$t"
     rm -rf "$work" && mkdir -p "$work"
     cp -r "$seeds/$t/." "$work/"
-    # fuzz_run keeps one registry across inputs on purpose, so libFuzzer's
-    # per-input leak check (more mallocs than frees) would rescan the heap on
-    # every input; the other targets keep it.
+    # fuzz_run and fuzz_http keep one registry across inputs on purpose, so
+    # libFuzzer's per-input leak check (more mallocs than frees) would rescan
+    # the heap on every input; the other targets keep it.
     leaks=1
-    [ "$t" = run ] && leaks=0
+    [ "$t" = run ] || [ "$t" = http ] && leaks=0
     # long enough for a body past max_body_bytes and a run line past its bound
     max_len=70000 dict=()
     [ "$t" = run ] && max_len=90000

@@ -9,4 +9,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
     g++ clang cmake ninja-build meson pkg-config make python3 doxygen \
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
     libcrypto++-dev catch2 libbenchmark-dev libclang-rt-14-dev \
-    libsqlite3-dev libpq-dev postgresql postgresql-client
+    libsqlite3-dev libpq-dev postgresql postgresql-client \
+    curl wrk

@@ -63,7 +63,8 @@ TEST_CASE("reference/retrieve-client.txt: the oauth_client record, member by mem
     rec.client_id = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e";
     rec.metadata = validate_request(R"({"redirect_uris":["https://a.example/cb"],"client_name":"Dash",)"
                                     R"("scope":"read write","grant_types":["authorization_code","refresh_token"],)"
-                                    R"("logo_uri":"https://a.example/l.png","client_name#fr":"Tableau"})")
+                                    R"("logo_uri":"https://a.example/l.png","client_name#fr":"Tableau",)"
+                                    R"("tos_uri":"https://a.example/tos","policy_uri":"https://a.example/p"})")
                        .value();
     rec.owner = {"org-1", "user-1"};
     rec.created_at = 1699335116;
@@ -87,13 +88,75 @@ TEST_CASE("reference/retrieve-client.txt: the oauth_client record, member by mem
     CHECK(o.at("updated_at") == "2023-11-07T05:31:57Z");
     CHECK(o.at("allowed_scopes") == boost::json::array{"read", "write"});
     CHECK(o.at("allowed_grant_types") == boost::json::array{"authorization_code", "refresh_token"});
-    CHECK(o.at("tos_uri").is_null());
+    CHECK(o.at("tos_uri") == "https://a.example/tos");
     CHECK(o.at("client_name#fr") == "Tableau");
     CHECK_FALSE(o.contains("client_secret"));
     CHECK(oauth_client(rec, "s3cret").at("client_secret") == "s3cret");
     auto env = with_data_envelope(o);
     CHECK(env.size() == 1);
     CHECK(env.at("data") == o);
+}
+
+TEST_CASE("oauth_client: absent optional members are left out, never null", "[render]")
+{
+    client_record rec;
+    rec.client_id = "id-1";
+    rec.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
+    auto o = oauth_client(rec);
+    for (auto const& kv : o)
+        CHECK_FALSE(kv.value().is_null());
+    for (auto const* absent : {"name", "org_id", "user_id", "logo_uri", "tos_uri", "policy_uri", "client_secret"})
+        CHECK_FALSE(o.contains(absent));
+    // The lists are always there, possibly empty.
+    CHECK(o.at("allowed_scopes") == boost::json::array{});
+    CHECK(o.at("redirect_uris") == boost::json::array{});
+    CHECK(o.at("client_type") == "confidential");
+}
+
+TEST_CASE("RFC 6901: an error's field as a JSON pointer", "[render]")
+{
+    CHECK(json_pointer("redirect_uris[1]") == "/redirect_uris/1");
+    CHECK(json_pointer("allowed_scopes[12]") == "/allowed_scopes/12");
+    CHECK(json_pointer("name") == "/name");
+    CHECK(json_pointer("") == "");
+    CHECK(json_pointer("a/b~c") == "/a~1b~0c"); // RFC 6901 3: '~' is ~0, '/' is ~1
+    CHECK(json_pointer("x[y]") == "/x[y]");     // only a numeric index is a token of its own
+    CHECK(json_pointer("client_name#fr") == "/client_name#fr");
+}
+
+TEST_CASE("errors render as RFC 7591 3.2.2 and as an errors document, from one error_info", "[render]")
+{
+    auto e = make_error(error::redirect_uri_has_fragment, "redirect_uris[1]", "RFC 6749 3.1.2");
+    auto rfc = error_response(e);
+    CHECK(rfc.size() == 2);
+    CHECK(rfc.at("error") == "invalid_redirect_uri");
+    CHECK(rfc.at("error_description") == e.description.c_str());
+    auto doc = errors_document(e);
+    REQUIRE(doc.at("errors").as_array().size() == 1);
+    auto const& item = doc.at("errors").at(0).as_object();
+    CHECK(item.at("code") == "invalid_redirect_uri");
+    CHECK(item.at("title") == "redirect URI has a fragment");
+    CHECK(item.at("detail") == e.description.c_str());
+    CHECK(item.at("source").at("pointer") == "/redirect_uris/1");
+    // No field: no source (absent members are left out).
+    auto whole = errors_document(make_error(error::malformed_json, "", "syntax error"));
+    CHECK_FALSE(whole.at("errors").at(0).as_object().contains("source"));
+}
+
+TEST_CASE("a page renders as data and meta", "[render]")
+{
+    client_page page;
+    page.page_number = 3;
+    page.page_size = 2;
+    page.total_results = 5;
+    page.total_pages = 3;
+    page.clients.emplace_back().client_id = "id-5";
+    auto o = page_response(page);
+    REQUIRE(o.at("data").as_array().size() == 1);
+    CHECK(o.at("data").at(0).at("client_id") == "id-5");
+    CHECK(o.at("data").at(0).at("record_type") == "oauth_client");
+    CHECK(o.at("meta") ==
+          boost::json::object{{"page_number", 3}, {"page_size", 2}, {"total_pages", 3}, {"total_results", 5}});
 }
 
 TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")

@@ -61,18 +61,26 @@ inline std::optional<std::string> read_file(std::string const& path, std::size_t
     return read_stream(f.get(), max);
 }
 
-/** Reads `{"issuers": [{"iss": ..., "jwks": {"keys": [...]}, "required_claims": [...]}],
-    "clock_skew": 60}` (DESIGN.md: whose software statements are trusted). */
-inline software_statement_rules load_trusted_issuers(std::string const& path)
+/** A configuration file holding one JSON object (no repeated names, at most
+    `depth` deep); a usage error naming the file otherwise. */
+inline boost::json::value read_json_object_file(std::string const& path, std::size_t depth)
 {
     auto text = read_file(path);
     if (!text)
         throw usage_error{"cannot read " + path};
-    auto doc = detail::parse_strict(*text, 16);
-    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why}; };
+    auto doc = detail::parse_strict(*text, depth);
     if (!doc.value || !doc.value->is_object())
-        throw bad("not a JSON object (duplicate names are refused too)");
-    auto const& root = doc.value->as_object();
+        throw usage_error{path + ": not a JSON object (duplicate names are refused too)"};
+    return std::move(*doc.value);
+}
+
+/** Reads `{"issuers": [{"iss": ..., "jwks": {"keys": [...]}, "required_claims": [...]}],
+    "clock_skew": 60}` (DESIGN.md: whose software statements are trusted). */
+inline software_statement_rules load_trusted_issuers(std::string const& path)
+{
+    auto const doc = read_json_object_file(path, 16);
+    auto const& root = doc.as_object();
+    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why}; };
     software_statement_rules rules;
     if (auto const* skew = root.if_contains("clock_skew")) {
         if (!skew->is_int64() || skew->get_int64() < 0)

@@ -7,6 +7,7 @@
 #include "store.hpp"
 
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/http.hpp>
 #include <oauthreg/registry.hpp>
 #include <oauthreg/render.hpp>
 
@@ -161,6 +162,24 @@ private:
         return std::string(v->get_string());
     }
 
+    /** An optional integer member of at least 1. */
+    static std::optional<std::size_t> opt_count(boost::json::object const& o, char const* name)
+    {
+        auto const* l = o.if_contains(name);
+        if (!l || l->is_null())
+            return std::nullopt;
+        if (!l->is_int64() && !l->is_uint64())
+            throw bad_member{name, "not an integer"};
+        if (l->is_int64() && l->get_int64() < 1)
+            throw bad_member{name, "must be at least 1"};
+        return static_cast<std::size_t>(l->to_number<std::uint64_t>());
+    }
+
+    static owner caller(boost::json::object const& o)
+    {
+        return {opt_str(o, "org_id").value_or(""), opt_str(o, "user_id").value_or("")};
+    }
+
     /** The request as the client sent it: its size is what the profile's
         body limit applies to, and validation reads these very bytes. */
     static std::string_view request_text(envelope const& env)
@@ -249,6 +268,25 @@ private:
                 out["next_cursor"] = nullptr;
             return out;
         }
+        if (op == "create") {
+            auto r = reg_.create_client(request_text(env), caller(in));
+            if (!r)
+                return fail(out, r.error());
+            return registered(out, *r);
+        }
+        if (op == "patch") {
+            std::optional<std::uint64_t> expected;
+            if (auto v = opt_count(in, "expected_version"))
+                expected = *v;
+            auto r = reg_.patch(str(in, "client_id"), request_text(env), caller(in), expected);
+            if (!r)
+                return fail(out, r.error());
+            out["ok"] = true;
+            out["client"] = oauth_client(r->record);
+            return out;
+        }
+        if (op == "page")
+            return page(out, in);
         if (op == "rotate_secret") {
             auto r = reg_.rotate_secret(str(in, "client_id"));
             if (!r)
@@ -269,18 +307,39 @@ private:
         return fail(out, make_error(error::malformed_operation, "op", "unknown operation"));
     }
 
+    boost::json::object& page(boost::json::object& out, boost::json::object const& in)
+    {
+        client_page_query q;
+        q.owner.org_id = opt_str(in, "org_id"); // absent: every client, as for list
+        q.owner.user_id = opt_str(in, "user_id");
+        q.client_id = opt_str(in, "client_id");
+        q.name = opt_str(in, "name");
+        q.name_contains = opt_str(in, "name_contains");
+        if (auto t = opt_str(in, "client_type")) {
+            if (*t != "public" && *t != "confidential")
+                throw bad_member{"client_type", "public or confidential"};
+            q.type = *t == "public" ? client_type::public_client : client_type::confidential;
+        }
+        if (auto g = opt_str(in, "allowed_grant_types_contains")) {
+            q.grant_type_contains = parse_grant_type(*g);
+            if (!q.grant_type_contains)
+                throw bad_member{"allowed_grant_types_contains", "not a grant type"};
+        }
+        q.page_number = opt_count(in, "page_number").value_or(1);
+        q.page_size = opt_count(in, "page_size").value_or(20);
+        auto r = reg_.page(q);
+        if (!r)
+            return fail(out, r.error());
+        out["ok"] = true;
+        out["page"] = page_response(*r);
+        return out;
+    }
+
     static boost::json::object& registered(boost::json::object& out, registration const& r)
     {
         out["ok"] = true;
-        std::optional<std::string_view> secret, token, uri;
-        if (r.client_secret)
-            secret = *r.client_secret;
-        if (r.registration_access_token)
-            token = *r.registration_access_token;
-        if (r.registration_client_uri)
-            uri = *r.registration_client_uri;
-        out["response"] = registration_response(r.record, secret, token, uri);
-        out["client"] = oauth_client(r.record, secret);
+        out["response"] = registration_response(r);
+        out["client"] = oauth_client(r.record, detail::view_of(r.client_secret));
         return out;
     }
 

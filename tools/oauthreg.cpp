@@ -2,6 +2,7 @@
 #include "cli_common.hpp"
 #include "cmd_bench.hpp"
 #include "cmd_run.hpp"
+#include "cmd_serve.hpp"
 #include "cmd_validate.hpp"
 
 #include <oauthreg/version.hpp>
@@ -21,6 +22,10 @@ constexpr char const* usage_text =
     "      update, delete, list, rotate_secret, match_redirect_uri)\n"
     "      stores: memory (default), sqlite:PATH, postgres:CONNINFO (libpq conninfo or URI)\n"
     "      (the secret pepper, if any, comes from OAUTHREG_SECRET_PEPPER)\n"
+    "  oauthreg serve [--listen HOST:PORT] [--store URI] [--api-keys FILE] [--public-url URL]\n"
+    "                 [--threads N] [--profile NAME] [--trusted-issuers FILE]\n"
+    "      serve the registration API over HTTP/1.1 (docs/http.md); prints\n"
+    "      {\"listening\": URL} when ready, one access-log line per request on standard error\n"
     "  oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]\n"
     "      throughput on a corpus (one request per line): one JSON object, medians of N passes\n"
     "  oauthreg --version\n"
@@ -44,6 +49,8 @@ int main(int argc, char** argv)
             return cmd_validate(argc, argv);
         if (cmd == "run")
             return cmd_run(argc, argv);
+        if (cmd == "serve")
+            return cmd_serve(argc, argv);
         if (cmd == "bench")
             return cmd_bench(argc, argv);
         if (cmd == "--version") {

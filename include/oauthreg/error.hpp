@@ -96,10 +96,25 @@ enum class error {
     invalid_cursor,        ///< a list cursor that is not well-formed (cursors are not authenticated)
     no_client_secret,      ///< rotate_secret on a client that authenticates without one
     client_id_mismatch,    ///< an update body names another client_id (RFC 7592 2.2)
-    invalid_identifier     ///< a client_id or owner id the store cannot hold (not UTF-8 text, or a NUL)
+    invalid_identifier,    ///< a client_id or owner id the store cannot hold (not UTF-8 text, or a NUL)
+
+    // -- the record-shaped API (`oauth_client` create, partial update, pages) --
+    unknown_member,      ///< a record body member the record does not have (or may not change)
+    member_missing,      ///< a required record member is absent
+    invalid_client_type, ///< client_type is neither "public" nor "confidential"
+    public_client_pkce,  ///< require_pkce false on a public client (RFC 9700 2.1.1)
+    invalid_page         ///< a page number below 1 or a page size outside 1..250
 };
 
-/** The wire-level error codes: what a client sees in the `error` member. */
+/** The wire-level error codes: what a client sees in the `error` member.
+
+    An HTTP layer picks the status from the error alone: `body_too_large` is
+    413; the body's form (`malformed_json`, `body_not_object`,
+    `duplicate_member`, `nesting_too_deep`) and the condition `invalid_request`
+    (an unknown record member, a bad page, ...) are 400; the other
+    `invalid_client_metadata`, `invalid_redirect_uri` and software statement
+    errors are 422 on the record-shaped API (400 under RFC 7591 3.2.2);
+    `not_found` is 404, `conflict` 409, `invalid_client` 401, `server_error` 500. */
 enum class condition {
     invalid_redirect_uri = 1,      ///< RFC 7591 section 3.2.2
     invalid_client_metadata,       ///< RFC 7591 section 3.2.2
@@ -177,6 +192,8 @@ constexpr condition condition_of(error e) noexcept
     case error::invalid_cursor:
     case error::no_client_secret:
     case error::invalid_identifier:
+    case error::unknown_member:
+    case error::invalid_page:
         return condition::invalid_request;
     default:
         return condition::invalid_client_metadata;
@@ -306,6 +323,16 @@ constexpr char const* message_of(error e) noexcept
         return "client_id does not match the client being updated";
     case error::invalid_identifier:
         return "id is not text the store can hold";
+    case error::unknown_member:
+        return "not a member of this request";
+    case error::member_missing:
+        return "required member is missing";
+    case error::invalid_client_type:
+        return "client_type must be public or confidential";
+    case error::public_client_pkce:
+        return "a public client must use PKCE";
+    case error::invalid_page:
+        return "invalid page number or page size";
     }
     return "unknown error";
 }

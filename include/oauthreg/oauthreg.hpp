@@ -6,6 +6,7 @@
 #ifndef OAUTHREG_OAUTHREG_HPP
 #define OAUTHREG_OAUTHREG_HPP
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/clock.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/fwd.hpp>
@@ -13,6 +14,7 @@
 #include <oauthreg/optional_string.hpp>
 #include <oauthreg/profile.hpp>
 #include <oauthreg/record.hpp>
+#include <oauthreg/record_request.hpp>
 #include <oauthreg/registry.hpp>
 #include <oauthreg/render.hpp>
 #include <oauthreg/rng/concept.hpp>

@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_REGISTRY_HPP
 #define OAUTHREG_REGISTRY_HPP
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/clock.hpp>
 #include <oauthreg/detail/client_id.hpp>
 #include <oauthreg/detail/redirect_match.hpp>
@@ -12,6 +13,7 @@
 #include <oauthreg/fwd.hpp>
 #include <oauthreg/profile.hpp>
 #include <oauthreg/record.hpp>
+#include <oauthreg/record_request.hpp>
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
 #include <oauthreg/secure_string.hpp>
@@ -135,32 +137,58 @@ public:
         auto md = validate_request(body, opts_.profile, now);
         if (!md)
             return md.error();
-        registration out;
-        client_record& rec = out.record;
-        rec.metadata = std::move(*md);
-        rec.owner = std::move(who);
-        rec.created_at = rec.updated_at = now;
-        rec.require_pkce = pkce_required(rec.metadata);
-        if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
-            issue_secret(rec, out.client_secret, now);
-        issue_registration_token(out);
-        // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
-        for (int attempt = 0;; ++attempt) {
-            rec.client_id = random_client_id();
-            auto ins = storage_.insert(rec);
-            if (ins)
-                break;
-            if (ins.error().kind() != error::client_exists || attempt == 3)
-                return ins.error();
-        }
-        set_registration_client_uri(out);
-        return out;
+        bool const pkce = pkce_required(*md);
+        return issue(std::move(*md), std::move(who), pkce, now);
+    }
+
+    /** Registers a client from a body in the `oauth_client` record's shape
+        (see @ref validate_record): the same rules as register_client, errors
+        named in the record's terms, an unknown member refused. The caller is
+        the owner. `require_pkce` absent: true for a public client, the
+        profile's rule for a confidential one.
+
+        @par Specification
+        RFC 7591 2, 2.1, 3.2.1; RFC 9700 2.1.1.
+    */
+    result<registration> create_client(std::string_view record_body, owner const& caller)
+    {
+        auto req = validate_record(record_body, opts_.profile);
+        if (!req)
+            return req.error();
+        bool const pkce = req->require_pkce.value_or(pkce_required(req->metadata));
+        return issue(std::move(req->metadata), caller, pkce, clock_.now());
+    }
+
+    /** Registers metadata built by the host: the rules of @ref validate_metadata
+        run first (so nothing unvalidated is stored), then the client is issued
+        like any other: id, secret for a secret-using method, registration
+        access token when configured. `require_pkce` absent: the profile's rule;
+        false is refused for a public client (RFC 9700 2.1.1). */
+    result<registration> register_metadata(client_metadata md, owner who, std::optional<bool> require_pkce = {})
+    {
+        auto valid = validate_metadata(md, opts_.profile);
+        if (!valid)
+            return valid.error();
+        if (valid->is_public() && require_pkce == false)
+            return make_error(error::public_client_pkce, "require_pkce", "RFC 9700 2.1.1");
+        bool const pkce = require_pkce.value_or(pkce_required(*valid));
+        return issue(std::move(*valid), std::move(who), pkce, clock_.now());
     }
 
     /** The stored record (RFC 7592 2.1 read), without any secret.
         @param client_id the client
         @return the record, or `not_found` */
     result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
+
+    /** The stored record, if it belongs to the caller's organization: a client
+        of another organization is `client_not_found`, exactly like an unknown id. */
+    result<client_record> get(std::string_view client_id, owner const& caller) const
+    {
+        auto rec = storage_.find(client_id);
+        if (rec && rec->owner.org_id != caller.org_id)
+            return make_error(error::client_not_found, "client_id");
+        return rec;
+    }
 
     /** Calls `f(client_record const&)` with the stored record, without copying
         it (render straight from the store); `f` must not call back into the
@@ -330,6 +358,50 @@ public:
         @return nothing, or `not_found` */
     result<void> remove(std::string_view client_id) { return storage_.erase(client_id); }
 
+    /** Deletes a client of the caller's organization; another's is `client_not_found`. */
+    result<void> remove(std::string_view client_id, owner const& caller)
+    {
+        auto rec = get(client_id, caller); // the owner never changes, so the check stays true
+        if (!rec)
+            return rec.error();
+        return storage_.erase(client_id);
+    }
+
+    /** A partial update of a client of the caller's organization, in the
+        record's shape (see @ref validate_record_patch): the members sent are
+        merged into the stored record and the whole is validated as on create.
+        `client_type`, the owner, `created_at` and the secret stay; `updated_at`
+        moves. An invalid result, or a concurrent change (the stored version is
+        no longer the one read, or not `expected_version`), leaves the record
+        untouched: `version_conflict`, and the caller may read and retry. */
+    result<registration> patch(std::string_view client_id, std::string_view patch_body, owner const& caller,
+                               std::optional<std::uint64_t> expected_version = {})
+    {
+        auto current = get(client_id, caller);
+        if (!current)
+            return current.error();
+        if (expected_version && *expected_version != current->version)
+            return make_error(error::version_conflict, "client_id");
+        auto req = validate_record_patch(patch_body, current->metadata, current->require_pkce, opts_.profile);
+        if (!req)
+            return req.error();
+        registration out;
+        client_record& rec = out.record;
+        rec = *current;
+        rec.metadata = std::move(req->metadata);
+        rec.require_pkce = req->require_pkce.value_or(current->require_pkce);
+        rec.updated_at = clock_.now();
+        rec.version = current->version + 1;
+        auto r = storage_.replace(rec, current->version);
+        if (!r)
+            return r.error();
+        return out;
+    }
+
+    /** A page of the clients of `q.owner` passing `q`'s filters, with totals;
+        see @ref page_clients for what a page costs. */
+    result<client_page> page(client_page_query const& q) const { return page_clients(storage_, q); }
+
     /** A page of an owner's clients, ordered by client_id.
         @param q whose clients, how many, and from which cursor
         @return the page and the cursor of the next one */
@@ -389,6 +461,32 @@ public:
     }
 
 private:
+    /** The one issuing path of every registration: id, secret for a
+        secret-using method, registration access token, insert. `md` is valid. */
+    result<registration> issue(client_metadata&& md, owner who, bool require_pkce, unix_seconds now)
+    {
+        registration out;
+        client_record& rec = out.record;
+        rec.metadata = std::move(md);
+        rec.owner = std::move(who);
+        rec.created_at = rec.updated_at = now;
+        rec.require_pkce = require_pkce;
+        if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
+            issue_secret(rec, out.client_secret, now);
+        issue_registration_token(out);
+        // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
+        for (int attempt = 0;; ++attempt) {
+            rec.client_id = random_client_id();
+            auto ins = storage_.insert(rec);
+            if (ins)
+                break;
+            if (ins.error().kind() != error::client_exists || attempt == 3)
+                return ins.error();
+        }
+        set_registration_client_uri(out);
+        return out;
+    }
+
     bool pkce_required(client_metadata const& md) const noexcept
     {
         // RFC 9700 2.1.1: public clients MUST use PKCE; confidential ones SHOULD.

@@ -4,7 +4,9 @@
 #ifndef OAUTHREG_RENDER_HPP
 #define OAUTHREG_RENDER_HPP
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/record.hpp>
 
@@ -136,10 +138,11 @@ registration_response(client_record const& rec, std::optional<std::string_view> 
     return o;
 }
 
-/** The `oauth_client` record of the reference API's retrieve-client answer:
-    the members the reference shows, in its order (absent values as null), then
-    the rest of the registered metadata. `client_secret` appears only when passed
-    in, that is, in the answer to the registration that created it.
+/** The `oauth_client` record: the seed's members in its order, then the rest
+    of the registered metadata. An absent optional member (a name, an owner
+    left empty by the host, a logo_uri, ...) is left out, never `null`; the
+    lists are always there, possibly empty. `client_secret` appears only when
+    passed in, that is, in the answer to the registration that created it.
     @param rec the stored client
     @param client_secret the secret, only from the call that issued it
     @return the record object */
@@ -147,22 +150,14 @@ inline boost::json::object oauth_client(client_record const& rec,
                                         std::optional<std::string_view> client_secret = std::nullopt)
 {
     auto const& md = rec.metadata;
-    auto opt = [](optional_string const& v) -> boost::json::value {
-        if (v)
-            return boost::json::value(*v);
-        return nullptr;
-    };
-    auto nonempty = [](std::string const& v) -> boost::json::value {
-        if (v.empty())
-            return nullptr;
-        return boost::json::value(v);
-    };
     boost::json::object o;
     o["record_type"] = "oauth_client";
     o["client_id"] = rec.client_id;
-    o["name"] = opt(md.client_name);
-    o["org_id"] = nonempty(rec.owner.org_id);
-    o["user_id"] = nonempty(rec.owner.user_id);
+    detail::put(o, "name", md.client_name);
+    if (!rec.owner.org_id.empty())
+        o["org_id"] = rec.owner.org_id;
+    if (!rec.owner.user_id.empty())
+        o["user_id"] = rec.owner.user_id;
     o["client_type"] = to_string(rec.type());
     o["require_pkce"] = rec.require_pkce;
     o["created_at"] = to_rfc3339(rec.created_at);
@@ -173,9 +168,9 @@ inline boost::json::object oauth_client(client_record const& rec,
     o["allowed_scopes"] = std::move(scopes);
     o["allowed_grant_types"] = detail::enum_array(md.grant_types);
     o["redirect_uris"] = detail::string_array(md.redirect_uris);
-    o["logo_uri"] = opt(md.logo_uri);
-    o["tos_uri"] = opt(md.tos_uri);
-    o["policy_uri"] = opt(md.policy_uri);
+    detail::put(o, "logo_uri", md.logo_uri);
+    detail::put(o, "tos_uri", md.tos_uri);
+    detail::put(o, "policy_uri", md.policy_uri);
     // The rest of the registered metadata (RFC 7591 2), so nothing registered is hidden.
     o["token_endpoint_auth_method"] = to_string(md.token_endpoint_auth_method);
     o["response_types"] = detail::enum_array(md.response_types);
@@ -198,6 +193,88 @@ inline boost::json::object with_data_envelope(boost::json::object record)
 {
     boost::json::object o;
     o["data"] = std::move(record);
+    return o;
+}
+
+/** A page of the record API: `{"data": [oauth_client...], "meta":
+    {"page_number", "page_size", "total_pages", "total_results"}}`. */
+inline boost::json::object page_response(client_page const& page)
+{
+    boost::json::array data;
+    data.reserve(page.clients.size());
+    for (auto const& c : page.clients)
+        data.emplace_back(oauth_client(c));
+    boost::json::object meta;
+    meta["page_number"] = page.page_number;
+    meta["page_size"] = page.page_size;
+    meta["total_pages"] = page.total_pages;
+    meta["total_results"] = page.total_results;
+    boost::json::object o;
+    o["data"] = std::move(data);
+    o["meta"] = std::move(meta);
+    return o;
+}
+
+/** The RFC 7591 3.2.2 error response: `{"error", "error_description"}`. */
+inline boost::json::object error_response(error_info const& e)
+{
+    boost::json::object o;
+    o["error"] = e.rfc_code();
+    o["error_description"] = e.description;
+    return o;
+}
+
+/** An error's field as an RFC 6901 JSON pointer: `redirect_uris[1]` is
+    `/redirect_uris/1`, `name` is `/name`, no field is "" (the whole body).
+    `~` and `/` in a member name are escaped as `~0` and `~1`. */
+inline std::string json_pointer(std::string_view field)
+{
+    std::string out;
+    if (field.empty())
+        return out;
+    out.reserve(field.size() + 4);
+    out += '/';
+    for (std::size_t i = 0; i < field.size(); ++i) {
+        char const c = field[i];
+        if (c == '[') { // an index, "[12]", is a reference token of its own
+            auto const close = field.find(']', i);
+            auto const digits = field.substr(i + 1, close == field.npos ? 0 : close - i - 1);
+            if (!digits.empty() && digits.find_first_not_of("0123456789") == digits.npos) {
+                out += '/';
+                out += digits;
+                i = close;
+                continue;
+            }
+        }
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+/** The record API's error document, from the same error_info:
+    `{"errors": [{"code", "title", "detail", "source": {"pointer"}}]}`;
+    `code` is the wire code (`invalid_redirect_uri`), `title` the error's
+    message, `detail` the description; `source` only when a field is at fault. */
+inline boost::json::object errors_document(error_info const& e)
+{
+    boost::json::object item;
+    item["code"] = e.rfc_code();
+    item["title"] = e.code.message();
+    item["detail"] = e.description;
+    if (!e.field.empty()) {
+        boost::json::object source;
+        source["pointer"] = json_pointer(e.field);
+        item["source"] = std::move(source);
+    }
+    boost::json::array errors;
+    errors.emplace_back(std::move(item));
+    boost::json::object o;
+    o["errors"] = std::move(errors);
     return o;
 }
 

@@ -20,6 +20,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace oauthreg {
 
@@ -500,6 +501,71 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
 {
     return detail::validate_request_impl(body, prof, nullptr, system_clock{}.now());
+}
+
+namespace detail {
+
+/** A built client_metadata seen as a parsed request: views into `md` (and the
+    JWK Set parsed into `jwks`), so the rules of validate_raw run on it. */
+inline raw_request raw_view(client_metadata const& md)
+{
+    raw_request raw;
+    auto list = [](raw_list& out, auto const& in) {
+        out.present = true;
+        for (auto const& v : in) {
+            if constexpr (std::is_enum_v<std::decay_t<decltype(v)>>)
+                out.items.push_back(to_string(v));
+            else
+                out.items.push_back(v);
+        }
+    };
+    if (!md.redirect_uris.empty())
+        list(raw.redirect_uris, md.redirect_uris);
+    list(raw.grant_types, md.grant_types);
+    list(raw.response_types, md.response_types);
+    if (!md.contacts.empty())
+        list(raw.contacts, md.contacts);
+    raw.token_endpoint_auth_method = to_string(md.token_endpoint_auth_method);
+    if (md.app_type)
+        raw.application_type = to_string(*md.app_type);
+    auto str = [](std::optional<std::string_view>& out, optional_string const& in) {
+        if (in)
+            out = std::string_view(*in);
+    };
+    str(raw.client_name, md.client_name);
+    str(raw.client_uri, md.client_uri);
+    str(raw.logo_uri, md.logo_uri);
+    str(raw.scope, md.scope);
+    str(raw.tos_uri, md.tos_uri);
+    str(raw.policy_uri, md.policy_uri);
+    str(raw.jwks_uri, md.jwks_uri);
+    str(raw.software_id, md.software_id);
+    str(raw.software_version, md.software_version);
+    str(raw.software_statement, md.software_statement);
+    for (auto const& lv : md.localized)
+        raw.localized.push_back({lv.member, lv.language_tag, lv.value});
+    if (md.jwks) {
+        auto v = parse_strict(*md.jwks);
+        raw.jwks = v.value ? std::move(*v.value) : boost::json::value(); // not JSON: invalid_jwks
+    }
+    return raw;
+}
+
+} // namespace detail
+
+/** Run every rule of the profile on metadata built by other means than an
+    RFC 7591 body: the record-shaped API, a merged partial update, a host's
+    own front end. The same rules as @ref validate_request, with the same
+    errors; a software statement in `md` is taken as already verified.
+
+    @return the normalized metadata, or the first problem found.
+
+    @par Specification
+    RFC 7591 sections 2, 2.1, 2.2; RFC 6749 3.1.2, 3.3; RFC 8252; RFC 9700 2.1.
+*/
+inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof = profile{})
+{
+    return detail::validate_raw(detail::raw_view(md), prof);
 }
 
 } // namespace oauthreg

@@ -69,7 +69,8 @@ check("register: client is the oauth_client record",
       and client["org_id"] == "org-1" and client["user_id"] == "user-1" and client["client_type"] == "confidential"
       and client["require_pkce"] is True and client["allowed_scopes"] == ["read", "write"]
       and client["allowed_grant_types"] == ["authorization_code"] and client["client_secret"] == secret
-      and client["created_at"].endswith("Z") and client["tos_uri"] is None, str(client))
+      and client["created_at"].endswith("Z") and "tos_uri" not in client
+      and None not in client.values(), str(client))
 
 session = [
     {"op": "get", "client_id": cid},
@@ -137,7 +138,7 @@ check("match: loopback any port (RFC 8252 7.3)", m_loop == {"ok": True, "match":
 check("match: exact otherwise", m_bad == {"ok": True, "match": False}, str(m_bad))
 check("list: the owner's client, no secret", lst["ok"] and [c["client_id"] for c in lst["clients"]] == [cid]
       and lst["next_cursor"] is None and secret not in json.dumps(lst))
-check("update: full replacement (RFC 7592 2.2)", upd["ok"] and upd["client"]["name"] is None
+check("update: full replacement (RFC 7592 2.2)", upd["ok"] and "name" not in upd["client"]
       and upd["client"]["redirect_uris"] == ["https://new.example.com/cb"] and "client_secret" not in upd["response"]
       and upd["client"]["created_at"] == first["client"]["created_at"], str(upd))
 check("update: invalid update refused", upd_bad["ok"] is False and upd_bad["error"] == "invalid_redirect_uri")
@@ -280,6 +281,60 @@ check("run: a 50 MB line is answered invalid_request and the next line served",
       and "line longer than" in str(lines[0].get("error_description")) and lines[1].get("ok") is True, "%r" % lines)
 check("run: a 50 MB line does not blow up memory (peak RSS under 100 MB)", peak_kib < 100 * 1024,
       "%d KiB" % peak_kib)
+
+# --- the record-shaped API: create, patch, page (DESIGN: POST/PUT/GET /oauth_clients) ----
+app = {"name": "Dash", "allowed_scopes": ["read", "write"], "client_type": "confidential",
+       "allowed_grant_types": ["authorization_code", "refresh_token"],
+       "redirect_uris": ["https://dash.example.com/cb"]}
+p = subprocess.Popen([BIN, "run"] + STORE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+a = [ask(x) for x in [
+    {"op": "create", "org_id": "org-r", "user_id": "u1", "request": app},
+    {"op": "create", "org_id": "org-r", "request": dict(app, redirect_uris=["https://dash.example.com/cb#x"])},
+    {"op": "create", "org_id": "org-r", "request": dict(app, colour="blue")},
+    {"op": "create", "org_id": "org-r", "request": {"name": "Pub", "allowed_scopes": [], "client_type": "public",
+                                                     "allowed_grant_types": ["client_credentials"]}},
+]]
+made, bad_uri, unknown, pub_cc = a
+check("create: the oauth_client record with its secret", made.get("ok") is True
+      and made["client"]["client_type"] == "confidential" and len(made["client"]["client_secret"]) == 43
+      and made["client"]["allowed_scopes"] == ["read", "write"] and made["client"]["org_id"] == "org-r"
+      and made["client"]["require_pkce"] is True and None not in made["client"].values(), str(made))
+check("create: a redirect URI rule names redirect_uris[0]", bad_uri["error"] == "invalid_redirect_uri"
+      and bad_uri["error_description"].startswith("redirect_uris[0]:"), str(bad_uri))
+check("create: an unknown member is refused by name", unknown["error"] == "invalid_request"
+      and unknown["error_description"].startswith("colour:"), str(unknown))
+check("create: a public client cannot use client_credentials (RFC 6749 4.4)",
+      pub_cc["error"] == "invalid_client_metadata" and pub_cc["error_description"].startswith("client_type:"))
+rid = made["client"]["client_id"]
+a = [ask(x) for x in [
+    {"op": "patch", "client_id": rid, "org_id": "org-r", "request": {"name": "Dash 2", "logo_uri": None}},
+    {"op": "patch", "client_id": rid, "org_id": "org-r", "request": {"redirect_uris": None}},
+    {"op": "patch", "client_id": rid, "org_id": "org-other", "request": {"name": "Stolen"}},
+    {"op": "patch", "client_id": rid, "org_id": "org-r", "expected_version": 1, "request": {"name": "Late"}},
+    {"op": "page", "org_id": "org-r", "name_contains": "DASH"},
+    {"op": "page", "org_id": "org-r", "page_number": 2},
+    {"op": "page", "org_id": "org-r", "page_size": 251},
+    {"op": "page", "org_id": "org-other"},
+]]
+p.stdin.close()
+p.wait(timeout=30)
+pat, drop, foreign, stale, pg, past, big, other = a
+check("patch: merged, created_at stays", pat.get("ok") is True and pat["client"]["name"] == "Dash 2"
+      and pat["client"]["redirect_uris"] == ["https://dash.example.com/cb"]
+      and pat["client"]["created_at"] == made["client"]["created_at"] and "client_secret" not in pat["client"],
+      str(pat))
+check("patch: dropping redirect URIs under authorization_code is refused (RFC 6749 3.1.2.2)",
+      drop["error"] == "invalid_redirect_uri", str(drop))
+check("patch: another organization's client is not_found", foreign["error"] == "not_found", str(foreign))
+check("patch: a stale expected_version is a conflict", stale["error"] == "conflict", str(stale))
+check("page: name contains, ASCII case-insensitive", pg.get("ok") is True
+      and [c["client_id"] for c in pg["page"]["data"]] == [rid]
+      and pg["page"]["meta"] == {"page_number": 1, "page_size": 20, "total_pages": 1, "total_results": 1}, str(pg))
+check("page: past the end is empty with true totals", past["page"]["data"] == []
+      and past["page"]["meta"]["total_results"] == 1, str(past))
+check("page: a page size over 250 is invalid_request", big["error"] == "invalid_request", str(big))
+check("page: another organization sees nothing", other["page"]["data"] == []
+      and other["page"]["meta"]["total_results"] == 0, str(other))
 
 p = subprocess.Popen([BIN, "run"] + STORE + ["--registration-base-uri", "https://as.example/register"],
                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

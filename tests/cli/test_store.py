@@ -32,7 +32,6 @@ ap.add_argument("--backend", choices=["sqlite", "postgres"], required=True)
 ap.add_argument("--clients", type=int, default=0, help="registrations per process in the two-writer test")
 args = ap.parse_args()
 BIN = args.oauthreg
-SKIP = 77
 
 WEB = {"redirect_uris": ["https://app.example.com/cb"], "client_name": "Caf\u00e9 \u2615",
        "client_name#ja": "\u30a2\u30d7\u30ea", "scope": "openid profile"}
@@ -245,31 +244,13 @@ if args.backend == "sqlite":
     unreadable_row_does_not_end_listing(os.path.join(tmp, "unreadable.db"))
     subprocess.run(["rm", "-rf", tmp])
 else:
-    server = os.environ.get("OAUTHREG_TEST_PG")
-    if not server:
-        if os.environ.get("CI"):
-            print("FAIL: CI must run the PostgreSQL tests (run under scripts/with-postgres.sh)")
-            sys.exit(1)
-        print("SKIPPED: no PostgreSQL server (set OAUTHREG_TEST_PG or run under scripts/with-postgres.sh)")
-        sys.exit(SKIP)
-
-    os.environ["PGOPTIONS"] = "-c client_min_messages=warning"
-
-    def fresh_database(name):
-        db = "oauthreg_cli_%d_%s" % (os.getpid(), name)
-        for sql in ("DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db):
-            subprocess.run(["psql", server, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
-                           stdout=subprocess.DEVNULL)
-        return db
-
-    def drop_database(db):
-        subprocess.run(["psql", server, "-q", "-c", "DROP DATABASE IF EXISTS " + db], stdout=subprocess.DEVNULL)
+    server = harness.postgres_server_or_skip()
 
     for name, fn in (("shared", two_processes_share_clients),
                      ("writers", lambda s: two_writers(s, args.clients or 10000))):
-        db = fresh_database(name)
+        db = harness.fresh_database(server, name)
         fn("postgres:%s dbname=%s" % (server, db))
-        drop_database(db)
+        harness.drop_database(server, db)
     unopenable("postgres:host=127.0.0.1 port=1 connect_timeout=2")
 
 sys.exit(harness.finish())

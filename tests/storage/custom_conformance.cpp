@@ -4,6 +4,11 @@
 
 #include <oauthreg/testing/storage_conformance.hpp>
 
+TEST_CASE("a user's custom store answers filtered, page-numbered listings unchanged", "[storage][conformance][pages]")
+{
+    oauthreg::testing::check_client_pages([] { return std::make_unique<map_storage>(); });
+}
+
 TEST_CASE("a user's custom store meets the storage contract in five lines", "[storage][conformance]")
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<map_storage>(); });

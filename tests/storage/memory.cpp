@@ -147,6 +147,11 @@ TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurre
 
 #include <oauthreg/testing/storage_conformance.hpp>
 
+TEST_CASE("memory_storage_mt answers filtered, page-numbered listings", "[storage][conformance][pages]")
+{
+    oauthreg::testing::check_client_pages([] { return std::make_unique<memory_storage_mt>(); });
+}
+
 TEST_CASE("memory_storage_mt meets the storage contract", "[storage][conformance]")
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_mt>(); });

@@ -103,6 +103,15 @@ TEST_CASE("postgres storage meets the storage contract", "[storage][postgres][co
         [&] { return std::make_unique<owned_pg_store>(server, unique_name("oauthreg_conformance_")); });
 }
 
+TEST_CASE("postgres storage answers filtered, page-numbered listings", "[storage][postgres][conformance][pages]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    testing::check_client_pages(
+        [&] { return std::make_unique<owned_pg_store>(server, unique_name("oauthreg_pages_")); });
+}
+
 TEST_CASE("postgres storage: two instances on one database share clients and versions", "[storage][postgres]")
 {
     auto server = test_server();

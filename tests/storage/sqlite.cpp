@@ -74,6 +74,11 @@ std::string file_bytes(fs::path const& p)
 
 } // namespace
 
+TEST_CASE("sqlite storage answers filtered, page-numbered listings", "[storage][sqlite][conformance][pages]")
+{
+    testing::check_client_pages([] { return std::make_unique<owned_sqlite_store>(); });
+}
+
 TEST_CASE("sqlite storage meets the storage contract", "[storage][sqlite][conformance]")
 {
     testing::check_storage_contract([] { return std::make_unique<owned_sqlite_store>(); });

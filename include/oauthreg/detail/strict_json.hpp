@@ -45,6 +45,10 @@ public:
 
     boost::json::value_stack st;
     std::optional<duplicate_name> duplicate;
+    /** Members allowed in any one object; more stops the parse, which bounds
+        the duplicate check's work (it compares each name with its object's). */
+    std::size_t max_members = std::size_t(-1);
+    bool too_many_members = false;
 
     bool on_document_begin(ec_t&) { return true; }
     bool on_document_end(ec_t&) { return true; }
@@ -80,6 +84,11 @@ public:
     {
         key_.append(s.data(), s.size());
         auto& names = *keys_.back();
+        if (names.size() >= max_members) {
+            too_many_members = true;
+            ec = boost::json::error::syntax;
+            return false;
+        }
         for (auto const& k : names)
             if (k == key_) {
                 duplicate = duplicate_name{key_, keys_.size() == 1 ? std::string() : top_key_};
@@ -143,16 +152,24 @@ struct strict_parse_result {
     std::optional<boost::json::value> value;
     boost::system::error_code ec;
     std::optional<duplicate_name> duplicate;
+    bool too_many_members = false; ///< an object had more than the max_members asked for
 };
 
-/** Parses exactly one JSON text, refusing duplicate member names. */
-inline strict_parse_result parse_strict(std::string_view text, std::size_t max_depth = 32)
+/** Parses exactly one JSON text, refusing duplicate member names and, when
+    `max_members` is given, objects with more members than that. */
+inline strict_parse_result parse_strict(std::string_view text, std::size_t max_depth = 32,
+                                        std::size_t max_members = std::size_t(-1))
 {
     boost::json::parse_options opt;
     opt.max_depth = max_depth;
     boost::json::basic_parser<strict_value_handler> p(opt);
+    p.handler().max_members = max_members;
     strict_parse_result out;
     auto n = p.write_some(false, text.data(), text.size(), out.ec);
+    if (p.handler().too_many_members) {
+        out.too_many_members = true;
+        return out;
+    }
     if (p.handler().duplicate) {
         out.duplicate = std::move(p.handler().duplicate);
         return out;

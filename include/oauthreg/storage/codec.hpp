@@ -319,9 +319,9 @@ namespace detail {
     row is decoded, or reported in `unreadable` when it cannot be, so one
     corrupt row never ends a listing; the cursor follows the last row taken,
     readable or not, so the next page starts after it. */
-class page_builder {
+class list_page_builder {
 public:
-    explicit page_builder(std::size_t limit) : limit_(limit) {}
+    explicit list_page_builder(std::size_t limit) : limit_(limit) {}
 
     /** Takes the next row; false, with the cursor set, once the page is full. */
     bool add(std::string_view client_id, std::string_view text)

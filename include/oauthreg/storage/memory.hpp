@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_STORAGE_MEMORY_HPP
 #define OAUTHREG_STORAGE_MEMORY_HPP
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/detail/huge_pages.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
@@ -273,6 +274,40 @@ public:
         return page;
     }
 
+    /** A filtered, page-numbered listing (@ref paging_storage): one pass over
+        the owner's index under the read lock, filtering in place, copying only
+        the page's records. Still O(n) for an owner with n clients (the totals
+        count every match), but no record is copied to be counted. */
+    result<client_page> page(client_page_query const& q) const
+    {
+        detail::page_builder b(q);
+        auto take = [&](entry const& e) {
+            if (detail::page_filters_match(q, e.rec))
+                b.take_copy(e.rec);
+        };
+        std::shared_lock lock(mutex_);
+        auto const& f = q.owner;
+        if (q.client_id) {
+            auto it = by_id_.find(std::string_view(*q.client_id));
+            if (it != by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
+                take(**it);
+        } else if (f.org_id && f.user_id) {
+            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
+            scan(by_owner_, key(*f.org_id, *f.user_id, {}), take,
+                 [&](entry const& e) { return e.rec.owner.org_id == *f.org_id && e.rec.owner.user_id == *f.user_id; });
+        } else if (f.org_id) {
+            using key = std::pair<std::string_view, std::string_view>;
+            scan(by_org_, key(*f.org_id, {}), take, [&](entry const& e) { return e.rec.owner.org_id == *f.org_id; });
+        } else if (f.user_id) {
+            using key = std::pair<std::string_view, std::string_view>;
+            scan(by_user_, key(*f.user_id, {}), take,
+                 [&](entry const& e) { return e.rec.owner.user_id == *f.user_id; });
+        } else {
+            scan(all_, std::string_view{}, take, [](entry const&) { return true; });
+        }
+        return b.finish();
+    }
+
     /** @return the number of stored clients */
     std::size_t size() const
     {
@@ -308,6 +343,14 @@ private:
             by_user_.erase(by_user_.iterator_to(e));
         if (e.by_owner.is_linked())
             by_owner_.erase(by_owner_.iterator_to(e));
+    }
+
+    /** Calls `f` on every entry of an index from `from` on while `in_group` holds. */
+    template <class Index, class Key, class F, class InGroup>
+    static void scan(Index const& index, Key const& from, F&& f, InGroup in_group)
+    {
+        for (auto it = index.lower_bound(from, typename Index::key_compare{}); it != index.end() && in_group(*it); ++it)
+            f(*it);
     }
 
     /** One page of an index: the entries after `from` (or from its first one

@@ -393,7 +393,7 @@ public:
             }
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return failed(c, "list", r.get());
-            detail::page_builder out(limit); // a corrupt row is reported, not the end of the listing
+            detail::list_page_builder out(limit); // a corrupt row is reported, not the end of the listing
             int rows = PQntuples(r.get());
             for (int i = 0; i < rows && out.add(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
             }

@@ -414,7 +414,7 @@ public:
         if (filter.user_id)
             s.bind(4, *filter.user_id);
         int rc;
-        detail::page_builder rows(limit); // a corrupt row is reported, not the end of the listing
+        detail::list_page_builder rows(limit); // a corrupt row is reported, not the end of the listing
         while ((rc = s.step()) == SQLITE_ROW && rows.add(s.text(1), s.text(0))) {
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)

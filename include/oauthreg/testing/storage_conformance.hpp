@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 #endif
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 
@@ -436,6 +437,162 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         CHECK(done == 400);
     }
     detail::check_listing_under_churn(make);
+}
+
+/** A page-numbered, filtered listing (page_clients, the record API's list)
+    over a backend: page boundaries, each filter alone and combined, a page
+    past the end, an empty organization, two organizations kept apart. Needs
+    nothing of the store beyond the storage contract (a store that models
+    paging_storage is checked through its own `page`).
+
+    @param make returns a fresh, empty store (a pointer-like owner)
+*/
+template <class Factory> void check_client_pages(Factory make)
+{
+    auto s = make();
+    // Organization "pages-a": 23 clients a-00..a-22; named "Client NN"; every
+    // third one (i % 3 == 0) public; even ones authorization_code, odd ones
+    // client_credentials (and all refresh_token). Organization "pages-b": 4.
+    auto id_of = [](char org, int i) { return std::string(1, org) + "-" + (i < 10 ? "0" : "") + std::to_string(i); };
+    for (int i = 0; i < 23; ++i) {
+        auto r = full_record(id_of('a', i), "pages-a", i < 12 ? "user-1" : "user-2");
+        r.metadata.client_name = "Client " + std::string(i < 10 ? "0" : "") + std::to_string(i);
+        r.metadata.token_endpoint_auth_method = i % 3 == 0 ? auth_method::none : auth_method::client_secret_basic;
+        r.metadata.grant_types = {i % 2 == 0 ? grant_type::authorization_code : grant_type::client_credentials,
+                                  grant_type::refresh_token};
+        REQUIRE(s->insert(std::move(r)).has_value());
+    }
+    for (int i = 0; i < 4; ++i)
+        REQUIRE(s->insert(full_record(id_of('b', i), "pages-b")).has_value());
+
+    auto ask = [&](client_page_query q) {
+        auto p = page_clients(*s, q);
+        REQUIRE(p.has_value());
+        return *p;
+    };
+    auto ids = [](client_page const& p) {
+        std::vector<std::string> out;
+        for (auto const& c : p.clients)
+            out.push_back(c.client_id);
+        return out;
+    };
+    auto org_a = [] {
+        client_page_query q;
+        q.owner.org_id = "pages-a";
+        return q;
+    };
+    {
+        INFO("pages of 5 cover the 23 clients in client_id order, once each, with totals");
+        std::vector<std::string> seen;
+        for (std::size_t n = 1; n <= 5; ++n) {
+            auto q = org_a();
+            q.page_size = 5;
+            q.page_number = n;
+            auto p = ask(q);
+            CHECK(p.total_results == 23);
+            CHECK(p.total_pages == 5);
+            CHECK(p.page_number == n);
+            CHECK(p.clients.size() == (n < 5 ? 5u : 3u));
+            for (auto& id : ids(p))
+                seen.push_back(id);
+        }
+        std::vector<std::string> want;
+        for (int i = 0; i < 23; ++i)
+            want.push_back(id_of('a', i));
+        CHECK(seen == want);
+    }
+    {
+        INFO("a page past the end is empty, with true totals");
+        auto q = org_a();
+        q.page_size = 5;
+        q.page_number = 6;
+        auto p = ask(q);
+        CHECK(p.clients.empty());
+        CHECK(p.total_results == 23);
+        CHECK(p.total_pages == 5);
+        q.page_number = std::size_t(-1) / 2; // no overflow on a huge page number
+        CHECK(ask(q).clients.empty());
+    }
+    {
+        INFO("each filter alone");
+        auto q = org_a();
+        q.client_id = "a-07";
+        CHECK(ids(ask(q)) == std::vector<std::string>{"a-07"});
+        q.client_id = "b-01"; // another organization's client is not seen
+        CHECK(ask(q).total_results == 0);
+
+        q = org_a();
+        q.name = "Client 07";
+        CHECK(ids(ask(q)) == std::vector<std::string>{"a-07"});
+        q.name = "client 07"; // exact is bytewise
+        CHECK(ask(q).total_results == 0);
+
+        q = org_a();
+        q.name_contains = "NT 1"; // ASCII case-insensitive: "Client 10".."Client 19"
+        auto p = ask(q);
+        CHECK(p.total_results == 10);
+        CHECK(ids(p).front() == "a-10");
+        CHECK(ids(p).back() == "a-19");
+
+        q = org_a();
+        q.type = client_type::public_client; // i % 3 == 0: 0, 3, ..., 21
+        CHECK(ask(q).total_results == 8);
+        q.type = client_type::confidential;
+        CHECK(ask(q).total_results == 15);
+
+        q = org_a();
+        q.grant_type_contains = grant_type::authorization_code; // even i: 12 of them
+        CHECK(ask(q).total_results == 12);
+        q.grant_type_contains = grant_type::refresh_token;
+        CHECK(ask(q).total_results == 23);
+        q.grant_type_contains = grant_type::device_code;
+        CHECK(ask(q).total_results == 0);
+    }
+    {
+        INFO("filters combined, across page boundaries");
+        auto q = org_a();
+        q.type = client_type::public_client;                    // 0, 3, 6, 9, 12, 15, 18, 21
+        q.grant_type_contains = grant_type::authorization_code; // even: 0, 6, 12, 18
+        q.page_size = 3;
+        auto p1 = ask(q);
+        CHECK(ids(p1) == std::vector<std::string>{"a-00", "a-06", "a-12"});
+        CHECK(p1.total_results == 4);
+        CHECK(p1.total_pages == 2);
+        q.page_number = 2;
+        CHECK(ids(ask(q)) == std::vector<std::string>{"a-18"});
+        q.page_number = 1;
+        q.name_contains = "client 1"; // and named "Client 1x": 12, 18
+        CHECK(ids(ask(q)) == std::vector<std::string>{"a-12", "a-18"});
+        q.owner.user_id = "user-1"; // the owner filter narrows too: 12 is user-2's
+        CHECK(ask(q).total_results == 0);
+    }
+    {
+        INFO("an empty organization, and two organizations kept apart");
+        client_page_query q;
+        q.owner.org_id = "pages-empty";
+        auto p = ask(q);
+        CHECK(p.clients.empty());
+        CHECK(p.total_results == 0);
+        CHECK(p.total_pages == 0);
+        q.owner.org_id = "pages-b";
+        auto b = ask(q);
+        CHECK(ids(b) == std::vector<std::string>{"b-00", "b-01", "b-02", "b-03"});
+        q.client_id = "a-00";
+        CHECK(ask(q).total_results == 0);
+    }
+    {
+        INFO("page number and size are checked");
+        auto q = org_a();
+        q.page_number = 0;
+        CHECK(page_clients(*s, q).error().kind() == error::invalid_page);
+        q = org_a();
+        q.page_size = 0;
+        CHECK(page_clients(*s, q).error().kind() == error::invalid_page);
+        q.page_size = 251;
+        CHECK(page_clients(*s, q).error().field == "page[size]");
+        q.page_size = 250;
+        CHECK(ask(q).clients.size() == 23);
+    }
 }
 
 } // namespace oauthreg::testing

@@ -1,0 +1,93 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_API_KEYS_HPP
+#define OAUTHREG_API_KEYS_HPP
+
+#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/record.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace oauthreg {
+
+/** The bearer API keys a host accepts, each naming the @ref owner it acts for.
+
+    Only the SHA-256 of a key is held. A presented key is hashed and compared
+    with every known hash in constant time (no early exit), so the answer's
+    timing does not depend on which key, or which byte of it, matched.
+
+    @par Specification
+    RFC 6750 section 2.1 (the bearer token in `Authorization`), RFC 6819
+    5.1.4.1.3 (hashing high-entropy credentials).
+*/
+class api_keys {
+public:
+    /** Accepts `key` for `who`. */
+    void add(std::string_view key, owner who) { entries_.push_back({hasher_(key), std::move(who)}); }
+
+    /** Accepts the key whose SHA-256 is `key_sha256` for `who`. */
+    void add_sha256(secret_hash const& key_sha256, owner who) { entries_.push_back({key_sha256, std::move(who)}); }
+
+    /** Parses lowercase or uppercase hex of a SHA-256 digest (64 digits). */
+    static std::optional<secret_hash> parse_sha256_hex(std::string_view hex) noexcept
+    {
+        if (hex.size() != 64)
+            return std::nullopt;
+        secret_hash out{};
+        for (std::size_t i = 0; i < 64; ++i) {
+            int const v = hex_value(hex[i]);
+            if (v < 0)
+                return std::nullopt;
+            out[i / 2] = static_cast<std::uint8_t>(out[i / 2] * 16 + v);
+        }
+        return out;
+    }
+
+    /** The owner `key` acts for, or nullopt for an unknown (or empty) key. */
+    std::optional<owner> authenticate(std::string_view key) const
+    {
+        auto const candidate = hasher_(key);
+        owner const* found = nullptr;
+        for (auto const& e : entries_) {
+            bool const match = detail::equal_constant_time(e.key_sha256, candidate);
+            if (match && found == nullptr)
+                found = &e.who;
+        }
+        if (found == nullptr || key.empty())
+            return std::nullopt;
+        return *found;
+    }
+
+    bool empty() const noexcept { return entries_.empty(); }
+    std::size_t size() const noexcept { return entries_.size(); }
+
+private:
+    struct entry {
+        secret_hash key_sha256;
+        owner who;
+    };
+
+    static constexpr int hex_value(char c) noexcept
+    {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    }
+
+    detail::secret_hasher hasher_; // no pepper: plain SHA-256, as key files give it
+    std::vector<entry> entries_;
+};
+
+} // namespace oauthreg
+
+#endif

@@ -1,0 +1,579 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_HTTP_HPP
+#define OAUTHREG_HTTP_HPP
+
+#include <oauthreg/api_keys.hpp>
+#include <oauthreg/client_page.hpp>
+#include <oauthreg/detail/http_query.hpp>
+#include <oauthreg/error.hpp>
+#include <oauthreg/profile.hpp>
+#include <oauthreg/record.hpp>
+#include <oauthreg/registry.hpp>
+#include <oauthreg/render.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace oauthreg {
+
+/** What the HTTP layer reads of a request. Views: the host keeps the bytes
+    alive for the call. Header values are empty when the header is absent. */
+struct http_request {
+    std::string_view method = {};        ///< "GET", "POST", "PUT", "DELETE", ...
+    std::string_view target = {};        ///< origin-form (RFC 9112 3.2.1): path and optional "?query"
+    std::string_view authorization = {}; ///< the `Authorization` header
+    std::string_view content_type = {};  ///< the `Content-Type` header
+    std::string_view body = {};
+    /** The host stopped reading a body larger than max_body_bytes(); the
+        answer is 413 once the route and the caller are known. */
+    bool body_over_limit = false;
+};
+
+/** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204). */
+struct http_response {
+    unsigned status = 200;
+    std::vector<std::pair<std::string_view, std::string>> headers;
+    std::string body;
+};
+
+/** The registry options an HTTP service needs: `profile`, and RFC 7592
+    management URIs under `public_url` + "/oauth/register". */
+inline registry_options http_registry_options(std::string_view public_url, profile prof = profile::default_profile())
+{
+    while (!public_url.empty() && public_url.back() == '/')
+        public_url.remove_suffix(1);
+    registry_options ro;
+    ro.profile = std::move(prof);
+    ro.registration_base_uri = std::string(public_url) + "/oauth/register";
+    return ro;
+}
+
+namespace detail {
+template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v);
+} // namespace detail
+
+/** The RFC 7591 3.2.1 / RFC 7592 3 response for what a registration, update or
+    read returned, with the credentials it made this once. */
+inline boost::json::object registration_response(registration const& r)
+{
+    return registration_response(r.record, detail::view_of(r.client_secret), detail::view_of(r.registration_access_token),
+                                 detail::view_of(r.registration_client_uri));
+}
+
+namespace detail {
+
+inline std::string_view reason_of(unsigned status) noexcept
+{
+    switch (status) {
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/** The status of an engine error. Bad metadata is 400 on the RFC 7591/7592
+    routes (RFC 7591 3.2.2) and 422 on the record routes; a body that is not
+    one JSON object without repeated names, and a bad request, are 400. */
+inline unsigned status_of(error_info const& e, bool rfc7591)
+{
+    if (e.code.category() != error_category())
+        return 500;
+    switch (e.kind()) {
+    case error::body_too_large:
+        return 413;
+    case error::malformed_json:
+    case error::body_not_object:
+    case error::duplicate_member:
+    case error::nesting_too_deep:
+        return 400;
+    default:
+        break;
+    }
+    switch (condition_of(e.kind())) {
+    case condition::not_found:
+        return 404;
+    case condition::invalid_client:
+        return 401;
+    case condition::conflict:
+        return 409;
+    case condition::invalid_request:
+        return 400;
+    case condition::server_error:
+        return 500;
+    default:
+        return rfc7591 ? 400 : 422;
+    }
+}
+
+inline http_response json_response(unsigned status, boost::json::object const& body)
+{
+    http_response r;
+    r.status = status;
+    r.headers.emplace_back("Content-Type", "application/json");
+    // Answers carry secrets and tokens: never cached (RFC 6749 5.1, RFC 7591 3.2.1).
+    r.headers.emplace_back("Cache-Control", "no-store");
+    r.body = boost::json::serialize(body);
+    return r;
+}
+
+inline http_response no_content()
+{
+    http_response r;
+    r.status = 204;
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+}
+
+/** Which answer shape a path takes: RFC 7591's `{"error", "error_description"}`
+    under /oauth/register, the `{"errors": [...]}` document elsewhere. */
+enum class envelope { rfc7591, errors };
+
+/** An error the HTTP layer itself finds (route, key, media type, query). */
+struct http_problem {
+    unsigned status;
+    std::string_view code;
+    std::string detail;
+    std::string parameter; ///< the query parameter at fault, if any
+};
+
+inline http_response problem_response(envelope env, http_problem const& p)
+{
+    boost::json::object o;
+    if (env == envelope::rfc7591) {
+        o["error"] = p.code;
+        o["error_description"] = p.detail;
+    } else {
+        boost::json::object e;
+        e["code"] = p.code;
+        e["title"] = reason_of(p.status);
+        e["detail"] = p.detail;
+        if (!p.parameter.empty())
+            e["source"] = boost::json::object{{"parameter", p.parameter}};
+        o["errors"] = boost::json::array{std::move(e)};
+    }
+    auto r = json_response(p.status, o);
+    if (p.status == 401) {
+        // RFC 6750 3.1: no error code when the request carried no credentials.
+        r.headers.emplace_back("WWW-Authenticate", p.code == "invalid_token" ? R"(Bearer error="invalid_token")"
+                                                                               : "Bearer");
+    }
+    return r;
+}
+
+/** An engine error in the RFC 7591 3.2.2 shape (the RFC 7591/7592 routes). */
+inline http_response rfc7591_error(unsigned status, error_info const& e)
+{
+    return json_response(status, error_response(e));
+}
+
+/** An engine error as an errors document (the record routes). */
+inline http_response record_error(error_info const& e)
+{
+    return json_response(status_of(e, false), errors_document(e));
+}
+
+template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v)
+{
+    if (v)
+        return std::string_view(*v);
+    return std::nullopt;
+}
+
+/** GET /oauth_clients parameters into `q` (percent-decoded; each at most once). */
+inline std::optional<http_problem> page_query_from(std::string_view raw, client_page_query& q)
+{
+    std::vector<query_param> params;
+    if (auto bad = parse_query_params(raw, params))
+        return http_problem{400, "invalid_request", std::move(bad->reason), printable(bad->parameter)};
+    for (auto& p : params) {
+        auto bad_value = [&](std::string why) {
+            return http_problem{400, "invalid_request", printable(p.name) + ": " + why, printable(p.name)};
+        };
+        if (p.value.empty())
+            return bad_value("empty value");
+        if (p.name == "page[number]" || p.name == "page[size]") {
+            bool const number = p.name == "page[number]";
+            auto v = parse_bounded(p.value, 1, number ? 100000000 : max_page_size);
+            if (!v)
+                return bad_value(number ? "a page number from 1" : "a page size from 1 to 250");
+            (number ? q.page_number : q.page_size) = *v;
+        } else if (p.name == "filter[client_id]") {
+            q.client_id = std::move(p.value);
+        } else if (p.name == "filter[name]") {
+            q.name = std::move(p.value);
+        } else if (p.name == "filter[name][contains]") {
+            q.name_contains = std::move(p.value);
+        } else if (p.name == "filter[client_type]") {
+            if (p.value != "public" && p.value != "confidential")
+                return bad_value("public or confidential");
+            q.type = p.value == "public" ? client_type::public_client : client_type::confidential;
+        } else if (p.name == "filter[allowed_grant_types][contains]") {
+            q.grant_type_contains = parse_grant_type(p.value);
+            if (!q.grant_type_contains)
+                return bad_value("not a grant type");
+        } else {
+            return http_problem{400, "invalid_request", "unknown parameter " + printable(p.name), printable(p.name)};
+        }
+    }
+    return std::nullopt;
+}
+
+/** A path split at '/': "/oauth_clients/abc" is {"oauth_clients", "abc"}. */
+inline std::vector<std::string_view> split_path(std::string_view path)
+{
+    std::vector<std::string_view> out;
+    if (path.empty() || path.front() != '/')
+        return out;
+    path.remove_prefix(1);
+    for (;;) {
+        auto const slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos)
+            break;
+        path.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+/** A percent-decoded path segment (RFC 3986 2.1), or nullopt when an escape is malformed. */
+inline std::optional<std::string> decode_segment(std::string_view s)
+{
+    auto v = boost::urls::make_pct_string_view(boost::core::string_view(s.data(), s.size()));
+    if (!v)
+        return std::nullopt;
+    return v->decode();
+}
+
+/** The path of an absolute URL ("" for none or "/"), for RFC 8414 3's
+    path-suffixed well-known location. */
+inline std::string url_path(std::string_view url)
+{
+    auto u = boost::urls::parse_absolute_uri(boost::core::string_view(url.data(), url.size()));
+    if (!u)
+        return {};
+    std::string p(u->encoded_path());
+    while (!p.empty() && p.back() == '/')
+        p.pop_back();
+    return p;
+}
+
+/** RFC 8414 2 authorization server metadata from the profile. */
+inline boost::json::object server_metadata(std::string_view issuer, profile const& prof)
+{
+    boost::json::object o;
+    o["issuer"] = issuer;
+    o["registration_endpoint"] = std::string(issuer) + "/oauth/register";
+    boost::json::array grants, responses, methods;
+    for (std::size_t i = 0; i < grant_type_names.names.size(); ++i)
+        if (prof.grant_types.contains(static_cast<grant_type>(i)))
+            grants.emplace_back(grant_type_names.names[i]);
+    for (std::size_t i = 0; i < response_type_names.names.size(); ++i)
+        if (prof.response_types.contains(static_cast<response_type>(i)))
+            responses.emplace_back(response_type_names.names[i]);
+    for (std::size_t i = 0; i < auth_method_names.names.size(); ++i)
+        if (prof.auth_methods.contains(static_cast<auth_method>(i)))
+            methods.emplace_back(auth_method_names.names[i]);
+    o["response_types_supported"] = std::move(responses);
+    o["grant_types_supported"] = std::move(grants);
+    o["token_endpoint_auth_methods_supported"] = std::move(methods);
+    if (prof.scope_allowlist) {
+        std::vector<std::string> scopes(prof.scope_allowlist->begin(), prof.scope_allowlist->end());
+        std::sort(scopes.begin(), scopes.end());
+        o["scopes_supported"] = detail::string_array(scopes);
+    }
+    return o;
+}
+
+} // namespace detail
+
+/** The registration service over HTTP, without a socket: a request in, a
+    response out, over any @ref basic_registry. It routes, checks bearer API
+    keys and RFC 7592 registration access tokens, scopes every client to the
+    caller's organization, parses the query, and maps engine errors to
+    statuses and error envelopes. A host with its own HTTP stack calls it
+    from any number of threads (the registry's store is thread-safe).
+
+    Routes: `POST /oauth/register` (RFC 7591), `GET`/`PUT`/`DELETE
+    /oauth/register/{client_id}` (RFC 7592), `POST`/`GET /oauth_clients`,
+    `GET`/`PUT`/`DELETE /oauth_clients/{id}`, and
+    `GET /.well-known/oauth-authorization-server` (RFC 8414). docs/http.md
+    is the contract.
+
+    Build the registry with @ref http_registry_options (same public URL),
+    so registrations carry their RFC 7592 token and URI.
+
+    @par Example
+    @code
+    oauthreg::registry reg(oauthreg::http_registry_options("https://reg.example.com"));
+    oauthreg::api_keys keys;
+    keys.add(api_key, {"org-1", "user-7"});
+    oauthreg::basic_http_handler http(reg, std::move(keys), "https://reg.example.com");
+    auto res = http({.method = "GET", .target = "/oauth_clients", .authorization = "Bearer ..."});
+    @endcode
+*/
+template <class Registry> class basic_http_handler {
+public:
+    basic_http_handler(Registry& reg, api_keys keys, std::string public_url)
+        : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url))
+    {
+        // RFC 8414 2: the issuer is a URL without a trailing slash.
+        while (!issuer_.empty() && issuer_.back() == '/')
+            issuer_.pop_back();
+        metadata_ = boost::json::serialize(detail::server_metadata(issuer_, reg_.options().profile));
+        metadata_path_ = std::string(well_known) + detail::url_path(issuer_);
+    }
+
+    std::string const& issuer() const noexcept { return issuer_; }
+
+    /** The largest body a request may carry: the profile's body limit. */
+    std::size_t max_body_bytes() const noexcept { return reg_.options().profile.limits.max_body_bytes; }
+
+    /** Answers one request; never throws on bad input. */
+    http_response operator()(http_request const& req)
+    {
+        auto const t = parse_target(req);
+        owner who;
+        if (auto early = check_head(req, t, who))
+            return *early;
+        if (t.r.kind == route_kind::metadata)
+            return t.query.empty() ? metadata_response() : no_query(t.env);
+        if (auto bad = body_problem(req))
+            return detail::problem_response(t.env, *bad);
+        bool const paged = t.r.kind == route_kind::clients && req.method == "GET";
+        if (!t.query.empty() && !paged)
+            return no_query(t.env);
+        switch (t.r.kind) {
+        case route_kind::register_client:
+            return register_client(req, who);
+        case route_kind::management:
+            return management(req, t.env, *detail::decode_segment(t.r.id));
+        default:
+            return records(req, t.r, who, t.query);
+        }
+    }
+
+    /** The answer the request line and headers alone decide, before any body
+        is read: 404 for an unknown route, 401, or 413 when `body_over_limit`.
+        A host answering `Expect: 100-continue` calls this first and sends
+        `100 Continue` only when it returns nothing (RFC 9110 10.1.1). */
+    std::optional<http_response> precheck(http_request const& head) const
+    {
+        owner who;
+        return check_head(head, parse_target(head), who);
+    }
+
+private:
+    static constexpr std::string_view well_known = "/.well-known/oauth-authorization-server";
+
+    enum class route_kind { none, metadata, register_client, management, clients, client };
+    struct route {
+        route_kind kind = route_kind::none;
+        std::string_view id; ///< the raw (still percent-encoded) {id} segment
+    };
+
+    route match(std::string_view method, std::string_view path, std::vector<std::string_view> const& seg) const
+    {
+        if (path == well_known || path == metadata_path_)
+            return {method == "GET" ? route_kind::metadata : route_kind::none, {}};
+        if (seg.size() == 2 && seg[0] == "oauth" && seg[1] == "register")
+            return {method == "POST" ? route_kind::register_client : route_kind::none, {}};
+        bool const one_of = method == "GET" || method == "PUT" || method == "DELETE";
+        if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "register" && !seg[2].empty())
+            return {one_of ? route_kind::management : route_kind::none, seg[2]};
+        if (seg.size() == 1 && seg[0] == "oauth_clients")
+            return {method == "GET" || method == "POST" ? route_kind::clients : route_kind::none, {}};
+        if (seg.size() == 2 && seg[0] == "oauth_clients" && !seg[1].empty())
+            return {one_of ? route_kind::client : route_kind::none, seg[1]};
+        return {};
+    }
+
+    /** A request target split and routed. */
+    struct parsed_target {
+        std::string_view path, query;
+        route r;
+        detail::envelope env = detail::envelope::errors;
+    };
+
+    parsed_target parse_target(http_request const& req) const
+    {
+        parsed_target t;
+        auto const qmark = req.target.find('?');
+        t.path = req.target.substr(0, qmark);
+        t.query = qmark == std::string_view::npos ? "" : req.target.substr(qmark + 1);
+        auto const seg = detail::split_path(t.path);
+        if (seg.size() >= 2 && seg[0] == "oauth" && seg[1] == "register")
+            t.env = detail::envelope::rfc7591;
+        t.r = match(req.method, t.path, seg);
+        return t;
+    }
+
+    /** The order of checks: an unknown route, then the credential (an API key,
+        or on RFC 7592 routes the client's registration access token), then a
+        body the host refused as too large. Sets `who` for API-key routes. */
+    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, owner& who) const
+    {
+        if (t.r.kind == route_kind::none)
+            return detail::problem_response(t.env, {404, "not_found",
+                                                    "no route for " + detail::printable(req.method) + " " +
+                                                        detail::printable(t.path),
+                                                    {}});
+        if (t.r.kind == route_kind::metadata)
+            return std::nullopt;
+        auto const token = detail::bearer_token(req.authorization);
+        if (t.r.kind == route_kind::management) {
+            auto const id = detail::decode_segment(t.r.id);
+            // RFC 7592 2: an unknown client and a wrong token get the same 401.
+            auto ok = id && !token.empty() ? reg_.check_registration_token(*id, token)
+                                           : make_error(error::authentication_failed, "");
+            if (!ok && ok.error().kind() == error::storage_failure)
+                return detail::rfc7591_error(500, ok.error());
+            if (!ok)
+                return unauthorized(t.env, req.authorization);
+        } else {
+            auto w = keys_.authenticate(token);
+            if (!w)
+                return unauthorized(t.env, req.authorization);
+            who = std::move(*w);
+        }
+        if (req.body_over_limit)
+            return detail::problem_response(t.env, too_large());
+        return std::nullopt;
+    }
+
+    static http_response no_query(detail::envelope env)
+    {
+        return detail::problem_response(env, {400, "invalid_request", "this route takes no query parameters", {}});
+    }
+
+    detail::http_problem too_large() const
+    {
+        return {413, "body_too_large", "the body is larger than " + std::to_string(max_body_bytes()) + " bytes", {}};
+    }
+
+    http_response metadata_response() const
+    {
+        http_response r;
+        r.headers.emplace_back("Content-Type", "application/json");
+        r.body = metadata_;
+        return r;
+    }
+
+    static http_response unauthorized(detail::envelope env, std::string_view authorization)
+    {
+        if (authorization.empty())
+            return detail::problem_response(env, {401, "unauthorized", "an Authorization: Bearer key is required", {}});
+        return detail::problem_response(env, {401, "invalid_token", "the bearer key is not valid", {}});
+    }
+
+    /** 413 and 415: a body over the limit, or one that is not JSON. */
+    std::optional<detail::http_problem> body_problem(http_request const& req) const
+    {
+        if (req.body_over_limit || req.body.size() > max_body_bytes())
+            return too_large();
+        if (!req.body.empty() && !detail::is_json_media_type(req.content_type))
+            return detail::http_problem{415, "unsupported_media_type", "the body must be application/json", {}};
+        return std::nullopt;
+    }
+
+    http_response register_client(http_request const& req, owner const& who)
+    {
+        auto r = reg_.register_client(req.body, who);
+        if (!r)
+            return detail::rfc7591_error(detail::status_of(r.error(), true), r.error());
+        return registration_answer(201, *r);
+    }
+
+    static http_response registration_answer(unsigned status, registration const& r)
+    {
+        return detail::json_response(status, registration_response(r));
+    }
+
+    /** RFC 7592 read, replace or delete, once check_head accepted the token.
+        Read and update answers carry a fresh registration access token (RFC
+        7592 3); the one presented stops working. */
+    http_response management(http_request const& req, detail::envelope env, std::string const& id)
+    {
+        auto failed = [&](error_info const& e) {
+            // A token rotated or a client deleted since check_head: the same 401 (RFC 7592 2).
+            bool const gone = e.kind() == error::client_not_found || e.kind() == error::authentication_failed;
+            return gone ? unauthorized(env, req.authorization) : detail::rfc7591_error(detail::status_of(e, true), e);
+        };
+        if (req.method == "DELETE") {
+            auto r = reg_.remove(id);
+            return r ? detail::no_content() : failed(r.error());
+        }
+        auto const token = detail::bearer_token(req.authorization);
+        auto r = req.method == "PUT" ? reg_.update_registration(id, token, req.body) : reg_.read_registration(id, token);
+        return r ? registration_answer(200, *r) : failed(r.error());
+    }
+
+    /** The record routes: `{"data": oauth_client}` answers, errors documents,
+        everything scoped to the caller's organization. */
+    http_response records(http_request const& req, route const& r, owner const& who, std::string_view query)
+    {
+        if (r.kind == route_kind::clients && req.method == "GET") {
+            client_page_query q;
+            q.owner.org_id = who.org_id;
+            if (auto bad = detail::page_query_from(query, q))
+                return detail::problem_response(detail::envelope::errors, *bad);
+            auto page = reg_.page(q);
+            return page ? detail::json_response(200, page_response(*page)) : detail::record_error(page.error());
+        }
+        if (r.kind == route_kind::clients) {
+            auto c = reg_.create_client(req.body, who);
+            return c ? data_answer(201, *c) : detail::record_error(c.error());
+        }
+        auto const id = detail::decode_segment(r.id);
+        if (!id) // an id that cannot be decoded names no client
+            return detail::record_error(make_error(error::client_not_found, "id"));
+        if (req.method == "GET") {
+            auto c = reg_.get(*id, who);
+            return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());
+        }
+        if (req.method == "PUT") {
+            auto c = reg_.patch(*id, req.body, who);
+            return c ? data_answer(200, *c) : detail::record_error(c.error());
+        }
+        auto gone = reg_.remove(*id, who);
+        return gone ? detail::no_content() : detail::record_error(gone.error());
+    }
+
+    static http_response data_answer(unsigned status, registration const& r)
+    {
+        return detail::json_response(status, with_data_envelope(oauth_client(r.record, detail::view_of(r.client_secret))));
+    }
+
+    Registry& reg_;
+    api_keys keys_;
+    std::string issuer_;
+    std::string metadata_;
+    std::string metadata_path_;
+};
+
+} // namespace oauthreg
+
+#endif

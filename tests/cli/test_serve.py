@@ -1,0 +1,636 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `oauthreg serve` (docs/http.md) over real sockets
+against the real binary: routes, API keys, statuses and envelopes, paging and
+query parsing, RFC 7592 and RFC 8414, HTTP/1.1 framing (chunked, 100-continue,
+pipelining, limits, timeouts), 1,000 connections, SIGTERM drain, kill -9 on
+SQLite, two servers on one store, and the access log. Every server is waited
+for through its ready line; no test sleeps a fixed time to let it start.
+
+`--shared postgres` runs only the two-servers test on the PostgreSQL server of
+OAUTHREG_TEST_PG (scripts/with-postgres.sh); without one it reports itself
+skipped (exit 77) outside CI.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+
+import harness
+from harness import check
+from serve import Reader, Server, call, raise_open_files_limit, request_bytes, scratch_dir, write_json
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--oauthreg", required=True)
+ap.add_argument("--shared", choices=["sqlite", "postgres"], help="run only the two-servers test on this store")
+args = ap.parse_args()
+BIN = args.oauthreg
+raise_open_files_limit()
+
+KEY_A1, KEY_A2, KEY_B = "key-org-a-user-1-" + "x" * 26, "key-org-a-user-2-" + "y" * 26, "key-org-b-" + "z" * 33
+KEYS = write_json({"keys": [
+    {"key": KEY_A1, "org_id": "org-a", "user_id": "user-1"},
+    {"key_sha256": hashlib.sha256(KEY_A2.encode()).hexdigest(), "org_id": "org-a", "user_id": "user-2"},
+    {"key": KEY_B, "org_id": "org-b", "user_id": "user-9"}]})
+SEED_REGISTER = {"redirect_uris": ["https://example.com/callback"], "client_name": "My OAuth Application",
+                 "grant_types": ["authorization_code", "refresh_token"], "scope": "admin"}
+SEED_CREATE = {"name": "My OAuth client", "allowed_scopes": ["admin"], "client_type": "confidential",
+               "allowed_grant_types": ["client_credentials"]}
+SECRETS = set()      # every secret, token and API key seen: none may reach a log or an error body
+ERROR_BODIES = []
+
+
+def remember(resp):
+    """Collects the credentials an answer carries, and error bodies."""
+    if resp.status >= 400:
+        ERROR_BODIES.append(resp.body.decode("utf-8", "replace"))
+    if resp.body and resp.headers.get("content-type", "").startswith("application/json"):
+        def walk(v):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    if k in ("client_secret", "registration_access_token", "api_key") and isinstance(x, str):
+                        SECRETS.add(x)
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+        walk(resp.json())
+    return resp
+
+
+def req(srv, method, path, key=None, body=None, **kw):
+    return remember(call(srv, method, path, key, body, **kw))
+
+
+def is_json(resp):
+    try:
+        resp.json()
+        return resp.headers.get("content-type") == "application/json"
+    except ValueError:
+        return False
+
+
+def test_ready_line_and_generated_key():
+    srv = Server(BIN)
+    check("ready line is one JSON line", srv.ready_line.endswith("\n") and srv.ready_line.count("\n") == 1)
+    check("ready line: listening URL", re.fullmatch(r"http://127\.0\.0\.1:\d+", srv.url) is not None, srv.url)
+    key = srv.ready.get("api_key", "")
+    check("ready line: a 43-character base64url api_key for default/default",
+          re.fullmatch(r"[A-Za-z0-9_-]{43}", key) is not None, key)
+    SECRETS.add(key)
+    r = req(srv, "POST", "/oauth_clients", key, SEED_CREATE)
+    check("generated key registers for org default", r.status == 201 and r.json()["data"]["org_id"] == "default",
+          r.body)
+    check("generated key: user default", r.status == 201 and r.json()["data"]["user_id"] == "default")
+    check("SIGTERM: exit 0", srv.stop() == 0)
+    srv2 = Server(BIN, "--api-keys", KEYS)
+    check("ready line: no api_key with --api-keys", "api_key" not in srv2.ready, srv2.ready_line)
+    srv2.stop()
+
+
+def test_bad_options():
+    for argv, why in [(["--api-keys", "/nonexistent.json"], "unreadable keys file"),
+                      (["--api-keys", write_json({"keys": [{"key": "k"}]})], "key without org_id"),
+                      (["--api-keys", write_json({"keys": [{"key_sha256": "abc", "org_id": "o"}]})], "bad sha256"),
+                      (["--api-keys", write_json({"keys": [{"key": "k", "key_sha256": "0" * 64, "org_id": "o"}]})],
+                       "both key and key_sha256"),
+                      (["--listen", "nonsense"], "bad --listen"),
+                      (["--public-url", "ftp://x"], "bad --public-url"),
+                      (["--store", "nosuch:x"], "unknown store")]:
+        rc, out, err = harness.run(BIN, ["serve", "--listen", "127.0.0.1:0"] + argv)
+        check("usage error, exit 2: " + why, rc == 2 and out == b"" and err != b"", (rc, out, err))
+
+
+def test_every_route_needs_a_key(srv):
+    routes = [("POST", "/oauth/register", SEED_REGISTER), ("POST", "/oauth_clients", SEED_CREATE),
+              ("GET", "/oauth_clients", None), ("GET", "/oauth_clients/some-id", None),
+              ("PUT", "/oauth_clients/some-id", {"name": "x"}), ("DELETE", "/oauth_clients/some-id", None),
+              ("GET", "/oauth/register/some-id", None), ("PUT", "/oauth/register/some-id", SEED_REGISTER),
+              ("DELETE", "/oauth/register/some-id", None)]
+    for method, path, body in routes:
+        for label, auth in [("missing", None), ("malformed", ["Authorization: Basic dXNlcjpwYXNz"]),
+                            ("not a bearer token", ["Authorization: Bearer"]),
+                            ("unknown", ["Authorization: Bearer not-a-known-key-" + "q" * 30])]:
+            r = req(srv, method, path, None, body, extra=auth or ())
+            check("401 %s key: %s %s" % (label, method, path),
+                  r.status == 401 and r.headers.get("www-authenticate", "").startswith("Bearer") and is_json(r),
+                  (r.status, r.headers, r.body))
+        shape = "error" if path.startswith("/oauth/register") else "errors"
+        check("401 envelope: %s %s" % (method, path), shape in r.json(), r.body)
+    # the metadata needs no key
+    r = req(srv, "GET", "/.well-known/oauth-authorization-server")
+    check("metadata without a key: 200", r.status == 200, r.body)
+    # order of checks: an unknown route is 404 before any key is asked for
+    for method, path in [("GET", "/nope"), ("PATCH", "/oauth_clients/x"), ("GET", "/oauth/register"),
+                         ("POST", "/oauth_clients/x"), ("GET", "/oauth_clients/a/b"), ("GET", "/oauth_clients/")]:
+        r = req(srv, method, path)
+        check("404 before 401: %s %s" % (method, path), r.status == 404 and is_json(r), (r.status, r.body))
+
+
+def test_register_and_manage(srv):
+    r = req(srv, "POST", "/oauth/register", KEY_A1, SEED_REGISTER)
+    check("POST /oauth/register: 201", r.status == 201, r.body)
+    reg = r.json()
+    check("RFC 7591 3.2.1: client_id, client_secret, registration token and URI",
+          all(k in reg for k in ("client_id", "client_id_issued_at", "client_secret", "client_secret_expires_at",
+                                 "registration_access_token", "registration_client_uri")), reg)
+    check("RFC 7592 3: registration_client_uri under the public URL",
+          reg["registration_client_uri"] == srv.url + "/oauth/register/" + reg["client_id"], reg)
+    check("secrets and tokens: 43 characters", len(reg["client_secret"]) == 43 and
+          len(reg["registration_access_token"]) == 43)
+    check("Cache-Control: no-store on credentials", r.headers.get("cache-control") == "no-store", r.headers)
+    cid, token = reg["client_id"], reg["registration_access_token"]
+    path = "/oauth/register/" + cid
+    r = req(srv, "GET", path, token)
+    check("RFC 7592 2.1 read: 200 without the secret", r.status == 200 and "client_secret" not in r.json() and
+          r.json()["client_id"] == cid, r.body)
+    check("RFC 7592 3: the read answer carries a fresh registration access token and the URI",
+          len(r.json().get("registration_access_token", "")) == 43 and
+          r.json()["registration_access_token"] != token and
+          r.json().get("registration_client_uri") == reg["registration_client_uri"], r.body)
+    old_token, token = token, r.json().get("registration_access_token", token)
+    r = req(srv, "GET", path, old_token)
+    check("RFC 7592 3: the token presented stops working once a fresh one is issued", r.status == 401, r.body)
+    for label, key in [("wrong token", "w" * 43), ("an API key", KEY_A1)]:
+        r = req(srv, "GET", path, key)
+        check("RFC 7592 2: %s is 401" % label, r.status == 401 and r.json()["error"] == "invalid_token", r.body)
+    r = req(srv, "GET", "/oauth/register/00000000-0000-4000-8000-000000000000", token)
+    check("RFC 7592 2: an unknown client is 401 like a wrong token", r.status == 401, r.body)
+    other = req(srv, "POST", "/oauth/register", KEY_B, SEED_REGISTER).json()
+    r = req(srv, "GET", path, other["registration_access_token"])
+    check("RFC 7592 2: another client's token is 401", r.status == 401, r.body)
+    update = dict(SEED_REGISTER, client_id=cid, client_name="Renamed")
+    r = req(srv, "PUT", path, token, update)
+    check("RFC 7592 2.2 update: 200", r.status == 200 and r.json()["client_name"] == "Renamed", r.body)
+    check("RFC 7592 3: the update answer carries the registration access token",
+          len(r.json().get("registration_access_token", "")) == 43, r.body)
+    token = r.json().get("registration_access_token", token)
+    r = req(srv, "PUT", path, token, dict(update, redirect_uris=["http://evil.example/cb"]))
+    check("RFC 7592 2.2 invalid update: 400 invalid_redirect_uri",
+          r.status == 400 and r.json()["error"] == "invalid_redirect_uri", r.body)
+    r = req(srv, "PUT", path, token, "{not json")
+    check("RFC 7592 2.2 malformed JSON: 400", r.status == 400 and "error" in r.json(), r.body)
+    r = req(srv, "DELETE", path, token)
+    check("RFC 7592 2.3 delete: 204 with no body", r.status == 204 and r.body == b"", r.body)
+    r = req(srv, "GET", path, token)
+    check("RFC 7592 2.3: the token dies with the client", r.status == 401, r.body)
+    r = req(srv, "POST", "/oauth/register", KEY_A1, {"redirect_uris": ["https://a.example/cb#frag"]})
+    check("RFC 7591 3.2.2: 400 invalid_redirect_uri", r.status == 400 and r.json()["error"] == "invalid_redirect_uri",
+          r.body)
+    r = req(srv, "POST", "/oauth/register", KEY_A1, '{"client_name":"a","client_name":"b"}')
+    check("RFC 7591 3.2.2: duplicate member is 400 with error", r.status == 400 and "error" in r.json(), r.body)
+    r = req(srv, "POST", "/oauth/register", KEY_A1, "[1]")
+    check("RFC 7591 3.1: a body that is not an object is 400", r.status == 400, r.body)
+    r = req(srv, "POST", "/oauth/register?x=1", KEY_A1, SEED_REGISTER)
+    check("unknown query parameter on /oauth/register: 400", r.status == 400, r.body)
+
+
+def test_records(srv):
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE)
+    check("POST /oauth_clients: 201 {data}", r.status == 201 and r.json()["data"]["record_type"] == "oauth_client",
+          r.body)
+    rec = r.json()["data"]
+    check("created confidential client carries its secret once", len(rec.get("client_secret", "")) == 43, rec)
+    check("absent optional members are left out, not null", None not in rec.values() and "logo_uri" not in rec, rec)
+    check("timestamps RFC 3339 UTC with Z", re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rec["created_at"])
+          is not None, rec["created_at"])
+    cid = rec["client_id"]
+    r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A2)
+    check("GET /oauth_clients/{id}: 200, same org other user", r.status == 200 and
+          r.json()["data"]["client_id"] == cid and "client_secret" not in r.json()["data"], r.body)
+    for method, body in [("GET", None), ("PUT", {"name": "stolen"}), ("DELETE", None)]:
+        r = req(srv, method, "/oauth_clients/" + cid, KEY_B, body)
+        unknown = req(srv, method, "/oauth_clients/00000000-0000-4000-8000-000000000000", KEY_B, body)
+        check("another organization's client is 404 exactly like an unknown one: " + method,
+              r.status == 404 and unknown.status == 404 and r.json()["errors"][0]["code"] ==
+              unknown.json()["errors"][0]["code"], (r.body, unknown.body))
+    r = req(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "Renamed", "allowed_scopes": ["admin", "read"]})
+    check("PUT /oauth_clients/{id}: partial update 200", r.status == 200 and r.json()["data"]["name"] == "Renamed" and
+          r.json()["data"]["allowed_scopes"] == ["admin", "read"] and
+          r.json()["data"]["allowed_grant_types"] == ["client_credentials"], r.body)
+    r = req(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"redirect_uris": ["javascript:alert(1)"]})
+    check("PUT invalid result: 422 with a JSON pointer", r.status == 422 and
+          r.json()["errors"][0]["code"] == "invalid_redirect_uri" and
+          r.json()["errors"][0]["source"]["pointer"] == "/redirect_uris/0", r.body)
+    r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A1)
+    check("an invalid update changes nothing", r.json()["data"]["name"] == "Renamed" and
+          r.json()["data"].get("redirect_uris", []) == [], r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, dict(SEED_CREATE, redirect_uris=["http://example.com/cb"]))
+    check("POST invalid metadata: 422 invalid_redirect_uri", r.status == 422 and
+          r.json()["errors"][0]["source"]["pointer"] == "/redirect_uris/0", r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, dict(SEED_CREATE, client_type="public"))
+    check("RFC 9700: a public client cannot use client_credentials: 422", r.status == 422, r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, '{"name": "x",')
+    check("POST malformed JSON: 400 errors document", r.status == 400 and "errors" in r.json(), r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, {"name": "x"})
+    check("POST missing required members: 422 or 400", r.status in (400, 422) and "errors" in r.json(), r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, "name=x", content_type="application/x-www-form-urlencoded")
+    check("415: a body that is not application/json", r.status == 415 and "errors" in r.json(), r.body)
+    r = req(srv, "POST", "/oauth/register", KEY_A1, json.dumps(SEED_REGISTER), content_type="text/plain")
+    check("415 on /oauth/register too, RFC 7591 envelope", r.status == 415 and "error" in r.json(), r.body)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE, content_type="Application/JSON; charset=utf-8")
+    check("application/json with parameters and any case is JSON", r.status == 201, r.body)
+    r = req(srv, "DELETE", "/oauth_clients/" + cid, KEY_A2)
+    check("DELETE /oauth_clients/{id}: 204", r.status == 204 and r.body == b"", r.body)
+    r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A1)
+    check("deleted: 404", r.status == 404, r.body)
+
+
+def test_paging_and_query(srv):
+    key = srv.ready["api_key"]
+    SECRETS.add(key)
+    ids = []
+    for i in range(5):
+        body = dict(SEED_CREATE, name="Paging %d" % i, client_type="public" if i % 2 else "confidential",
+                    allowed_grant_types=["authorization_code"] if i % 2 else ["client_credentials"])
+        if i % 2:
+            body["redirect_uris"] = ["https://a.example/cb"]
+        r = req(srv, "POST", "/oauth_clients", key, body)
+        ids.append(r.json()["data"]["client_id"])
+    r = req(srv, "GET", "/oauth_clients", key)
+    check("GET /oauth_clients: all 5, client_id order", r.status == 200 and
+          [c["client_id"] for c in r.json()["data"]] == sorted(ids), r.body)
+    check("meta defaults", r.json()["meta"] == {"page_number": 1, "page_size": 20, "total_pages": 1,
+                                                "total_results": 5}, r.json()["meta"])
+    r = req(srv, "GET", "/oauth_clients?page%5Bnumber%5D=2&page%5Bsize%5D=2", key)
+    check("percent-encoded page[number]=2&page[size]=2", r.status == 200 and
+          [c["client_id"] for c in r.json()["data"]] == sorted(ids)[2:4] and
+          r.json()["meta"] == {"page_number": 2, "page_size": 2, "total_pages": 3, "total_results": 5}, r.body)
+    r = req(srv, "GET", "/oauth_clients?page[number]=9&page[size]=2", key)
+    check("a page past the end: empty data, true meta", r.status == 200 and r.json()["data"] == [] and
+          r.json()["meta"]["total_results"] == 5, r.body)
+    for q, n in [("filter%5Bclient_type%5D=public", 2), ("filter[name]=Paging%203", 1),
+                 ("filter[name][contains]=paging", 5), ("filter[name][contains]=Paging+4", 1),
+                 ("filter[allowed_grant_types][contains]=client_credentials", 3),
+                 ("filter[client_id]=" + ids[0], 1)]:
+        r = req(srv, "GET", "/oauth_clients?" + q, key)
+        check("filter %s: %d" % (q, n), r.status == 200 and len(r.json()["data"]) == n and
+              r.json()["meta"]["total_results"] == n, r.body)
+    for q in ["page[number]=0", "page[number]=abc", "page[number]=-1", "page[number]=1.5", "page[size]=251",
+              "page[size]=0", "page[number]=99999999999999999999999", "page[number]=", "color=blue",
+              "page[number]=1&page[number]=2", "page%5Bnumber%5D=1&page[number]=2", "page[number]=%zz",
+              "page%5number%5D=1", "filter[client_type]=private", "filter[allowed_grant_types][contains]=password2",
+              "filter[verified]=true", "=1"]:
+        r = req(srv, "GET", "/oauth_clients?" + q, key)
+        check("400 for query %r" % q, r.status == 400 and r.json()["errors"][0]["code"] == "invalid_request",
+              (r.status, r.body))
+    r = req(srv, "GET", "/oauth_clients?page[size]=1", KEY_B)
+    check("another organization lists none of these", r.status == 200 and r.json()["data"] == [] and
+          r.json()["meta"]["total_results"] == 0, r.body)
+
+
+def test_metadata():
+    srv = Server(BIN, "--public-url", "https://reg.example.com/tenant/", "--api-keys", KEYS)
+    r = req(srv, "GET", "/.well-known/oauth-authorization-server")
+    m = r.json()
+    check("RFC 8414 2: issuer is the public URL without a trailing slash", m["issuer"] ==
+          "https://reg.example.com/tenant", m)
+    check("RFC 8414 2: registration_endpoint under the issuer", m["registration_endpoint"] ==
+          "https://reg.example.com/tenant/oauth/register", m)
+    check("RFC 8414 2: the profile's lists", m["grant_types_supported"] == ["authorization_code",
+          "client_credentials", "refresh_token"] and m["response_types_supported"] == ["code"] and
+          m["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post"], m)
+    r2 = req(srv, "GET", "/.well-known/oauth-authorization-server/tenant")
+    check("RFC 8414 3: path-suffixed well-known location", r2.status == 200 and r2.json() == m, r2.body)
+    r = req(srv, "POST", "/oauth/register", KEY_A1, SEED_REGISTER)
+    check("registration_client_uri under --public-url", r.json()["registration_client_uri"].startswith(
+        "https://reg.example.com/tenant/oauth/register/"), r.body)
+    srv.stop()
+
+
+def test_framing(srv):
+    # chunked body
+    body = json.dumps(SEED_REGISTER).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7))
+    with srv.connect() as s:
+        s.sendall(b"POST /oauth/register HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + KEY_A1.encode() +
+                  b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+        r = remember(Reader(s).read())
+    check("chunked body: 201", r.status == 201, r.body)
+    # 100-continue: the body is sent only after the interim answer
+    with srv.connect() as s:
+        rd = Reader(s)
+        s.sendall(request_bytes("POST", "/oauth/register", KEY_A1, body, extra=["Expect: 100-continue"])[:-len(body)])
+        interim = rd.read()
+        s.sendall(body)
+        r = remember(rd.read())
+    check("Expect: 100-continue gets 100, then 201", interim.status == 100 and r.status == 201,
+          (interim.status, r.status))
+    # RFC 9110 10.1.1: when the head decides, the final answer comes instead of 100
+    for label, key, want in [("no key", None, 401), ("unknown route", KEY_A1, 404)]:
+        with srv.connect() as s:
+            path = "/oauth/register" if want == 401 else "/oauth/nowhere"
+            s.sendall(request_bytes("POST", path, key, body, extra=["Expect: 100-continue"])[:-len(body)])
+            rd = Reader(s)
+            r = remember(rd.read())
+            check("Expect: 100-continue, %s: %d without 100, then close" % (label, want),
+                  r.status == want and rd.closed(), (r.status, r.body))
+    # pipelined requests on one connection are answered in order
+    with srv.connect() as s:
+        rd = Reader(s)
+        s.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server") +
+                  request_bytes("POST", "/oauth/register", KEY_A1, SEED_REGISTER) +
+                  request_bytes("GET", "/nope"))
+        got = [remember(rd.read()).status for _ in range(3)]
+    check("pipelined: three answers in order", got == [200, 201, 404], got)
+    # a body over the limit: 413 on the headers alone, then the connection closes
+    with srv.connect() as s:
+        s.sendall(b"POST /oauth/register HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + KEY_A1.encode() +
+                  b"\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n" + b"{" * 1000)
+        rd = Reader(s)
+        r = remember(rd.read())
+        check("413 before the body is read", r.status == 413 and r.json()["error"] == "body_too_large", r.body)
+        check("413: connection closes", r.headers.get("connection") == "close", r.headers)
+    with srv.connect() as s:
+        s.sendall(b"POST /oauth_clients HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + KEY_A1.encode() +
+                  b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try:
+            for _ in range(80):
+                s.sendall(b"400\r\n" + b" " * 1024 + b"\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        r = remember(Reader(s).read())
+        check("chunked body over the limit: 413", r.status == 413 and "errors" in r.json(), r.body)
+    with srv.connect() as s:
+        s.sendall(b"POST /oauth_clients HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n")
+        r = remember(Reader(s).read())
+        check("order: no key beats a body over the limit (401)", r.status == 401, r.status)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, b" " * (64 * 1024 + 1))
+    check("a body one byte over 64 KiB: 413", r.status == 413, r.status)
+    # malformed HTTP: 400 and close
+    for raw, want in [(b"THIS IS NOT HTTP\r\n\r\n", 400), (b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400),
+                      (b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", 431),
+                      (b"POST /oauth/register HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400)]:
+        with srv.connect() as s:
+            s.sendall(raw)
+            rd = Reader(s)
+            r = rd.read()
+            check("malformed HTTP %r: %d, JSON, closed" % (raw[:20], want), r.status == want and is_json(r) and
+                  rd.closed(), (r.status, r.body))
+    # dropped mid-request, mid-header and mid-body: the server goes on
+    for raw in [b"POST /oauth/register HTTP/1.1\r\nHost: t\r\nContent-Le",
+                request_bytes("POST", "/oauth/register", KEY_A1, SEED_REGISTER)[:-10]]:
+        s = srv.connect()
+        s.sendall(raw)
+        s.close()
+    r = req(srv, "GET", "/.well-known/oauth-authorization-server")
+    check("a connection dropped mid-request harms no one", r.status == 200, r.status)
+
+
+def test_timeouts():
+    srv = Server(BIN, "--api-keys", KEYS, "--read-timeout-ms", "1500", "--idle-timeout-ms", "1000")
+    slow = srv.connect(timeout=20)
+    raw = request_bytes("POST", "/oauth/register", KEY_A1, SEED_REGISTER)
+    result = {}
+
+    def trickle():
+        t0 = time.monotonic()
+        try:
+            for b in raw:
+                slow.sendall(bytes([b]))
+                time.sleep(0.25)  # the slow client's pace, not a wait for the server
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            result["data"] = slow.recv(1000)
+        except (ConnectionResetError, socket.timeout):
+            result["data"] = b""
+        result["t"] = time.monotonic() - t0
+
+    t = threading.Thread(target=trickle)
+    t.start()
+    served = 0
+    while t.is_alive() and served < 400:
+        served += req(srv, "GET", "/oauth_clients", KEY_A1).status == 200
+    t.join(60)
+    check("others are served while a client trickles a byte at a time", served >= 5, served)
+    check("the slow sender is cut after the read timeout, unanswered", result.get("data") == b"" and
+          1.4 < result.get("t", 0) < 20, result)
+    idle = srv.connect(timeout=20)
+    idle.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
+    rd = Reader(idle)
+    first = rd.read()
+    t0 = time.monotonic()
+    closed = rd.closed()
+    check("an idle kept-alive connection is closed after the idle timeout",
+          first.status == 200 and closed and 0.8 < time.monotonic() - t0 < 15, time.monotonic() - t0)
+    srv.stop()
+
+
+def test_many_connections(srv, n=1000):
+    socks = []
+    for _ in range(n):
+        socks.append(srv.connect(timeout=60))
+    for round_no in range(2):
+        for s in socks:
+            s.sendall(request_bytes("GET", "/oauth_clients?page[size]=1", KEY_A1))
+        ok = 0
+        for s in socks:
+            ok += Reader(s).read().status == 200
+        check("%d concurrent keep-alive connections, round %d: all answered" % (n, round_no + 1), ok == n, ok)
+    for s in socks:
+        s.close()
+
+
+def test_cap_on_connections():
+    srv = Server(BIN, "--api-keys", KEYS, "--max-connections", "2")
+    a, b = srv.connect(), srv.connect()
+    for s in (a, b):
+        s.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
+        Reader(s).read()
+    c = srv.connect(timeout=2)
+    c.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
+    try:
+        Reader(c).read()
+        waited = False
+    except socket.timeout:
+        waited = True
+    check("over the connection cap a new connection waits", waited)
+    a.close()
+    c.settimeout(30)
+    r = Reader(c).read()
+    check("it is served once another closes", r.status == 200, r.status)
+    b.close()
+    c.close()
+    srv.stop()
+
+
+def test_sigterm_drains():
+    srv = Server(BIN, "--api-keys", KEYS)
+    idle = srv.connect()
+    pending = []
+    for i in range(20):
+        s = srv.connect()
+        raw = request_bytes("POST", "/oauth/register", KEY_A1, dict(SEED_REGISTER, client_name="drain %d" % i))
+        s.sendall(raw[:-5])  # in flight: the server holds all but the last bytes
+        pending.append((s, raw[-5:]))
+    r = req(srv, "GET", "/.well-known/oauth-authorization-server")  # every connection above is accepted
+    srv.p.send_signal(signal.SIGTERM)
+    check("SIGTERM: an idle connection is closed", Reader(idle).closed())
+    got = []
+    for s, rest in pending:
+        s.sendall(rest)
+        try:
+            got.append(remember(Reader(s).read()).status)
+        except EOFError:
+            got.append(None)
+        s.close()
+    check("SIGTERM: each request in flight gets its answer", got == [201] * 20, got)
+    rc = srv.p.wait(timeout=60)
+    check("SIGTERM: exit 0 after the drain", rc == 0, rc)
+    srv.stop()
+    try:
+        socket.create_connection((srv.host, srv.port), timeout=5).close()
+        refused = False
+    except OSError:
+        refused = True
+    check("SIGTERM: no longer accepting", refused)
+
+
+def test_kill9_sqlite():
+    d = scratch_dir()
+    store = "sqlite:" + os.path.join(d, "clients.db")
+    srv = Server(BIN, "--api-keys", KEYS, "--store", store)
+    acked = []
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            try:
+                r = call(srv, "POST", "/oauth_clients", KEY_A1, dict(SEED_CREATE, name="n%d" % len(acked)))
+            except (OSError, EOFError):
+                return
+            if r.status == 201:
+                acked.append(r.json()["data"]["client_id"])
+
+    t = threading.Thread(target=loop)
+    t.start()
+    while len(acked) < 30:
+        if not t.is_alive():
+            break
+        time.sleep(0.01)  # polling the client loop's progress, not waiting for the server
+    srv.p.send_signal(signal.SIGKILL)
+    srv.p.wait(timeout=60)
+    stop.set()
+    t.join(60)
+    srv.stop()
+    again = Server(BIN, "--api-keys", KEYS, "--store", store)
+    missing = [i for i in acked if call(again, "GET", "/oauth_clients/" + i, KEY_A1).status != 200]
+    check("kill -9 on SQLite: every 201 is there after a restart (%d acknowledged)" % len(acked),
+          len(acked) >= 30 and not missing, missing[:3])
+    again.stop()
+
+
+def test_two_servers(store, label):
+    a = Server(BIN, "--api-keys", KEYS, "--store", store)
+    b = Server(BIN, "--api-keys", KEYS, "--store", store)
+    r = req(a, "POST", "/oauth_clients", KEY_A1, SEED_CREATE)
+    cid = r.json()["data"]["client_id"]
+    r = req(b, "GET", "/oauth_clients/" + cid, KEY_A2)
+    check(label + ": created on A, read on B", r.status == 200 and r.json()["data"]["name"] == SEED_CREATE["name"],
+          r.body)
+    r = req(b, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "Changed on B"})
+    check(label + ": updated on B", r.status == 200, r.body)
+    r = req(a, "GET", "/oauth_clients/" + cid, KEY_A1)
+    check(label + ": A sees B's update", r.json()["data"]["name"] == "Changed on B", r.body)
+    reg = req(b, "POST", "/oauth/register", KEY_A1, SEED_REGISTER).json()
+    r = req(a, "GET", "/oauth/register/" + reg["client_id"], reg["registration_access_token"])
+    check(label + ": RFC 7592 read on A of B's registration", r.status == 200, r.body)
+    la = req(a, "GET", "/oauth_clients?page[size]=250", KEY_A1).json()
+    lb = req(b, "GET", "/oauth_clients?page[size]=250", KEY_A2).json()
+    strip = lambda l: [{k: v for k, v in c.items()} for c in l["data"]]
+    check(label + ": both list the same clients", strip(la) == strip(lb) and la["meta"] == lb["meta"] and
+          cid in [c["client_id"] for c in la["data"]], (la["meta"], lb["meta"]))
+    r = req(b, "DELETE", "/oauth_clients/" + cid, KEY_A1)
+    check(label + ": deleted on B", r.status == 204, r.body)
+    r = req(a, "GET", "/oauth_clients/" + cid, KEY_A1)
+    check(label + ": gone on A", r.status == 404, r.body)
+    check(label + ": both exit 0", a.stop() == 0 and b.stop() == 0)
+
+
+def test_conflicts(srv):
+    cid = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE).json()["data"]["client_id"]
+    statuses = []
+
+    def writer(n):
+        for i in range(40):
+            statuses.append(call(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "w%d-%d" % (n, i)}).status)
+
+    ts = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    check("concurrent partial updates: each 200 or 409 (a lost update is impossible)",
+          set(statuses) <= {200, 409} and 200 in statuses, sorted(set(statuses)))
+    print("concurrent updates: %d answered 409 of %d" % (statuses.count(409), len(statuses)))
+
+
+def test_access_log(srv):
+    lines = [l for l in srv.log_lines if l.strip()]
+    parsed = []
+    for l in lines:
+        try:
+            parsed.append(json.loads(l))
+        except ValueError:
+            pass
+    check("access log: every line is JSON", len(parsed) == len(lines) and lines, len(lines))
+    check("access log: method, path, status, us and nothing else",
+          all(set(p) == {"method", "path", "status", "us"} for p in parsed), parsed[:2])
+    check("access log: paths without the query", all("?" not in p["path"] for p in parsed))
+    check("access log: the statuses seen", {200, 201, 204, 400, 401, 404, 413, 415, 422} <= {p["status"] for p in parsed},
+          sorted({p["status"] for p in parsed}))
+
+
+def test_no_secret_leaks(servers):
+    SECRETS.update([KEY_A1, KEY_A2, KEY_B])
+    logs = "".join(s.log() for s in servers)
+    leaked = [x for x in SECRETS if x in logs]
+    check("no secret, token or API key in the access log (%d checked)" % len(SECRETS), not leaked, leaked[:2])
+    leaked = [x for x in SECRETS if any(x in b for b in ERROR_BODIES)]
+    check("no secret, token or API key in an error body (%d bodies)" % len(ERROR_BODIES), not leaked, leaked[:2])
+
+
+def shared_only(backend):
+    if backend == "postgres":
+        server = harness.postgres_server_or_skip()
+        db = harness.fresh_database(server, "serve")
+        test_two_servers("postgres:%s dbname=%s" % (server, db), "two servers on one PostgreSQL database")
+        harness.drop_database(server, db)
+    else:
+        test_two_servers("sqlite:" + os.path.join(scratch_dir(), "c.db"), "two servers on one SQLite file")
+
+
+def main():
+    if args.shared:
+        shared_only(args.shared)
+        sys.exit(harness.finish())
+    test_ready_line_and_generated_key()
+    test_bad_options()
+    srv = Server(BIN, "--api-keys", KEYS, "--threads", "2")
+    test_every_route_needs_a_key(srv)
+    test_register_and_manage(srv)
+    test_records(srv)
+    test_framing(srv)
+    test_many_connections(srv)
+    test_conflicts(srv)
+    check("the main server exits 0", srv.stop() == 0)
+    test_access_log(srv)
+    gen = Server(BIN, "--api-keys", KEYS)
+    gen.ready["api_key"] = KEY_A1
+    test_paging_and_query(gen)
+    gen.stop()
+    test_metadata()
+    test_timeouts()
+    test_cap_on_connections()
+    test_sigterm_drains()
+    test_kill9_sqlite()
+    shared_only("sqlite")
+    test_no_secret_leaks([srv, gen])
+    sys.exit(harness.finish())
+
+
+main()
