@@ -28,13 +28,20 @@ namespace oauthreg {
 */
 class api_keys {
 public:
-    /** Accepts `key` for `who`. */
+    /** Accepts `key` for `who`; only its SHA-256 is kept.
+        @param key the plaintext bearer key
+        @param who the organization and user the key acts for */
     void add(std::string_view key, owner who) { entries_.push_back({hasher_(key), std::move(who)}); }
 
-    /** Accepts the key whose SHA-256 is `key_sha256` for `who`. */
+    /** Accepts the key whose SHA-256 is `key_sha256` for `who` (a keys file
+        that holds digests, never the keys).
+        @param key_sha256 the SHA-256 digest of the key
+        @param who the organization and user the key acts for */
     void add_sha256(secret_hash const& key_sha256, owner who) { entries_.push_back({key_sha256, std::move(who)}); }
 
-    /** Parses lowercase or uppercase hex of a SHA-256 digest (64 digits). */
+    /** Parses lowercase or uppercase hex of a SHA-256 digest (64 digits).
+        @param hex the hex text, without prefix or surrounding space
+        @return the 32-byte digest, or nullopt unless `hex` is exactly 64 hex digits */
     static std::optional<secret_hash> parse_sha256_hex(std::string_view hex) noexcept
     {
         if (hex.size() != 64)
@@ -49,7 +56,10 @@ public:
         return out;
     }
 
-    /** The owner `key` acts for, or nullopt for an unknown (or empty) key. */
+    /** The owner `key` acts for. Every known hash is compared, in constant
+        time, whatever matched; if two entries have the key, the first added wins.
+        @param key the bearer key presented (RFC 6750 2.1), without `Bearer `
+        @return the owner, or nullopt for an unknown (or empty) key */
     std::optional<owner> authenticate(std::string_view key) const
     {
         auto const candidate = hasher_(key);
@@ -64,7 +74,9 @@ public:
         return *found;
     }
 
+    /** @return whether no key is accepted */
     bool empty() const noexcept { return entries_.empty(); }
+    /** @return how many keys were added (a key added twice counts twice) */
     std::size_t size() const noexcept { return entries_.size(); }
 
 private:

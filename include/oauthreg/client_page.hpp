@@ -39,8 +39,11 @@ inline constexpr std::size_t max_page_size = 250;
 /** One page: its clients in client_id order, and the totals of the whole
     filtered listing. A page past the end has no clients and true totals. */
 struct client_page {
-    std::vector<client_record> clients;
-    std::size_t page_number = 1, page_size = 20, total_results = 0, total_pages = 0;
+    std::vector<client_record> clients; ///< this page's clients, in client_id order
+    std::size_t page_number = 1,        ///< the page asked for, from 1
+        page_size = 20,                 ///< the page size asked for
+        total_results = 0,              ///< how many clients pass the filters, on all pages
+        total_pages = 0;                ///< total_results / page_size, rounded up
 };
 
 /** A store that answers a client_page_query itself (say with SQL `WHERE`,
@@ -162,7 +165,9 @@ template <class Storage> result<client_page> page_by_list(Storage const& store, 
 
 } // namespace detail
 
-/** Checks a query's page number and size: `error::invalid_page` naming `page[number]` or `page[size]`. */
+/** Checks a query's page number and size: `error::invalid_page` naming `page[number]` or `page[size]`.
+    @param q the query
+    @return nothing when the page number is at least 1 and the size is 1..max_page_size, else the error */
 inline result<void> check_page_query(client_page_query const& q)
 {
     if (q.page_number < 1)
@@ -174,7 +179,7 @@ inline result<void> check_page_query(client_page_query const& q)
 
 /** A page of the clients of `q.owner` that pass every filter, in client_id order.
 
-    A @ref paging_storage answers itself. Any other store is scanned: every
+    A `paging_storage` answers itself. Any other store is scanned: every
     record of the owner is read through `list`, in batches of 256, each one
     filtered and counted, so a page costs O(n) reads and copies for an owner
     with n clients whatever the page number, filters and page size (the
@@ -183,6 +188,8 @@ inline result<void> check_page_query(client_page_query const& q)
     over its owner index, without copying the records it only counts.
     Measured in benchmarks/micro.cpp (`client_page_scan`, `client_page_list_scan`).
 
+    @param store the store
+    @param q whose clients, the filters, the page number and size
     @return `error::invalid_page` for a bad page number or size, a store's
     error as is; otherwise the page (empty past the end) and the totals.
 */

@@ -21,7 +21,10 @@ using unix_seconds = std::int64_t;
 /** `t + d`, clamped to the range of unix_seconds instead of overflowing
     (undefined behaviour): times and durations may come from a request, a
     store or a configuration file, and an `exp` near the end of time stays
-    far in the future. Every sum of times goes through here. */
+    far in the future. Every sum of times goes through here.
+    @param t a time
+    @param d a duration in seconds, possibly negative
+    @return `t + d`, or the largest (smallest) unix_seconds when that overflows */
 constexpr unix_seconds saturating_add(unix_seconds t, std::int64_t d) noexcept
 {
     constexpr auto hi = std::numeric_limits<unix_seconds>::max(), lo = std::numeric_limits<unix_seconds>::min();

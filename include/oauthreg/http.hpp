@@ -34,7 +34,7 @@ struct http_request {
     std::string_view target = {};        ///< origin-form (RFC 9112 3.2.1): path and optional "?query"
     std::string_view authorization = {}; ///< the `Authorization` header
     std::string_view content_type = {};  ///< the `Content-Type` header
-    std::string_view body = {};
+    std::string_view body = {};          ///< the request body, as received (possibly cut short: see body_over_limit)
     /** The host stopped reading a body larger than max_body_bytes(); the
         answer is 413 once the route and the caller are known. */
     bool body_over_limit = false;
@@ -42,13 +42,17 @@ struct http_request {
 
 /** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204). */
 struct http_response {
-    unsigned status = 200;
-    std::vector<std::pair<std::string_view, std::string>> headers;
-    std::string body;
+    unsigned status = 200;                                          ///< the HTTP status code
+    std::vector<std::pair<std::string_view, std::string>> headers; ///< name and value, in order (`Content-Type`, `Cache-Control`, ...)
+    std::string body;                                               ///< serialized JSON, empty for 204
 };
 
 /** The registry options an HTTP service needs: `profile`, and RFC 7592
-    management URIs under `public_url` + "/oauth/register". */
+    management URIs under `public_url` + "/oauth/register" (trailing slashes of
+    `public_url` dropped first).
+    @param public_url the service's public base URL, as clients reach it
+    @param prof the validation profile
+    @return the options for a @ref basic_registry behind a @ref basic_http_handler */
 inline registry_options http_registry_options(std::string_view public_url, profile prof = profile::default_profile())
 {
     while (!public_url.empty() && public_url.back() == '/')
@@ -64,7 +68,9 @@ template <class T> std::optional<std::string_view> view_of(std::optional<T> cons
 } // namespace detail
 
 /** The RFC 7591 3.2.1 / RFC 7592 3 response for what a registration, update or
-    read returned, with the credentials it made this once. */
+    read returned, with the credentials it made this once.
+    @param r what the registry call returned
+    @return the response object, as the other registration_response overload makes it */
 inline boost::json::object registration_response(registration const& r)
 {
     return registration_response(r.record, detail::view_of(r.client_secret), detail::view_of(r.registration_access_token),
@@ -337,6 +343,12 @@ inline boost::json::object server_metadata(std::string_view issuer, profile cons
 */
 template <class Registry> class basic_http_handler {
 public:
+    /** Serves `reg`, accepting `keys`. The RFC 8414 metadata document is built
+        once here, with `public_url` (trailing slashes dropped, RFC 8414 2) as
+        its issuer; it is also answered under the issuer's path (RFC 8414 3.1).
+        @param reg the registry, which must outlive the handler
+        @param keys the bearer API keys of the record API
+        @param public_url the public base URL, the same given to @ref http_registry_options */
     basic_http_handler(Registry& reg, api_keys keys, std::string public_url)
         : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url))
     {
@@ -347,12 +359,16 @@ public:
         metadata_path_ = std::string(well_known) + detail::url_path(issuer_);
     }
 
+    /** @return the RFC 8414 issuer: the public URL without a trailing slash */
     std::string const& issuer() const noexcept { return issuer_; }
 
-    /** The largest body a request may carry: the profile's body limit. */
+    /** The largest body a request may carry: the profile's body limit.
+        @return the limit in bytes; a host reading more sets `body_over_limit` */
     std::size_t max_body_bytes() const noexcept { return reg_.options().profile.limits.max_body_bytes; }
 
-    /** Answers one request; never throws on bad input. */
+    /** Answers one request; never throws on bad input.
+        @param req the request; its views must stay valid during the call
+        @return the response: a status, its headers and the JSON body */
     http_response operator()(http_request const& req)
     {
         auto const t = parse_target(req);
@@ -379,7 +395,9 @@ public:
     /** The answer the request line and headers alone decide, before any body
         is read: 404 for an unknown route, 401, or 413 when `body_over_limit`.
         A host answering `Expect: 100-continue` calls this first and sends
-        `100 Continue` only when it returns nothing (RFC 9110 10.1.1). */
+        `100 Continue` only when it returns nothing (RFC 9110 10.1.1).
+        @param head the request line and headers (the body is not looked at)
+        @return the final answer, or nullopt when the body must be read */
     std::optional<http_response> precheck(http_request const& head) const
     {
         owner who;

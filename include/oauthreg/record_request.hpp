@@ -28,7 +28,7 @@ namespace oauthreg {
     validated: the client metadata it makes and the record members that are
     not metadata. */
 struct record_request {
-    client_metadata metadata;
+    client_metadata metadata;         ///< the validated, normalized client metadata
     std::optional<bool> require_pkce; ///< as sent; absent: the stored value, or the profile's rule
 };
 
@@ -358,6 +358,12 @@ inline result<record_request> read_record(std::string_view body, profile const& 
     types. Then every rule of @ref validate_request runs, and errors name
     the record's members: `allowed_scopes[2]`, `redirect_uris[1]`, `name`.
 
+    @param body the request body, as received
+    @param prof the validation profile
+    @return the metadata and `require_pkce` as sent, or the first problem
+    found (`error::public_client_pkce` for a public client sent with
+    `require_pkce` false)
+
     @par Specification
     RFC 7591 2, 2.1; RFC 6749 2.1, 3.1.2, 3.3, 4.4; RFC 9700 2.1.1.
 */
@@ -371,7 +377,13 @@ inline result<record_request> validate_record(std::string_view body, profile con
     `tos_uri`, `policy_uri`, `require_pkce` merged into `stored` (`null`
     removes an optional member), then the whole validated as on create.
     `client_type` cannot change. A change of grant types moves the response
-    types with them (RFC 7591 2.1). Absent `require_pkce` keeps `stored_require_pkce`. */
+    types with them (RFC 7591 2.1). Absent `require_pkce` keeps `stored_require_pkce`.
+    @param body the partial update body, as received
+    @param stored the stored client's metadata
+    @param stored_require_pkce the stored client's `require_pkce`
+    @param prof the validation profile
+    @return the merged, validated metadata and `require_pkce` as sent, or the
+    first problem found, named in the record's terms */
 inline result<record_request> validate_record_patch(std::string_view body, client_metadata const& stored,
                                                     bool stored_require_pkce, profile const& prof = profile{})
 {

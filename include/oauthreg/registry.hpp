@@ -147,6 +147,12 @@ public:
         the owner. `require_pkce` absent: true for a public client, the
         profile's rule for a confidential one.
 
+        @param record_body the request body, as received
+        @param caller the organization and user the host authenticated; the new owner
+        @return the stored record with the plaintext secret (confidential
+        clients) and, when configured, the RFC 7592 token and URI; or the
+        first validation problem, or the store's error
+
         @par Specification
         RFC 7591 2, 2.1, 3.2.1; RFC 9700 2.1.1.
     */
@@ -163,7 +169,13 @@ public:
         run first (so nothing unvalidated is stored), then the client is issued
         like any other: id, secret for a secret-using method, registration
         access token when configured. `require_pkce` absent: the profile's rule;
-        false is refused for a public client (RFC 9700 2.1.1). */
+        false is refused for a public client (RFC 9700 2.1.1).
+        @param md the client metadata
+        @param who the owner of the new client
+        @param require_pkce the client's PKCE requirement, if the host sets one
+        @return the stored record with the credentials issued by this call, or
+        the first validation problem (`public_client_pkce` included), or the
+        store's error */
     result<registration> register_metadata(client_metadata md, owner who, std::optional<bool> require_pkce = {})
     {
         auto valid = validate_metadata(md, opts_.profile);
@@ -181,7 +193,10 @@ public:
     result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
 
     /** The stored record, if it belongs to the caller's organization: a client
-        of another organization is `client_not_found`, exactly like an unknown id. */
+        of another organization is `client_not_found`, exactly like an unknown id.
+        @param client_id the client
+        @param caller the authenticated caller; only its `org_id` is compared
+        @return the record, or `client_not_found` */
     result<client_record> get(std::string_view client_id, owner const& caller) const
     {
         auto rec = storage_.find(client_id);
@@ -263,6 +278,12 @@ public:
         and an unknown client give the same `authentication_failed` through the
         same steps (RFC 7592 2.1: the server must not reveal which). Without
         `registration_base_uri` no client has a token, and every call fails so.
+
+        @param client_id the client, from the configuration endpoint's path
+        @param token the registration access token presented (RFC 6750 2.1)
+        @return the record with the fresh token and `registration_client_uri`
+        (never a client secret); `authentication_failed` for a wrong token or
+        an unknown client; or the store's error
     */
     result<registration> read_registration(std::string_view client_id, std::string_view token)
     {
@@ -289,7 +310,13 @@ public:
     /** RFC 7592 2.2 update, for `PUT` on the client configuration endpoint:
         checks the registration access token first (as @ref read_registration),
         then replaces the metadata as @ref update does at the version the token
-        was checked at, issuing a fresh token (RFC 7592 3). */
+        was checked at, issuing a fresh token (RFC 7592 3).
+        @param client_id the client, from the configuration endpoint's path
+        @param token the registration access token presented (RFC 6750 2.1)
+        @param body the new metadata, a full RFC 7592 2.2 request
+        @return as @ref update; `authentication_failed` for a wrong token or an
+        unknown client, `version_conflict` when the client changed since the
+        token was checked */
     result<registration> update_registration(std::string_view client_id, std::string_view token, std::string_view body)
     {
         auto current = find_with_token(client_id, token);
@@ -358,7 +385,10 @@ public:
         @return nothing, or `not_found` */
     result<void> remove(std::string_view client_id) { return storage_.erase(client_id); }
 
-    /** Deletes a client of the caller's organization; another's is `client_not_found`. */
+    /** Deletes a client of the caller's organization; another's is `client_not_found`.
+        @param client_id the client
+        @param caller the authenticated caller; only its `org_id` is compared
+        @return nothing, or `client_not_found`, or the store's error */
     result<void> remove(std::string_view client_id, owner const& caller)
     {
         auto rec = get(client_id, caller); // the owner never changes, so the check stays true
@@ -373,7 +403,14 @@ public:
         `client_type`, the owner, `created_at` and the secret stay; `updated_at`
         moves. An invalid result, or a concurrent change (the stored version is
         no longer the one read, or not `expected_version`), leaves the record
-        untouched: `version_conflict`, and the caller may read and retry. */
+        untouched: `version_conflict`, and the caller may read and retry.
+        @param client_id the client
+        @param patch_body the partial update body, as received
+        @param caller the authenticated caller; only its `org_id` is compared
+        @param expected_version when set, the version the caller read
+        @return the new record (no credentials are issued); `client_not_found`,
+        `version_conflict`, the first validation problem in the record's
+        terms, or the store's error */
     result<registration> patch(std::string_view client_id, std::string_view patch_body, owner const& caller,
                                std::optional<std::uint64_t> expected_version = {})
     {
@@ -399,7 +436,9 @@ public:
     }
 
     /** A page of the clients of `q.owner` passing `q`'s filters, with totals;
-        see @ref page_clients for what a page costs. */
+        see @ref page_clients for what a page costs.
+        @param q whose clients, the filters, the page number and size
+        @return the page and the totals, `invalid_page`, or the store's error */
     result<client_page> page(client_page_query const& q) const { return page_clients(storage_, q); }
 
     /** A page of an owner's clients, ordered by client_id.

@@ -197,7 +197,9 @@ inline boost::json::object with_data_envelope(boost::json::object record)
 }
 
 /** A page of the record API: `{"data": [oauth_client...], "meta":
-    {"page_number", "page_size", "total_pages", "total_results"}}`. */
+    {"page_number", "page_size", "total_pages", "total_results"}}`.
+    @param page the page, as @ref page_clients returned it
+    @return the response object; each client rendered by @ref oauth_client, without secret */
 inline boost::json::object page_response(client_page const& page)
 {
     boost::json::array data;
@@ -215,7 +217,9 @@ inline boost::json::object page_response(client_page const& page)
     return o;
 }
 
-/** The RFC 7591 3.2.2 error response: `{"error", "error_description"}`. */
+/** The RFC 7591 3.2.2 error response: `{"error", "error_description"}`.
+    @param e the error
+    @return the response object: `error` is the wire code, `error_description` the description */
 inline boost::json::object error_response(error_info const& e)
 {
     boost::json::object o;
@@ -226,7 +230,9 @@ inline boost::json::object error_response(error_info const& e)
 
 /** An error's field as an RFC 6901 JSON pointer: `redirect_uris[1]` is
     `/redirect_uris/1`, `name` is `/name`, no field is "" (the whole body).
-    `~` and `/` in a member name are escaped as `~0` and `~1`. */
+    `~` and `/` in a member name are escaped as `~0` and `~1` (RFC 6901 3).
+    @param field the error's field, as error_info names it
+    @return the JSON pointer, "" for an empty field */
 inline std::string json_pointer(std::string_view field)
 {
     std::string out;
@@ -259,7 +265,9 @@ inline std::string json_pointer(std::string_view field)
 /** The record API's error document, from the same error_info:
     `{"errors": [{"code", "title", "detail", "source": {"pointer"}}]}`;
     `code` is the wire code (`invalid_redirect_uri`), `title` the error's
-    message, `detail` the description; `source` only when a field is at fault. */
+    message, `detail` the description; `source` only when a field is at fault.
+    @param e the error
+    @return the document, with one error in `errors` */
 inline boost::json::object errors_document(error_info const& e)
 {
     boost::json::object item;

@@ -558,6 +558,8 @@ inline raw_request raw_view(client_metadata const& md)
     own front end. The same rules as @ref validate_request, with the same
     errors; a software statement in `md` is taken as already verified.
 
+    @param md the metadata to check
+    @param prof the validation profile
     @return the normalized metadata, or the first problem found.
 
     @par Specification

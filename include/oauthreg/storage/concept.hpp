@@ -28,7 +28,7 @@ struct owner_filter {
 /** A stored record a listing found but could not decode (a corrupt or
     foreign row): reported with its client_id instead of ending the listing. */
 struct unreadable_record {
-    std::string client_id;
+    std::string client_id; ///< the row's client_id, as stored
     error_info error; ///< error::storage_failure, saying what is wrong
 };
 

@@ -274,10 +274,12 @@ public:
         return page;
     }
 
-    /** A filtered, page-numbered listing (@ref paging_storage): one pass over
+    /** A filtered, page-numbered listing (`paging_storage`): one pass over
         the owner's index under the read lock, filtering in place, copying only
         the page's records. Still O(n) for an owner with n clients (the totals
-        count every match), but no record is copied to be counted. */
+        count every match), but no record is copied to be counted.
+        @param q whose clients, the filters, the page number and size (already checked)
+        @return the page and the totals */
     result<client_page> page(client_page_query const& q) const
     {
         detail::page_builder b(q);

@@ -335,7 +335,10 @@ public:
     /** One transaction: DELETE ... RETURNING its transaction id, then COMMIT
         only if a row went. If the connection drops once COMMIT is sent, the
         retry finds no row and asks the server whether that transaction
-        committed (`txid_status`): if so, the delete was ours and succeeded. */
+        committed (`txid_status`): if so, the delete was ours and succeeded.
+        @param id a client_id
+        @return nothing, `client_not_found` (also for an id PostgreSQL text
+        cannot hold), or `storage_failure` */
     result<void> erase(std::string_view id)
     {
         if (!detail::pg_text(id))

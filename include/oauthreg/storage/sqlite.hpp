@@ -296,8 +296,11 @@ public:
     /** Takes over the pool. @return *this */
     sqlite_storage& operator=(sqlite_storage&&) noexcept = default;
 
-    /** `error::invalid_identifier` for an id that is not UTF-8: the stored
-        record is JSON text, which could not be read back. */
+    /** Inserts a record if no record has its client_id.
+        `error::invalid_identifier` for an id that is not UTF-8: the stored
+        record is JSON text, which could not be read back.
+        @param rec the record
+        @return nothing, `client_exists`, `invalid_identifier`, or `storage_failure` */
     result<void> insert(client_record rec)
     {
         if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
