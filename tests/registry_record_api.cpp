@@ -190,3 +190,30 @@ TEST_CASE("page: the registry's listing is the caller's organization", "[registr
     q.page_size = 0;
     CHECK(reg.page(q).error().code == condition::invalid_request);
 }
+
+TEST_CASE("RFC 8705 2.1.2: a tls_client_auth client keeps its certificate subject through patch and register_metadata",
+          "[registry][record]")
+{
+    registry_options opts;
+    opts.profile = profile::rfc7591();
+    test_registry reg(opts);
+    auto made = reg.register_client(R"({"grant_types":["client_credentials"],"response_types":[],)"
+                                    R"("token_endpoint_auth_method":"tls_client_auth",)"
+                                    R"("tls_client_auth_san_dns":"svc.example.com"})",
+                                    org1);
+    REQUIRE(made.has_value());
+    auto const id = made->record.client_id;
+
+    // The stored subject is part of the record the patch validates as a whole.
+    auto patched = reg.patch(id, R"({"name":"Renamed"})", org1);
+    REQUIRE(patched.has_value());
+    CHECK(patched->record.metadata.client_name == "Renamed");
+    CHECK(patched->record.metadata.tls_client_auth == tls_client_auth_subject::san_dns);
+    CHECK(patched->record.metadata.tls_client_auth_value == "svc.example.com");
+    CHECK(reg.get(id).value().metadata.tls_client_auth_value == "svc.example.com");
+
+    // Metadata built by the host keeps it too.
+    auto again = reg.register_metadata(made->record.metadata, org1);
+    REQUIRE(again.has_value());
+    CHECK(again->record.metadata.tls_client_auth_value == "svc.example.com");
+}

@@ -163,7 +163,13 @@ private:
         parser_->body_limit(srv_.limits.max_body);
         if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
             // RFC 9110 10.1.1: a final answer instead of 100 when the head decides it.
-            if (auto early = srv_.precheck(request_view(false)))
+            std::optional<oauthreg::http_response> early;
+            try {
+                early = srv_.precheck(request_view(false));
+            } catch (...) { // an exception must end this request, never the server
+                early = server_error();
+            }
+            if (early)
                 return finish(std::move(*early), false);
             continue_.emplace(http::status::continue_, req.version());
             return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -202,6 +208,12 @@ private:
         access_log("", "", status, start_);
     }
 
+    static oauthreg::http_response server_error()
+    {
+        return detail::problem_response(detail::envelope::errors,
+                                        {500, "server_error", "the server could not answer", {}});
+    }
+
     /** The parsed request as the handler reads it (views into the parser). */
     oauthreg::http_request request_view(bool over_limit) const
     {
@@ -221,9 +233,8 @@ private:
         oauthreg::http_response out;
         try {
             out = srv_.handle(request_view(over_limit));
-        } catch (std::exception const&) {
-            out = detail::problem_response(detail::envelope::errors,
-                                           {500, "server_error", "the server could not answer", {}});
+        } catch (...) { // an exception must end this request, never the server
+            out = server_error();
         }
         finish(std::move(out), !over_limit);
     }

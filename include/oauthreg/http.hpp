@@ -567,7 +567,7 @@ private:
         }
         auto const id = detail::decode_segment(r.id);
         if (!id) // an id that cannot be decoded names no client
-            return detail::record_error(make_error(error::client_not_found, "id"));
+            return detail::record_error(make_error(error::client_not_found, "client_id"));
         if (req.method == "GET") {
             auto c = reg_.get(*id, who);
             return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());

@@ -6,10 +6,12 @@
 #ifndef OAUTHREG_OAUTHREG_HPP
 #define OAUTHREG_OAUTHREG_HPP
 
+#include <oauthreg/api_keys.hpp>
 #include <oauthreg/client_page.hpp>
 #include <oauthreg/clock.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/fwd.hpp>
+#include <oauthreg/http.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/optional_string.hpp>
 #include <oauthreg/profile.hpp>

@@ -544,6 +544,8 @@ inline raw_request raw_view(client_metadata const& md)
     str(raw.software_statement, md.software_statement);
     for (auto const& lv : md.localized)
         raw.localized.push_back({lv.member, lv.language_tag, lv.value});
+    if (md.tls_client_auth && md.tls_client_auth_value) // RFC 8705 2.1.2: the subject goes with the method
+        raw.tls_client_auth[static_cast<std::size_t>(*md.tls_client_auth)] = std::string_view(*md.tls_client_auth_value);
     if (md.jwks) {
         auto v = parse_strict(*md.jwks);
         raw.jwks = v.value ? std::move(*v.value) : boost::json::value(); // not JSON: invalid_jwks

@@ -348,14 +348,14 @@ inline std::array<std::uint8_t, 16> ipv6_bytes(std::string_view text) noexcept
                 else
                     o[k] = o[k] * 10 + static_cast<unsigned>(text[i] - '0');
             }
-            groups[n++] = static_cast<std::uint16_t>(o[0] << 8 | o[1]);
-            groups[n++] = static_cast<std::uint16_t>(o[2] << 8 | o[3]);
+            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(o[0] << 8 | o[1]);
+            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(o[2] << 8 | o[3]);
             break;
         }
         std::uint16_t v = 0;
         for (; i < text.size() && text[i] != ':'; ++i)
             v = static_cast<std::uint16_t>(v << 4 | hex(text[i]));
-        groups[n++] = v;
+        groups[static_cast<std::size_t>(n++)] = v;
         if (text.substr(i, 2) == "::") {
             elided = true;
             ++i;

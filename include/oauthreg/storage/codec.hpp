@@ -283,11 +283,11 @@ inline result<client_record> decode_record(std::string_view text)
     }
     for (std::size_t i = 0; i < detail::tls_client_auth_subject_names.names.size(); ++i) {
         auto const member = static_cast<tls_client_auth_subject>(i);
-        if (auto v = m.opt_string(to_string(member))) {
+        if (auto subject = m.opt_string(to_string(member))) {
             if (md.tls_client_auth) // RFC 8705 2.1.2: exactly one
                 m.fail(to_string(member));
             md.tls_client_auth = member;
-            md.tls_client_auth_value = std::move(v);
+            md.tls_client_auth_value = std::move(subject);
         }
     }
     auto const* loc = r.object("metadata").if_contains("localized");

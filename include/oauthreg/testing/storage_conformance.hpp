@@ -82,9 +82,9 @@ namespace detail {
 inline std::string hex(std::string_view s)
 {
     std::string out;
-    for (unsigned char c : s) {
+    for (char c : s) {
         char b[4];
-        std::snprintf(b, sizeof b, "%02x", c);
+        std::snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(c));
         out += b;
     }
     return out;
