@@ -4,7 +4,6 @@
 #ifndef OAUTHREG_DETAIL_HTTP_QUERY_HPP
 #define OAUTHREG_DETAIL_HTTP_QUERY_HPP
 
-#include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -54,8 +53,21 @@ inline std::optional<query_problem> parse_query_params(std::string_view raw, std
         return std::nullopt;
     // Clients send '[' and ']' unescaped (page[number]=2) although RFC 3986 3.4
     // reserves them: escape what the query grammar lacks, keep every '%' escape.
+    // (boost::urls::encode cannot do this: its character set must not hold '%'.)
     static constexpr auto kept = boost::urls::pchars + '/' + '?' + '%';
-    std::string const escaped = boost::urls::encode(boost::core::string_view(raw.data(), raw.size()), kept);
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string escaped;
+    escaped.reserve(raw.size());
+    for (char c : raw) {
+        if (kept(c)) {
+            escaped += c;
+        } else {
+            auto const b = static_cast<unsigned char>(c);
+            escaped += '%';
+            escaped += hex[b >> 4];
+            escaped += hex[b & 0xF];
+        }
+    }
     auto params = boost::urls::parse_query(escaped);
     if (!params)
         return query_problem{"", "malformed percent-encoding in the query"};
