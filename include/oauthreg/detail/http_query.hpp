@@ -59,10 +59,10 @@ inline std::optional<query_problem> parse_query_params(std::string_view raw, std
     std::string escaped;
     escaped.reserve(raw.size());
     for (char c : raw) {
-        if (kept(c)) {
+        auto const b = static_cast<unsigned char>(c);
+        if (kept(b)) {
             escaped += c;
         } else {
-            auto const b = static_cast<unsigned char>(c);
             escaped += '%';
             escaped += hex[b >> 4];
             escaped += hex[b & 0xF];
