@@ -1,5 +1,5 @@
-// A storage backend written by a user: every record kept as its rendered JSON
-// line in a std::map, behind one std::mutex. It models oauthreg::storage_policy,
+// A storage backend written by a user: every record kept as a client_record
+// value in a std::map, behind one std::mutex. It models oauthreg::storage_policy,
 // so basic_registry takes it as is.
 #include <oauthreg/oauthreg.hpp>
 
