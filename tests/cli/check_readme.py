@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The README's API tour is examples/tour.cpp verbatim, so the README shows code that compiles and runs;
-every relative link of the README and of docs/*.md names a file or folder of the repository."""
+its sections come in a newcomer's order; every relative link of the README and of docs/*.md names a file
+or folder of the repository."""
 import os
 import re
 import sys
@@ -19,6 +20,15 @@ def check(name, ok, detail=""):
 
 check("README tour matches examples/tour.cpp", ("```cpp\n" + tour + "```") in readme,
       "README tour differs from examples/tour.cpp")
+
+# A newcomer's order: what it is, how to start, how to build and use it, then
+# the API from the first call to the last details, the tool, and performance.
+ORDER = ["Quick start", "Building", "API tour", "Errors", "The registry", "Stores", "Validation rules",
+         "Software statements", "Security", "The `oauthreg` tool", "Performance"]
+sections = re.findall(r"^## (.+)$", readme, re.M)
+positions = [next((i for i, h in enumerate(sections) if h.startswith(o)), -1) for o in ORDER]
+check("README sections in a newcomer's order", -1 not in positions and positions == sorted(positions),
+      "have " + " | ".join(sections))
 
 root = os.path.dirname(os.path.abspath(readme_path))
 pages = [os.path.join(root, "README.md")]
