@@ -1,9 +1,8 @@
-// A storage backend written by a user: every record kept as its rendered JSON
-// line in a std::map, behind one std::mutex. It models oauthreg::storage_policy,
+// A storage backend written by a user: every record kept as a client_record
+// value in a std::map, behind one std::mutex. It models oauthreg::storage_policy,
 // so basic_registry takes it as is.
 #include <oauthreg/oauthreg.hpp>
 
-#include <cassert>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -89,9 +88,12 @@ int main()
 {
     oauthreg::basic_registry<map_storage, oauthreg::os_rng, oauthreg::system_clock> reg;
     auto r = reg.register_client(R"({"grant_types":["client_credentials"],"scope":"reports"})", {"org-9", "bob"});
-    assert(r.has_value());
-    assert(reg.authenticate(r->record.client_id, *r->client_secret).has_value());
-    assert(reg.list({{"org-9", std::nullopt}, 10, {}})->clients.size() == 1);
+    // Checked in every build type (assert vanishes under NDEBUG, and the examples build as Release).
+    if (!r || !reg.authenticate(r->record.client_id, *r->client_secret) ||
+        reg.list({{"org-9", std::nullopt}, 10, {}}).value().clients.size() != 1) {
+        std::cerr << "custom_storage: the store did not keep the client\n";
+        return 1;
+    }
     std::cout << "custom_storage: registered " << r->record.client_id << " in a user-written store\n";
     return 0;
 }

@@ -57,7 +57,7 @@ TEST_CASE("error descriptions name the field", "[render]")
     CHECK(r.error().description.find("fragment") != std::string::npos);
 }
 
-TEST_CASE("reference/retrieve-client.txt: the oauth_client record, member by member", "[render]")
+TEST_CASE("docs/api.md: the oauth_client record, member by member", "[render]")
 {
     client_record rec;
     rec.client_id = "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e";

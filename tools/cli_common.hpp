@@ -20,7 +20,7 @@
 
 namespace oauthreg::cli {
 
-/** Exit codes of DESIGN.md: 0 valid/ok, 1 invalid input, 2 usage or I/O error. */
+/** Exit codes of docs/cli.md: 0 valid/ok, 1 invalid input, 2 usage or I/O error. */
 enum exit_code : int { exit_ok = 0, exit_invalid = 1, exit_usage = 2 };
 
 struct usage_error {
@@ -75,7 +75,7 @@ inline boost::json::value read_json_object_file(std::string const& path, std::si
 }
 
 /** Reads `{"issuers": [{"iss": ..., "jwks": {"keys": [...]}, "required_claims": [...]}],
-    "clock_skew": 60}` (DESIGN.md: whose software statements are trusted). */
+    "clock_skew": 60}` (docs/cli.md: whose software statements are trusted). */
 inline software_statement_rules load_trusted_issuers(std::string const& path)
 {
     auto const doc = read_json_object_file(path, 16);

@@ -28,7 +28,7 @@ namespace oauthreg::cli {
 inline constexpr std::size_t envelope_allowance = 16 * 1024;
 
 /** One `oauthreg run` session: reads operations as JSON Lines and answers
-    each with one flushed JSON line, in order (DESIGN.md). */
+    each with one flushed JSON line, in order (docs/cli.md). */
 template <class Registry> class session {
 public:
     explicit session(Registry& reg)

@@ -1,4 +1,4 @@
-// The oauthreg command-line tool: drives the engine end to end (DESIGN.md).
+// The oauthreg command-line tool: drives the engine end to end (docs/cli.md).
 #include "cli_common.hpp"
 #include "cmd_bench.hpp"
 #include "cmd_run.hpp"

@@ -60,7 +60,7 @@ template <class F> int with_store(std::string_view uri, registry_options ro, F&&
 #endif
 #ifdef OAUTHREG_HAS_POSTGRES
     if (uri.starts_with("postgres:")) {
-        // postgres:CONNINFO, or a postgres:// / postgresql:// URI as libpq takes it
+        // postgres:CONNINFO (a conninfo string or any libpq URI), or a postgres:// URI whole
         std::string conninfo(uri.starts_with("postgres://") ? uri : uri.substr(9));
         auto store = postgres_storage::open({.conninfo = std::move(conninfo)});
         if (!store)

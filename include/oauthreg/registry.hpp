@@ -86,8 +86,8 @@ struct list_query {
     @code
     oauthreg::registry reg;
     auto r = reg.register_client(body, {.org_id = "org-1", .user_id = "user-7"});
-    if (!r) return respond(400, oauthreg::error_response(r.error()));
-    respond(201, oauthreg::registration_response(r->record, r->client_secret));
+    boost::json::object answer = r ? oauthreg::registration_response(r->record, r->client_secret) // 201
+                                   : oauthreg::error_response(r.error());                         // 400
     @endcode
 */
 template <class Storage, class Rng, class Clock> class basic_registry {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `oauthreg bench` (DESIGN.md: one JSON line on standard
+"""End-to-end tests of `oauthreg bench` (docs/cli.md: one JSON line on standard
 output, progress on standard error, each figure the median of N passes).
 
 Checks the shape and the counts, never a speed: the figures only have to be
@@ -49,7 +49,7 @@ def positive_rate(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
 
 
-# --- one pass: the members DESIGN.md names, and the counts -------------------------
+# --- one pass: the members docs/cli.md names, and the counts -------------------------
 rc, out, err = run(["--corpus", slice_file.name, "--passes", "1"])
 doc = one_json_line(out)
 check("exit 0", rc == 0, "rc=%d %r" % (rc, err[-300:]))

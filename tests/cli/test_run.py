@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `oauthreg run` (DESIGN.md): JSON Lines in, one flushed
+"""End-to-end tests of `oauthreg run` (docs/cli.md): JSON Lines in, one flushed
 JSON line out per operation, in order; malformed lines answered and the
 session goes on.
 """
@@ -282,7 +282,7 @@ check("run: a 50 MB line is answered invalid_request and the next line served",
 check("run: a 50 MB line does not blow up memory (peak RSS under 100 MB)", peak_kib < 100 * 1024,
       "%d KiB" % peak_kib)
 
-# --- the record-shaped API: create, patch, page (DESIGN: POST/PUT/GET /oauth_clients) ----
+# --- the record-shaped API: create, patch, page (docs/http.md: POST/PUT/GET /oauth_clients) ----
 app = {"name": "Dash", "allowed_scopes": ["read", "write"], "client_type": "confidential",
        "allowed_grant_types": ["authorization_code", "refresh_token"],
        "redirect_uris": ["https://dash.example.com/cb"]}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `oauthreg validate` (DESIGN.md: exit 0/1/2, one JSON line).
+"""End-to-end tests of `oauthreg validate` (docs/cli.md: exit 0/1/2, one JSON line).
 
 Runs every request of the benchmark corpus through the real binary and checks
 the labelled verdict, then the error paths: malformed JSON, wrong types, huge

@@ -192,7 +192,7 @@ public:
         if (capture_depth_ > 0)
             stack_.push_key(s);
         // RFC 8259 4: names SHOULD be unique; two values for one member are
-        // ambiguous, so the request is refused (DESIGN: no duplicate member names).
+        // ambiguous, so the request is refused (docs/profile.md: no duplicate member names).
         if (depth() == 1) {
             select_member();
             if (slot_.known != 0) { // a registered member: one bit each
@@ -308,7 +308,7 @@ public:
     {
         ++parse_work;
         if (depth() == 1) {
-            // DESIGN: a null member counts as absent (a null array element does not).
+            // docs/profile.md: a null member counts as absent (a null array element does not).
             if (slot_.localized)
                 out.localized.pop_back();
             slot_ = {};
