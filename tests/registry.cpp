@@ -314,6 +314,40 @@ TEST_CASE("RFC 7592 2.3: delete", "[registry]")
     CHECK(reg.match_redirect_uri(id, "https://app.example.com/cb").error().rfc_code() == "not_found");
 }
 
+TEST_CASE("visit: calls the visitor once with the stored record, or answers not_found without calling it",
+          "[registry][visit]")
+{
+    test_registry reg;
+    auto const r = reg.register_client(web_client).value();
+    auto const& id = r.record.client_id;
+    int calls = 0;
+    std::string seen_id, seen_name;
+    std::uint64_t seen_version = 0;
+    auto seen = reg.visit(id, [&](client_record const& rec) {
+        ++calls;
+        seen_id = rec.client_id;
+        seen_name = *rec.metadata.client_name;
+        seen_version = rec.version;
+    });
+    REQUIRE(seen.has_value());
+    CHECK(calls == 1);
+    CHECK(seen_id == id);
+    CHECK(seen_name == "Web");
+    CHECK(seen_version == 1);
+    // after an update it sees the new version, not a copy taken earlier
+    REQUIRE(reg.update(id, R"({"redirect_uris":["https://new.example/cb"],"client_name":"Renamed"})").has_value());
+    CHECK(reg.visit(id, [&](client_record const& rec) { seen_name = *rec.metadata.client_name; }).has_value());
+    CHECK(seen_name == "Renamed");
+    calls = 0;
+    auto missing = reg.visit("no-such-client", [&](client_record const&) { ++calls; });
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().kind() == error::client_not_found);
+    CHECK(missing.error().rfc_code() == "not_found");
+    REQUIRE(reg.remove(id).has_value());
+    CHECK(reg.visit(id, [&](client_record const&) { ++calls; }).error().kind() == error::client_not_found);
+    CHECK(calls == 0);
+}
+
 TEST_CASE("list: pages cover an owner's clients exactly once", "[registry]")
 {
     registry_options opts;
