@@ -6,8 +6,12 @@
 
 #include <oauthreg/render.hpp>
 #include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/thread_failures.hpp>
 
 #include <boost/json/serialize.hpp>
+
+#include <cryptopp/hmac.h>
+#include <cryptopp/sha.h>
 
 #include <atomic>
 #include <limits>
@@ -36,6 +40,23 @@ bool is_uuid_v4(std::string const& s)
 }
 
 std::string dump(boost::json::object const& o) { return boost::json::serialize(o); }
+
+/** SHA-256 (FIPS 180-4), or HMAC-SHA-256 (RFC 2104) keyed with a pepper, of
+    a secret, computed here with Crypto++ directly: what a stored hash must be,
+    worked out apart from the registry's hasher (tests/detail/secret.cpp holds
+    that hasher to the published vectors). */
+secret_hash expected_hash(std::string_view secret, std::string_view pepper = {})
+{
+    secret_hash out{};
+    auto const* p = reinterpret_cast<CryptoPP::byte const*>(secret.data());
+    if (pepper.empty()) {
+        CryptoPP::SHA256().CalculateDigest(out.data(), p, secret.size());
+    } else {
+        CryptoPP::HMAC<CryptoPP::SHA256> mac(reinterpret_cast<CryptoPP::byte const*>(pepper.data()), pepper.size());
+        mac.CalculateDigest(out.data(), p, secret.size());
+    }
+    return out;
+}
 
 /** Options that enable RFC 7592 management: registration access tokens. */
 registry_options managed()
@@ -99,7 +120,11 @@ TEST_CASE("RFC 7591 3.2.2: an invalid registration stores nothing", "[registry]"
     CHECK(reg.storage().size() == 0);
 }
 
-TEST_CASE("ids and secrets are unique over 100,000 registrations", "[registry][slow]")
+// Hidden ([.slow]): the `unit_slow` test of CMake and Meson runs it. 100,000
+// draws find ids or secrets that carry only about 32 random bits (a fill that
+// leaves most bytes fixed: a collision is then likely near 77,000 draws),
+// which a few hundred draws would not.
+TEST_CASE("ids and secrets are unique over 100,000 registrations", "[registry][.slow]")
 {
     basic_registry<memory_storage_st, os_rng, manual_clock> reg;
     std::set<std::string> ids, secrets;
@@ -174,10 +199,21 @@ TEST_CASE("secrets are stored as HMAC-SHA-256 with a pepper, SHA-256 without", "
     test_registry a(peppered), b;
     auto ra = a.register_client(service_client).value();
     auto rb = b.register_client(service_client).value();
-    CHECK(*ra.record.client_secret_hash == detail::secret_hasher("server-side-pepper")(*ra.client_secret));
-    CHECK(*ra.record.client_secret_hash != detail::secret_hasher()(*ra.client_secret));
-    CHECK(*rb.record.client_secret_hash == detail::secret_hasher()(*rb.client_secret));
+    CHECK(*ra.record.client_secret_hash == expected_hash(*ra.client_secret, "server-side-pepper"));
+    CHECK(*ra.record.client_secret_hash != expected_hash(*ra.client_secret));
+    CHECK(*rb.record.client_secret_hash == expected_hash(*rb.client_secret));
     CHECK(a.authenticate(ra.record.client_id, *ra.client_secret).has_value());
+    // The pepper is part of the check: the same stored record, under another
+    // pepper or none, refuses the right secret; under the same pepper it is accepted.
+    registry_options other_pepper;
+    other_pepper.secret_pepper = "another-pepper";
+    test_registry same(peppered), other(other_pepper), none;
+    for (auto* reg : {&same, &other, &none})
+        REQUIRE(reg->storage().insert(ra.record).has_value());
+    CHECK(same.authenticate(ra.record.client_id, *ra.client_secret).has_value());
+    CHECK_FALSE(other.authenticate(ra.record.client_id, *ra.client_secret).has_value());
+    CHECK_FALSE(none.authenticate(ra.record.client_id, *ra.client_secret).has_value());
+    CHECK_FALSE(a.authenticate(ra.record.client_id, *rb.client_secret).has_value());
 }
 
 TEST_CASE("a secret appears only in the answer that issued it", "[registry]")
@@ -280,6 +316,40 @@ TEST_CASE("RFC 7592 2.3: delete", "[registry]")
     CHECK(reg.get(id).error().rfc_code() == "not_found");
     CHECK(reg.remove(id).error().rfc_code() == "not_found");
     CHECK(reg.match_redirect_uri(id, "https://app.example.com/cb").error().rfc_code() == "not_found");
+}
+
+TEST_CASE("visit: calls the visitor once with the stored record, or answers not_found without calling it",
+          "[registry][visit]")
+{
+    test_registry reg;
+    auto const r = reg.register_client(web_client).value();
+    auto const& id = r.record.client_id;
+    int calls = 0;
+    std::string seen_id, seen_name;
+    std::uint64_t seen_version = 0;
+    auto seen = reg.visit(id, [&](client_record const& rec) {
+        ++calls;
+        seen_id = rec.client_id;
+        seen_name = *rec.metadata.client_name;
+        seen_version = rec.version;
+    });
+    REQUIRE(seen.has_value());
+    CHECK(calls == 1);
+    CHECK(seen_id == id);
+    CHECK(seen_name == "Web");
+    CHECK(seen_version == 1);
+    // after an update it sees the new version, not a copy taken earlier
+    REQUIRE(reg.update(id, R"({"redirect_uris":["https://new.example/cb"],"client_name":"Renamed"})").has_value());
+    CHECK(reg.visit(id, [&](client_record const& rec) { seen_name = *rec.metadata.client_name; }).has_value());
+    CHECK(seen_name == "Renamed");
+    calls = 0;
+    auto missing = reg.visit("no-such-client", [&](client_record const&) { ++calls; });
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().kind() == error::client_not_found);
+    CHECK(missing.error().rfc_code() == "not_found");
+    REQUIRE(reg.remove(id).has_value());
+    CHECK(reg.visit(id, [&](client_record const&) { ++calls; }).error().kind() == error::client_not_found);
+    CHECK(calls == 0);
 }
 
 TEST_CASE("list: pages cover an owner's clients exactly once", "[registry]")
@@ -417,7 +487,7 @@ TEST_CASE("RFC 7592 3: registration access token, stored only as a hash", "[regi
     auto r = reg.register_client(web_client).value();
     REQUIRE(r.registration_access_token);
     CHECK(r.registration_client_uri == "https://as.example.com/register/" + r.record.client_id);
-    CHECK(*r.record.registration_token_hash == detail::secret_hasher()(*r.registration_access_token));
+    CHECK(*r.record.registration_token_hash == expected_hash(*r.registration_access_token));
     CHECK(reg.check_registration_token(r.record.client_id, *r.registration_access_token).has_value());
     CHECK(reg.check_registration_token(r.record.client_id, "wrong").error().rfc_code() == "invalid_client");
     CHECK_FALSE(reg.check_registration_token(r.record.client_id, *r.client_secret).has_value());
@@ -440,7 +510,7 @@ TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token;
     CHECK(u.registration_client_uri == "https://as.example.com/register/" + id);
     CHECK(reg.check_registration_token(id, *u.registration_access_token).has_value());
     CHECK(reg.check_registration_token(id, *r.registration_access_token).error().rfc_code() == "invalid_client");
-    CHECK(reg.get(id)->registration_token_hash == detail::secret_hasher()(*u.registration_access_token));
+    CHECK(reg.get(id)->registration_token_hash == expected_hash(*u.registration_access_token));
     auto resp = registration_response(u.record, std::nullopt, *u.registration_access_token, *u.registration_client_uri);
     CHECK(resp.at("registration_access_token") == u.registration_access_token->c_str());
     CHECK_FALSE(resp.contains("client_secret")); // the secret is kept, not shown again
@@ -549,6 +619,7 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
     auto id = reg.register_client(R"({"grant_types":["client_credentials"],"client_name":"0"})")->record.client_id;
     constexpr int per_thread = 300;
     std::atomic<int> conflicts{0};
+    testing::thread_failures failures;
     auto worker = [&] {
         for (int done = 0; done < per_thread;) {
             auto cur = reg.get(id).value();
@@ -557,8 +628,9 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
             auto r = reg.update(id, body, cur.version);
             if (r) {
                 ++done;
+            } else if (!failures.expect(r.error().rfc_code() == "conflict", r.error().description)) {
+                return;
             } else {
-                REQUIRE(r.error().rfc_code() == "conflict");
                 ++conflicts;
             }
         }
@@ -566,6 +638,7 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
     std::thread a(worker), b(worker);
     a.join();
     b.join();
+    failures.check();
     auto fin = reg.get(id).value();
     CHECK(*fin.metadata.client_name == std::to_string(2 * per_thread));
     CHECK(fin.version == 1 + 2 * per_thread);
@@ -577,16 +650,19 @@ TEST_CASE("concurrent update and delete: the record is whole or gone", "[registr
         test_registry reg;
         auto id = reg.register_client(web_client)->record.client_id;
         std::atomic<bool> deleted{false};
+        testing::thread_failures failures;
         std::thread updater([&] {
             for (int i = 0; i < 50; ++i) {
                 auto r = reg.update(id, R"({"redirect_uris":["https://b.example/cb"],"client_name":"B"})");
                 if (!r)
-                    CHECK((r.error().rfc_code() == "not_found" || r.error().rfc_code() == "conflict"));
+                    failures.expect(r.error().rfc_code() == "not_found" || r.error().rfc_code() == "conflict",
+                                    r.error().description);
             }
         });
         std::thread deleter([&] { deleted = reg.remove(id).has_value(); });
         updater.join();
         deleter.join();
+        failures.check();
         CHECK(deleted);
         CHECK(reg.get(id).error().rfc_code() == "not_found");
         CHECK(reg.storage().size() == 0);

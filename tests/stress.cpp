@@ -3,6 +3,7 @@
 // every invariant is checked. Run it repeatedly with:
 //   for i in $(seq 20); do build/tests/oauthreg_tests "[stress]" || break; done
 #include <oauthreg/registry.hpp>
+#include <oauthreg/testing/thread_failures.hpp>
 
 #include "support/catch.hpp"
 
@@ -43,7 +44,10 @@ struct ledger {
     std::map<std::string, std::map<std::uint64_t, std::string>> names;   // id -> version -> acknowledged name
     std::map<std::string, std::map<std::uint64_t, std::string>> secrets; // id -> version -> secret issued there
     std::size_t duplicate_ids = 0;
+    testing::thread_failures failures; // the workers' failed expectations, asserted after join
 };
+
+bool conflict_or_gone(error_info const& e) { return e.rfc_code() == "conflict" || e.rfc_code() == "not_found"; }
 
 } // namespace
 
@@ -69,7 +73,10 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
             std::string id = !mine.empty() && rnd() % 2 ? mine[rnd() % mine.size()] : shared[rnd() % shared.size()];
             if (kind < 3) { // register
                 auto r = reg.register_client(body_named(tagged('t', seed, op)));
-                REQUIRE(r.has_value());
+                if (!r) {
+                    led.failures.add("register: " + r.error().description);
+                    continue;
+                }
                 std::lock_guard lock(led.m);
                 led.duplicate_ids += !led.ids.insert(r->record.client_id).second;
                 led.names[r->record.client_id][1] = *r->record.metadata.client_name;
@@ -85,7 +92,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
                     std::lock_guard lock(led.m);
                     led.names[id][r->record.version] = name;
                 } else {
-                    REQUIRE((r.error().rfc_code() == "conflict" || r.error().rfc_code() == "not_found"));
+                    led.failures.expect(conflict_or_gone(r.error()), "update: " + r.error().description);
                 }
             } else if (kind < 6) { // rotate
                 auto r = reg.rotate_secret(id);
@@ -93,7 +100,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
                     std::lock_guard lock(led.m);
                     led.secrets[id][r->version] = r->client_secret;
                 } else {
-                    REQUIRE((r.error().rfc_code() == "conflict" || r.error().rfc_code() == "not_found"));
+                    led.failures.expect(conflict_or_gone(r.error()), "rotate: " + r.error().description);
                 }
             } else if (kind < 9) { // authenticate with the newest secret this thread knows of
                 std::string secret;
@@ -105,7 +112,10 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
             } else if (!mine.empty()) {             // delete one of mine
                 auto victim = mine.back();
                 mine.pop_back();
-                REQUIRE(reg.remove(victim).has_value());
+                if (auto gone = reg.remove(victim); !gone) {
+                    led.failures.add("remove " + victim + ": " + gone.error().description);
+                    continue;
+                }
                 std::lock_guard lock(led.m);
                 led.deleted.insert(victim);
             }
@@ -117,6 +127,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
     for (auto& th : pool)
         th.join();
 
+    led.failures.check();
     CHECK(led.duplicate_ids == 0); // ids unique
     std::size_t live = 0;
     for (auto const& id : led.ids) {

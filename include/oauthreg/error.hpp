@@ -104,6 +104,7 @@ enum class error {
     invalid_client_type, ///< client_type is neither "public" nor "confidential"
     public_client_pkce,  ///< require_pkce false on a public client (RFC 9700 2.1.1)
     invalid_page         ///< a page number below 1 or a page size outside 1..250
+    // A new enumerator goes above, with a message and a condition, and moves detail::last_error.
 };
 
 /** The wire-level error codes: what a client sees in the `error` member.
@@ -169,9 +170,23 @@ constexpr std::string_view to_string(condition c) noexcept
     @return its wire-level condition */
 constexpr condition condition_of(error e) noexcept
 {
-    if (e >= error::redirect_uris_wrong_type && e <= error::redirect_uri_bad_private_scheme)
-        return condition::invalid_redirect_uri;
+    // No `default:`: -Wswitch (in -Wall) names an enumerator left out here.
     switch (e) {
+    case error::redirect_uris_wrong_type:
+    case error::redirect_uris_missing:
+    case error::too_many_redirect_uris:
+    case error::redirect_uri_too_long:
+    case error::redirect_uri_malformed:
+    case error::redirect_uri_not_absolute:
+    case error::redirect_uri_has_fragment:
+    case error::redirect_uri_has_userinfo:
+    case error::redirect_uri_has_wildcard:
+    case error::redirect_uri_forbidden_scheme:
+    case error::redirect_uri_insecure_http:
+    case error::redirect_uri_missing_host:
+    case error::redirect_uri_bad_port:
+    case error::redirect_uri_bad_private_scheme:
+        return condition::invalid_redirect_uri;
     case error::malformed_software_statement:
     case error::software_statement_signature_invalid:
     case error::software_statement_expired:
@@ -195,12 +210,49 @@ constexpr condition condition_of(error e) noexcept
     case error::unknown_member:
     case error::invalid_page:
         return condition::invalid_request;
-    default:
+    case error::body_too_large:
+    case error::malformed_json:
+    case error::body_not_object:
+    case error::duplicate_member:
+    case error::nesting_too_deep:
+    case error::too_many_members:
+    case error::array_too_long:
+    case error::string_too_long:
+    case error::wrong_type:
+    case error::invalid_string:
+    case error::unsupported_grant_type:
+    case error::unsupported_response_type:
+    case error::unsupported_auth_method:
+    case error::empty_grant_types:
+    case error::grant_response_mismatch:
+    case error::public_client_credentials:
+    case error::auth_method_requires_keys:
+    case error::invalid_scope:
+    case error::scope_not_allowed:
+    case error::too_many_scope_tokens:
+    case error::invalid_uri:
+    case error::jwks_and_jwks_uri:
+    case error::invalid_jwks:
+    case error::invalid_language_tag:
+    case error::too_many_localized_values:
+    case error::invalid_application_type:
+    case error::tls_client_auth_subject_missing:
+    case error::tls_client_auth_subject_ambiguous:
+    case error::tls_client_auth_subject_unexpected:
+    case error::invalid_tls_client_auth_subject:
+    case error::client_id_mismatch:
+    case error::member_missing:
+    case error::invalid_client_type:
+    case error::public_client_pkce:
         return condition::invalid_client_metadata;
     }
+    return condition::server_error; // not an enumerator
 }
 
 namespace detail {
+
+/** The last @ref error enumerator, so that a test can visit them all. */
+inline constexpr error last_error = error::invalid_page;
 
 constexpr char const* message_of(error e) noexcept
 {
@@ -419,8 +471,15 @@ struct error_info {
         return to_string(condition::server_error);
     }
 
-    /** @return the fine-grained error, when @ref code is one of ours */
-    error kind() const noexcept { return static_cast<error>(code.value()); }
+    /** @return the fine-grained error when @ref code is one of ours;
+        `error::storage_failure` for a code of another category (a custom
+        store's own code), as @ref rfc_code answers "server_error" for it */
+    error kind() const noexcept
+    {
+        if (code.category() == error_category())
+            return static_cast<error>(code.value());
+        return error::storage_failure;
+    }
 };
 
 /** The exception `result<T>::value()` throws on failure. */

@@ -1,5 +1,6 @@
 // Tests of storage/memory.hpp: the storage contract for both mutex variants.
 #include <oauthreg/storage/memory.hpp>
+#include <oauthreg/testing/thread_failures.hpp>
 
 #include "../support/catch.hpp"
 
@@ -114,11 +115,12 @@ TEMPLATE_TEST_CASE("memory storage: owner indexes follow replace and erase", "[s
 TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurrency]")
 {
     memory_storage_mt s;
+    oauthreg::testing::thread_failures failures;
     auto writer = [&](char prefix) {
         for (int i = 0; i < 2000; ++i) {
             std::string id(1, prefix); // not `string(1, c) + ...`: GCC 12 -Wrestrict false positive
             id += std::to_string(i);
-            REQUIRE(s.insert(make(std::move(id))).has_value());
+            failures.expect(s.insert(make(id)).has_value(), "insert " + id);
         }
     };
     std::atomic<bool> stop{false};
@@ -131,6 +133,7 @@ TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurre
     b.join();
     stop = true;
     reader.join();
+    failures.check();
     CHECK(s.size() == 4000);
     std::set<std::string> seen;
     std::string cursor;

@@ -21,6 +21,7 @@
 #include <oauthreg/client_page.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
+#include <oauthreg/testing/thread_failures.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -396,16 +397,20 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
     {
         INFO("concurrent writers: inserts all land");
         auto s = make();
+        thread_failures failures;
         auto writer = [&](char prefix) {
             for (int i = 0; i < 500; ++i) {
                 std::string id(1, prefix);
                 id += std::to_string(i);
-                REQUIRE(s->insert(full_record(std::move(id))).has_value());
+                auto r = s->insert(full_record(id));
+                if (!r)
+                    failures.add("insert " + id + ": " + r.error().description);
             }
         };
         std::thread a(writer, 'a'), b(writer, 'b');
         a.join();
         b.join();
+        failures.check();
         CHECK(detail::collect(*s, {}, 100).size() == 1000);
     }
     {
@@ -413,24 +418,31 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
         auto s = make();
         REQUIRE(s->insert(full_record("counter")).has_value());
         std::atomic<int> done{0};
+        thread_failures failures;
         auto bump = [&] {
             for (int n = 0; n < 200;) {
-                auto cur = s->find("counter").value();
-                auto next = cur;
-                next.version = cur.version + 1;
-                next.updated_at = cur.updated_at + 1;
-                auto r = s->replace(next, cur.version);
+                auto cur = s->find("counter");
+                if (!cur) {
+                    failures.add("find: " + cur.error().description);
+                    return;
+                }
+                auto next = *cur;
+                next.version = cur->version + 1;
+                next.updated_at = cur->updated_at + 1;
+                auto r = s->replace(next, cur->version);
                 if (r) {
                     ++n;
                     ++done;
-                } else {
-                    REQUIRE(r.error().kind() == error::version_conflict);
+                } else if (r.error().kind() != error::version_conflict) {
+                    failures.add("replace: " + r.error().description);
+                    return;
                 }
             }
         };
         std::thread a(bump), b(bump);
         a.join();
         b.join();
+        failures.check();
         auto fin = s->find("counter").value();
         CHECK(fin.version == 1 + 400);
         CHECK(fin.updated_at == 1700000100 + 400);
