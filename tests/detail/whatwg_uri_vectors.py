@@ -15,6 +15,7 @@ file, a byte outside "!".."~" is written \\xHH and a backslash \\\\, so tabs,
 newlines, spaces and non-ASCII survive on one line."""
 import json, os, sys
 
+sys.dont_write_bytecode = True  # run from the source tree by ctest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uri_oracle import expect  # noqa: E402  RFC 3986 Appendix A, rule by rule
 
