@@ -3,7 +3,7 @@
 // "a://[", and generated IP literals, both agree on accept/reject and on every
 // component, except where a listed difference (support/uri_oracle.hpp) says
 // which RFC 3986 rule Boost.URL 1.81 breaks.
-#include "../support/uri_oracle.hpp"
+#include "../support/uri_tally.hpp"
 
 #include "../support/catch.hpp"
 #include "../support/corpus.hpp"
@@ -12,44 +12,12 @@
 
 #include <boost/json/parse.hpp>
 
-#include <map>
 #include <string>
 #include <vector>
 
 using namespace oauthreg::test;
 
 namespace {
-
-/** Tallies the comparisons; keeps the first few strings of each difference. */
-struct tally {
-    std::size_t compared = 0;
-    std::map<std::string, std::size_t> counts;
-    std::vector<std::string> unexplained;
-
-    void add(std::string_view s, uri_verdicts const& v)
-    {
-        ++compared;
-        if (v.difference == uri_difference::none)
-            return;
-        ++counts[name(v.difference)];
-        if (v.difference == uri_difference::unexplained && unexplained.size() < 20)
-            unexplained.push_back(std::string(s) + " (" + v.detail + ")");
-    }
-    void both(std::string_view s)
-    {
-        add(s, compare_uri(s));
-        add(s, compare_relative_ref(s));
-    }
-    void check() const
-    {
-        for (auto const& u : unexplained)
-            UNSCOPED_INFO("unexplained: " << u);
-        for (auto const& [k, n] : counts) // the listed differences met, for the record
-            WARN(k << ": " << n << " of " << compared << " comparisons");
-        CHECK(unexplained.empty());
-        CHECK(compared > 0);
-    }
-};
 
 /** Every string of 0 to `max` characters from `alphabet`, after `prefix`. */
 template <class F> void exhaustive(std::string const& prefix, std::string_view alphabet, std::size_t max, F&& f)
@@ -73,7 +41,7 @@ template <class F> void exhaustive(std::string const& prefix, std::string_view a
 TEST_CASE("RFC 3986: the corpus' URIs parse as Boost.URL 1.81 parses them, but for the listed differences",
           "[uri][differential]")
 {
-    tally t;
+    uri_tally t;
     std::size_t requests = 0;
     for (auto const& e : load_corpus()) {
         boost::system::error_code ec;
@@ -89,7 +57,7 @@ TEST_CASE("RFC 3986: the corpus' URIs parse as Boost.URL 1.81 parses them, but f
 
 TEST_CASE("RFC 3986: the table rows and RFC examples against Boost.URL 1.81", "[uri][differential]")
 {
-    tally t;
+    uri_tally t;
     for (auto const& r : uri_rows())
         t.both(r.uri);
     for (auto s : rfc3986_examples())
@@ -127,7 +95,7 @@ TEST_CASE("RFC 3986: Boost.URL 1.81's departures from the RFC are the listed one
 
 TEST_CASE("RFC 3986: every short string after a: and a:// and a://[ against Boost.URL 1.81", "[uri][differential]")
 {
-    tally t;
+    uri_tally t;
     auto f = [&](std::string_view s) { t.both(s); };
     exhaustive("a:", "a1:/?#@[]%f.!-~ v", 3, f);
     exhaustive("a://", "a1:/?#@[]%f.v!", 4, f);
@@ -144,7 +112,7 @@ TEST_CASE("RFC 3986 3.2.2: generated IPv6 literals against Boost.URL 1.81 and th
     // address counting two) are 8 without "::", at most 7 with it.
     std::vector<std::string> const group = {"0", "fF", "a0b", "1234", "12345"};
     std::vector<std::string> const tail = {"", "1.2.3.4", "255.255.255.255", "256.1.1.1", "01.1.1.1", "1.2.3"};
-    tally t;
+    uri_tally t;
     std::size_t n = 0, wrong = 0;
     for (int groups = 0; groups <= 9; ++groups)
         for (int elide = -1; elide <= groups; ++elide) // -1: no "::"; else "::" before group `elide`
