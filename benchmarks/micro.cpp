@@ -5,7 +5,7 @@
 #include <oauthreg/oauthreg.hpp>
 #include <oauthreg/rng/deterministic.hpp>
 
-#include "../tools/request_uris.hpp"
+#include "../tools/lib/request_uris.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/json/basic_parser_impl.hpp>

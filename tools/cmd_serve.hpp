@@ -4,8 +4,8 @@
 #ifndef OAUTHREG_TOOLS_CMD_SERVE_HPP
 #define OAUTHREG_TOOLS_CMD_SERVE_HPP
 
-#include "cli_common.hpp"
-#include "store.hpp"
+#include "lib/cli_common.hpp"
+#include "lib/store.hpp"
 
 #include <oauthreg/api_keys.hpp>
 #include <oauthreg/detail/secret.hpp>

@@ -2,7 +2,7 @@
 #ifndef OAUTHREG_TOOLS_CMD_VALIDATE_HPP
 #define OAUTHREG_TOOLS_CMD_VALIDATE_HPP
 
-#include "cli_common.hpp"
+#include "lib/cli_common.hpp"
 
 #include <oauthreg/render.hpp>
 #include <oauthreg/validate.hpp>

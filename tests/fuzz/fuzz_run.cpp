@@ -1,6 +1,6 @@
 // libFuzzer target: `oauthreg run` operation lines against one in-memory
 // registry that lives across inputs, so operations meet earlier state.
-#include "../../tools/cmd_run.hpp"
+#include "../../tools/lib/run_session.hpp"
 
 #include <oauthreg/rng/deterministic.hpp>
 

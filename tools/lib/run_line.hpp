@@ -1,8 +1,8 @@
 // How `oauthreg run` reads one line: bounded as it is read, checked as JSON
 // without building it, then cut into its top-level members as sent, so the
 // request reaches validation as the bytes the client wrote.
-#ifndef OAUTHREG_TOOLS_RUN_LINE_HPP
-#define OAUTHREG_TOOLS_RUN_LINE_HPP
+#ifndef OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
+#define OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
 
 #include <oauthreg/detail/strict_json.hpp>
 

@@ -1,6 +1,6 @@
 // `--store URI`: memory, sqlite:PATH, postgres:CONNINFO.
-#ifndef OAUTHREG_TOOLS_STORE_HPP
-#define OAUTHREG_TOOLS_STORE_HPP
+#ifndef OAUTHREG_TOOLS_LIB_STORE_HPP
+#define OAUTHREG_TOOLS_LIB_STORE_HPP
 
 #include "cli_common.hpp"
 

@@ -1,6 +1,6 @@
 // Shared helpers of the oauthreg command-line tool.
-#ifndef OAUTHREG_TOOLS_CLI_COMMON_HPP
-#define OAUTHREG_TOOLS_CLI_COMMON_HPP
+#ifndef OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
+#define OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
 
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
