@@ -126,6 +126,23 @@ TEST_CASE("Order of checks: unknown route 404, then 401, then the rest", "[http]
     CHECK(f.http(over).status == 413);
 }
 
+TEST_CASE("RFC 6750 3.1: two Authorization headers are 400 invalid_request, not the first key", "[http]")
+{
+    fixture f;
+    REQUIRE(f.call("POST", "/oauth_clients", "key-a", seed_record).status == 201);
+    http_request two{.method = "GET", .target = "/oauth_clients", .authorization = "Bearer key-a"};
+    two.authorization_repeated = true;
+    auto r = f.http(two);
+    CHECK(r.status == 400);
+    CHECK(body(r).at("errors").at(0).at("code") == "invalid_request");
+    CHECK(r.body.find("client_id") == std::string::npos); // nothing of org-a's listing
+    CHECK(f.http.precheck(two)->status == 400);
+    two.target = "/oauth/register/some-client"; // the RFC 7592 routes too, in their own envelope
+    CHECK(body(f.http(two)).at("error") == "invalid_request");
+    two.target = "/nope"; // the route is still checked first
+    CHECK(f.http(two).status == 404);
+}
+
 TEST_CASE("Organizations: another org's client is 404 exactly like an unknown one", "[http]")
 {
     fixture f;

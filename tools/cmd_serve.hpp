@@ -40,6 +40,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -222,6 +223,8 @@ private:
         in.method = req.method_string();
         in.target = req.target();
         in.authorization = req[http::field::authorization];
+        auto const [first, last] = req.equal_range(http::field::authorization);
+        in.authorization_repeated = first != last && std::next(first) != last;
         in.content_type = req[http::field::content_type];
         in.body = req.body();
         in.body_over_limit = over_limit;

@@ -38,6 +38,9 @@ struct http_request {
     /** The host stopped reading a body larger than max_body_bytes(); the
         answer is 413 once the route and the caller are known. */
     bool body_over_limit = false;
+    /** The request carried more than one `Authorization` field line: the
+        answer is 400 once the route is known, whichever key comes first. */
+    bool authorization_repeated = false;
 };
 
 /** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204). */
@@ -461,6 +464,10 @@ private:
                                                     {}});
         if (t.r.kind == route_kind::metadata)
             return std::nullopt;
+        // RFC 9110 11.6.2 allows one credential; two are a malformed request
+        // (RFC 6750 3.1 invalid_request), never "the first one wins".
+        if (req.authorization_repeated)
+            return detail::problem_response(t.env, {400, "invalid_request", "more than one Authorization header", {}});
         auto const token = detail::bearer_token(req.authorization);
         if (t.r.kind == route_kind::management) {
             auto const id = detail::decode_segment(t.r.id);

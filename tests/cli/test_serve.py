@@ -106,6 +106,15 @@ def test_bad_options():
         check("usage error, exit 2: " + why, rc == 2 and out == b"" and err != b"", (rc, out, err))
 
 
+def error_code(resp):
+    """The error code of either envelope, or None when the answer is not an error document."""
+    try:
+        doc = resp.json()
+        return doc["error"] if "error" in doc else doc["errors"][0]["code"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def test_every_route_needs_a_key(srv):
     routes = [("POST", "/oauth/register", SEED_REGISTER), ("POST", "/oauth_clients", SEED_CREATE),
               ("GET", "/oauth_clients", None), ("GET", "/oauth_clients/some-id", None),
@@ -122,6 +131,14 @@ def test_every_route_needs_a_key(srv):
                   (r.status, r.headers, r.body))
         shape = "error" if path.startswith("/oauth/register") else "errors"
         check("401 envelope: %s %s" % (method, path), shape in r.json(), r.body)
+        # RFC 6750 3.1 / RFC 9110 11.6.2: one credential per request; with two,
+        # neither wins (a proxy and this server could each read a different one).
+        for order in [("valid", "unknown"), ("unknown", "valid"), ("valid", "valid")]:
+            keys = [KEY_A1 if k == "valid" else "not-a-known-key" for k in order]
+            r = req(srv, method, path, None, body, extra=["Authorization: Bearer %s" % k for k in keys])
+            err = error_code(r)
+            check("400 for two Authorization headers %s: %s %s" % (order, method, path),
+                  r.status == 400 and err == "invalid_request", (r.status, r.body))
     # the metadata needs no key
     r = req(srv, "GET", "/.well-known/oauth-authorization-server")
     check("metadata without a key: 200", r.status == 200, r.body)
