@@ -229,6 +229,22 @@ TEST_CASE("Paging: bad, unknown and repeated parameters are 400 naming the param
     CHECK(body(r).at("data").as_array().empty());
 }
 
+TEST_CASE("Paging: a page number past the end, however large, is an empty page with true meta", "[http]")
+{
+    fixture f;
+    REQUIRE(f.call("POST", "/oauth_clients", "key-a", seed_record).status == 201);
+    for (std::string const n : {"100000001", "18446744073709551615", "99999999999999999999999999999"}) {
+        CAPTURE(n);
+        auto r = f.call("GET", "/oauth_clients?page[size]=250&page[number]=" + n);
+        REQUIRE(r.status == 200);
+        CHECK(body(r).at("data").as_array().empty());
+        CHECK(body(r).at("meta").at("total_results") == 1);
+        CHECK(body(r).at("meta").at("total_pages") == 1);
+    }
+    CHECK(f.call("GET", "/oauth_clients?page[number]=0000000000001").status == 200);
+    CHECK(f.call("GET", "/oauth_clients?page[size]=99999999999999999999999").status == 400);
+}
+
 TEST_CASE("RFC 9110 10.1.1: precheck answers from the head alone, before any body", "[http]")
 {
     fixture f;

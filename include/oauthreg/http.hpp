@@ -226,7 +226,8 @@ inline std::optional<http_problem> page_query_from(std::string_view raw, client_
             return bad_value("empty value");
         if (p.name == "page[number]" || p.name == "page[size]") {
             bool const number = p.name == "page[number]";
-            auto v = parse_bounded(p.value, 1, number ? 100000000 : max_page_size);
+            // A page past the end, however far, is an empty page with true meta.
+            auto v = parse_bounded(p.value, 1, number ? static_cast<std::size_t>(-1) : max_page_size);
             if (!v)
                 return bad_value(number ? "a page number from 1" : "a page size from 1 to 250");
             (number ? q.page_number : q.page_size) = *v;

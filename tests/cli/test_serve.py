@@ -281,6 +281,11 @@ def test_paging_and_query(srv):
     r = req(srv, "GET", "/oauth_clients?page[number]=9&page[size]=2", key)
     check("a page past the end: empty data, true meta", r.status == 200 and r.json()["data"] == [] and
           r.json()["meta"]["total_results"] == 5, r.body)
+    for n in ["100000001", "18446744073709551616", "99999999999999999999999"]:
+        r = req(srv, "GET", "/oauth_clients?page[size]=2&page[number]=" + n, key)
+        check("page[number]=%s: an empty page past the end, true meta" % n, r.status == 200 and
+              r.json()["data"] == [] and r.json()["meta"]["total_results"] == 5 and
+              r.json()["meta"]["total_pages"] == 3, (r.status, r.body))
     for q, n in [("filter%5Bclient_type%5D=public", 2), ("filter[name]=Paging%203", 1),
                  ("filter[name][contains]=paging", 5), ("filter[name][contains]=Paging+4", 1),
                  ("filter[allowed_grant_types][contains]=client_credentials", 3),
@@ -289,7 +294,7 @@ def test_paging_and_query(srv):
         check("filter %s: %d" % (q, n), r.status == 200 and len(r.json()["data"]) == n and
               r.json()["meta"]["total_results"] == n, r.body)
     for q in ["page[number]=0", "page[number]=abc", "page[number]=-1", "page[number]=1.5", "page[size]=251",
-              "page[size]=0", "page[number]=99999999999999999999999", "page[number]=", "color=blue",
+              "page[size]=0", "page[size]=99999999999999999999999", "page[number]=", "color=blue",
               "page[number]=1&page[number]=2", "page%5Bnumber%5D=1&page[number]=2", "page[number]=%zz",
               "page%5number%5D=1", "filter[client_type]=private", "filter[allowed_grant_types][contains]=password2",
               "filter[verified]=true", "=1"]:
