@@ -82,19 +82,19 @@ private:
 
     boost::json::object answer_line(boost::json::object& out, std::string_view line)
     {
-        auto env = read_envelope(line);
+        auto env = read_envelope(line, out);
         if (!env)
             return fail(out, env.error());
         auto const& in = env->members;
-        if (auto const* id = in.if_contains("id"))
-            out["id"] = *id; // a correlation id, echoed as is
         auto const* op = in.if_contains("op");
         if (!op || !op->is_string())
             return fail(out, make_error(error::malformed_operation, "op", "missing or not a string"));
         return dispatch(out, *env, std::string_view(op->get_string()));
     }
 
-    static result<envelope> read_envelope(std::string_view line)
+    /** The line's members; the correlation id goes into `out` as soon as it
+        is readable, so that it comes back even when another member is bad. */
+    static result<envelope> read_envelope(std::string_view line, boost::json::object& out)
     {
         boost::json::parse_options opt;
         opt.max_depth = 1024; // Boost.JSON recurses: the bound of validate_request's parser too
@@ -102,8 +102,11 @@ private:
         boost::system::error_code ec;
         auto n = p.write_some(false, line.data(), line.size(), ec);
         auto const& h = p.handler();
-        if (h.duplicate)
+        auto duplicate = [&] {
             return make_error(error::malformed_operation, detail::clip(*h.duplicate), "duplicate member name");
+        };
+        if (ec && h.duplicate)
+            return duplicate();
         // One request, one code: too deep inside "request" is the request's
         // nesting_too_deep, as validation reports any depth past the profile's.
         if (ec == boost::json::error::too_deep && h.member == "request" && h.depth > 1)
@@ -116,24 +119,49 @@ private:
         auto const first = line.find_first_not_of(" \t\r");
         if (line[first] != '{')
             return make_error(error::malformed_operation, "", "not a JSON object");
+        auto const members = top_level_members(line);
+        if (h.duplicate != "id")
+            echo_id(members, out);
+        if (h.duplicate)
+            return duplicate();
         envelope env;
-        for (auto& m : top_level_members(line)) {
+        for (auto& m : members) {
             if (m.name == "request") {
                 env.request = m.value;
                 continue;
             }
-            auto v = detail::parse_strict(m.value);
-            if (v.duplicate)
-                return make_error(error::malformed_operation, detail::clip(v.duplicate->name), "duplicate member name");
-            if (!v.value)
-                return make_error(error::malformed_operation, detail::clip(m.name), "not JSON: " + v.ec.message());
-            // Boost.JSON would write a number beyond a double's range as
-            // Infinity, which is not JSON: such a member cannot be echoed or used.
-            if (detail::holds_non_finite(*v.value))
-                return make_error(error::malformed_operation, detail::clip(m.name), "a number out of range");
-            env.members[m.name] = std::move(*v.value);
+            auto v = parse_member(m);
+            if (!v)
+                return v.error();
+            env.members[m.name] = std::move(*v);
         }
         return env;
+    }
+
+    /** One member other than the request, strictly parsed. */
+    static result<boost::json::value> parse_member(line_member const& m)
+    {
+        auto v = detail::parse_strict(m.value);
+        if (v.duplicate)
+            return make_error(error::malformed_operation, detail::clip(v.duplicate->name), "duplicate member name");
+        if (!v.value)
+            return make_error(error::malformed_operation, detail::clip(m.name), "not JSON: " + v.ec.message());
+        // Boost.JSON would write a number beyond a double's range as
+        // Infinity, which is not JSON: such a member cannot be echoed or used.
+        if (detail::holds_non_finite(*v.value))
+            return make_error(error::malformed_operation, detail::clip(m.name), "a number out of range");
+        return std::move(*v.value);
+    }
+
+    /** The correlation id, echoed as is when it is itself good JSON. */
+    static void echo_id(std::vector<line_member> const& members, boost::json::object& out)
+    {
+        for (auto const& m : members)
+            if (m.name == "id") {
+                if (auto v = parse_member(m))
+                    out["id"] = std::move(*v);
+                return;
+            }
     }
 
     static boost::json::object& fail(boost::json::object& out, error_info const& e)
