@@ -80,10 +80,17 @@ inline void access_log(std::string_view method, std::string_view target, unsigne
     o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
     o["status"] = status;
     o["us"] = us;
-    std::string line = boost::json::serialize(o);
-    line += '\n';
-    ssize_t const n = ::write(2, line.data(), line.size());
-    (void)n;
+    write_stderr_line(boost::json::serialize(o));
+}
+
+/** A store's own text about a failure, as one JSON line on standard error
+    beside the access log: `{"store_error": "OPERATION: TEXT"}` (see
+    log_store_failure for what the text holds and never holds). */
+inline void store_error_log(std::string_view text)
+{
+    boost::json::object o;
+    o["store_error"] = detail::printable(text, 512);
+    write_stderr_line(boost::json::serialize(o));
 }
 
 /** What a session needs from its server. */
@@ -570,7 +577,7 @@ inline int cmd_serve(int argc, char** argv)
         for (auto& t : pool)
             t.join();
         return static_cast<int>(exit_ok);
-    });
+    }, store_error_log);
 }
 
 } // namespace oauthreg::cli

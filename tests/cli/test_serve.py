@@ -548,6 +548,29 @@ def test_kill9_sqlite():
     again.stop()
 
 
+def test_store_failure_logged():
+    """A store failure's own text (here SQLite's) reaches standard error as one
+    JSON line; the answer names only the operation; nothing secret is logged."""
+    import sqlite3
+    path = os.path.join(scratch_dir(), "failing.db")
+    srv = Server(BIN, "--api-keys", KEYS, "--store", "sqlite:" + path)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE)
+    check("store failure: a client is made first", r.status == 201, r.body)
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE oauth_clients RENAME TO moved_away")  # the server's statements now fail
+    db.commit()
+    db.close()
+    r = req(srv, "GET", "/oauth_clients", KEY_A1)
+    check("store failure: 500 naming only the operation", r.status == 500 and "oauth_clients" not in
+          r.body.decode() and r.json()["errors"][0]["detail"] == "storage failure: list", (r.status, r.body))
+    check("store failure: the server exits 0", srv.stop() == 0)
+    lines = [json.loads(l) for l in srv.log_lines if l.strip()]
+    store_lines = [l for l in lines if "store_error" in l]
+    check("store failure: SQLite's own text on standard error, one JSON line",
+          store_lines == [{"store_error": "list: no such table: oauth_clients"}], srv.log())
+    return srv
+
+
 def test_two_servers(store, label):
     a = Server(BIN, "--api-keys", KEYS, "--store", store)
     b = Server(BIN, "--api-keys", KEYS, "--store", store)
@@ -650,8 +673,9 @@ def main():
     test_cap_on_connections()
     test_sigterm_drains()
     test_kill9_sqlite()
+    failing = test_store_failure_logged()
     shared_only("sqlite")
-    test_no_secret_leaks([srv, gen])
+    test_no_secret_leaks([srv, gen, failing])
     sys.exit(harness.finish())
 
 

@@ -9,6 +9,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -156,6 +158,15 @@ template <class Extra> common_options parse_common(int argc, char** argv, int fi
         }
     }
     return o;
+}
+
+/** Writes `line` and a newline to standard error with one write(2), so lines
+    from several threads never interleave. */
+inline void write_stderr_line(std::string line)
+{
+    line += '\n';
+    ssize_t const n = ::write(2, line.data(), line.size());
+    (void)n;
 }
 
 inline void print_line(boost::json::object const& o)
