@@ -173,8 +173,7 @@ inline http_response problem_response(envelope env, http_problem const& p)
 {
     boost::json::object o;
     if (env == envelope::rfc7591) {
-        o["error"] = p.code;
-        o["error_description"] = p.detail;
+        o = error_object(p.code, p.detail);
     } else {
         boost::json::object e;
         e["code"] = p.code;

@@ -29,15 +29,6 @@ struct usage_error {
     std::string message;
 };
 
-/** The RFC 7591 3.2.2 error response: {"error": ..., "error_description": ...}. */
-inline boost::json::object error_object(error_info const& e)
-{
-    boost::json::object o;
-    o["error"] = e.rfc_code();
-    o["error_description"] = e.description;
-    return o;
-}
-
 /** Reads `f` to its end, or its first `max` bytes; nothing on a read error
     (a directory, an unreadable device): an I/O error, not an empty input. */
 inline std::optional<std::string> read_stream(std::FILE* f, std::size_t max = std::size_t(-1))

@@ -167,8 +167,8 @@ private:
     static boost::json::object& fail(boost::json::object& out, error_info const& e)
     {
         out["ok"] = false;
-        out["error"] = e.rfc_code();
-        out["error_description"] = e.description;
+        for (auto& m : error_response(e))
+            out[m.key()] = std::move(m.value());
         return out;
     }
 
