@@ -3,7 +3,7 @@
 //
 //   build/benchmarks/oauthreg_micro --benchmark_min_time=0.2
 #include <oauthreg/oauthreg.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include "../tools/lib/request_uris.hpp"
 

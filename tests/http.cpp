@@ -5,7 +5,7 @@
 #include "support/catch.hpp"
 
 #include <oauthreg/api_keys.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 #include <oauthreg/storage/memory.hpp>
 
 #include <boost/json/parse.hpp>

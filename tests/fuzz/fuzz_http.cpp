@@ -4,7 +4,7 @@
 // docs/http.md's; every body is one well-formed JSON object, or empty for 204.
 #include <oauthreg/http.hpp>
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 #include <oauthreg/storage/memory.hpp>
 
 #include <boost/json/parse.hpp>

@@ -2,7 +2,7 @@
 // registry that lives across inputs, so operations meet earlier state.
 #include "../../tools/lib/run_session.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

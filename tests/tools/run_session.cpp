@@ -6,7 +6,7 @@
 
 #include "../support/catch.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <sstream>
 #include <stdexcept>
