@@ -3,9 +3,9 @@
 //
 //   build/benchmarks/oauthreg_micro --benchmark_min_time=0.2
 #include <oauthreg/oauthreg.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
-#include "../tools/request_uris.hpp"
+#include "../tools/lib/request_uris.hpp"
 
 #include <benchmark/benchmark.h>
 #include <boost/json/basic_parser_impl.hpp>

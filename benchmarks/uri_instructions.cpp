@@ -1,13 +1,13 @@
 // Instructions per URI, for callgrind: our RFC 3986 check (detail/uri.hpp)
 // against Boost.URL's parse_uri on every URI of the corpus' requests (the
-// members validation parses, tools/request_uris.hpp).
+// members validation parses, tools/lib/request_uris.hpp).
 //
 //   valgrind --tool=callgrind --collect-atstart=no --toggle-collect='run_*'
 //       build/benchmarks/oauthreg_uri_instructions ours|boost [PASSES]    (one command)
 // then instructions per URI = collected Ir / (PASSES x the URIs it prints).
 #include <oauthreg/detail/uri.hpp>
 
-#include "../tools/request_uris.hpp"
+#include "../tools/lib/request_uris.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>

@@ -5,7 +5,7 @@
 #include "support/catch.hpp"
 
 #include <oauthreg/api_keys.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 #include <oauthreg/storage/memory.hpp>
 
 #include <boost/json/parse.hpp>
@@ -126,6 +126,23 @@ TEST_CASE("Order of checks: unknown route 404, then 401, then the rest", "[http]
     CHECK(f.http(over).status == 413);
 }
 
+TEST_CASE("RFC 6750 3.1: two Authorization headers are 400 invalid_request, not the first key", "[http]")
+{
+    fixture f;
+    REQUIRE(f.call("POST", "/oauth_clients", "key-a", seed_record).status == 201);
+    http_request two{.method = "GET", .target = "/oauth_clients", .authorization = "Bearer key-a"};
+    two.authorization_repeated = true;
+    auto r = f.http(two);
+    CHECK(r.status == 400);
+    CHECK(body(r).at("errors").at(0).at("code") == "invalid_request");
+    CHECK(r.body.find("client_id") == std::string::npos); // nothing of org-a's listing
+    CHECK(f.http.precheck(two)->status == 400);
+    two.target = "/oauth/register/some-client"; // the RFC 7592 routes too, in their own envelope
+    CHECK(body(f.http(two)).at("error") == "invalid_request");
+    two.target = "/nope"; // the route is still checked first
+    CHECK(f.http(two).status == 404);
+}
+
 TEST_CASE("Organizations: another org's client is 404 exactly like an unknown one", "[http]")
 {
     fixture f;
@@ -210,6 +227,22 @@ TEST_CASE("Paging: bad, unknown and repeated parameters are 400 naming the param
     REQUIRE(r.status == 200);
     CHECK(body(r).at("meta").at("page_number") == 3);
     CHECK(body(r).at("data").as_array().empty());
+}
+
+TEST_CASE("Paging: a page number past the end, however large, is an empty page with true meta", "[http]")
+{
+    fixture f;
+    REQUIRE(f.call("POST", "/oauth_clients", "key-a", seed_record).status == 201);
+    for (std::string const n : {"100000001", "18446744073709551615", "99999999999999999999999999999"}) {
+        CAPTURE(n);
+        auto r = f.call("GET", "/oauth_clients?page[size]=250&page[number]=" + n);
+        REQUIRE(r.status == 200);
+        CHECK(body(r).at("data").as_array().empty());
+        CHECK(body(r).at("meta").at("total_results") == 1);
+        CHECK(body(r).at("meta").at("total_pages") == 1);
+    }
+    CHECK(f.call("GET", "/oauth_clients?page[number]=0000000000001").status == 200);
+    CHECK(f.call("GET", "/oauth_clients?page[size]=99999999999999999999999").status == 400);
 }
 
 TEST_CASE("RFC 9110 10.1.1: precheck answers from the head alone, before any body", "[http]")

@@ -5,7 +5,7 @@
 #include "support/catch.hpp"
 
 #include <oauthreg/render.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
 
 #include <boost/json/serialize.hpp>

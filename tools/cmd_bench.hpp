@@ -2,9 +2,9 @@
 #ifndef OAUTHREG_TOOLS_CMD_BENCH_HPP
 #define OAUTHREG_TOOLS_CMD_BENCH_HPP
 
-#include "cli_common.hpp"
-#include "request_uris.hpp"
-#include "store.hpp"
+#include "lib/cli_common.hpp"
+#include "lib/request_uris.hpp"
+#include "lib/store.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/validate.hpp>

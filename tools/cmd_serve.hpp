@@ -4,8 +4,8 @@
 #ifndef OAUTHREG_TOOLS_CMD_SERVE_HPP
 #define OAUTHREG_TOOLS_CMD_SERVE_HPP
 
-#include "cli_common.hpp"
-#include "store.hpp"
+#include "lib/cli_common.hpp"
+#include "lib/store.hpp"
 
 #include <oauthreg/api_keys.hpp>
 #include <oauthreg/detail/secret.hpp>
@@ -40,6 +40,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -79,10 +80,17 @@ inline void access_log(std::string_view method, std::string_view target, unsigne
     o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
     o["status"] = status;
     o["us"] = us;
-    std::string line = boost::json::serialize(o);
-    line += '\n';
-    ssize_t const n = ::write(2, line.data(), line.size());
-    (void)n;
+    write_stderr_line(boost::json::serialize(o));
+}
+
+/** A store's own text about a failure, as one JSON line on standard error
+    beside the access log: `{"store_error": "OPERATION: TEXT"}` (see
+    log_store_failure for what the text holds and never holds). */
+inline void store_error_log(std::string_view text)
+{
+    boost::json::object o;
+    o["store_error"] = detail::printable(text, 512);
+    write_stderr_line(boost::json::serialize(o));
 }
 
 /** What a session needs from its server. */
@@ -222,6 +230,8 @@ private:
         in.method = req.method_string();
         in.target = req.target();
         in.authorization = req[http::field::authorization];
+        auto const [first, last] = req.equal_range(http::field::authorization);
+        in.authorization_repeated = first != last && std::next(first) != last;
         in.content_type = req[http::field::content_type];
         in.body = req.body();
         in.body_over_limit = over_limit;
@@ -567,7 +577,7 @@ inline int cmd_serve(int argc, char** argv)
         for (auto& t : pool)
             t.join();
         return static_cast<int>(exit_ok);
-    });
+    }, store_error_log);
 }
 
 } // namespace oauthreg::cli

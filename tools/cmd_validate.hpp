@@ -2,7 +2,7 @@
 #ifndef OAUTHREG_TOOLS_CMD_VALIDATE_HPP
 #define OAUTHREG_TOOLS_CMD_VALIDATE_HPP
 
-#include "cli_common.hpp"
+#include "lib/cli_common.hpp"
 
 #include <oauthreg/render.hpp>
 #include <oauthreg/validate.hpp>
@@ -35,7 +35,7 @@ inline int cmd_validate(int argc, char** argv)
     }
     auto md = validate_request(*body, opts.prof);
     if (!md) {
-        print_line(error_object(md.error()));
+        print_line(error_response(md.error()));
         return exit_invalid;
     }
     print_line(to_json(*md));

@@ -1,5 +1,5 @@
 // The oauthreg command-line tool: drives the engine end to end (docs/cli.md).
-#include "cli_common.hpp"
+#include "lib/cli_common.hpp"
 #include "cmd_bench.hpp"
 #include "cmd_run.hpp"
 #include "cmd_serve.hpp"

@@ -38,6 +38,9 @@ struct http_request {
     /** The host stopped reading a body larger than max_body_bytes(); the
         answer is 413 once the route and the caller are known. */
     bool body_over_limit = false;
+    /** The request carried more than one `Authorization` field line: the
+        answer is 400 once the route is known, whichever key comes first. */
+    bool authorization_repeated = false;
 };
 
 /** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204). */
@@ -170,8 +173,7 @@ inline http_response problem_response(envelope env, http_problem const& p)
 {
     boost::json::object o;
     if (env == envelope::rfc7591) {
-        o["error"] = p.code;
-        o["error_description"] = p.detail;
+        o = error_object(p.code, p.detail);
     } else {
         boost::json::object e;
         e["code"] = p.code;
@@ -223,7 +225,8 @@ inline std::optional<http_problem> page_query_from(std::string_view raw, client_
             return bad_value("empty value");
         if (p.name == "page[number]" || p.name == "page[size]") {
             bool const number = p.name == "page[number]";
-            auto v = parse_bounded(p.value, 1, number ? 100000000 : max_page_size);
+            // A page past the end, however far, is an empty page with true meta.
+            auto v = parse_bounded(p.value, 1, number ? static_cast<std::size_t>(-1) : max_page_size);
             if (!v)
                 return bad_value(number ? "a page number from 1" : "a page size from 1 to 250");
             (number ? q.page_number : q.page_size) = *v;
@@ -461,6 +464,10 @@ private:
                                                     {}});
         if (t.r.kind == route_kind::metadata)
             return std::nullopt;
+        // RFC 9110 11.6.2 allows one credential; two are a malformed request
+        // (RFC 6750 3.1 invalid_request), never "the first one wins".
+        if (req.authorization_repeated)
+            return detail::problem_response(t.env, {400, "invalid_request", "more than one Authorization header", {}});
         auto const token = detail::bearer_token(req.authorization);
         if (t.r.kind == route_kind::management) {
             auto const id = detail::decode_segment(t.r.id);

@@ -40,10 +40,15 @@ template <class List> boost::json::array enum_array(List const& v)
     return a;
 }
 
-inline void put(boost::json::object& o, std::string_view k, optional_string const& v)
+/** `{"error": code, "error_description": description}`, the RFC 7591 3.2.2
+    shape: the one builder behind @ref error_response and the HTTP layer's
+    own errors on the RFC 7591/7592 routes. */
+inline boost::json::object error_object(std::string_view code, std::string_view description)
 {
-    if (v)
-        o[k] = *v;
+    boost::json::object o;
+    o["error"] = code;
+    o["error_description"] = description;
+    return o;
 }
 
 /** The members both renderings end with: keys, software identity, the
@@ -222,10 +227,7 @@ inline boost::json::object page_response(client_page const& page)
     @return the response object: `error` is the wire code, `error_description` the description */
 inline boost::json::object error_response(error_info const& e)
 {
-    boost::json::object o;
-    o["error"] = e.rfc_code();
-    o["error_description"] = e.description;
-    return o;
+    return detail::error_object(e.rfc_code(), e.description);
 }
 
 /** An error's field as an RFC 6901 JSON pointer: `redirect_uris[1]` is

@@ -223,6 +223,20 @@ check("run: an id holding 1e400 is refused, never echoed as Infinity",
       rc == 0 and len(a) == 3 and None not in a and a[0].get("error") == "invalid_request" and "id" not in a[0]
       and "out of range" in str(a[0].get("error_description")) and a[1].get("error") == "invalid_request", "%r" % a)
 
+# The correlation id comes back whenever it is itself readable, even when
+# another member of the envelope is bad (before or after it).
+rc, a, _ = raw_batch(b'{"id":"k1","op":"get","client_id":"x","x":1e400}\n'
+                     b'{"op":"get","client_id":"x","x":1e400,"id":"k2"}\n'
+                     b'{"id":"k3","op":"get","op":"list"}\n'
+                     b'{"id":"k4","op":"list","meta":{"a":1,"a":2}}\n'
+                     b'{"id":"k5","id":"k6","op":"list"}\n'
+                     b'{"id":"k7","op":"list","limit":"x"}\n' + LIST)
+check("run: the id is echoed when another member of the envelope is bad",
+      rc == 0 and len(a) == 7 and None not in a and [x.get("ok") for x in a[:6]] == [False] * 6
+      and [x.get("id") for x in a[:6]] == ["k1", "k2", "k3", "k4", None, "k7"]
+      and "duplicate" in a[2].get("error_description", "") and "duplicate" in a[4].get("error_description", ""),
+      "%r" % a)
+
 unknown_1e400 = b'{"op":"register","request":{"redirect_uris":["https://a.example/cb"],"1e400":1e400}}\n'
 rc, a, _ = raw_batch(unknown_1e400)
 rc_v, out_v, _ = harness.run(BIN, ["validate"], b'{"redirect_uris":["https://a.example/cb"],"1e400":1e400}')

@@ -106,6 +106,15 @@ def test_bad_options():
         check("usage error, exit 2: " + why, rc == 2 and out == b"" and err != b"", (rc, out, err))
 
 
+def error_code(resp):
+    """The error code of either envelope, or None when the answer is not an error document."""
+    try:
+        doc = resp.json()
+        return doc["error"] if "error" in doc else doc["errors"][0]["code"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def test_every_route_needs_a_key(srv):
     routes = [("POST", "/oauth/register", SEED_REGISTER), ("POST", "/oauth_clients", SEED_CREATE),
               ("GET", "/oauth_clients", None), ("GET", "/oauth_clients/some-id", None),
@@ -122,6 +131,14 @@ def test_every_route_needs_a_key(srv):
                   (r.status, r.headers, r.body))
         shape = "error" if path.startswith("/oauth/register") else "errors"
         check("401 envelope: %s %s" % (method, path), shape in r.json(), r.body)
+        # RFC 6750 3.1 / RFC 9110 11.6.2: one credential per request; with two,
+        # neither wins (a proxy and this server could each read a different one).
+        for order in [("valid", "unknown"), ("unknown", "valid"), ("valid", "valid")]:
+            keys = [KEY_A1 if k == "valid" else "not-a-known-key" for k in order]
+            r = req(srv, method, path, None, body, extra=["Authorization: Bearer %s" % k for k in keys])
+            err = error_code(r)
+            check("400 for two Authorization headers %s: %s %s" % (order, method, path),
+                  r.status == 400 and err == "invalid_request", (r.status, r.body))
     # the metadata needs no key
     r = req(srv, "GET", "/.well-known/oauth-authorization-server")
     check("metadata without a key: 200", r.status == 200, r.body)
@@ -264,6 +281,11 @@ def test_paging_and_query(srv):
     r = req(srv, "GET", "/oauth_clients?page[number]=9&page[size]=2", key)
     check("a page past the end: empty data, true meta", r.status == 200 and r.json()["data"] == [] and
           r.json()["meta"]["total_results"] == 5, r.body)
+    for n in ["100000001", "18446744073709551616", "99999999999999999999999"]:
+        r = req(srv, "GET", "/oauth_clients?page[size]=2&page[number]=" + n, key)
+        check("page[number]=%s: an empty page past the end, true meta" % n, r.status == 200 and
+              r.json()["data"] == [] and r.json()["meta"]["total_results"] == 5 and
+              r.json()["meta"]["total_pages"] == 3, (r.status, r.body))
     for q, n in [("filter%5Bclient_type%5D=public", 2), ("filter[name]=Paging%203", 1),
                  ("filter[name][contains]=paging", 5), ("filter[name][contains]=Paging+4", 1),
                  ("filter[allowed_grant_types][contains]=client_credentials", 3),
@@ -272,7 +294,7 @@ def test_paging_and_query(srv):
         check("filter %s: %d" % (q, n), r.status == 200 and len(r.json()["data"]) == n and
               r.json()["meta"]["total_results"] == n, r.body)
     for q in ["page[number]=0", "page[number]=abc", "page[number]=-1", "page[number]=1.5", "page[size]=251",
-              "page[size]=0", "page[number]=99999999999999999999999", "page[number]=", "color=blue",
+              "page[size]=0", "page[size]=99999999999999999999999", "page[number]=", "color=blue",
               "page[number]=1&page[number]=2", "page%5Bnumber%5D=1&page[number]=2", "page[number]=%zz",
               "page%5number%5D=1", "filter[client_type]=private", "filter[allowed_grant_types][contains]=password2",
               "filter[verified]=true", "=1"]:
@@ -526,6 +548,29 @@ def test_kill9_sqlite():
     again.stop()
 
 
+def test_store_failure_logged():
+    """A store failure's own text (here SQLite's) reaches standard error as one
+    JSON line; the answer names only the operation; nothing secret is logged."""
+    import sqlite3
+    path = os.path.join(scratch_dir(), "failing.db")
+    srv = Server(BIN, "--api-keys", KEYS, "--store", "sqlite:" + path)
+    r = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE)
+    check("store failure: a client is made first", r.status == 201, r.body)
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE oauth_clients RENAME TO moved_away")  # the server's statements now fail
+    db.commit()
+    db.close()
+    r = req(srv, "GET", "/oauth_clients", KEY_A1)
+    check("store failure: 500 naming only the operation", r.status == 500 and "oauth_clients" not in
+          r.body.decode() and r.json()["errors"][0]["detail"] == "storage failure: list", (r.status, r.body))
+    check("store failure: the server exits 0", srv.stop() == 0)
+    lines = [json.loads(l) for l in srv.log_lines if l.strip()]
+    store_lines = [l for l in lines if "store_error" in l]
+    check("store failure: SQLite's own text on standard error, one JSON line",
+          store_lines == [{"store_error": "list: no such table: oauth_clients"}], srv.log())
+    return srv
+
+
 def test_two_servers(store, label):
     a = Server(BIN, "--api-keys", KEYS, "--store", store)
     b = Server(BIN, "--api-keys", KEYS, "--store", store)
@@ -628,8 +673,9 @@ def main():
     test_cap_on_connections()
     test_sigterm_drains()
     test_kill9_sqlite()
+    failing = test_store_failure_logged()
     shared_only("sqlite")
-    test_no_secret_leaks([srv, gen])
+    test_no_secret_leaks([srv, gen, failing])
     sys.exit(harness.finish())
 
 

@@ -235,6 +235,29 @@ def unreadable_row_does_not_end_listing(path):
           all(i.encode() in p.stderr for i in ids[:2]) and b"jwks" in p.stderr, p.stderr.decode("utf-8", "replace"))
 
 
+def failure_text_on_stderr(path):
+    """A store failure's own text (SQLite's) reaches standard error with a
+    prefix; the answer names only the operation; no secret is logged."""
+    import sqlite3
+    s = Session("sqlite:" + path)
+    reg = s.ask({"op": "register", "org_id": "o", "request": WEB})
+    secret = reg.get("client", {}).get("client_secret") or reg.get("response", {}).get("client_secret")
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE oauth_clients RENAME TO moved_away")  # the session's statements now fail
+    db.commit()
+    db.close()
+    got = s.ask({"op": "get", "client_id": reg["response"]["client_id"], "id": "g"})
+    s.p.stdin.close()
+    err = s.p.stderr.read().decode("utf-8", "replace")
+    s.p.wait(timeout=60)
+    check("sqlite: a store failure answers server_error naming only the operation",
+          got.get("error") == "server_error" and got.get("error_description") == "storage failure: find"
+          and got.get("id") == "g", "%r" % got)
+    check("sqlite: ... and SQLite's own text is on standard error",
+          "oauthreg: store: find: no such table: oauth_clients" in err, err)
+    check("sqlite: ... without the client's secret", secret and secret not in err, err)
+
+
 if args.backend == "sqlite":
     tmp = tempfile.mkdtemp(prefix="oauthreg-store-")
     two_processes_share_clients("sqlite:" + os.path.join(tmp, "shared.db"))
@@ -242,6 +265,7 @@ if args.backend == "sqlite":
     survives_kill9("sqlite:" + os.path.join(tmp, "kill.db"))
     unopenable("sqlite:" + os.path.join(tmp, "no-such-dir", "x.db"))
     unreadable_row_does_not_end_listing(os.path.join(tmp, "unreadable.db"))
+    failure_text_on_stderr(os.path.join(tmp, "failing.db"))
     subprocess.run(["rm", "-rf", tmp])
 else:
     server = harness.postgres_server_or_skip()

@@ -3,7 +3,7 @@
 
 #include "../support/catch.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <boost/uuid/string_generator.hpp>
 

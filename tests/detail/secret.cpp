@@ -3,7 +3,7 @@
 
 #include "../support/catch.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 using namespace oauthreg;
 using namespace oauthreg::detail;

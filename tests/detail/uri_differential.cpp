@@ -8,7 +8,7 @@
 #include "../support/catch.hpp"
 #include "../support/corpus.hpp"
 #include "../support/uri_rows.hpp"
-#include "../../tools/request_uris.hpp"
+#include "../../tools/lib/request_uris.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -4,7 +4,7 @@
 // docs/http.md's; every body is one well-formed JSON object, or empty for 204.
 #include <oauthreg/http.hpp>
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 #include <oauthreg/storage/memory.hpp>
 
 #include <boost/json/parse.hpp>
@@ -38,6 +38,7 @@ oauthreg::http_request parse(std::string_view in)
         auto rest = start.substr(sp1 + 1);
         req.target = rest.substr(0, rest.find(' '));
     }
+    bool seen_authorization = false;
     while (!head.empty()) {
         auto const e = head.find("\r\n");
         auto const line = head.substr(0, e);
@@ -50,9 +51,13 @@ oauthreg::http_request parse(std::string_view in)
         auto value = line.substr(colon + 1);
         while (!value.empty() && value.front() == ' ')
             value.remove_prefix(1);
-        if (name == "authorization")
-            req.authorization = value;
-        else if (name == "content-type")
+        if (name == "authorization") {
+            // As serve does: the first value, and a flag when there are more.
+            req.authorization_repeated = seen_authorization;
+            if (!seen_authorization)
+                req.authorization = value;
+            seen_authorization = true;
+        } else if (name == "content-type")
             req.content_type = value;
         else if (name == "x-over-limit") // lets the fuzzer play the host that stopped reading a body
             req.body_over_limit = true;

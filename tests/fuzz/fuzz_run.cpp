@@ -1,8 +1,8 @@
 // libFuzzer target: `oauthreg run` operation lines against one in-memory
 // registry that lives across inputs, so operations meet earlier state.
-#include "../../tools/cmd_run.hpp"
+#include "../../tools/lib/run_session.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -1,12 +1,12 @@
-// Tests of tools/cmd_run.hpp and tools/run_line.hpp below the process level
+// Tests of tools/lib/run_session.hpp and tools/lib/run_line.hpp below the process level
 // (tests/cli/test_run.py drives the binary): one line's failure, even an
 // exception from the store, is that line's answer and the session goes on;
 // lines are bounded as read; members are found as sent.
-#include "../../tools/cmd_run.hpp"
+#include "../../tools/lib/run_session.hpp"
 
 #include "../support/catch.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <sstream>
 #include <stdexcept>

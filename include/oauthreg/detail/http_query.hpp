@@ -89,16 +89,20 @@ inline std::optional<query_problem> parse_query_params(std::string_view raw, std
     return std::nullopt;
 }
 
-/** A decimal number in [lo, hi] with digits only (no sign, no space), else nullopt. */
+/** A decimal number in [lo, hi] with digits only (no sign, no space), else
+    nullopt. Any number of digits is read: a value past SIZE_MAX counts as
+    SIZE_MAX, so a huge page number is a page past the end, never an overflow. */
 inline std::optional<std::size_t> parse_bounded(std::string_view s, std::size_t lo, std::size_t hi)
 {
-    if (s.empty() || s.size() > 9)
+    if (s.empty())
         return std::nullopt;
+    constexpr std::size_t max = static_cast<std::size_t>(-1);
     std::size_t v = 0;
     for (char c : s) {
         if (c < '0' || c > '9')
             return std::nullopt;
-        v = v * 10 + static_cast<std::size_t>(c - '0');
+        auto const digit = static_cast<std::size_t>(c - '0');
+        v = v > (max - digit) / 10 ? max : v * 10 + digit;
     }
     if (v < lo || v > hi)
         return std::nullopt;

@@ -6,6 +6,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
@@ -205,6 +206,15 @@ inline bool holds_non_finite(boost::json::value const& v) noexcept
     default:
         return false;
     }
+}
+
+/** Sets member `k` of `o` to `*v`, or leaves it out when `v` is empty: an
+    absent optional member is never written as `null` (rendering and the
+    stored record alike). */
+template <class Optional> void put(boost::json::object& o, std::string_view k, Optional const& v)
+{
+    if (v)
+        o[k] = *v;
 }
 
 /** Stored JSON text (a registered `jwks`) read back without throwing: its

@@ -102,11 +102,12 @@ inline char const* uri_skip(char const* p, char const* end, std::uint8_t cls, bo
 
 /** RFC 3986 3.2.2: IPv4address = dec-octet "." dec-octet "." dec-octet "."
     dec-octet; a dec-octet is 0 to 255 without a leading zero. Whether [p, end)
-    is exactly one. */
-inline bool is_ipv4_address(char const* p, char const* end) noexcept
+    is exactly one; if so and `address` is given, its 32 bits go there. */
+inline bool is_ipv4_address(char const* p, char const* end, std::uint32_t* address = nullptr) noexcept
 {
     if (end - p < 7 || end - p > 15) // "0.0.0.0" to "255.255.255.255"
         return false;
+    std::uint32_t a = 0;
     for (int octet = 0; octet < 4; ++octet) {
         if (octet != 0) {
             if (p == end || *p != '.')
@@ -120,13 +121,21 @@ inline bool is_ipv4_address(char const* p, char const* end) noexcept
         auto const n = p - first;
         if (n == 0 || v > 255 || (n > 1 && *first == '0'))
             return false;
+        a = a << 8 | v;
     }
-    return p == end;
+    if (p != end)
+        return false;
+    if (address)
+        *address = a;
+    return true;
 }
 
 /** RFC 3986 3.2.2: whether [p, end) is an IPv6address: 8 groups (an IPv4
-    address counting two, only at the end), or at most 7 around one "::". */
-inline bool is_ipv6_address(char const* p, char const* end) noexcept
+    address counting two, only at the end), or at most 7 around one "::".
+    The one walk of the grammar: each 16-bit piece read goes to
+    `piece(value, after_elision)` (an IPv4 tail as two pieces), so that
+    ipv6_bytes takes the address from the very walk that recognized it. */
+template <class Piece> bool walk_ipv6_address(char const* p, char const* end, Piece&& piece) noexcept
 {
     int groups = 0;
     bool elided = false;
@@ -136,18 +145,24 @@ inline bool is_ipv6_address(char const* p, char const* end) noexcept
         elided = true;
         p += 2;
     }
+    auto const hex = [](char c) { return static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
     while (p != end) {
         char const* q = p;
+        unsigned v = 0;
         while (q != end && q - p < 5 && (uri_chars::of(*q) & uri_chars::hexdig))
-            ++q;
+            v = v << 4 | hex(*q++);
         if (q != end && *q == '.') { // ls32 as an IPv4address: the last piece
-            if (!is_ipv4_address(p, end))
+            std::uint32_t a = 0;
+            if (!is_ipv4_address(p, end, &a))
                 return false;
+            piece(static_cast<std::uint16_t>(a >> 16), elided);
+            piece(static_cast<std::uint16_t>(a), elided);
             groups += 2;
             break;
         }
         if (q == p || q - p > 4)
             return false;
+        piece(static_cast<std::uint16_t>(v), elided);
         ++groups;
         p = q;
         if (p == end)
@@ -162,6 +177,11 @@ inline bool is_ipv6_address(char const* p, char const* end) noexcept
         }
     }
     return elided ? groups <= 7 : groups == 8;
+}
+
+inline bool is_ipv6_address(char const* p, char const* end) noexcept
+{
+    return walk_ipv6_address(p, end, [](std::uint16_t, bool) noexcept {});
 }
 
 /** RFC 3986 3.2.2: IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims /
@@ -324,53 +344,26 @@ inline bool is_relative_ref(std::string_view s) noexcept
 }
 
 /** The 16 bytes of an IPv6address (RFC 4291 2.2 text forms) that
-    is_ipv6_address accepted. */
+    is_ipv6_address accepted: the pieces before "::" from the front, those
+    after it at the back, zeros between. */
 inline std::array<std::uint8_t, 16> ipv6_bytes(std::string_view text) noexcept
 {
     std::array<std::uint16_t, 8> head{}, tail{};
-    int nh = 0, nt = 0;
-    bool elided = false;
-    std::size_t i = 0;
-    auto hex = [](char c) { return static_cast<std::uint16_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
-    if (text.starts_with("::")) {
-        elided = true;
-        i = 2;
-    }
-    while (i < text.size()) {
-        auto& groups = elided ? tail : head;
-        int& n = elided ? nt : nh;
-        auto const stop = text.find_first_of(":.", i);
-        if (stop != std::string_view::npos && text[stop] == '.') { // embedded IPv4: two groups
-            unsigned o[4] = {}, k = 0;
-            for (; i < text.size(); ++i) {
-                if (text[i] == '.')
-                    ++k;
-                else
-                    o[k] = o[k] * 10 + static_cast<unsigned>(text[i] - '0');
-            }
-            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(o[0] << 8 | o[1]);
-            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>(o[2] << 8 | o[3]);
-            break;
-        }
-        std::uint16_t v = 0;
-        for (; i < text.size() && text[i] != ':'; ++i)
-            v = static_cast<std::uint16_t>(v << 4 | hex(text[i]));
-        groups[static_cast<std::size_t>(n++)] = v;
-        if (text.substr(i, 2) == "::") {
-            elided = true;
-            ++i;
-        }
-        ++i;
-    }
+    std::size_t nh = 0, nt = 0;
+    walk_ipv6_address(text.data(), text.data() + text.size(), [&](std::uint16_t v, bool after_elision) noexcept {
+        auto& n = after_elision ? nt : nh;
+        if (nh + nt < 8) // an accepted address has at most 8 pieces
+            (after_elision ? tail : head)[n++] = v;
+    });
     std::array<std::uint8_t, 16> out{};
-    auto put = [&out](int at, std::uint16_t v) {
-        out[static_cast<std::size_t>(2 * at)] = static_cast<std::uint8_t>(v >> 8);
-        out[static_cast<std::size_t>(2 * at + 1)] = static_cast<std::uint8_t>(v);
+    auto set_piece = [&out](std::size_t at, std::uint16_t v) {
+        out[2 * at] = static_cast<std::uint8_t>(v >> 8);
+        out[2 * at + 1] = static_cast<std::uint8_t>(v);
     };
-    for (int k = 0; k < nh; ++k)
-        put(k, head[static_cast<std::size_t>(k)]);
-    for (int k = 0; k < nt; ++k)
-        put(8 - nt + k, tail[static_cast<std::size_t>(k)]);
+    for (std::size_t k = 0; k < nh; ++k)
+        set_piece(k, head[k]);
+    for (std::size_t k = 0; k < nt; ++k)
+        set_piece(8 - nt + k, tail[k]);
     return out;
 }
 

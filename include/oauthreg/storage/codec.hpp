@@ -32,12 +32,6 @@ inline constexpr std::int64_t record_format_version = 1;
 
 namespace detail {
 
-inline void put_opt(boost::json::object& o, std::string_view k, optional_string const& v)
-{
-    if (v)
-        o[k] = *v;
-}
-
 inline boost::json::value hash_value(std::optional<secret_hash> const& h)
 {
     if (!h)
@@ -183,18 +177,18 @@ inline std::string encode_record(client_record const& rec)
         responses.emplace_back(to_string(r));
     m["grant_types"] = std::move(grants);
     m["response_types"] = std::move(responses);
-    detail::put_opt(m, "client_name", md.client_name);
-    detail::put_opt(m, "client_uri", md.client_uri);
-    detail::put_opt(m, "logo_uri", md.logo_uri);
-    detail::put_opt(m, "scope", md.scope);
+    detail::put(m, "client_name", md.client_name);
+    detail::put(m, "client_uri", md.client_uri);
+    detail::put(m, "logo_uri", md.logo_uri);
+    detail::put(m, "scope", md.scope);
     m["contacts"] = boost::json::value_from(md.contacts);
-    detail::put_opt(m, "tos_uri", md.tos_uri);
-    detail::put_opt(m, "policy_uri", md.policy_uri);
-    detail::put_opt(m, "jwks_uri", md.jwks_uri);
-    detail::put_opt(m, "jwks", md.jwks);
-    detail::put_opt(m, "software_id", md.software_id);
-    detail::put_opt(m, "software_version", md.software_version);
-    detail::put_opt(m, "software_statement", md.software_statement);
+    detail::put(m, "tos_uri", md.tos_uri);
+    detail::put(m, "policy_uri", md.policy_uri);
+    detail::put(m, "jwks_uri", md.jwks_uri);
+    detail::put(m, "jwks", md.jwks);
+    detail::put(m, "software_id", md.software_id);
+    detail::put(m, "software_version", md.software_version);
+    detail::put(m, "software_statement", md.software_statement);
     if (md.app_type)
         m["application_type"] = to_string(*md.app_type);
     if (md.tls_client_auth) // under its own name; a record from before it has none

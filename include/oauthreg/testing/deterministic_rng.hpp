@@ -1,8 +1,11 @@
 //
 // oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
 //
-#ifndef OAUTHREG_RNG_DETERMINISTIC_HPP
-#define OAUTHREG_RNG_DETERMINISTIC_HPP
+// A test kit, beside testing/storage_conformance.hpp: a host's own tests may
+// use it for reproducible ids and secrets. Never in production: see below.
+//
+#ifndef OAUTHREG_TESTING_DETERMINISTIC_RNG_HPP
+#define OAUTHREG_TESTING_DETERMINISTIC_RNG_HPP
 
 #include <oauthreg/rng/concept.hpp>
 

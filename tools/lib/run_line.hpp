@@ -1,14 +1,15 @@
 // How `oauthreg run` reads one line: bounded as it is read, checked as JSON
 // without building it, then cut into its top-level members as sent, so the
 // request reaches validation as the bytes the client wrote.
-#ifndef OAUTHREG_TOOLS_RUN_LINE_HPP
-#define OAUTHREG_TOOLS_RUN_LINE_HPP
+#ifndef OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
+#define OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
 
 #include <oauthreg/detail/strict_json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <istream>
 #include <optional>
@@ -43,7 +44,7 @@ inline line_status read_line(std::istream& in, std::string& line, std::size_t ma
 }
 
 /** A basic_parser handler that builds nothing: it checks that the line is
-    JSON, refuses a repeated top-level name, and remembers the top-level
+    JSON, notes the first repeated top-level name, and remembers the top-level
     member it is in, so a depth error can be laid at the right member's door. */
 class line_check_handler : public detail::handler_base {
 public:
@@ -63,18 +64,19 @@ public:
             key_.append(s.data(), s.size());
         return true;
     }
-    bool on_key(sv_t s, std::size_t, ec_t& ec)
+    bool on_key(sv_t s, std::size_t, ec_t&)
     {
         if (depth != 1)
             return true;
         key_.append(s.data(), s.size());
-        for (auto const& k : names_)
-            if (k == key_) {
+        // A repeated name is remembered, and the line read on, so that a
+        // readable correlation id can still be echoed with the error.
+        if (std::find(names_.begin(), names_.end(), key_) != names_.end()) {
+            if (!duplicate)
                 duplicate = key_;
-                ec = boost::json::error::syntax;
-                return false;
-            }
-        names_.push_back(key_);
+        } else {
+            names_.push_back(key_);
+        }
         member = std::move(key_);
         key_.clear();
         return true;

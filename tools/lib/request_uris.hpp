@@ -1,7 +1,7 @@
 // The URI-valued members of a registration request, shared by `oauthreg bench`
 // and the micro-benchmarks so that both floors parse the URIs validation parses.
-#ifndef OAUTHREG_TOOLS_REQUEST_URIS_HPP
-#define OAUTHREG_TOOLS_REQUEST_URIS_HPP
+#ifndef OAUTHREG_TOOLS_LIB_REQUEST_URIS_HPP
+#define OAUTHREG_TOOLS_LIB_REQUEST_URIS_HPP
 
 #include <boost/json/object.hpp>
 

@@ -1,9 +1,10 @@
 // `--store URI`: memory, sqlite:PATH, postgres:CONNINFO.
-#ifndef OAUTHREG_TOOLS_STORE_HPP
-#define OAUTHREG_TOOLS_STORE_HPP
+#ifndef OAUTHREG_TOOLS_LIB_STORE_HPP
+#define OAUTHREG_TOOLS_LIB_STORE_HPP
 
 #include "cli_common.hpp"
 
+#include <oauthreg/detail/http_query.hpp>
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
 #ifdef OAUTHREG_HAS_SQLITE
@@ -37,9 +38,21 @@ inline std::string known_stores()
     that benchmarks scale their operation counts down). */
 inline bool is_persistent_store(std::string_view uri) { return uri != "memory"; }
 
+/** A persistent store's own text about a failure (SQLite's or the PostgreSQL
+    server's message), as one line on standard error: "oauthreg: store:
+    OPERATION: TEXT", printable ASCII, at most 512 bytes. The answer to the
+    request says only "storage failure: OPERATION". The text names tables,
+    constraints and addresses, never a secret or a token: those are bound
+    as parameters and stored only as hashes. */
+inline void log_store_failure(std::string_view line)
+{
+    write_stderr_line("oauthreg: store: " + detail::printable(line, 512));
+}
+
 /** Calls `f(registry&)` with a registry over the store `uri` names and returns
-    what `f` returns; a store that cannot be opened is an I/O error (exit 2). */
-template <class F> int with_store(std::string_view uri, registry_options ro, F&& f)
+    what `f` returns; a store that cannot be opened is an I/O error (exit 2).
+    A persistent store's failure text goes to `log`. */
+template <class F> int with_store(std::string_view uri, registry_options ro, F&& f, storage_log log = log_store_failure)
 {
     if (uri == "memory") {
         registry reg(std::move(ro));
@@ -51,7 +64,7 @@ template <class F> int with_store(std::string_view uri, registry_options ro, F&&
     };
 #ifdef OAUTHREG_HAS_SQLITE
     if (uri.starts_with("sqlite:")) {
-        auto store = sqlite_storage::open({.path = std::string(uri.substr(7))});
+        auto store = sqlite_storage::open({.path = std::string(uri.substr(7)), .log = std::move(log)});
         if (!store)
             return cannot_open(store.error());
         basic_registry<sqlite_storage, os_rng, system_clock> reg(std::move(ro), std::move(*store));
@@ -62,7 +75,7 @@ template <class F> int with_store(std::string_view uri, registry_options ro, F&&
     if (uri.starts_with("postgres:")) {
         // postgres:CONNINFO (a conninfo string or any libpq URI), or a postgres:// URI whole
         std::string conninfo(uri.starts_with("postgres://") ? uri : uri.substr(9));
-        auto store = postgres_storage::open({.conninfo = std::move(conninfo)});
+        auto store = postgres_storage::open({.conninfo = std::move(conninfo), .log = std::move(log)});
         if (!store)
             return cannot_open(store.error());
         basic_registry<postgres_storage, os_rng, system_clock> reg(std::move(ro), std::move(*store));
@@ -70,6 +83,7 @@ template <class F> int with_store(std::string_view uri, registry_options ro, F&&
     }
 #endif
     (void)cannot_open;
+    (void)log;
     throw usage_error{"unknown store '" + std::string(uri.substr(0, uri.find(':'))) + "' (known: " + known_stores() +
                       ")"};
 }

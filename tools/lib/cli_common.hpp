@@ -1,6 +1,6 @@
 // Shared helpers of the oauthreg command-line tool.
-#ifndef OAUTHREG_TOOLS_CLI_COMMON_HPP
-#define OAUTHREG_TOOLS_CLI_COMMON_HPP
+#ifndef OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
+#define OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
 
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
@@ -8,6 +8,8 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -26,15 +28,6 @@ enum exit_code : int { exit_ok = 0, exit_invalid = 1, exit_usage = 2 };
 struct usage_error {
     std::string message;
 };
-
-/** The RFC 7591 3.2.2 error response: {"error": ..., "error_description": ...}. */
-inline boost::json::object error_object(error_info const& e)
-{
-    boost::json::object o;
-    o["error"] = e.rfc_code();
-    o["error_description"] = e.description;
-    return o;
-}
 
 /** Reads `f` to its end, or its first `max` bytes; nothing on a read error
     (a directory, an unreadable device): an I/O error, not an empty input. */
@@ -156,6 +149,15 @@ template <class Extra> common_options parse_common(int argc, char** argv, int fi
         }
     }
     return o;
+}
+
+/** Writes `line` and a newline to standard error with one write(2), so lines
+    from several threads never interleave. */
+inline void write_stderr_line(std::string line)
+{
+    line += '\n';
+    ssize_t const n = ::write(2, line.data(), line.size());
+    (void)n;
 }
 
 inline void print_line(boost::json::object const& o)
