@@ -5,7 +5,7 @@
 #define OAUTHREG_DETAIL_JWS_HPP
 
 #include <oauthreg/clock.hpp>
-#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/base64url.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
