@@ -9,6 +9,7 @@
 #include <oauthreg/detail/language_tag.hpp>
 #include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/detail/tls_client_auth.hpp>
 #include <oauthreg/detail/uri_rules.hpp>
 #include <oauthreg/error.hpp>
@@ -33,18 +34,6 @@ inline std::string indexed(std::string_view member, std::size_t i)
     s += std::to_string(i);
     s += ']';
     return s;
-}
-
-/** Human-readable text: non-empty, no C0 controls or DEL (they enable log and
-    header injection where the host displays the value). */
-inline bool is_display_text(std::string_view s) noexcept
-{
-    if (s.empty())
-        return false;
-    for (char ch : s)
-        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7F)
-            return false;
-    return true;
 }
 
 /** RFC 6749 3.3: scope = scope-token *( SP scope-token ),
