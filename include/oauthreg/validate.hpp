@@ -59,66 +59,6 @@ inline std::size_t count_scope_tokens(std::string_view s) noexcept
     return in_token ? tokens : 0; // trailing space or empty
 }
 
-/** RFC 7515 7.1 compact serialization: three base64url parts, none empty but the
-    payload may not be empty either for a software statement (it carries claims). */
-inline bool is_compact_jws(std::string_view s) noexcept
-{
-    std::size_t dots = 0, part = 0;
-    for (char c : s) {
-        if (c == '.') {
-            if (part == 0)
-                return false;
-            ++dots;
-            part = 0;
-            continue;
-        }
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok)
-            return false;
-        ++part;
-    }
-    return dots == 2 && part > 0;
-}
-
-/** RFC 7517 5: a JWK Set is an object with a "keys" array of JWK objects, each
-    with a "kty". Client metadata carries public keys only (RFC 7591 2: jwks
-    holds the client's public keys), so private members are refused, and "kid"
-    values must be unique so a verifier can select one key. */
-inline std::optional<std::string_view> jwk_set_problem(boost::json::value const& v)
-{
-    auto const* set = v.if_object();
-    if (!set)
-        return "not a JSON object";
-    auto const* keys_v = set->if_contains("keys");
-    if (!keys_v || !keys_v->is_array())
-        return "no \"keys\" array (RFC 7517 5)";
-    auto const& keys = keys_v->get_array();
-    std::vector<std::string_view> kids;
-    for (auto const& k : keys) {
-        auto const* jwk = k.if_object();
-        if (!jwk)
-            return "a key is not a JSON object";
-        auto const* kty = jwk->if_contains("kty");
-        if (!kty || !kty->is_string() || kty->get_string().empty())
-            return "a key has no \"kty\" (RFC 7517 4.1)";
-        for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-            if (jwk->contains(priv))
-                return "a key holds private or symmetric key material";
-        if (auto why = public_jwk_problem(*jwk))
-            return why;
-        if (auto const* kid = jwk->if_contains("kid")) {
-            if (!kid->is_string())
-                return "a \"kid\" is not a string";
-            std::string_view id(kid->get_string().data(), kid->get_string().size());
-            for (auto seen : kids)
-                if (seen == id)
-                    return "two keys share a \"kid\"";
-            kids.push_back(id);
-        }
-    }
-    return std::nullopt;
-}
-
 /** Parses a list of registered values into `out`, which has room for each
     value once: a repeated value is dropped, so it cannot overflow. */
 template <class List, class E, class Parse>
@@ -394,12 +334,6 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
 
 namespace detail {
 
-/** The registered JWT claims (RFC 7519 4.1): about the statement, not the client. */
-inline bool is_registered_jwt_claim(std::string_view k) noexcept
-{
-    return k == "iss" || k == "sub" || k == "aud" || k == "exp" || k == "nbf" || k == "iat" || k == "jti";
-}
-
 /** validate_request, also reporting a string `client_id` member of the body. */
 inline result<client_metadata> validate_request_impl(std::string_view body, profile const& prof,
                                                      std::optional<std::string>* client_id, unix_seconds now,
@@ -443,9 +377,6 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         // precedence over the same members in the body. The merged request is
         // validated like any other, so a claim cannot smuggle in bad metadata.
         std::string const statement(*h.out.software_statement);
-        if (!is_compact_jws(statement))
-            return make_error(error::malformed_software_statement, "software_statement",
-                              "not a compact-serialized JWS (RFC 7515 7.1)");
         auto claims = verify_software_statement(statement, prof.software_statements, now);
         if (!claims)
             return claims.error();
