@@ -381,12 +381,15 @@ inline std::optional<error_info> take_localized_values(raw_request const& raw, p
 }
 
 /** Runs the steps in order and returns the first problem found, if any. */
-template <auto... Steps>
+template <auto Step, auto... Rest>
 inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, client_metadata& md)
 {
-    std::optional<error_info> e;
-    (void)(... || (e = Steps(raw, prof, md)).has_value());
-    return e;
+    if (auto e = Step(raw, prof, md))
+        return e;
+    if constexpr (sizeof...(Rest) == 0)
+        return std::nullopt;
+    else
+        return first_problem<Rest...>(raw, prof, md);
 }
 
 /** Apply every rule of the profile to a parsed request. The order of the
