@@ -168,57 +168,73 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
     return std::nullopt;
 }
 
+inline CryptoPP::byte const* bytes_of(std::string_view s) noexcept
+{
+    return reinterpret_cast<CryptoPP::byte const*>(s.data());
+}
+
+/** RS256 (RFC 7518 3.3) or PS256 (3.5) with an RSA JWK. */
+inline bool verify_rsa(jws_alg alg, boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "RSA")
+        return false;
+    auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
+    CryptoPP::RSA::PublicKey key;
+    key.Initialize(big_endian(*n), big_endian(*e));
+    // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
+    if (key.GetModulus().BitCount() < 2048 || sig.size() != key.GetModulus().ByteCount())
+        return false;
+    if (alg == jws_alg::rs256)
+        return CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier(key).VerifyMessage(
+            bytes_of(input), input.size(), bytes_of(sig), sig.size());
+    // RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash (Crypto++'s PSS default).
+    return CryptoPP::RSASS<CryptoPP::PSS, CryptoPP::SHA256>::Verifier(key).VerifyMessage(bytes_of(input), input.size(),
+                                                                                         bytes_of(sig), sig.size());
+}
+
+/** ES256 (RFC 7518 3.4): P-256, whose coordinates public_jwk_problem sized;
+    the signature is R || S, 64 bytes. */
+inline bool verify_es256(boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "EC" || str_member(jwk, "crv") != "P-256" || sig.size() != 64)
+        return false;
+    auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
+    CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
+    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
+    key.Initialize(CryptoPP::ASN1::secp256r1(), q);
+    if (!key.GetGroupParameters().GetCurve().VerifyPoint(q) || q.identity)
+        return false; // a point off the curve is an invalid-curve attack
+    return CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier(key).VerifyMessage(bytes_of(input), input.size(),
+                                                                                         bytes_of(sig), sig.size());
+}
+
+/** EdDSA (RFC 8037 3.1): Ed25519, whose 32-byte key public_jwk_problem sized. */
+inline bool verify_ed25519(boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "OKP" || str_member(jwk, "crv") != "Ed25519" ||
+        sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
+        return false;
+    auto x = b64_member(jwk, "x");
+    CryptoPP::ed25519::Verifier v(bytes_of(*x));
+    return v.VerifyMessage(bytes_of(input), input.size(), bytes_of(sig), sig.size());
+}
+
 /** Verifies `sig` over `input` with one JWK, if the key's type fits the
     algorithm: RSA for RS256/PS256, EC P-256 for ES256, OKP Ed25519 for EdDSA
     (RFC 8725 3.1: the algorithm must match the key; no confusion). */
 inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::string_view input, std::string const& sig)
 {
-    auto const* msg = reinterpret_cast<CryptoPP::byte const*>(input.data());
-    auto const* s = reinterpret_cast<CryptoPP::byte const*>(sig.data());
-    auto const kty = str_member(jwk, "kty");
     if (public_jwk_problem(jwk))
-        return false; // the shape every registered key has; the sizes below follow from it
+        return false; // the shape every registered key has; the sizes in the verifiers follow from it
     try {
         switch (alg) {
         case jws_alg::rs256:
-        case jws_alg::ps256: {
-            if (kty != "RSA")
-                return false;
-            auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
-            CryptoPP::RSA::PublicKey key;
-            key.Initialize(big_endian(*n), big_endian(*e));
-            // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
-            if (key.GetModulus().BitCount() < 2048 || sig.size() != key.GetModulus().ByteCount())
-                return false;
-            if (alg == jws_alg::rs256)
-                return CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier(key).VerifyMessage(
-                    msg, input.size(), s, sig.size());
-            // RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash (Crypto++'s PSS default).
-            return CryptoPP::RSASS<CryptoPP::PSS, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
-                                                                                                 sig.size());
-        }
-        case jws_alg::es256: {
-            // RFC 7518 3.4: P-256, whose coordinates public_jwk_problem sized; the signature is R || S, 64 bytes.
-            if (kty != "EC" || str_member(jwk, "crv") != "P-256" || sig.size() != 64)
-                return false;
-            auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
-            CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
-            CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
-            key.Initialize(CryptoPP::ASN1::secp256r1(), q);
-            if (!key.GetGroupParameters().GetCurve().VerifyPoint(q) || q.identity)
-                return false; // a point off the curve is an invalid-curve attack
-            return CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
-                                                                                                 sig.size());
-        }
-        case jws_alg::eddsa: {
-            // RFC 8037 3.1: Ed25519, whose 32-byte key public_jwk_problem sized.
-            if (kty != "OKP" || str_member(jwk, "crv") != "Ed25519" ||
-                sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
-                return false;
-            auto x = b64_member(jwk, "x");
-            CryptoPP::ed25519::Verifier v(reinterpret_cast<CryptoPP::byte const*>(x->data()));
-            return v.VerifyMessage(msg, input.size(), s, sig.size());
-        }
+        case jws_alg::ps256:
+            return verify_rsa(alg, jwk, input, sig);
+        case jws_alg::es256:
+            return verify_es256(jwk, input, sig);
+        case jws_alg::eddsa:
+            return verify_ed25519(jwk, input, sig);
         }
     } catch (CryptoPP::Exception const&) {
         return false; // a malformed key is one that verifies nothing
