@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_CLIENT_PAGE_HPP
 #define OAUTHREG_CLIENT_PAGE_HPP
 
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/record.hpp>
@@ -57,24 +58,6 @@ concept paging_storage = requires(S const& s, client_page_query const& q)
 };
 
 namespace detail {
-
-constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-/** Whether `needle` occurs in `hay`, ASCII letters compared case-insensitively
-    and every other byte (UTF-8 included) exactly. */
-constexpr bool ascii_icontains(std::string_view hay, std::string_view needle) noexcept
-{
-    if (needle.size() > hay.size())
-        return false;
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-        std::size_t j = 0;
-        while (j < needle.size() && ascii_lower(hay[i + j]) == ascii_lower(needle[j]))
-            ++j;
-        if (j == needle.size())
-            return true;
-    }
-    return false;
-}
 
 inline bool owner_matches(owner_filter const& f, owner const& o) noexcept
 {

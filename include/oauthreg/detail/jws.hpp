@@ -5,11 +5,12 @@
 #define OAUTHREG_DETAIL_JWS_HPP
 
 #include <oauthreg/clock.hpp>
-#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/base64url.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -26,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oauthreg::detail {
 
@@ -128,57 +130,111 @@ inline std::optional<std::string_view> public_jwk_problem(boost::json::object co
     return "\"kty\" must be RSA, EC or OKP: client keys are public keys";
 }
 
+/** RFC 7517 5: a JWK Set is an object with a "keys" array of JWK objects, each
+    with a "kty". Client metadata carries public keys only (RFC 7591 2: jwks
+    holds the client's public keys), so private members are refused, and "kid"
+    values must be unique so a verifier can select one key. */
+inline std::optional<std::string_view> jwk_set_problem(boost::json::value const& v)
+{
+    auto const* set = v.if_object();
+    if (!set)
+        return "not a JSON object";
+    auto const* keys_v = set->if_contains("keys");
+    if (!keys_v || !keys_v->is_array())
+        return "no \"keys\" array (RFC 7517 5)";
+    std::vector<std::string_view> kids;
+    for (auto const& k : keys_v->get_array()) {
+        auto const* jwk = k.if_object();
+        if (!jwk)
+            return "a key is not a JSON object";
+        auto const* kty = jwk->if_contains("kty");
+        if (!kty || !kty->is_string() || kty->get_string().empty())
+            return "a key has no \"kty\" (RFC 7517 4.1)";
+        for (auto priv : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+            if (jwk->contains(priv))
+                return "a key holds private or symmetric key material";
+        if (auto why = public_jwk_problem(*jwk))
+            return why;
+        if (auto const* kid = jwk->if_contains("kid")) {
+            if (!kid->is_string())
+                return "a \"kid\" is not a string";
+            std::string_view id(kid->get_string().data(), kid->get_string().size());
+            for (auto seen : kids)
+                if (seen == id)
+                    return "two keys share a \"kid\"";
+            kids.push_back(id);
+        }
+    }
+    return std::nullopt;
+}
+
+inline CryptoPP::byte const* bytes_of(std::string_view s) noexcept
+{
+    return reinterpret_cast<CryptoPP::byte const*>(s.data());
+}
+
+/** RS256 (RFC 7518 3.3) or PS256 (3.5) with an RSA JWK. */
+inline bool verify_rsa(jws_alg alg, boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "RSA")
+        return false;
+    auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
+    CryptoPP::RSA::PublicKey key;
+    key.Initialize(big_endian(*n), big_endian(*e));
+    // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
+    if (key.GetModulus().BitCount() < 2048 || sig.size() != key.GetModulus().ByteCount())
+        return false;
+    if (alg == jws_alg::rs256)
+        return CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier(key).VerifyMessage(
+            bytes_of(input), input.size(), bytes_of(sig), sig.size());
+    // RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash (Crypto++'s PSS default).
+    return CryptoPP::RSASS<CryptoPP::PSS, CryptoPP::SHA256>::Verifier(key).VerifyMessage(bytes_of(input), input.size(),
+                                                                                         bytes_of(sig), sig.size());
+}
+
+/** ES256 (RFC 7518 3.4): P-256, whose coordinates public_jwk_problem sized;
+    the signature is R || S, 64 bytes. */
+inline bool verify_es256(boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "EC" || str_member(jwk, "crv") != "P-256" || sig.size() != 64)
+        return false;
+    auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
+    CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
+    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
+    key.Initialize(CryptoPP::ASN1::secp256r1(), q);
+    if (!key.GetGroupParameters().GetCurve().VerifyPoint(q) || q.identity)
+        return false; // a point off the curve is an invalid-curve attack
+    return CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier(key).VerifyMessage(bytes_of(input), input.size(),
+                                                                                         bytes_of(sig), sig.size());
+}
+
+/** EdDSA (RFC 8037 3.1): Ed25519, whose 32-byte key public_jwk_problem sized. */
+inline bool verify_ed25519(boost::json::object const& jwk, std::string_view input, std::string const& sig)
+{
+    if (str_member(jwk, "kty") != "OKP" || str_member(jwk, "crv") != "Ed25519" ||
+        sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
+        return false;
+    auto x = b64_member(jwk, "x");
+    CryptoPP::ed25519::Verifier v(bytes_of(*x));
+    return v.VerifyMessage(bytes_of(input), input.size(), bytes_of(sig), sig.size());
+}
+
 /** Verifies `sig` over `input` with one JWK, if the key's type fits the
     algorithm: RSA for RS256/PS256, EC P-256 for ES256, OKP Ed25519 for EdDSA
     (RFC 8725 3.1: the algorithm must match the key; no confusion). */
 inline bool verify_with_jwk(jws_alg alg, boost::json::object const& jwk, std::string_view input, std::string const& sig)
 {
-    auto const* msg = reinterpret_cast<CryptoPP::byte const*>(input.data());
-    auto const* s = reinterpret_cast<CryptoPP::byte const*>(sig.data());
-    auto const kty = str_member(jwk, "kty");
     if (public_jwk_problem(jwk))
-        return false; // the shape every registered key has; the sizes below follow from it
+        return false; // the shape every registered key has; the sizes in the verifiers follow from it
     try {
         switch (alg) {
         case jws_alg::rs256:
-        case jws_alg::ps256: {
-            if (kty != "RSA")
-                return false;
-            auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
-            CryptoPP::RSA::PublicKey key;
-            key.Initialize(big_endian(*n), big_endian(*e));
-            // RFC 7518 3.3: "A key of size 2048 bits or larger MUST be used".
-            if (key.GetModulus().BitCount() < 2048 || sig.size() != key.GetModulus().ByteCount())
-                return false;
-            if (alg == jws_alg::rs256)
-                return CryptoPP::RSASS<CryptoPP::PKCS1v15, CryptoPP::SHA256>::Verifier(key).VerifyMessage(
-                    msg, input.size(), s, sig.size());
-            // RFC 7518 3.5: MGF1 with SHA-256 and a salt as long as the hash (Crypto++'s PSS default).
-            return CryptoPP::RSASS<CryptoPP::PSS, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
-                                                                                                 sig.size());
-        }
-        case jws_alg::es256: {
-            // RFC 7518 3.4: P-256, whose coordinates public_jwk_problem sized; the signature is R || S, 64 bytes.
-            if (kty != "EC" || str_member(jwk, "crv") != "P-256" || sig.size() != 64)
-                return false;
-            auto x = b64_member(jwk, "x"), y = b64_member(jwk, "y");
-            CryptoPP::ECP::Point q(big_endian(*x), big_endian(*y));
-            CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey key;
-            key.Initialize(CryptoPP::ASN1::secp256r1(), q);
-            if (!key.GetGroupParameters().GetCurve().VerifyPoint(q) || q.identity)
-                return false; // a point off the curve is an invalid-curve attack
-            return CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Verifier(key).VerifyMessage(msg, input.size(), s,
-                                                                                                 sig.size());
-        }
-        case jws_alg::eddsa: {
-            // RFC 8037 3.1: Ed25519, whose 32-byte key public_jwk_problem sized.
-            if (kty != "OKP" || str_member(jwk, "crv") != "Ed25519" ||
-                sig.size() != CryptoPP::ed25519Signer::SIGNATURE_LENGTH)
-                return false;
-            auto x = b64_member(jwk, "x");
-            CryptoPP::ed25519::Verifier v(reinterpret_cast<CryptoPP::byte const*>(x->data()));
-            return v.VerifyMessage(msg, input.size(), s, sig.size());
-        }
+        case jws_alg::ps256:
+            return verify_rsa(alg, jwk, input, sig);
+        case jws_alg::es256:
+            return verify_es256(jwk, input, sig);
+        case jws_alg::eddsa:
+            return verify_ed25519(jwk, input, sig);
         }
     } catch (CryptoPP::Exception const&) {
         return false; // a malformed key is one that verifies nothing
@@ -208,6 +264,33 @@ inline std::optional<unix_seconds> numeric_date(boost::json::value const& v) noe
     return static_cast<unix_seconds>(d);
 }
 
+/** The three parts of a JWS in compact serialization (RFC 7515 7.1), still base64url-encoded. */
+struct compact_jws_parts {
+    std::string_view header, payload, signature;
+};
+
+/** Splits a compact JWS: exactly three parts between two dots, each a
+    non-empty run of the base64url alphabet (RFC 7515 7.1, 2). The JWS
+    grammar allows an empty payload, but a software statement's carries its
+    claims. The one shape check: nullopt when the text is not that shape. */
+constexpr std::optional<compact_jws_parts> split_compact_jws(std::string_view s) noexcept
+{
+    std::size_t dots[2]{}, n = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '.') {
+            if (!is_base64url_char(s[i]))
+                return std::nullopt;
+            continue;
+        }
+        if (n == 2 || i == (n == 0 ? 0 : dots[0] + 1))
+            return std::nullopt; // a third dot, or an empty part before this one
+        dots[n++] = i;
+    }
+    if (n != 2 || dots[1] + 1 == s.size())
+        return std::nullopt;
+    return compact_jws_parts{s.substr(0, dots[0]), s.substr(dots[0] + 1, dots[1] - dots[0] - 1), s.substr(dots[1] + 1)};
+}
+
 /** A JWS in compact serialization (RFC 7515 7.1), decoded. */
 struct compact_jws {
     boost::json::object header;
@@ -219,18 +302,34 @@ struct compact_jws {
 
 inline error_info statement_error(error e, std::string_view why) { return make_error(e, "software_statement", why); }
 
+/** Reads the JOSE header's "alg" into `jws.alg`: one of the accepted
+    algorithms, with no "crit" extension (RFC 7515 4.1.1, 4.1.11). */
+inline std::optional<error_info> take_jws_alg(compact_jws& jws)
+{
+    auto alg_name = str_member(jws.header, "alg");
+    auto alg = parse_jws_alg(alg_name);
+    if (!alg)
+        return statement_error(error::malformed_software_statement,
+                               alg_name.empty() ? "no \"alg\" in the JOSE header"
+                                                : "\"alg\" must be RS256, PS256, ES256 or EdDSA; none and HMAC "
+                                                  "are not accepted");
+    // RFC 7515 4.1.11: extensions listed in "crit" MUST be understood; we understand none.
+    if (jws.header.contains("crit"))
+        return statement_error(error::malformed_software_statement, "\"crit\" names extensions not understood");
+    jws.alg = *alg;
+    return std::nullopt;
+}
+
 /** Decodes a compact JWS whose payload is a JSON object (a JWT claims set). */
 inline result<compact_jws> decode_compact_jws(std::string_view jwt)
 {
-    auto const d1 = jwt.find('.');
-    auto const d2 = d1 == std::string_view::npos ? d1 : jwt.find('.', d1 + 1);
-    if (d2 == std::string_view::npos || jwt.find('.', d2 + 1) != std::string_view::npos)
-        return statement_error(error::malformed_software_statement, "not three dot-separated parts (RFC 7515 7.1)");
-    auto header_b64 = jwt.substr(0, d1), payload_b64 = jwt.substr(d1 + 1, d2 - d1 - 1), sig_b64 = jwt.substr(d2 + 1);
-    auto header_text = base64url_decode(header_b64);
-    auto payload_text = base64url_decode(payload_b64);
-    auto sig = base64url_decode(sig_b64);
-    if (!header_text || !payload_text || !sig || header_b64.empty() || payload_b64.empty() || sig_b64.empty())
+    auto const parts = split_compact_jws(jwt);
+    if (!parts)
+        return statement_error(error::malformed_software_statement, "not a compact-serialized JWS (RFC 7515 7.1)");
+    auto header_text = base64url_decode(parts->header);
+    auto payload_text = base64url_decode(parts->payload);
+    auto sig = base64url_decode(parts->signature);
+    if (!header_text || !payload_text || !sig) // a part of 4k+1 characters
         return statement_error(error::malformed_software_statement, "a part is empty or not base64url (RFC 7515 2)");
     compact_jws out;
     // RFC 7515 5.2: a header with duplicate names MUST be rejected (or use the
@@ -243,20 +342,82 @@ inline result<compact_jws> decode_compact_jws(std::string_view jwt)
     if (!p.value || !p.value->is_object())
         return statement_error(error::malformed_software_statement, "the payload is not a JSON object (RFC 7519 7.2)");
     out.payload = std::move(p.value->as_object());
-    auto alg_name = str_member(out.header, "alg");
-    auto alg = parse_jws_alg(alg_name);
-    if (!alg)
-        return statement_error(error::malformed_software_statement,
-                               alg_name.empty() ? "no \"alg\" in the JOSE header"
-                                                : "\"alg\" must be RS256, PS256, ES256 or EdDSA; none and HMAC "
-                                                  "are not accepted");
-    // RFC 7515 4.1.11: extensions listed in "crit" MUST be understood; we understand none.
-    if (out.header.contains("crit"))
-        return statement_error(error::malformed_software_statement, "\"crit\" names extensions not understood");
-    out.alg = *alg;
-    out.signing_input = jwt.substr(0, d2);
+    if (auto e = take_jws_alg(out))
+        return std::move(*e);
+    out.signing_input = jwt.substr(0, parts->header.size() + 1 + parts->payload.size());
     out.signature = std::move(*sig);
     return out;
+}
+
+/** The registered JWT claims (RFC 7519 4.1): about the statement, not the client. */
+inline bool is_registered_jwt_claim(std::string_view k) noexcept
+{
+    return k == "iss" || k == "sub" || k == "aud" || k == "exp" || k == "nbf" || k == "iat" || k == "jti";
+}
+
+/** Whether one of the issuer's keys verifies the statement's signature. A
+    key's "kid", "alg" and "use" are honoured when present (RFC 7517 4.5,
+    4.4, 4.2); an issuer key set that is not a JWK Set verifies nothing. */
+inline bool verify_statement_signature(compact_jws const& jws, trusted_issuer const& issuer)
+{
+    auto keys_doc = parse_strict(issuer.jwks, 8);
+    boost::json::array const* keys = nullptr;
+    if (keys_doc.value && keys_doc.value->is_object())
+        if (auto const* k = keys_doc.value->as_object().if_contains("keys"))
+            keys = k->if_array();
+    auto const kid = str_member(jws.header, "kid");
+    auto const alg_name = str_member(jws.header, "alg");
+    for (std::size_t i = 0; keys && i < keys->size(); ++i) {
+        auto const* jwk = (*keys)[i].if_object();
+        if (!jwk)
+            continue;
+        if (!kid.empty() && str_member(*jwk, "kid") != kid)
+            continue;
+        if (jwk->contains("alg") && str_member(*jwk, "alg") != alg_name)
+            continue;
+        if (jwk->contains("use") && str_member(*jwk, "use") != "sig")
+            continue;
+        if (verify_with_jwk(jws.alg, *jwk, jws.signing_input, jws.signature))
+            return true;
+    }
+    return false;
+}
+
+/** A time claim of the statement: absent, a NumericDate, or an error. */
+inline result<std::optional<unix_seconds>> time_claim(boost::json::object const& claims, char const* name)
+{
+    auto const* v = claims.if_contains(name);
+    if (!v)
+        return std::optional<unix_seconds>{};
+    if (auto t = numeric_date(*v))
+        return std::optional<unix_seconds>{*t};
+    return statement_error(error::malformed_software_statement, std::string("\"") + name + "\" is not a NumericDate");
+}
+
+/** RFC 7519 4.1.4, 4.1.5, 4.1.6: "exp", "nbf" and "iat" against `now`, with
+    the configured clock skew; then the issuer's required claims. */
+inline std::optional<error_info> check_statement_claims(boost::json::object const& claims, trusted_issuer const& issuer,
+                                                        std::int64_t skew, unix_seconds now)
+{
+    auto exp = time_claim(claims, "exp");
+    if (!exp)
+        return exp.error();
+    if (*exp && now >= saturating_add(**exp, skew))
+        return statement_error(error::software_statement_expired, "expired (\"exp\")");
+    auto nbf = time_claim(claims, "nbf");
+    if (!nbf)
+        return nbf.error();
+    if (*nbf && saturating_add(now, skew) < **nbf)
+        return statement_error(error::software_statement_expired, "not valid yet (\"nbf\")");
+    auto iat = time_claim(claims, "iat");
+    if (!iat)
+        return iat.error();
+    if (*iat && **iat > saturating_add(now, skew))
+        return statement_error(error::software_statement_expired, "issued in the future (\"iat\")");
+    for (auto const& claim : issuer.required_claims)
+        if (!claims.contains(claim))
+            return statement_error(error::malformed_software_statement, "a required claim is missing: " + claim);
+    return std::nullopt;
 }
 
 /** Verifies a software statement (RFC 7591 2.3) against the trusted issuers
@@ -282,61 +443,11 @@ inline result<boost::json::object> verify_software_statement(std::string_view jw
             issuer = &t;
     if (!issuer)
         return statement_error(error::untrusted_software_statement, "the issuer is not trusted by this server");
-
-    auto keys_doc = parse_strict(issuer->jwks, 8);
-    boost::json::array const* keys = nullptr;
-    if (keys_doc.value && keys_doc.value->is_object())
-        if (auto const* k = keys_doc.value->as_object().if_contains("keys"))
-            keys = k->if_array();
-    auto const kid = str_member(jws->header, "kid");
-    auto const alg_name = str_member(jws->header, "alg");
-    bool verified = false;
-    for (std::size_t i = 0; keys && i < keys->size() && !verified; ++i) {
-        auto const* jwk = (*keys)[i].if_object();
-        if (!jwk)
-            continue;
-        // RFC 7517 4.5/4.4/4.2: honour the key's "kid", "alg" and "use" when present.
-        if (!kid.empty() && str_member(*jwk, "kid") != kid)
-            continue;
-        if (jwk->contains("alg") && str_member(*jwk, "alg") != alg_name)
-            continue;
-        if (jwk->contains("use") && str_member(*jwk, "use") != "sig")
-            continue;
-        verified = verify_with_jwk(jws->alg, *jwk, jws->signing_input, jws->signature);
-    }
-    if (!verified)
+    if (!verify_statement_signature(*jws, *issuer))
         return statement_error(error::software_statement_signature_invalid,
                                "the signature does not verify with the issuer's keys");
-
-    // RFC 7519 4.1.4, 4.1.5, 4.1.6, with the configured clock skew.
-    auto time_claim = [&](char const* name) -> result<std::optional<unix_seconds>> {
-        auto const* v = jws->payload.if_contains(name);
-        if (!v)
-            return std::optional<unix_seconds>{};
-        if (auto t = numeric_date(*v))
-            return std::optional<unix_seconds>{*t};
-        return statement_error(error::malformed_software_statement,
-                               std::string("\"") + name + "\" is not a NumericDate");
-    };
-    auto const skew = rules.clock_skew;
-    auto exp = time_claim("exp");
-    if (!exp)
-        return exp.error();
-    if (*exp && now >= saturating_add(**exp, skew))
-        return statement_error(error::software_statement_expired, "expired (\"exp\")");
-    auto nbf = time_claim("nbf");
-    if (!nbf)
-        return nbf.error();
-    if (*nbf && saturating_add(now, skew) < **nbf)
-        return statement_error(error::software_statement_expired, "not valid yet (\"nbf\")");
-    auto iat = time_claim("iat");
-    if (!iat)
-        return iat.error();
-    if (*iat && **iat > saturating_add(now, skew))
-        return statement_error(error::software_statement_expired, "issued in the future (\"iat\")");
-    for (auto const& claim : issuer->required_claims)
-        if (!jws->payload.contains(claim))
-            return statement_error(error::malformed_software_statement, "a required claim is missing: " + claim);
+    if (auto e = check_statement_claims(jws->payload, *issuer, rules.clock_skew, now))
+        return std::move(*e);
     return std::move(jws->payload);
 }
 

@@ -4,7 +4,7 @@
 #ifndef OAUTHREG_DETAIL_LANGUAGE_TAG_HPP
 #define OAUTHREG_DETAIL_LANGUAGE_TAG_HPP
 
-#include <oauthreg/detail/uri_rules.hpp>
+#include <oauthreg/detail/text.hpp>
 
 #include <cstddef>
 #include <string_view>

@@ -4,11 +4,12 @@
 #ifndef OAUTHREG_DETAIL_SECRET_HPP
 #define OAUTHREG_DETAIL_SECRET_HPP
 
+#include <oauthreg/detail/base64url.hpp>
 #include <oauthreg/record.hpp>
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/secure_string.hpp>
 
-#include <cryptopp/base64.h>
+#include <cryptopp/base64.h> // Base64URLEncoder into a secure_string
 #include <cryptopp/filters.h>
 #include <cryptopp/hmac.h>
 #include <cryptopp/misc.h>
@@ -20,30 +21,6 @@
 #include <string_view>
 
 namespace oauthreg::detail {
-
-/** RFC 4648 5 base64url without padding (RFC 7515 2), by Crypto++. */
-inline std::string base64url_encode(std::uint8_t const* data, std::size_t n)
-{
-    std::string out;
-    CryptoPP::StringSource(data, n, true, new CryptoPP::Base64URLEncoder(new CryptoPP::StringSink(out)));
-    return out;
-}
-
-/** Decodes base64url; nullopt when `s` holds anything but the alphabet. */
-inline std::optional<std::string> base64url_decode(std::string_view s)
-{
-    for (char c : s) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok)
-            return std::nullopt;
-    }
-    if (s.size() % 4 == 1)
-        return std::nullopt;
-    std::string out;
-    CryptoPP::StringSource(reinterpret_cast<std::uint8_t const*>(s.data()), s.size(), true,
-                           new CryptoPP::Base64URLDecoder(new CryptoPP::StringSink(out)));
-    return out;
-}
 
 /** Secret bytes that wipe themselves (Crypto++ SecByteBlock). */
 using secure_bytes = CryptoPP::SecByteBlock;

@@ -7,6 +7,7 @@
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
 
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/detail/uri.hpp>
 
 #include <array>
@@ -21,22 +22,6 @@ struct uri_problem {
     error code;
     std::string_view reason;
 };
-
-inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
 
 /** RFC 3986 3.2.3: port = *DIGIT, so leading zeros are allowed; an empty
     port means the default. The value must fit TCP's 16 bits. */

@@ -4,7 +4,7 @@
 #ifndef OAUTHREG_STORAGE_CURSOR_HPP
 #define OAUTHREG_STORAGE_CURSOR_HPP
 
-#include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/base64url.hpp>
 #include <oauthreg/error.hpp>
 
 #include <cstdint>

@@ -1,0 +1,48 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_DETAIL_BASE64URL_HPP
+#define OAUTHREG_DETAIL_BASE64URL_HPP
+
+#include <cryptopp/base64.h>
+#include <cryptopp/filters.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oauthreg::detail {
+
+/** Whether `c` is in the base64url alphabet (RFC 4648 5): letters, digits, '-' and '_'. */
+constexpr bool is_base64url_char(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/** RFC 4648 5 base64url without padding (RFC 7515 2), by Crypto++. */
+inline std::string base64url_encode(std::uint8_t const* data, std::size_t n)
+{
+    std::string out;
+    CryptoPP::StringSource(data, n, true, new CryptoPP::Base64URLEncoder(new CryptoPP::StringSink(out)));
+    return out;
+}
+
+/** Decodes base64url; nullopt when `s` holds anything but the alphabet. */
+inline std::optional<std::string> base64url_decode(std::string_view s)
+{
+    for (char c : s)
+        if (!is_base64url_char(c))
+            return std::nullopt;
+    if (s.size() % 4 == 1)
+        return std::nullopt;
+    std::string out;
+    CryptoPP::StringSource(reinterpret_cast<std::uint8_t const*>(s.data()), s.size(), true,
+                           new CryptoPP::Base64URLDecoder(new CryptoPP::StringSink(out)));
+    return out;
+}
+
+} // namespace oauthreg::detail
+
+#endif

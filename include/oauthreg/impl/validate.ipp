@@ -1,0 +1,586 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+// The bodies of validate.hpp. The rules run as an ordered list of steps
+// (validate_raw); each step below cites the section it enforces.
+//
+#ifndef OAUTHREG_IMPL_VALIDATE_IPP
+#define OAUTHREG_IMPL_VALIDATE_IPP
+
+#include <oauthreg/detail/jws.hpp>
+#include <oauthreg/detail/language_tag.hpp>
+#include <oauthreg/detail/request_parser.hpp>
+#include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/text.hpp>
+#include <oauthreg/detail/tls_client_auth.hpp>
+#include <oauthreg/detail/uri_rules.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace oauthreg {
+namespace detail {
+
+inline std::string indexed(std::string_view member, std::size_t i)
+{
+    std::string s(member);
+    s += '[';
+    s += std::to_string(i);
+    s += ']';
+    return s;
+}
+
+/** RFC 6749 3.3: scope = scope-token *( SP scope-token ),
+    scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). Returns the token count, or 0. */
+inline std::size_t count_scope_tokens(std::string_view s) noexcept
+{
+    std::size_t tokens = 0;
+    bool in_token = false;
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == ' ') {
+            if (!in_token)
+                return 0; // leading or doubled space
+            in_token = false;
+        } else if (c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E)) {
+            if (!in_token)
+                ++tokens;
+            in_token = true;
+        } else {
+            return 0;
+        }
+    }
+    return in_token ? tokens : 0; // trailing space or empty
+}
+
+/** Parses a list of registered values into `out`, which has room for each
+    value once: a repeated value is dropped, so it cannot overflow. */
+template <class List, class E, class Parse>
+inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> const& in, std::string_view member,
+                                                 enum_set<E> allowed, error unsupported, Parse parse, List& out)
+{
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        auto v = parse(in[i]);
+        if (!v || !allowed.contains(*v))
+            return make_error(unsupported, indexed(member, i), clip(in[i]));
+        add_once(out, *v); // a repeated value adds nothing; the first is kept
+    }
+    return std::nullopt;
+}
+
+// The steps of validate_raw. Each reads the request, checks one rule of the
+// profile and fills its part of the metadata, or returns the problem found.
+
+/** RFC 7591 2.3: a statement reaches here only once validate_request_impl has
+    verified it and merged its claims; it is returned unmodified (3.2.1). */
+inline std::optional<error_info> take_software_statement(raw_request const& raw, profile const& prof,
+                                                         client_metadata& md)
+{
+    if (raw.software_statement)
+        md.software_statement.emplace(*raw.software_statement);
+    else if (prof.require_software_statement)
+        return make_error(error::software_statement_required, "software_statement");
+    return std::nullopt;
+}
+
+/** RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own. */
+inline std::optional<error_info> take_redirect_uris(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (!raw.redirect_uris.present)
+        return std::nullopt;
+    auto const& uris = raw.redirect_uris.items;
+    for (std::size_t i = 0; i < uris.size(); ++i)
+        if (auto p = check_redirect_uri(uris[i], prof.redirect_uris, prof.limits.max_uri_length))
+            return make_error(p->code, indexed("redirect_uris", i), p->reason);
+    md.redirect_uris.assign(uris.begin(), uris.end());
+    return std::nullopt;
+}
+
+/** RFC 7591 2: token_endpoint_auth_method defaults to client_secret_basic. */
+inline std::optional<error_info> take_auth_method(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (!raw.token_endpoint_auth_method) {
+        if (!prof.auth_methods.contains(auth_method::client_secret_basic))
+            return make_error(error::unsupported_auth_method, "token_endpoint_auth_method",
+                              "the default client_secret_basic is not allowed; name a method");
+        return std::nullopt;
+    }
+    auto m = parse_auth_method(*raw.token_endpoint_auth_method);
+    if (!m || !prof.auth_methods.contains(*m))
+        return make_error(error::unsupported_auth_method, "token_endpoint_auth_method",
+                          clip(*raw.token_endpoint_auth_method));
+    md.token_endpoint_auth_method = *m;
+    return std::nullopt;
+}
+
+/** The table of RFC 7591 2.1: a grant type and the response type that
+    require each other. */
+struct grant_response_pair {
+    grant_type grant;
+    response_type response;
+    std::string_view why;
+};
+inline constexpr grant_response_pair grant_response_pairs[] = {
+    {grant_type::authorization_code, response_type::code,
+     "authorization_code and code require each other (RFC 7591 2.1)"},
+    {grant_type::implicit, response_type::token, "implicit and token require each other (RFC 7591 2.1)"},
+};
+
+/** RFC 7591 2: grant_types defaults to ["authorization_code"]. */
+inline std::optional<error_info> take_grant_types(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (!raw.grant_types.present) {
+        if (!prof.grant_types.contains(grant_type::authorization_code))
+            return make_error(error::unsupported_grant_type, "grant_types",
+                              "the default authorization_code is not allowed; name grant types");
+        md.grant_types = {grant_type::authorization_code};
+        return std::nullopt;
+    }
+    if (auto e = parse_enum_list(
+            raw.grant_types.items, "grant_types", prof.grant_types, error::unsupported_grant_type,
+            [](std::string_view s) { return parse_grant_type(s); }, md.grant_types))
+        return e;
+    if (md.grant_types.empty())
+        return make_error(error::empty_grant_types, "grant_types", "omit it for the default");
+    return std::nullopt;
+}
+
+/** RFC 7591 2: response_types defaults to ["code"]; here the default follows
+    the grant types through the table, so the defaults never contradict each
+    other (RFC 7591 2.1). */
+inline std::optional<error_info> take_response_types(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (raw.response_types.present)
+        return parse_enum_list(
+            raw.response_types.items, "response_types", prof.response_types, error::unsupported_response_type,
+            [](std::string_view s) { return parse_response_type(s); }, md.response_types);
+    for (auto const& pair : grant_response_pairs)
+        if (md.has_grant(pair.grant))
+            md.response_types.push_back(pair.response);
+    return std::nullopt;
+}
+
+/** RFC 7591 2.1: each pair of the table is registered whole or not at all. */
+inline std::optional<error_info> check_grant_response_pairs(raw_request const&, profile const&, client_metadata& md)
+{
+    auto const& types = md.response_types;
+    for (auto const& pair : grant_response_pairs)
+        if (md.has_grant(pair.grant) != (std::find(types.begin(), types.end(), pair.response) != types.end()))
+            return make_error(error::grant_response_mismatch, "response_types", pair.why);
+    return std::nullopt;
+}
+
+/** The rules of the OAuth flows the grants allow. */
+inline std::optional<error_info> check_flow_rules(raw_request const&, profile const&, client_metadata& md)
+{
+    // RFC 6749 3.1.2.2 (and RFC 9700 2.1): redirect-based grants need registered redirect URIs.
+    bool const redirect_flow = md.has_grant(grant_type::authorization_code) || md.has_grant(grant_type::implicit);
+    if (redirect_flow && md.redirect_uris.empty())
+        return make_error(error::redirect_uris_missing, "redirect_uris",
+                          "required with the authorization_code or implicit grant (RFC 6749 3.1.2.2)");
+    // RFC 6749 4.4: the client credentials grant MUST only be used by confidential clients.
+    if (md.is_public() && md.has_grant(grant_type::client_credentials))
+        return make_error(error::public_client_credentials, "token_endpoint_auth_method",
+                          "client_credentials needs an authenticating method (RFC 6749 4.4)");
+    return std::nullopt;
+}
+
+/** OpenID Connect Dynamic Client Registration 1.0 section 2: `web` or `native`. */
+inline std::optional<error_info> take_application_type(raw_request const& raw, profile const&, client_metadata& md)
+{
+    if (!raw.application_type)
+        return std::nullopt;
+    auto a = parse_application_type(*raw.application_type);
+    if (!a)
+        return make_error(error::invalid_application_type, "application_type", clip(*raw.application_type));
+    md.app_type = a;
+    return std::nullopt;
+}
+
+inline std::optional<error_info> take_display_text(std::optional<std::string_view> const& in, optional_string& out,
+                                                   std::string_view member)
+{
+    if (!in)
+        return std::nullopt;
+    if (!is_display_text(*in))
+        return make_error(error::invalid_string, member);
+    out.emplace(*in);
+    return std::nullopt;
+}
+
+/** RFC 7591 2: the human-readable strings, shown to people (is_display_text). */
+inline std::optional<error_info> take_display_strings(raw_request const& raw, profile const&, client_metadata& md)
+{
+    if (auto e = take_display_text(raw.client_name, md.client_name, "client_name"))
+        return e;
+    if (auto e = take_display_text(raw.software_id, md.software_id, "software_id"))
+        return e;
+    if (auto e = take_display_text(raw.software_version, md.software_version, "software_version"))
+        return e;
+    if (!raw.contacts.present)
+        return std::nullopt;
+    auto const& contacts = raw.contacts.items;
+    for (std::size_t i = 0; i < contacts.size(); ++i)
+        if (!is_display_text(contacts[i]))
+            return make_error(error::invalid_string, indexed("contacts", i));
+    md.contacts.assign(contacts.begin(), contacts.end());
+    return std::nullopt;
+}
+
+/** RFC 6749 3.3 scope syntax, within the profile's token limit and allowlist. */
+inline std::optional<error_info> take_scope(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (!raw.scope)
+        return std::nullopt;
+    auto n = count_scope_tokens(*raw.scope);
+    if (n == 0)
+        return make_error(error::invalid_scope, "scope", "RFC 6749 3.3");
+    if (n > prof.limits.max_scope_tokens)
+        return make_error(error::too_many_scope_tokens, "scope");
+    md.scope.emplace(*raw.scope);
+    if (prof.scope_allowlist)
+        for (auto const& tok : md.scope_tokens())
+            if (!prof.scope_allowlist->contains(tok))
+                return make_error(error::scope_not_allowed, "scope", clip(tok));
+    return std::nullopt;
+}
+
+inline std::optional<error_info> take_web_uri(std::optional<std::string_view> const& in, optional_string& out,
+                                              std::string_view member, std::size_t max_uri_length)
+{
+    if (!in)
+        return std::nullopt;
+    if (auto p = check_web_uri(*in, false, max_uri_length))
+        return make_error(p->code, member, p->reason);
+    out.emplace(*in);
+    return std::nullopt;
+}
+
+/** RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs. */
+inline std::optional<error_info> take_web_uris(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    auto const max = prof.limits.max_uri_length;
+    if (auto e = take_web_uri(raw.client_uri, md.client_uri, "client_uri", max))
+        return e;
+    if (auto e = take_web_uri(raw.logo_uri, md.logo_uri, "logo_uri", max))
+        return e;
+    if (auto e = take_web_uri(raw.tos_uri, md.tos_uri, "tos_uri", max))
+        return e;
+    if (auto e = take_web_uri(raw.policy_uri, md.policy_uri, "policy_uri", max))
+        return e;
+    return take_web_uri(raw.jwks_uri, md.jwks_uri, "jwks_uri", max);
+}
+
+/** RFC 7591 2: "The jwks_uri and jwks parameters MUST NOT both be present";
+    jwks is a JWK Set of public keys (RFC 7517 5, jwk_set_problem). */
+inline std::optional<error_info> take_jwks(raw_request const& raw, profile const&, client_metadata& md)
+{
+    if (!raw.jwks)
+        return std::nullopt;
+    if (md.jwks_uri)
+        return make_error(error::jwks_and_jwks_uri, "jwks");
+    if (auto why = jwk_set_problem(*raw.jwks))
+        return make_error(error::invalid_jwks, "jwks", *why);
+    md.jwks = boost::json::serialize(*raw.jwks);
+    return std::nullopt;
+}
+
+/** RFC 7523 2.2 / RFC 8705 2.2: key-based authentication needs the client's keys. */
+inline std::optional<error_info> check_auth_method_keys(raw_request const&, profile const&, client_metadata& md)
+{
+    auto const m = md.token_endpoint_auth_method;
+    if ((m == auth_method::private_key_jwt || m == auth_method::self_signed_tls_client_auth) && !md.jwks &&
+        !md.jwks_uri)
+        return make_error(error::auth_method_requires_keys, "token_endpoint_auth_method", to_string(m));
+    return std::nullopt;
+}
+
+/** RFC 8705 2.1.2: a `tls_client_auth` client names exactly one certificate
+    subject member, of its form, kept in `md`. The members are for that method
+    only ("used with tls_client_auth"); with another one they are refused
+    rather than dropped, so a client never believes a binding it does not have. */
+inline std::optional<error_info> take_tls_client_auth_subject(raw_request const& raw, profile const&,
+                                                              client_metadata& md)
+{
+    std::optional<tls_client_auth_subject> which;
+    for (std::size_t i = 0; i < std::size(raw.tls_client_auth); ++i) {
+        if (!raw.tls_client_auth[i])
+            continue;
+        auto const m = static_cast<tls_client_auth_subject>(i);
+        if (which)
+            return make_error(error::tls_client_auth_subject_ambiguous, to_string(m),
+                              std::string("and ") + std::string(to_string(*which)) + "; exactly one (RFC 8705 2.1.2)");
+        which = m;
+    }
+    bool const tls = md.token_endpoint_auth_method == auth_method::tls_client_auth;
+    if (!which && tls)
+        return make_error(error::tls_client_auth_subject_missing, "token_endpoint_auth_method",
+                          "name tls_client_auth_subject_dn, _san_dns, _san_uri, _san_ip or _san_email "
+                          "(RFC 8705 2.1.2)");
+    if (!which)
+        return std::nullopt;
+    if (!tls)
+        return make_error(error::tls_client_auth_subject_unexpected, to_string(*which),
+                          "used with token_endpoint_auth_method tls_client_auth only (RFC 8705 2.1.2)");
+    auto const value = *raw.tls_client_auth[static_cast<std::size_t>(*which)];
+    if (auto why = tls_client_auth_subject_problem(*which, value))
+        return make_error(error::invalid_tls_client_auth_subject, to_string(*which), *why);
+    md.tls_client_auth = which;
+    md.tls_client_auth_value.emplace(value);
+    return std::nullopt;
+}
+
+/** The field a localized value's error names: `client_name#fr`. */
+inline std::string localized_field(raw_localized const& lv)
+{
+    std::string f(to_string(lv.member));
+    f += '#';
+    f += clip(lv.language_tag);
+    return f;
+}
+
+/** The localized value `raw.localized[i]`: a well-formed language tag
+    (RFC 5646), not repeated for its member, and a value of its member's kind. */
+inline std::optional<error_info> check_localized_value(raw_request const& raw, std::size_t i,
+                                                       std::size_t max_uri_length)
+{
+    auto const& lv = raw.localized[i];
+    if (!is_language_tag(lv.language_tag))
+        return make_error(error::invalid_language_tag, localized_field(lv), "RFC 5646");
+    // BCP 47 tags compare case-insensitively (RFC 5646 2.1.1): "fr" and "FR" are one tag.
+    for (std::size_t j = 0; j < i; ++j)
+        if (raw.localized[j].member == lv.member && ascii_iequals(raw.localized[j].language_tag, lv.language_tag))
+            return make_error(error::duplicate_member, localized_field(lv), "the same language tag twice");
+    if (lv.member == localizable::client_name) {
+        if (!is_display_text(lv.value))
+            return make_error(error::invalid_string, localized_field(lv));
+    } else if (auto p = check_web_uri(lv.value, false, max_uri_length)) {
+        return make_error(p->code, localized_field(lv), p->reason);
+    }
+    return std::nullopt;
+}
+
+/** RFC 7591 2.2: localized human-readable values (`client_name#fr`). */
+inline std::optional<error_info> take_localized_values(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (raw.localized.size() > prof.limits.max_localized_values)
+        return make_error(error::too_many_localized_values, "", "");
+    for (std::size_t i = 0; i < raw.localized.size(); ++i)
+        if (auto e = check_localized_value(raw, i, prof.limits.max_uri_length))
+            return e;
+    md.localized.reserve(raw.localized.size());
+    for (auto const& lv : raw.localized)
+        md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
+    return std::nullopt;
+}
+
+/** Runs the steps in order and returns the first problem found, if any. */
+template <auto Step, auto... Rest>
+inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, client_metadata& md)
+{
+    if (auto e = Step(raw, prof, md))
+        return e;
+    if constexpr (sizeof...(Rest) == 0)
+        return std::nullopt;
+    else
+        return first_problem<Rest...>(raw, prof, md);
+}
+
+/** Apply every rule of the profile to a parsed request. The order of the
+    steps is the order of the checks, so it decides which error is reported
+    when several members are bad (the validate, corpus and CLI tests pin it). */
+inline result<client_metadata> validate_raw(raw_request const& raw, profile const& prof)
+{
+    client_metadata md;
+    auto problem = first_problem<take_software_statement,      // RFC 7591 2.3
+                                 take_redirect_uris,           // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1
+                                 take_auth_method,             // RFC 7591 2
+                                 take_grant_types,             // RFC 7591 2
+                                 take_response_types,          // RFC 7591 2, 2.1
+                                 check_grant_response_pairs,   // RFC 7591 2.1
+                                 check_flow_rules,             // RFC 6749 3.1.2.2, 4.4
+                                 take_application_type,        // OpenID Connect Registration 2
+                                 take_display_strings,         // RFC 7591 2
+                                 take_scope,                   // RFC 6749 3.3
+                                 take_web_uris,                // RFC 7591 2
+                                 take_jwks,                    // RFC 7591 2, RFC 7517 5
+                                 check_auth_method_keys,       // RFC 7523 2.2, RFC 8705 2.2
+                                 take_tls_client_auth_subject, // RFC 8705 2.1.2
+                                 take_localized_values         // RFC 7591 2.2
+                                 >(raw, prof, md);
+    if (problem)
+        return std::move(*problem);
+    return md;
+}
+
+/** Parses a request body in one pass with this thread's parser: one JSON
+    object (RFC 7591 3.1) within the limits. On success `out` points at the
+    request, which views the body and the parser's arena: it lives until this
+    thread's next parse. */
+inline std::optional<error_info> parse_request(std::string_view body, limits const& lim, raw_request const*& out)
+{
+    if (body.size() > lim.max_body_bytes)
+        return make_error(error::body_too_large, "", "larger than the profile's max_body_bytes");
+    // One parser per thread, reused: its buffers outlive the request, so a
+    // steady stream of requests allocates nothing here.
+    thread_local boost::json::basic_parser<request_handler> p(
+        [] {
+            boost::json::parse_options opt;
+            opt.max_depth = 1024; // a backstop; the handler enforces the profile's max_depth
+            return opt;
+        }(),
+        lim);
+    p.reset();
+    p.handler().reset(lim, body);
+    boost::system::error_code ec;
+    auto n = p.write_some(false, body.data(), body.size(), ec);
+    auto& h = p.handler();
+    if (h.failure)
+        return std::move(*h.failure);
+    if (ec) {
+        if (ec == boost::json::error::too_deep)
+            return make_error(error::nesting_too_deep, "", "deeper than the profile's max_depth");
+        return make_error(error::malformed_json, "", ec.message());
+    }
+    if (n != body.size())
+        return make_error(error::malformed_json, "", "data after the JSON object");
+    out = &h.out;
+    return std::nullopt;
+}
+
+/** RFC 7591 2.3 and 3.1.1: verifies the statement, then writes the request
+    out again with the statement's claims in place of the same members of the
+    body. The merge is validated like any other request, so a claim cannot
+    smuggle in bad metadata.
+
+    It builds a new body (a copy of the request, then the text) rather than
+    handing back views: the caller validates the merge with this thread's
+    parser, and reusing it drops the views into the first pass's request. */
+inline result<std::string> merge_software_statement(std::string_view body, std::string_view statement,
+                                                    profile const& prof, unix_seconds now)
+{
+    auto claims = verify_software_statement(statement, prof.software_statements, now);
+    if (!claims)
+        return claims.error();
+    auto merged = parse_strict(body, prof.limits.max_depth + 1);
+    if (!merged.value || !merged.value->is_object())
+        return make_error(error::malformed_json, "", "request body changed during validation");
+    auto& obj = merged.value->as_object();
+    // The merge is written out as JSON, and a number beyond a double's
+    // range (1e400) cannot be: in the body it can only sit in a member the
+    // first pass ignores (jwks refuses it), so that member goes; in a
+    // claim it is refused.
+    for (auto it = obj.begin(); it != obj.end();)
+        it = holds_non_finite(it->value()) ? obj.erase(it) : std::next(it);
+    for (auto const& kv : *claims) {
+        std::string_view k(kv.key().data(), kv.key().size());
+        if (is_registered_jwt_claim(k) || k == "software_statement")
+            continue;
+        if (holds_non_finite(kv.value()))
+            return make_error(error::malformed_software_statement, "software_statement",
+                              "a claim holds a number out of range");
+        obj[kv.key()] = kv.value();
+    }
+    return boost::json::serialize(obj);
+}
+
+/** validate_request, also reporting a string `client_id` member of the body. */
+inline result<client_metadata> validate_request_impl(std::string_view body, profile const& prof,
+                                                     std::optional<std::string>* client_id, unix_seconds now,
+                                                     bool statement_verified = false)
+{
+    raw_request const* parsed = nullptr;
+    if (auto e = parse_request(body, prof.limits, parsed))
+        return std::move(*e);
+    auto const& raw = *parsed;
+    if (client_id) {
+        if (raw.client_id)
+            client_id->emplace(*raw.client_id);
+        else
+            client_id->reset();
+    }
+    if (!raw.software_statement || statement_verified)
+        return validate_raw(raw, prof);
+    auto merged = merge_software_statement(body, *raw.software_statement, prof, now);
+    if (!merged)
+        return merged.error();
+    profile roomy = prof; // the claims may lengthen the body past its limit
+    roomy.limits.max_body_bytes += prof.limits.max_software_statement;
+    return validate_request_impl(*merged, roomy, nullptr, now, true);
+}
+
+/** A built client_metadata seen as a parsed request: views into `md` (and the
+    JWK Set parsed into `jwks`), so the rules of validate_raw run on it. */
+inline raw_request raw_view(client_metadata const& md)
+{
+    raw_request raw;
+    auto list = [](raw_list& out, auto const& in) {
+        out.present = true;
+        for (auto const& v : in) {
+            if constexpr (std::is_enum_v<std::decay_t<decltype(v)>>)
+                out.items.push_back(to_string(v));
+            else
+                out.items.push_back(v);
+        }
+    };
+    if (!md.redirect_uris.empty())
+        list(raw.redirect_uris, md.redirect_uris);
+    list(raw.grant_types, md.grant_types);
+    list(raw.response_types, md.response_types);
+    if (!md.contacts.empty())
+        list(raw.contacts, md.contacts);
+    raw.token_endpoint_auth_method = to_string(md.token_endpoint_auth_method);
+    if (md.app_type)
+        raw.application_type = to_string(*md.app_type);
+    auto str = [](std::optional<std::string_view>& out, optional_string const& in) {
+        if (in)
+            out = std::string_view(*in);
+    };
+    str(raw.client_name, md.client_name);
+    str(raw.client_uri, md.client_uri);
+    str(raw.logo_uri, md.logo_uri);
+    str(raw.scope, md.scope);
+    str(raw.tos_uri, md.tos_uri);
+    str(raw.policy_uri, md.policy_uri);
+    str(raw.jwks_uri, md.jwks_uri);
+    str(raw.software_id, md.software_id);
+    str(raw.software_version, md.software_version);
+    str(raw.software_statement, md.software_statement);
+    for (auto const& lv : md.localized)
+        raw.localized.push_back({lv.member, lv.language_tag, lv.value});
+    if (md.tls_client_auth && md.tls_client_auth_value) // RFC 8705 2.1.2: the subject goes with the method
+        raw.tls_client_auth[static_cast<std::size_t>(*md.tls_client_auth)] =
+            std::string_view(*md.tls_client_auth_value);
+    if (md.jwks) {
+        auto v = parse_strict(*md.jwks);
+        raw.jwks = v.value ? std::move(*v.value) : boost::json::value(); // not JSON: invalid_jwks
+    }
+    return raw;
+}
+
+} // namespace detail
+
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now)
+{
+    return detail::validate_request_impl(body, prof, nullptr, now);
+}
+
+inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
+{
+    return detail::validate_request_impl(body, prof, nullptr, system_clock{}.now());
+}
+
+inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof)
+{
+    return detail::validate_raw(detail::raw_view(md), prof);
+}
+
+} // namespace oauthreg
+
+#endif
