@@ -2,7 +2,7 @@
 // malloc calls per request for each stage, best and median of PASSES.
 //
 //   build/benchmarks/oauthreg_stages [PASSES]
-//   valgrind --tool=callgrind --cache-sim=yes --collect-atstart=no --toggle-collect='run_*'
+//   valgrind --tool=callgrind --cache-sim=yes --collect-atstart=no --toggle-collect='(anonymous namespace)::run_*'
 //       build/benchmarks/oauthreg_stages 1        (instructions and cache misses by stage)
 //
 // Stages: the DOM parse (the floor `oauthreg bench` divides by); the streaming
@@ -66,8 +66,7 @@ using oauthreg::cli::null_handler;
 [[gnu::noinline]] std::size_t run_handler(lines_t const& lines)
 {
     static oauthreg::profile const prof;
-    static boost::json::basic_parser<oauthreg::detail::request_handler> p(boost::json::parse_options{},
-                                                                           prof.limits);
+    static boost::json::basic_parser<oauthreg::detail::request_handler> p(boost::json::parse_options{}, prof.limits);
     std::size_t n = 0;
     for (auto const& l : lines) {
         p.reset();
@@ -103,7 +102,7 @@ using oauthreg::cli::null_handler;
 
 struct stage {
     char const* name;
-    std::vector<double> ns;     ///< per request, one per pass
+    std::vector<double> ns; ///< per request, one per pass
     double news_per_request = 0;
 };
 
@@ -150,12 +149,11 @@ int main(int argc, char** argv)
         measure(build, n, [&] { return run_build(accepted, copies); });
         measure(free, n, [&] { return run_free(copies); });
     }
-    std::printf("%zu requests, %zu accepted, %d passes; ns per request (best, median), malloc calls per request\n",
-                n, accepted.size(), passes);
+    std::printf("%zu requests, %zu accepted, %d passes; ns per request (best, median), malloc calls per request\n", n,
+                accepted.size(), passes);
     for (auto* s : {&dom, &null, &handler, &validate, &build, &free}) {
         std::sort(s->ns.begin(), s->ns.end());
-        std::printf("%-44s %8.1f %8.1f %6.2f\n", s->name, s->ns.front(), s->ns[s->ns.size() / 2],
-                    s->news_per_request);
+        std::printf("%-44s %8.1f %8.1f %6.2f\n", s->name, s->ns.front(), s->ns[s->ns.size() / 2], s->news_per_request);
     }
     return 0;
 }
