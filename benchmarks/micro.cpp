@@ -5,6 +5,7 @@
 #include <oauthreg/oauthreg.hpp>
 #include <oauthreg/testing/deterministic_rng.hpp>
 
+#include "../tools/lib/parse_floors.hpp"
 #include "../tools/lib/request_uris.hpp"
 
 #include <benchmark/benchmark.h>
@@ -95,27 +96,7 @@ BENCHMARK(validate_request);
 // logo_uri, tos_uri, policy_uri, their localized variants, jwks_uri: the set
 // `oauthreg bench` parses for parse_and_uri_per_s). validate_request cannot be faster
 // than the two together.
-struct null_handler : oauthreg::detail::handler_base {
-    std::size_t events = 0;
-    bool on_document_begin(ec_t&) { return true; }
-    bool on_document_end(ec_t&) { return true; }
-    bool on_object_begin(ec_t&) { return ++events, true; }
-    bool on_object_end(std::size_t, ec_t&) { return true; }
-    bool on_array_begin(ec_t&) { return ++events, true; }
-    bool on_array_end(std::size_t, ec_t&) { return true; }
-    bool on_key_part(sv_t, std::size_t, ec_t&) { return true; }
-    bool on_key(sv_t, std::size_t, ec_t&) { return ++events, true; }
-    bool on_string_part(sv_t, std::size_t, ec_t&) { return true; }
-    bool on_string(sv_t, std::size_t, ec_t&) { return ++events, true; }
-    bool on_number_part(sv_t, ec_t&) { return true; }
-    bool on_int64(std::int64_t, sv_t, ec_t&) { return ++events, true; }
-    bool on_uint64(std::uint64_t, sv_t, ec_t&) { return ++events, true; }
-    bool on_double(double, sv_t, ec_t&) { return ++events, true; }
-    bool on_bool(bool, ec_t&) { return ++events, true; }
-    bool on_null(ec_t&) { return ++events, true; }
-    bool on_comment_part(sv_t, ec_t&) { return true; }
-    bool on_comment(sv_t, ec_t&) { return true; }
-};
+using oauthreg::cli::null_handler;
 
 void parse_stream_null(benchmark::State& state)
 {

@@ -3,14 +3,13 @@
 #define OAUTHREG_TOOLS_CMD_BENCH_HPP
 
 #include "lib/cli_common.hpp"
+#include "lib/parse_floors.hpp"
 #include "lib/request_uris.hpp"
 #include "lib/store.hpp"
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/validate.hpp>
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -49,24 +48,6 @@ template <class F> double rate(std::size_t items, F&& f)
     f();
     std::chrono::duration<double> dt = clock_type::now() - t0;
     return static_cast<double>(items) / dt.count();
-}
-
-/** Parses each line to a Boost.JSON DOM, reusing one parser and a monotonic
-    buffer per request, and hands `f` each value that parsed. */
-template <class F> std::size_t for_each_dom(std::vector<std::string> const& lines, F&& f)
-{
-    boost::json::parser p;
-    unsigned char buf[16 * 1024];
-    std::size_t n = 0;
-    for (auto const& l : lines) {
-        boost::json::monotonic_resource mr(buf, sizeof buf);
-        p.reset(&mr);
-        boost::system::error_code ec;
-        p.write(l.data(), l.size(), ec);
-        if (!ec)
-            n += f(p.release());
-    }
-    return n;
 }
 
 /** The DOM parse alone: the floor any validator that reads JSON pays. */

@@ -87,6 +87,16 @@ public:
         return s_;
     }
 
+    /** Sets the value (empty: absent): a new string, which for the fresh
+        value validation sets is cheaper than `assign` into the old one.
+        @param v the value
+        @return the value */
+    std::string& emplace(std::string_view v)
+    {
+        s_ = std::string(v);
+        return s_;
+    }
+
     /** Makes it absent and releases the storage. */
     void reset() noexcept { std::string().swap(s_); }
 

@@ -16,11 +16,14 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace oauthreg::detail {
@@ -70,6 +73,168 @@ struct raw_request {
     }
 };
 
+/** How a member's value is read: ignored members may hold anything. */
+enum class member_kind : std::uint8_t { ignored, string, string_array, object };
+
+/** What sets a member's limits and errors apart. */
+struct member_flags {
+    bool uri = false;           ///< a URI: the profile's max_uri_length applies
+    bool redirect_uris = false; ///< its own errors and limits (RFC 7591 2)
+    bool statement = false;     ///< max_software_statement applies
+    bool lenient = false;       ///< a value of another type makes the member ignored, not an error
+};
+
+/** A top-level member the handler reads: its name, the type its value must
+    have, and where the value goes in a raw_request. */
+struct member_spec {
+    std::string_view name;
+    member_kind kind = member_kind::ignored;
+    std::optional<std::string_view> raw_request::*str = nullptr; ///< a string member's destination
+    raw_list raw_request::*list = nullptr;                       ///< a string array's destination
+    std::int8_t tls = -1; ///< the RFC 8705 2.1.2 members: their index in raw_request::tls_client_auth
+    member_flags flags{};
+};
+
+namespace member_table_detail {
+using R = raw_request;
+constexpr member_spec str(std::string_view n, std::optional<std::string_view> R::*m, bool uri = false)
+{
+    member_spec s{n, member_kind::string};
+    s.str = m;
+    s.flags.uri = uri;
+    return s;
+}
+constexpr member_spec list(std::string_view n, raw_list R::*m)
+{
+    member_spec s{n, member_kind::string_array};
+    s.list = m;
+    s.flags.redirect_uris = n == "redirect_uris";
+    return s;
+}
+constexpr member_spec with(member_spec s, bool member_flags::*flag)
+{
+    s.flags.*flag = true;
+    return s;
+}
+constexpr std::size_t tls_count = tls_client_auth_subject_names.names.size();
+
+/** The members of RFC 7591 section 2 (and OpenID Connect's application_type).
+    client_id, client_secret, ... are the server's to set (RFC 7591 3.2.1), so
+    ignored, but a string client_id is kept for the RFC 7592 2.2 update check. */
+inline constexpr std::array rfc7591_members{
+    member_spec{"jwks", member_kind::object},
+    str("scope", &R::scope),
+    str("tos_uri", &R::tos_uri, true),
+    list("contacts", &R::contacts),
+    str("logo_uri", &R::logo_uri, true),
+    str("jwks_uri", &R::jwks_uri, true),
+    with(str("client_id", &R::client_id), &member_flags::lenient),
+    str("client_uri", &R::client_uri, true),
+    str("policy_uri", &R::policy_uri, true),
+    str("client_name", &R::client_name),
+    list("grant_types", &R::grant_types),
+    str("software_id", &R::software_id),
+    list("redirect_uris", &R::redirect_uris),
+    list("response_types", &R::response_types),
+    str("software_version", &R::software_version),
+    str("application_type", &R::application_type),
+    with(str("software_statement", &R::software_statement), &member_flags::statement),
+    str("token_endpoint_auth_method", &R::token_endpoint_auth_method),
+};
+
+/** Those, then the RFC 8705 2.1.2 certificate subject members in the order of
+    tls_client_auth_subject. */
+constexpr auto make()
+{
+    std::array<member_spec, rfc7591_members.size() + tls_count> t{};
+    std::copy(rfc7591_members.begin(), rfc7591_members.end(), t.begin());
+    for (std::size_t i = 0; i < tls_count; ++i) {
+        auto& e = t[rfc7591_members.size() + i];
+        e.name = tls_client_auth_subject_names.names[i];
+        e.kind = member_kind::string;
+        e.tls = static_cast<std::int8_t>(i);
+        e.flags.uri = static_cast<tls_client_auth_subject>(i) == tls_client_auth_subject::san_uri;
+    }
+    return t;
+}
+} // namespace member_table_detail
+
+/** Every member the handler reads. A member's position + 1 is its bit in the
+    handler's set of members seen, for the duplicate check. */
+inline constexpr auto member_table = member_table_detail::make();
+static_assert(member_table.size() < 32, "one bit each in a std::uint32_t, bit 0 unused");
+
+namespace member_table_detail {
+constexpr std::size_t slots = 64;
+
+/** A hash of a member name's length, first, middle and last characters. */
+constexpr std::uint32_t hash(std::string_view k, std::uint32_t m) noexcept
+{
+    auto c = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(k[i])); };
+    auto const n = static_cast<std::uint32_t>(k.size());
+    return ((n * 0x3Bu + c(0) * 0x1Fu + c(k.size() / 2) * 0x0Du + c(k.size() - 1)) * m) >> 26; // 0..63
+}
+
+constexpr bool collision_free(std::uint32_t m)
+{
+    std::array<bool, slots> used{};
+    for (auto const& e : member_table) {
+        auto h = hash(e.name, m);
+        if (used[h])
+            return false;
+        used[h] = true;
+    }
+    return true;
+}
+
+/** A multiplier that sends each member name to a slot of its own. */
+constexpr std::uint32_t find_multiplier()
+{
+    std::uint32_t m = 0x9E3779B1u;
+    for (int tries = 0; tries < 100000; ++tries, m += 0x2468ACE2u)
+        if (collision_free(m))
+            return m;
+    return 0;
+}
+inline constexpr std::uint32_t multiplier = find_multiplier();
+static_assert(multiplier != 0, "no collision-free multiplier: change the hash");
+
+inline constexpr std::size_t longest = [] {
+    std::size_t n = 0;
+    for (auto const& e : member_table)
+        n = std::max(n, e.name.size());
+    return n;
+}();
+
+/** By hash, the member_table position + 1 of the name there, 0 for none. */
+inline constexpr auto index = [] {
+    std::array<std::uint8_t, slots> t{};
+    for (std::size_t i = 0; i < member_table.size(); ++i)
+        t[hash(member_table[i].name, multiplier)] = static_cast<std::uint8_t>(i + 1);
+    return t;
+}();
+} // namespace member_table_detail
+
+/** A perfect hash lookup in member_table: one slot, one comparison.
+    @return the member's position + 1 in member_table, 0 when not one */
+constexpr std::size_t find_member(std::string_view k) noexcept
+{
+    using namespace member_table_detail;
+    if (k.empty() || k.size() > longest)
+        return 0;
+    std::size_t const i = index[hash(k, multiplier)];
+    if (i == 0)
+        return 0;
+    auto const name = member_table[i - 1u].name;
+    if (std::is_constant_evaluated())
+        return name == k ? i : 0;
+    return name.size() == k.size() && std::memcmp(name.data(), k.data(), k.size()) == 0 ? i : 0;
+}
+static_assert(member_table[find_member("redirect_uris") - 1].flags.redirect_uris &&
+              member_table[find_member("tls_client_auth_san_email") - 1].tls ==
+                  static_cast<std::int8_t>(tls_client_auth_subject::san_email) &&
+              find_member("redirect_uri") == 0 && find_member("") == 0 && find_member("client_name#fr") == 0);
+
 /** Units of parsing work done on this thread: one per JSON event and one per
     member-name comparison. Tests read it to prove that work grows linearly
     with the input (issue: abuse limits), without timing anything. */
@@ -118,7 +283,7 @@ public:
         name_spans_.clear();
         key_.clear();
         scratch_.clear();
-        member_name_.clear();
+        member_name_ = {};
         slot_ = {};
         target_ = nullptr;
         in_string_ = in_number_ = start_capture_ = false;
@@ -185,7 +350,11 @@ public:
         ++parse_work;
         if (n > lim_->max_string_length)
             return fail(ec, error::string_too_long, "member name", "");
-        key_.append(s.data(), s.size());
+        std::string_view key(s.data(), s.size());
+        if (!key_.empty()) { // split by escapes: the parts are in key_
+            key_.append(key);
+            key = key_;
+        }
         auto& f = frames_[depth() - 1];
         if (++f.count > lim_->max_members)
             return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
@@ -194,21 +363,24 @@ public:
         // RFC 8259 4: names SHOULD be unique; two values for one member are
         // ambiguous, so the request is refused (docs/profile.md: no duplicate member names).
         if (depth() == 1) {
-            select_member();
+            // the name outlives this call: error messages and language tags view it
+            if (!in_body(key))
+                key = keep(key);
+            key_.clear();
+            select_member(key);
             if (slot_.known != 0) { // a registered member: one bit each
                 auto const bit = std::uint32_t(1) << slot_.known;
                 if (known_seen_ & bit)
-                    return fail(ec, error::duplicate_member, clip(key_), "");
+                    return fail(ec, error::duplicate_member, clip(key), "");
                 known_seen_ |= bit;
-                key_.clear();
                 return true;
             }
         }
         for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
-            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key_)
-                return fail(ec, error::duplicate_member, clip(key_), "");
-        name_spans_.emplace_back(names_.size(), key_.size());
-        names_ += key_;
+            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key)
+                return fail(ec, error::duplicate_member, clip(key), "");
+        name_spans_.emplace_back(names_.size(), key.size());
+        names_ += key;
         key_.clear();
         return true;
     }
@@ -238,18 +410,13 @@ public:
         if (!string_length_ok(ec, n))
             return false;
         if (capture_depth_ > 0) {
-            stack_.push_string(s);
+            capture_string(s);
         } else if (target_) {
             std::string_view const v(s.data(), s.size());
-            if (in_parts) {
-                scratch_.append(v);
-                *target_ = keep(scratch_);
-                scratch_.clear();
-            } else if (in_body(v)) {
+            if (!in_parts && in_body(v))
                 *target_ = v; // no escapes: the bytes of the body are the value
-            } else {
-                *target_ = keep(v); // unescaped into the parser's buffer: copy it
-            }
+            else
+                keep_unescaped(v, in_parts);
         }
         target_ = nullptr;
         return true;
@@ -324,18 +491,13 @@ public:
     bool on_comment(sv_t, ec_t&) { return true; }
 
 private:
-    enum class member_kind : std::uint8_t { ignored, string, string_array, object };
-
     struct member_slot {
         member_kind kind = member_kind::ignored;
         std::optional<std::string_view>* str = nullptr;
         raw_list* list = nullptr;
         bool localized = false;
-        bool redirect_uris = false;
-        bool uri = false;
-        bool statement = false;
-        bool lenient = false;   ///< a value of another type makes the member ignored, not an error
-        std::uint8_t known = 0; ///< 1..31 for a registered member (RFC 7591 2, RFC 8705 2.1.2; not localized), else 0
+        member_flags flags{};
+        std::uint8_t known = 0; ///< member_table position + 1 for a registered member (not localized), else 0
     };
 
     struct frame {
@@ -372,19 +534,20 @@ private:
         names_.resize(frames_[depth_].names_size);
     }
 
-    bool fail(ec_t& ec, error e, std::string_view field, std::string_view detail)
+    // out of line: the error paths stay out of the callbacks the parser calls per token
+    [[gnu::noinline, gnu::cold]] bool fail(ec_t& ec, error e, std::string_view field, std::string_view detail)
     {
         failure = make_error(e, field, detail);
         ec = make_error_code(e);
         return false;
     }
 
-    bool wrong_type(ec_t& ec)
+    [[gnu::noinline, gnu::cold]] bool wrong_type(ec_t& ec)
     {
         std::string_view expected = slot_.kind == member_kind::string         ? "expected a string"
                                     : slot_.kind == member_kind::string_array ? "expected an array of strings"
                                                                               : "expected a JSON object";
-        return fail(ec, slot_.redirect_uris ? error::redirect_uris_wrong_type : error::wrong_type, member_name_,
+        return fail(ec, slot_.flags.redirect_uris ? error::redirect_uris_wrong_type : error::wrong_type, member_name_,
                     expected);
     }
 
@@ -395,7 +558,7 @@ private:
         if (f.is_object)
             return true;
         ++f.count;
-        if (slot_.redirect_uris && depth() == 2) {
+        if (slot_.flags.redirect_uris && depth() == 2) {
             if (f.count > lim_->max_redirect_uris)
                 return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
         } else if (f.count > lim_->max_array_length) {
@@ -410,7 +573,7 @@ private:
     {
         if (capture_depth_ > 0)
             return true;
-        if (depth() == 1 && slot_.lenient && slot_.kind != got) {
+        if (depth() == 1 && slot_.flags.lenient && slot_.kind != got) {
             slot_ = {};
             return true;
         }
@@ -472,118 +635,32 @@ private:
     {
         if (target_ == nullptr)
             return true;
-        std::size_t const limit = slot_.statement                    ? lim_->max_software_statement
-                                  : slot_.redirect_uris || slot_.uri ? lim_->max_uri_length
-                                                                     : lim_->max_string_length;
+        std::size_t const limit = slot_.flags.statement                          ? lim_->max_software_statement
+                                  : slot_.flags.redirect_uris || slot_.flags.uri ? lim_->max_uri_length
+                                                                                 : lim_->max_string_length;
         if (n <= limit)
             return true;
-        if (slot_.redirect_uris)
+        if (slot_.flags.redirect_uris)
             return fail(ec, error::redirect_uri_too_long, "redirect_uris", "");
-        return fail(ec, slot_.uri ? error::invalid_uri : error::string_too_long, member_name_,
+        return fail(ec, slot_.flags.uri ? error::invalid_uri : error::string_too_long, member_name_,
                     "longer than the profile allows");
     }
 
-    void select_member()
+    void select_member(std::string_view k)
     {
-        member_name_ = key_;
+        member_name_ = k;
         slot_ = {};
-        auto const k = std::string_view(key_);
-        auto str = [&](std::optional<std::string_view>& s, std::uint8_t known) {
-            slot_.kind = member_kind::string;
-            slot_.str = &s;
-            slot_.known = known;
-        };
-        auto list = [&](raw_list& l, std::uint8_t known) {
-            slot_.kind = member_kind::string_array;
-            slot_.list = &l;
-            slot_.known = known;
-        };
-        auto uri = [&](std::optional<std::string_view>& s, std::uint8_t known) {
-            str(s, known);
-            slot_.uri = true;
-        };
-        // RFC 7591 section 2 (and OpenID Connect's application_type). client_id,
-        // client_secret, ... are the server's to set (RFC 7591 3.2.1), so ignored;
-        // a string client_id is kept for the RFC 7592 2.2 update check.
-        switch (k.size()) {
-        case 4:
-            if (k == "jwks") {
-                slot_.kind = member_kind::object;
-                slot_.known = 18;
-            }
-            break;
-        case 5:
-            if (k == "scope")
-                str(out.scope, 1);
-            break;
-        case 7:
-            if (k == "tos_uri")
-                uri(out.tos_uri, 2);
-            break;
-        case 8:
-            if (k == "contacts")
-                list(out.contacts, 3);
-            else if (k == "logo_uri")
-                uri(out.logo_uri, 4);
-            else if (k == "jwks_uri")
-                uri(out.jwks_uri, 5);
-            break;
-        case 9:
-            if (k == "client_id") {
-                str(out.client_id, 6);
-                slot_.lenient = true;
-            }
-            break;
-        case 10:
-            if (k == "client_uri")
-                uri(out.client_uri, 7);
-            else if (k == "policy_uri")
-                uri(out.policy_uri, 8);
-            break;
-        case 11:
-            if (k == "client_name")
-                str(out.client_name, 9);
-            else if (k == "grant_types")
-                list(out.grant_types, 10);
-            else if (k == "software_id")
-                str(out.software_id, 11);
-            break;
-        case 13:
-            if (k == "redirect_uris") {
-                list(out.redirect_uris, 12);
-                slot_.redirect_uris = true;
-            }
-            break;
-        case 14:
-            if (k == "response_types")
-                list(out.response_types, 13);
-            break;
-        case 16:
-            if (k == "software_version")
-                str(out.software_version, 14);
-            else if (k == "application_type")
-                str(out.application_type, 15);
-            break;
-        case 18:
-            if (k == "software_statement") {
-                str(out.software_statement, 16);
-                slot_.statement = true;
-            }
-            break;
-        case 26:
-            if (k == "token_endpoint_auth_method")
-                str(out.token_endpoint_auth_method, 17);
-            break;
-        default:
-            break;
-        }
-        if (slot_.kind != member_kind::ignored)
-            return;
-        // RFC 8705 2.1.2: the certificate subject of a tls_client_auth client.
-        if (auto m = detail::tls_client_auth_subject_names.find(k)) {
-            auto const i = static_cast<std::uint8_t>(*m);
-            str(out.tls_client_auth[i], static_cast<std::uint8_t>(19 + i));
-            slot_.uri = *m == tls_client_auth_subject::san_uri;
+        if (auto const i = find_member(k)) {
+            member_spec const& m = member_table[i - 1];
+            slot_.kind = m.kind;
+            if (m.str)
+                slot_.str = &(out.*m.str);
+            else if (m.tls >= 0)
+                slot_.str = &out.tls_client_auth[static_cast<std::size_t>(m.tls)];
+            if (m.list)
+                slot_.list = &(out.*m.list);
+            slot_.flags = m.flags;
+            slot_.known = static_cast<std::uint8_t>(i);
             return;
         }
         if (auto hash = k.find('#'); hash != std::string_view::npos) {
@@ -591,19 +668,33 @@ private:
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
                 auto& lv = out.localized.emplace_back();
                 lv.member = *m;
-                lv.language_tag = keep(k.substr(hash + 1));
+                lv.language_tag = k.substr(hash + 1);
                 slot_.kind = member_kind::string;
                 slot_.localized = true;
-                slot_.uri = *m != localizable::client_name;
+                slot_.flags.uri = *m != localizable::client_name;
             }
+        }
+    }
+
+    [[gnu::noinline]] void capture_string(sv_t s) { stack_.push_string(s); }
+
+    /** Stores a value that held escapes: its last part `v`, after the parts in scratch_ if `in_parts`. */
+    [[gnu::noinline]] void keep_unescaped(std::string_view v, bool in_parts)
+    {
+        if (in_parts) {
+            scratch_.append(v);
+            *target_ = keep(scratch_);
+            scratch_.clear();
+        } else {
+            *target_ = keep(v); // unescaped into the parser's buffer: copy it
         }
     }
 
     bool in_body(std::string_view v) const noexcept
     {
-        // std::less gives a total order on pointers into unrelated objects too
-        std::less<char const*> before;
-        return !before(v.data(), body_.data()) && !before(body_.data() + body_.size(), v.data() + v.size());
+        // as integers: comparing pointers into unrelated objects is unspecified
+        auto const off = reinterpret_cast<std::uintptr_t>(v.data()) - reinterpret_cast<std::uintptr_t>(body_.data());
+        return off <= body_.size() && v.size() <= body_.size() - off;
     }
 
     /** A copy of `v` in the per-request arena. */
@@ -623,8 +714,8 @@ private:
     std::vector<std::pair<std::size_t, std::size_t>> name_spans_; ///< (offset, size) in names_
     std::size_t depth_ = 0;
     std::string key_;
-    std::string scratch_; ///< a value split by escapes, until its last part
-    std::string member_name_;
+    std::string scratch_;          ///< a value split by escapes, until its last part
+    std::string_view member_name_; ///< the current top-level member's name: in the body or the arena
     member_slot slot_;
     std::uint32_t known_seen_ = 0; ///< the registered members of the top-level object so far
     std::string_view* target_ = nullptr;
