@@ -5,6 +5,7 @@
 #define OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
@@ -239,18 +240,6 @@ static_assert(member_table[find_member("redirect_uris") - 1].flags.redirect_uris
     member-name comparison. Tests read it to prove that work grows linearly
     with the input (issue: abuse limits), without timing anything. */
 inline thread_local std::size_t parse_work = 0;
-
-/** Cut attacker-supplied text for an error description: at most 64 bytes,
-    never inside a UTF-8 sequence. */
-inline std::string_view clip(std::string_view s) noexcept
-{
-    if (s.size() <= 64)
-        return s;
-    std::size_t n = 64;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-        --n;
-    return s.substr(0, n);
-}
 
 /** The handler of boost::json::basic_parser: reads a registration request in
     one pass, with no DOM, into a raw_request. It aborts at the first problem

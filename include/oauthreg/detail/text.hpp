@@ -53,6 +53,18 @@ constexpr bool is_display_text(std::string_view s) noexcept
     return true;
 }
 
+/** Cut attacker-supplied text for an error description: at most 64 bytes,
+    never inside a UTF-8 sequence. */
+inline std::string_view clip(std::string_view s) noexcept
+{
+    if (s.size() <= 64)
+        return s;
+    std::size_t n = 64;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return s.substr(0, n);
+}
+
 } // namespace oauthreg::detail
 
 #endif
