@@ -1,15 +1,19 @@
 //
 // oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
 //
-#ifndef OAUTHREG_DETAIL_CONNECTION_POOL_HPP
-#define OAUTHREG_DETAIL_CONNECTION_POOL_HPP
+#ifndef OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
+#define OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
 
+#include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 
 #include <boost/locale/utf.hpp>
 
+#include <algorithm>
+#include <array>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -19,6 +23,10 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// The kit the SQL stores (sqlite.hpp, postgres.hpp) share: a connection pool,
+// the statements they both prepare, the keyset paging loop, and the checks of
+// what their text columns can hold.
 
 namespace oauthreg::detail {
 
@@ -160,6 +168,96 @@ inline std::optional<error_info> unholdable_id(client_record const& rec, holds_t
         if (!holds(value))
             return make_error(error::invalid_identifier, field);
     return std::nullopt;
+}
+
+/** The statements both SQL stores prepare, by index. Parameters are numbered
+    (`?1` in SQLite, `$1` in PostgreSQL); a store prepares its own after `shared`. */
+struct sql_statements {
+    enum id : std::size_t {
+        insert,
+        find,
+        update,
+        exists,
+        erase,
+        erase_version, ///< erase only at an expected version
+        list_all,      ///< list_all + owner_query: list_org, list_user, list_owner
+        list_org,
+        list_user,
+        list_owner,
+        count,
+        shared
+    };
+
+    /** Their text, on `table`, with parameter mark `mark`; `delete_suffix`
+        ends both deletes (PostgreSQL's `RETURNING txid_current()`). */
+    static std::array<std::string, shared> text(std::string_view table, char mark, std::string_view delete_suffix = {})
+    {
+        std::string const t(table);
+        auto p = [mark](int n) { return std::string{mark, static_cast<char>('0' + n)}; };
+        std::string const seek = "client_id > " + p(1) + " ORDER BY client_id LIMIT " + p(2);
+        std::string const list = "SELECT record, client_id FROM " + t + " WHERE ";
+        std::string const erase_by_id = "DELETE FROM " + t + " WHERE client_id = " + p(1);
+        return {
+            "INSERT INTO " + t + "(client_id, org_id, user_id, version, created_at, updated_at, record) VALUES(" +
+                p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) + ", " + p(6) + ", " + p(7) +
+                ") ON CONFLICT(client_id) DO NOTHING",
+            "SELECT record FROM " + t + " WHERE client_id = " + p(1),
+            "UPDATE " + t + " SET org_id = " + p(2) + ", user_id = " + p(3) + ", version = " + p(4) +
+                ", updated_at = " + p(5) + ", record = " + p(6) + " WHERE client_id = " + p(1) +
+                " AND version = " + p(7),
+            "SELECT 1 FROM " + t + " WHERE client_id = " + p(1),
+            erase_by_id + std::string(delete_suffix),
+            erase_by_id + " AND version = " + p(2) + std::string(delete_suffix),
+            list + seek,
+            list + "org_id = " + p(3) + " AND " + seek,
+            list + "user_id = " + p(3) + " AND " + seek,
+            list + "org_id = " + p(3) + " AND user_id = " + p(4) + " AND " + seek,
+            "SELECT count(*) FROM " + t,
+        };
+    }
+};
+
+/** One keyset page to fetch: `client_id > after` in the owner's index,
+    `rows` of them (one more than the limit: the extra row says whether
+    another page follows), the owner's ids as parameters 3 and 4. */
+struct keyset_query {
+    sql_statements::id statement;
+    std::string after;
+    std::int64_t rows;
+    std::vector<std::string> owner_ids; ///< org_id, then user_id, those the filter sets
+};
+
+/** The SQL stores' listing: where the page starts, then `fetch(q, row)`, which
+    runs `q` and calls `row(client_id, record_text)` for each row until it
+    returns false. A row that cannot be decoded is reported in the page, not
+    the end of the listing. `fetch` returns `result<void>`.
+    @param filter whose records
+    @param limit at most this many
+    @param cursor the previous page's `next_cursor`; empty: from the start
+    @param holds what the store's text columns can hold
+    @param fetch runs the query
+    @return the page */
+template <class Fetch>
+result<list_page> keyset_page(owner_filter const& filter, std::size_t limit, std::string_view cursor, holds_text holds,
+                              Fetch&& fetch)
+{
+    auto start = start_page(filter, limit, cursor, holds);
+    if (!start)
+        return start.error();
+    if (start->which == owner_query::nothing)
+        return list_page{};
+    keyset_query q{static_cast<sql_statements::id>(sql_statements::list_all + static_cast<std::size_t>(start->which)),
+                   std::move(start->after), static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)) + 1,
+                   {}};
+    for (auto const* id : {&filter.org_id, &filter.user_id})
+        if (*id)
+            q.owner_ids.push_back(**id);
+    list_page_builder page(limit);
+    auto r = std::forward<Fetch>(fetch)(
+        q, [&page](std::string_view client_id, std::string_view text) { return page.add(client_id, text); });
+    if (!r)
+        return r.error();
+    return page.take();
 }
 
 /** `visit` for stores that decode a copy: `f` sees a record nothing can change. */
