@@ -32,6 +32,27 @@ struct unreadable_record {
     error_info error; ///< error::storage_failure, saying what is wrong
 };
 
+/** The error of a stored row that cannot be decoded (decode_record's):
+    `error::storage_failure` with field "record". A custom store that returns
+    it for such a row lets the registry answer an organization-scoped read of
+    it as not found, its owner being unreadable.
+    @param description what is wrong with the row
+    @return the error */
+inline error_info unreadable_record_error(std::string_view description)
+{
+    auto e = make_error(error::storage_failure, "", description); // the description as before: no "record: "
+    e.field = "record";
+    return e;
+}
+
+/** @param e an error a store returned
+    @return whether it is @ref unreadable_record_error's: a row that cannot be
+    decoded, not a store that cannot be reached */
+inline bool is_unreadable_record(error_info const& e) noexcept
+{
+    return e.code.category() == error_category() && e.kind() == error::storage_failure && e.field == "record";
+}
+
 /** One page of a listing, ordered by client_id. `next_cursor` is opaque and
     absent on the last page. A row that cannot be decoded is skipped and
     reported in `unreadable`; it counts toward the page's limit. */

@@ -267,7 +267,7 @@ public:
                 return failed(c, "find", r.get());
             if (PQntuples(r.get()) == 0)
                 return make_error(error::client_not_found, "client_id");
-            return decode_record(text_of(r.get(), 0));
+            return detail::decode_found(pool_->log(), text_of(r.get(), 0));
         });
     }
 

@@ -305,7 +305,7 @@ public:
             return make_error(error::client_not_found, "client_id");
         if (rc != SQLITE_ROW)
             return failed(*c, "find");
-        return decode_record(s.text(0));
+        return detail::decode_found(pool_->log(), s.text(0));
     }
 
     /** Calls `f` with a decoded copy: nothing can change what it sees.

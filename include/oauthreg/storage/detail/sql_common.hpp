@@ -98,22 +98,39 @@ inline bool valid_utf8(std::string_view s) noexcept
 
 inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
 
-/** The storage_failure a call returns: it names the operation only; the
-    database's own text goes to `log` (a hook that throws is ignored). */
-inline error_info storage_failed(storage_log const& log, std::string_view operation, std::string_view why)
+/** Sends "operation: why" to `log` (a hook that throws is ignored). */
+inline void log_failure(storage_log const& log, std::string_view operation, std::string_view why) noexcept
 {
-    if (log && !why.empty()) {
+    if (!log || why.empty())
+        return;
+    try {
         std::string line(operation);
         line += ": ";
         line += why;
         while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
             line.pop_back();
-        try {
-            log(line);
-        } catch (...) {
-        }
+        log(line);
+    } catch (...) {
     }
+}
+
+/** The storage_failure a call returns: it names the operation only; the
+    database's own text goes to `log`. */
+inline error_info storage_failed(storage_log const& log, std::string_view operation, std::string_view why)
+{
+    log_failure(log, operation, why);
     return make_error(error::storage_failure, "", operation);
+}
+
+/** `find`'s answer for a row's text: the record, or the row's decode failure
+    (@ref unreadable_record_error), also sent to `log`, since the registry
+    answers a caller-scoped read of such a row as not found. */
+inline result<client_record> decode_found(storage_log const& log, std::string_view text)
+{
+    auto rec = decode_record(text);
+    if (!rec)
+        log_failure(log, "find", rec.error().description);
+    return rec;
 }
 
 /** What the owner filter selects, for stores that keep no row for "no owner". */
