@@ -148,3 +148,23 @@ TEST_CASE("RFC 7592 3: a record-API create issues no registration access token, 
     // An RFC 7591 registration on the same registry still gets its token.
     CHECK(reg.register_client(web_client, org1)->registration_access_token.has_value());
 }
+
+TEST_CASE("RFC 7592 2.1 and RFC 6749 5.2: a stored row that cannot be decoded authenticates nobody and answers "
+          "like an unknown client",
+          "[registry][rfc7592][store18]")
+{
+    hooked_registry<true> reg(with_rfc7592());
+    auto made = reg.register_client(web_client, org1).value();
+    auto const id = made.record.client_id;
+    reg.storage().unreadable.insert(id);
+    CHECK(reg.check_registration_token(id, *made.registration_access_token).error().kind() ==
+          error::authentication_failed);
+    CHECK(reg.read_registration(id, *made.registration_access_token).error().kind() == error::authentication_failed);
+    CHECK(reg.delete_registration(id, *made.registration_access_token).error().kind() ==
+          error::authentication_failed);
+    CHECK(reg.authenticate(id, *made.client_secret).error().kind() == error::authentication_failed);
+    reg.storage().unreadable.clear();
+    reg.storage().unreachable = true; // no row at all: the store's error, as before
+    CHECK(reg.check_registration_token(id, "x").error().kind() == error::storage_failure);
+    CHECK(reg.authenticate(id, "x").error().kind() == error::storage_failure);
+}

@@ -281,7 +281,7 @@ public:
             }
             expires_at = rec.client_secret_expires_at;
         });
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         bool const match = detail::equal_constant_time(stored, candidate);
         // RFC 7591 3.2.1: client_secret_expires_at is when it expires; 0 means never.
@@ -303,7 +303,7 @@ public:
         auto const candidate = hasher_(token);
         std::optional<secret_hash> stored;
         auto found = storage_.visit(client_id, [&](client_record const& rec) { stored = rec.registration_token_hash; });
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         if (token_matches(found.has_value(), stored, candidate))
             return {};
@@ -375,6 +375,8 @@ public:
 
         A client that moves to a secret-using auth method is issued a secret,
         returned here once; one that moves to a method without a secret loses it.
+        `require_pkce` is no RFC 7591 metadata: it stays as stored, raised
+        only for a public client or a new authorization_code grant (RFC 9700 2.1.1).
         With `registration_base_uri` configured the answer is an RFC 7592 3
         client information response: a fresh registration access token is
         issued and returned with `registration_client_uri`, and the old token
@@ -641,6 +643,15 @@ private:
             out.registration_client_uri = *opts_.registration_base_uri + "/" + out.record.client_id;
     }
 
+    /** Whether a failed lookup is the store's error to pass on. A row that
+        cannot be decoded is not: its secret and token hashes cannot be read,
+        so it authenticates nobody, and it answers like an unknown client
+        (RFC 7592 2.1, RFC 6749 5.2) rather than telling anyone the id exists. */
+    static bool store_failed(error_info const& e) noexcept
+    {
+        return e.kind() == error::storage_failure && !is_unreadable_record(e);
+    }
+
     /** The one decision on a registration access token: a found record whose
         token hash equals the candidate's, compared in constant time whether or
         not there is one, and decided in one step. */
@@ -674,7 +685,7 @@ private:
     {
         auto const candidate = hasher_(token);
         auto found = storage_.find(client_id);
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         auto const stored = found ? found->registration_token_hash : std::nullopt;
         if (token_matches(found.has_value(), stored, candidate))
