@@ -547,11 +547,11 @@ private:
             bool const gone = e.kind() == error::client_not_found || e.kind() == error::authentication_failed;
             return gone ? unauthorized(env, req.authorization) : detail::rfc7591_error(detail::status_of(e, true), e);
         };
-        if (req.method == "DELETE") {
-            auto r = reg_.remove(id);
+        auto const token = detail::bearer_token(req.authorization);
+        if (req.method == "DELETE") { // at the version whose token was checked (RFC 7592 2.3)
+            auto r = reg_.delete_registration(id, token);
             return r ? detail::no_content() : failed(r.error());
         }
-        auto const token = detail::bearer_token(req.authorization);
         auto r = req.method == "PUT" ? reg_.update_registration(id, token, req.body) : reg_.read_registration(id, token);
         return r ? registration_answer(200, *r) : failed(r.error());
     }

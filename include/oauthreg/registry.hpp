@@ -22,7 +22,9 @@
 #include <oauthreg/validate.hpp>
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -77,6 +79,9 @@ struct list_query {
 
     Thread-safe when its storage is (the default store is); a stateful RNG
     policy is serialized by the registry, a stateless one is not locked.
+    Movable when its store, RNG and clock are (the in-memory stores are not;
+    the SQL stores are); a moved-from registry may only be destroyed or
+    assigned to.
 
     @tparam Storage a `storage_policy`, e.g. oauthreg::basic_memory_storage
     @tparam Rng an `rng_policy`, e.g. oauthreg::os_rng
@@ -101,12 +106,38 @@ public:
     using rng_type = Rng;         ///< the RNG policy
     using clock_type = Clock;     ///< the clock policy
 
-    /** Constructs the registry; `storage_args` construct the store in place.
+    /** Constructs the registry; `storage_args` construct the store in place;
+        the RNG and the clock are default-constructed.
         @param opts how it behaves
         @param storage_args the store's constructor arguments */
     template <class... StorageArgs>
+        requires std::constructible_from<Storage, StorageArgs...>
     explicit basic_registry(registry_options opts = {}, StorageArgs&&... storage_args)
         : opts_(std::move(opts)), hasher_(opts_.secret_pepper), storage_(std::forward<StorageArgs>(storage_args)...)
+    {}
+
+    /** Constructs the registry with the RNG and clock instances given (as
+        Boost.Uuid's generators take their engine): a seeded RNG, a clock
+        at a chosen time, a policy holding a handle. The store is
+        default-constructed.
+        @param opts how it behaves
+        @param rng the RNG policy instance
+        @param clock the clock policy instance */
+    basic_registry(registry_options opts, Rng rng, Clock clock = Clock{})
+        requires std::default_initializable<Storage>
+        : opts_(std::move(opts)), hasher_(opts_.secret_pepper), rng_(std::move(rng)), clock_(std::move(clock))
+    {}
+
+    /** Constructs the registry from a store (e.g. an opened sqlite_storage)
+        and RNG and clock instances.
+        @param opts how it behaves
+        @param storage the store, moved in
+        @param rng the RNG policy instance
+        @param clock the clock policy instance */
+    basic_registry(registry_options opts, Storage&& storage, Rng rng, Clock clock = Clock{})
+        requires std::move_constructible<Storage>
+        : opts_(std::move(opts)), hasher_(opts_.secret_pepper), storage_(std::move(storage)), rng_(std::move(rng)),
+          clock_(std::move(clock))
     {}
 
     /** @return the options it was made with */
@@ -147,11 +178,16 @@ public:
         the owner. `require_pkce` absent: true for a public client, the
         profile's rule for a confidential one.
 
+        No RFC 7592 registration access token is issued: the client is
+        managed through the record API by its organization, and RFC 7592 3
+        gives that token to whoever registered through RFC 7591, in the
+        registration response; a token no one receives would be a stored
+        credential without a holder.
+
         @param record_body the request body, as received
         @param caller the organization and user the host authenticated; the new owner
         @return the stored record with the plaintext secret (confidential
-        clients) and, when configured, the RFC 7592 token and URI; or the
-        first validation problem, or the store's error
+        clients); or the first validation problem, or the store's error
 
         @par Specification
         RFC 7591 2, 2.1, 3.2.1; RFC 9700 2.1.1.
@@ -162,7 +198,7 @@ public:
         if (!req)
             return req.error();
         bool const pkce = req->require_pkce.value_or(pkce_required(req->metadata));
-        return issue(std::move(req->metadata), caller, pkce, clock_.now());
+        return issue(std::move(req->metadata), caller, pkce, clock_.now(), rfc7592_token::none);
     }
 
     /** Registers metadata built by the host: the rules of @ref validate_metadata
@@ -194,13 +230,19 @@ public:
 
     /** The stored record, if it belongs to the caller's organization: a client
         of another organization is `client_not_found`, exactly like an unknown id.
+        So is a stored row that cannot be decoded (see @ref unreadable_record_error):
+        its owner cannot be read, so no caller can be shown it is theirs, and a
+        500 would tell another organization that the id exists. The store
+        reports such a row to its operator (the SQL stores through their `log`).
         @param client_id the client
         @param caller the authenticated caller; only its `org_id` is compared
-        @return the record, or `client_not_found` */
+        @return the record, `client_not_found`, or the store's error (one not
+        about this row, e.g. an unreachable database) */
     result<client_record> get(std::string_view client_id, owner const& caller) const
     {
         auto rec = storage_.find(client_id);
-        if (rec && rec->owner.org_id != caller.org_id)
+        bool const theirs = rec ? rec->owner.org_id == caller.org_id : !is_unreadable_record(rec.error());
+        if (!theirs)
             return make_error(error::client_not_found, "client_id");
         return rec;
     }
@@ -239,7 +281,7 @@ public:
             }
             expires_at = rec.client_secret_expires_at;
         });
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         bool const match = detail::equal_constant_time(stored, candidate);
         // RFC 7591 3.2.1: client_secret_expires_at is when it expires; 0 means never.
@@ -261,7 +303,7 @@ public:
         auto const candidate = hasher_(token);
         std::optional<secret_hash> stored;
         auto found = storage_.visit(client_id, [&](client_record const& rec) { stored = rec.registration_token_hash; });
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         if (token_matches(found.has_value(), stored, candidate))
             return {};
@@ -333,6 +375,8 @@ public:
 
         A client that moves to a secret-using auth method is issued a secret,
         returned here once; one that moves to a method without a secret loses it.
+        `require_pkce` is no RFC 7591 metadata: it stays as stored, raised
+        only for a public client or a new authorization_code grant (RFC 9700 2.1.1).
         With `registration_base_uri` configured the answer is an RFC 7592 3
         client information response: a fresh registration access token is
         issued and returned with `registration_client_uri`, and the old token
@@ -365,7 +409,7 @@ public:
         rec.metadata = std::move(*md);
         rec.updated_at = now;
         rec.version = current->version + 1;
-        rec.require_pkce = pkce_required(rec.metadata);
+        rec.require_pkce = kept_pkce(*current, rec.metadata);
         if (!uses_client_secret(rec.metadata.token_endpoint_auth_method)) {
             rec.client_secret_hash.reset();
             rec.client_secret_expires_at = 0;
@@ -378,6 +422,29 @@ public:
             return r.error();
         set_registration_client_uri(out);
         return out;
+    }
+
+    /** RFC 7592 2.3 delete, for `DELETE` on the client configuration endpoint:
+        checks the registration access token (as @ref read_registration), then
+        deletes the client at the version the token was checked at, in one
+        step when the store models versioned_erase_storage; so a token rotated
+        meanwhile (by a read or an update) cannot delete. A concurrent change
+        that kept the token (rotate_secret) is read again.
+        @param client_id the client, from the configuration endpoint's path
+        @param token the registration access token presented (RFC 6750 2.1)
+        @return nothing; `authentication_failed` for a wrong token or an
+        unknown client; `client_not_found` when a concurrent delete won; or
+        the store's error */
+    result<void> delete_registration(std::string_view client_id, std::string_view token)
+    {
+        for (int attempt = 0;; ++attempt) {
+            auto current = find_with_token(client_id, token);
+            if (!current)
+                return current.error();
+            auto r = erase_at_version(*current);
+            if (r || r.error().kind() != error::version_conflict || attempt == 7)
+                return r;
+        }
     }
 
     /** Deletes a client (RFC 7592 2.3).
@@ -502,7 +569,10 @@ public:
 private:
     /** The one issuing path of every registration: id, secret for a
         secret-using method, registration access token, insert. `md` is valid. */
-    result<registration> issue(client_metadata&& md, owner who, bool require_pkce, unix_seconds now)
+    enum class rfc7592_token : bool { none, when_configured };
+
+    result<registration> issue(client_metadata&& md, owner who, bool require_pkce, unix_seconds now,
+                               rfc7592_token token = rfc7592_token::when_configured)
     {
         registration out;
         client_record& rec = out.record;
@@ -512,7 +582,8 @@ private:
         rec.require_pkce = require_pkce;
         if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
             issue_secret(rec, out.client_secret, now);
-        issue_registration_token(out);
+        if (token == rfc7592_token::when_configured)
+            issue_registration_token(out);
         // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
         for (int attempt = 0;; ++attempt) {
             rec.client_id = random_client_id();
@@ -522,8 +593,21 @@ private:
             if (ins.error().kind() != error::client_exists || attempt == 3)
                 return ins.error();
         }
-        set_registration_client_uri(out);
+        if (token == rfc7592_token::when_configured)
+            set_registration_client_uri(out);
         return out;
+    }
+
+    /** An RFC 7592 2.2 update's require_pkce: the stored value stays (the
+        record API may have set it; it is no RFC 7591 metadata the body could
+        carry). A public client always requires PKCE, and one that gains the
+        authorization_code grant gets the profile's rule as at registration
+        (RFC 9700 2.1.1); an update never lowers it. */
+    bool kept_pkce(client_record const& current, client_metadata const& md) const noexcept
+    {
+        bool const gains_code = md.has_grant(grant_type::authorization_code) &&
+                                !current.metadata.has_grant(grant_type::authorization_code);
+        return current.require_pkce || ((md.is_public() || gains_code) && pkce_required(md));
     }
 
     bool pkce_required(client_metadata const& md) const noexcept
@@ -559,6 +643,15 @@ private:
             out.registration_client_uri = *opts_.registration_base_uri + "/" + out.record.client_id;
     }
 
+    /** Whether a failed lookup is the store's error to pass on. A row that
+        cannot be decoded is not: its secret and token hashes cannot be read,
+        so it authenticates nobody, and it answers like an unknown client
+        (RFC 7592 2.1, RFC 6749 5.2) rather than telling anyone the id exists. */
+    static bool store_failed(error_info const& e) noexcept
+    {
+        return e.kind() == error::storage_failure && !is_unreadable_record(e);
+    }
+
     /** The one decision on a registration access token: a found record whose
         token hash equals the candidate's, compared in constant time whether or
         not there is one, and decided in one step. */
@@ -569,12 +662,30 @@ private:
         return found & stored.has_value() & match;
     }
 
+    /** Erases `rec` only at the version it was read at. A store without
+        erase(id, version) gets the same decision in two writes: the token is
+        taken away at that version (a version-checked replace), so nothing
+        that changed the client since is overridden, then the record goes. */
+    result<void> erase_at_version(client_record const& rec)
+    {
+        if constexpr (versioned_erase_storage<Storage>) {
+            return storage_.erase(rec.client_id, rec.version);
+        } else {
+            client_record revoked = rec;
+            revoked.registration_token_hash.reset();
+            revoked.version = rec.version + 1;
+            if (auto r = storage_.replace(std::move(revoked), rec.version); !r)
+                return r;
+            return storage_.erase(rec.client_id);
+        }
+    }
+
     /** The stored record, if `token` is its registration access token. */
     result<client_record> find_with_token(std::string_view client_id, std::string_view token) const
     {
         auto const candidate = hasher_(token);
         auto found = storage_.find(client_id);
-        if (!found && found.error().kind() == error::storage_failure)
+        if (!found && store_failed(found.error()))
             return found.error();
         auto const stored = found ? found->registration_token_hash : std::nullopt;
         if (token_matches(found.has_value(), stored, candidate))
@@ -587,9 +698,21 @@ private:
         if constexpr (std::is_empty_v<Rng>) {
             return std::forward<F>(f)(rng_);
         } else {
-            std::lock_guard lock(rng_mutex_);
+            std::lock_guard lock(*rng_mutex_);
             return std::forward<F>(f)(rng_);
         }
+    }
+
+    /** A stateful RNG's lock, behind a pointer so the registry moves; none
+        for a stateless one. */
+    struct no_lock {};
+    using rng_lock = std::conditional_t<std::is_empty_v<Rng>, no_lock, std::unique_ptr<std::mutex>>;
+    static rng_lock make_rng_lock()
+    {
+        if constexpr (std::is_empty_v<Rng>)
+            return {};
+        else
+            return std::make_unique<std::mutex>();
     }
 
     secure_string random_secret()
@@ -606,7 +729,7 @@ private:
     Storage storage_;
     [[no_unique_address]] Rng rng_{};
     [[no_unique_address]] Clock clock_{};
-    std::mutex rng_mutex_;
+    [[no_unique_address]] rng_lock rng_mutex_ = make_rng_lock();
 };
 
 } // namespace oauthreg

@@ -232,3 +232,28 @@ TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goe
     CHECK(lines[0].rfind("find: ", 0) == 0);
     CHECK(lines[0].find("oauth_clients") != std::string::npos);
 }
+
+TEST_CASE("sqlite storage: an organization reading a row that cannot be decoded is answered not found, the "
+          "operator told through the log hook (RFC 7592 2.1)",
+          "[storage][sqlite][registry][store18]")
+{
+    temp_db db;
+    std::vector<std::string> lines;
+    auto store = sqlite_storage::open({.path = db.path.string(),
+                                       .connections = 1,
+                                       .log = [&](std::string_view line) { lines.emplace_back(line); }})
+                     .value();
+    basic_registry<sqlite_storage, os_rng, system_clock> reg({}, std::move(store));
+    owner const mine{"org-1", "user-1"}, theirs{"org-2", "user-2"};
+    auto const id =
+        reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})", mine).value().record.client_id;
+    raw_exec(db, "UPDATE oauth_clients SET record = 'not json'");
+    CHECK(reg.get(id, theirs).error().kind() == error::client_not_found); // not a 500 that names the id
+    CHECK(reg.get(id, mine).error().kind() == error::client_not_found);   // its owner cannot be read
+    CHECK(reg.get(id).error().kind() == error::storage_failure);
+    REQUIRE_FALSE(lines.empty());
+    CHECK(lines[0] == "find: storage failure: stored record is not a JSON object");
+    INFO("a database that cannot be read at all is still the store's error");
+    raw_exec(db, "DROP TABLE oauth_clients");
+    CHECK(reg.get(id, theirs).error().kind() == error::storage_failure);
+}

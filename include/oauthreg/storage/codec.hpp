@@ -222,10 +222,10 @@ inline result<client_record> decode_record(std::string_view text)
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
     if (ec || !v.is_object())
-        return make_error(error::storage_failure, "", "stored record is not a JSON object");
+        return unreadable_record_error("stored record is not a JSON object");
     detail::record_reader r(v.get_object());
     if (r.integer("format") != record_format_version)
-        return make_error(error::storage_failure, "", "stored record has an unknown format version");
+        return unreadable_record_error("stored record has an unknown format version");
 
     client_record rec;
     rec.client_id = r.string("client_id");
@@ -302,8 +302,8 @@ inline result<client_record> decode_record(std::string_view text)
     }
     for (auto const* reader : {&r, &m})
         if (!reader->ok())
-            return make_error(error::storage_failure, "",
-                              "stored record '" + std::string(detail::clip(rec.client_id)) + "': " + reader->why());
+            return unreadable_record_error("stored record '" + std::string(detail::clip(rec.client_id)) +
+                                           "': " + reader->why());
     return rec;
 }
 

@@ -32,6 +32,27 @@ struct unreadable_record {
     error_info error; ///< error::storage_failure, saying what is wrong
 };
 
+/** The error of a stored row that cannot be decoded (decode_record's):
+    `error::storage_failure` with field "record". A custom store that returns
+    it for such a row lets the registry answer an organization-scoped read of
+    it as not found, its owner being unreadable.
+    @param description what is wrong with the row
+    @return the error */
+inline error_info unreadable_record_error(std::string_view description)
+{
+    auto e = make_error(error::storage_failure, "", description); // the description as before: no "record: "
+    e.field = "record";
+    return e;
+}
+
+/** @param e an error a store returned
+    @return whether it is @ref unreadable_record_error's: a row that cannot be
+    decoded, not a store that cannot be reached */
+inline bool is_unreadable_record(error_info const& e) noexcept
+{
+    return e.code.category() == error_category() && e.kind() == error::storage_failure && e.field == "record";
+}
+
 /** One page of a listing, ordered by client_id. `next_cursor` is opaque and
     absent on the last page. A row that cannot be decoded is skipped and
     reported in `unreadable`; it counts toward the page's limit. */
@@ -65,6 +86,7 @@ struct record_visitor_archetype {
       still `expected_version` (else `error::version_conflict`), so a lost
       update is impossible; rec.version must be expected_version + 1.
     - `erase(id)`: removes the record, or `error::client_not_found`.
+    - optionally `erase(id, expected_version)`: see @ref versioned_erase_storage.
     - `list(filter, limit, cursor)`: at most `limit` records of the owner,
       ordered by client_id, after `cursor` (empty: from the start); work in
       proportion to the page, not to the number of clients.
@@ -99,6 +121,23 @@ concept storage_policy = requires(S& s, S const& cs, client_record rec, std::str
     {
         cs.list(filter, limit, id)
         } -> std::same_as<result<list_page>>;
+};
+
+/** A store that also erases at an expected version, in one step:
+    `erase(id, expected_version)` removes the record only if its stored
+    version is still `expected_version` (else `error::version_conflict`;
+    `error::client_not_found` without one). An RFC 7592 delete is decided at
+    the version whose registration access token was checked, so a token
+    rotated meanwhile cannot delete. The bundled stores model it; with a store
+    that does not, the registry first takes the token away at that version
+    (a `replace`), then erases.
+*/
+template <class S>
+concept versioned_erase_storage = storage_policy<S> && requires(S& s, std::string_view id, std::uint64_t version)
+{
+    {
+        s.erase(id, version)
+        } -> std::same_as<result<void>>;
 };
 
 } // namespace oauthreg

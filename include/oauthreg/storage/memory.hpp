@@ -232,11 +232,24 @@ public:
         auto it = by_id_.find(id);
         if (it == by_id_.end())
             return make_error(error::client_not_found, "client_id");
-        entry* e = *it;
-        unindex_owner(*e);
-        all_.erase(all_.iterator_to(*e));
-        by_id_.erase(it);
-        destroy(e);
+        erase_entry(it);
+        return {};
+    }
+
+    /** Erases the record only if its stored version is still
+        @p expected_version, in one step (see versioned_erase_storage).
+        @param id a client_id
+        @param expected_version the version the caller checked
+        @return nothing, `client_not_found`, or `version_conflict` */
+    result<void> erase(std::string_view id, std::uint64_t expected_version)
+    {
+        std::unique_lock lock(mutex_);
+        auto it = by_id_.find(id);
+        if (it == by_id_.end())
+            return make_error(error::client_not_found, "client_id");
+        if ((*it)->rec.version != expected_version)
+            return make_error(error::version_conflict, "client_id");
+        erase_entry(it);
         return {};
     }
 
@@ -357,6 +370,16 @@ private:
 
     /** One page of an index: the entries after `from` (or from its first one
         when `from_start`) while `in_group` holds. */
+    /** Unlinks and destroys the entry `it` names; the lock is held. */
+    template <class It> void erase_entry(It it)
+    {
+        entry* e = *it;
+        unindex_owner(*e);
+        all_.erase(all_.iterator_to(*e));
+        by_id_.erase(it);
+        destroy(e);
+    }
+
     template <class Index, class Key, class InGroup>
     static void fill(list_page& page, Index const& index, Key const& from, std::size_t limit, bool from_start,
                      InGroup in_group)
@@ -390,8 +413,8 @@ using memory_storage_st = basic_memory_storage<null_mutex>;
 /** The default store. */
 using memory_storage = memory_storage_mt;
 
-static_assert(storage_policy<memory_storage_mt>);
-static_assert(storage_policy<memory_storage_st>);
+static_assert(versioned_erase_storage<memory_storage_mt>);
+static_assert(versioned_erase_storage<memory_storage_st>);
 
 } // namespace oauthreg
 

@@ -7,19 +7,22 @@
 // Optional backend: link libpq (CMake `oauthreg::postgres`, Meson
 // `oauthreg_postgres_dep`, Debian `libpq-dev`).
 
-#include <oauthreg/detail/connection_pool.hpp>
+#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace oauthreg {
 
@@ -45,20 +48,8 @@ inline constexpr int postgres_schema_version = 1;
 /** One libpq connection with its prepared statements; one thread at a time. */
 class pg_connection {
 public:
-    enum stmt : std::size_t {
-        insert,
-        find,
-        update,
-        exists,
-        erase,
-        list_all,
-        list_org,
-        list_user,
-        list_owner,
-        count,
-        xact_status,
-        stmt_count
-    };
+    /** The shared statements, then PostgreSQL's own. */
+    enum stmt : std::size_t { xact_status = sql_statements::shared, stmt_count };
 
     pg_connection(std::string conninfo, std::string table) : conninfo_(std::move(conninfo)), table_(std::move(table)) {}
     pg_connection(pg_connection const&) = delete;
@@ -70,27 +61,12 @@ public:
     {
         if (auto r = connect_plain(); !r)
             return r;
-        std::string const& t = table_;
-        std::string const sql[stmt_count] = {
-            "INSERT INTO " + t +
-                "(client_id, org_id, user_id, version, created_at, updated_at, record) "
-                "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id) DO NOTHING",
-            "SELECT record FROM " + t + " WHERE client_id = $1",
-            "UPDATE " + t +
-                " SET org_id = $2, user_id = $3, version = $4, updated_at = $5, record = $6 "
-                "WHERE client_id = $1 AND version = $7",
-            "SELECT 1 FROM " + t + " WHERE client_id = $1",
-            "DELETE FROM " + t + " WHERE client_id = $1 RETURNING txid_current()",
-            "SELECT record, client_id FROM " + t + " WHERE client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record, client_id FROM " + t + " WHERE org_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record, client_id FROM " + t + " WHERE user_id = $3 AND client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT record, client_id FROM " + t +
-                " WHERE org_id = $3 AND user_id = $4 AND client_id > $1 ORDER BY client_id LIMIT $2",
-            "SELECT count(*) FROM " + t,
-            "SELECT txid_status($1)",
-        };
+        auto const shared = sql_statements::text(table_, '$', " RETURNING txid_current()");
+        std::array<std::string, stmt_count> sql;
+        std::copy(shared.begin(), shared.end(), sql.begin());
+        sql[xact_status] = "SELECT txid_status($1)";
         for (std::size_t i = 0; i < stmt_count; ++i) {
-            pg_result r(PQprepare(conn_, name(static_cast<stmt>(i)), sql[i].c_str(), 0, nullptr));
+            pg_result r(PQprepare(conn_, name(i), sql[i].c_str(), 0, nullptr));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return fail("cannot prepare statements", r.get());
         }
@@ -114,13 +90,15 @@ public:
 
     PGconn* native() const noexcept { return conn_; }
 
-    /** Runs a prepared statement with text parameters. */
-    template <std::size_t N> pg_result run(stmt s, std::array<std::string, N> const& params)
+    /** Runs prepared statement `s` (a sql_statements::id or a stmt) with
+        text parameters, at most 8. */
+    pg_result run(std::size_t s, std::span<std::string const> params)
     {
-        std::array<char const*, N> values{};
-        for (std::size_t i = 0; i < N; ++i)
+        std::array<char const*, 8> values{};
+        auto const n = std::min(params.size(), values.size());
+        for (std::size_t i = 0; i < n; ++i)
             values[i] = params[i].c_str();
-        return pg_result(PQexecPrepared(conn_, name(s), static_cast<int>(N), values.data(), nullptr, nullptr, 0));
+        return pg_result(PQexecPrepared(conn_, name(s), static_cast<int>(n), values.data(), nullptr, nullptr, 0));
     }
 
     /** Runs a statement without parameters or rows (BEGIN, COMMIT, ...). */
@@ -164,12 +142,12 @@ public:
     }
 
 private:
-    static char const* name(stmt s) noexcept
+    static char const* name(std::size_t s) noexcept
     {
         static constexpr char const* names[stmt_count] = {
-            "oauthreg_insert",     "oauthreg_find",     "oauthreg_update",     "oauthreg_exists",
-            "oauthreg_erase",      "oauthreg_list_all", "oauthreg_list_org",   "oauthreg_list_user",
-            "oauthreg_list_owner", "oauthreg_count",    "oauthreg_xact_status"};
+            "oauthreg_insert",    "oauthreg_find",      "oauthreg_update",    "oauthreg_exists",
+            "oauthreg_erase",     "oauthreg_erase_version", "oauthreg_list_all", "oauthreg_list_org",
+            "oauthreg_list_user", "oauthreg_list_owner", "oauthreg_count",    "oauthreg_xact_status"};
         return names[s];
     }
 
@@ -266,7 +244,7 @@ public:
                                           std::to_string(rec.updated_at),
                                           text};
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(conn::insert, params);
+            auto r = c.run(sql::insert, params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return failed(c, "insert", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
@@ -284,12 +262,12 @@ public:
             return make_error(error::client_not_found, "client_id");
         std::array<std::string, 1> params{std::string(id)};
         return with_connection<client_record>([&](conn& c, bool) -> result<client_record> {
-            auto r = c.run(conn::find, params);
+            auto r = c.run(sql::find, params);
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return failed(c, "find", r.get());
             if (PQntuples(r.get()) == 0)
                 return make_error(error::client_not_found, "client_id");
-            return decode_record(text_of(r.get(), 0));
+            return detail::decode_found(pool_->log(), text_of(r.get(), 0));
         });
     }
 
@@ -318,7 +296,7 @@ public:
                                           text,
                                           std::to_string(expected_version)};
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(conn::update, params);
+            auto r = c.run(sql::update, params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return failed(c, "replace", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
@@ -343,23 +321,19 @@ public:
     {
         if (!detail::pg_text(id))
             return make_error(error::client_not_found, "client_id");
-        std::array<std::string, 1> params{std::string(id)};
-        std::string committing; // the transaction whose COMMIT was sent
-        return with_connection<void>([&](conn& c, bool) -> result<void> {
-            if (!c.command("BEGIN"))
-                return failed(c, "erase");
-            auto r = c.run(conn::erase, params);
-            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
-                c.command("ROLLBACK");
-                if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-                    return failed(c, "erase", r.get());
-                return erased_before(c, committing);
-            }
-            committing = std::string(text_of(r.get(), 0));
-            if (!c.command("COMMIT"))
-                return failed(c, "erase");
-            return {};
-        });
+        return erase_where(sql::erase, {std::string(id)});
+    }
+
+    /** As @ref erase(std::string_view), with `AND version = expected_version`:
+        `version_conflict` when the row is there at another version.
+        @param id a client_id
+        @param expected_version the version the caller checked
+        @return nothing, `client_not_found`, `version_conflict`, or `storage_failure` */
+    result<void> erase(std::string_view id, std::uint64_t expected_version)
+    {
+        if (!detail::pg_text(id))
+            return make_error(error::client_not_found, "client_id");
+        return erase_where(sql::erase_version, {std::string(id), std::to_string(expected_version)});
     }
 
     /** A keyset page: `client_id > cursor` on an (owner, client_id) index,
@@ -370,37 +344,19 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        auto start = detail::start_page(filter, limit, cursor, detail::pg_text);
-        if (!start)
-            return start.error();
-        auto const& after = start->after;
-        auto const which = start->which;
-        list_page page;
-        if (which == detail::owner_query::nothing)
-            return page;
-        std::string const n = std::to_string(std::min<std::size_t>(limit, 1u << 30) + 1);
-        return with_connection<list_page>([&](conn& c, bool) -> result<list_page> {
-            detail::pg_result r;
-            switch (which) {
-            case detail::owner_query::org:
-                r = c.run(conn::list_org, std::array<std::string, 3>{after, n, *filter.org_id});
-                break;
-            case detail::owner_query::user:
-                r = c.run(conn::list_user, std::array<std::string, 3>{after, n, *filter.user_id});
-                break;
-            case detail::owner_query::both:
-                r = c.run(conn::list_owner, std::array<std::string, 4>{after, n, *filter.org_id, *filter.user_id});
-                break;
-            default:
-                r = c.run(conn::list_all, std::array<std::string, 2>{after, n});
-            }
-            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-                return failed(c, "list", r.get());
-            detail::list_page_builder out(limit); // a corrupt row is reported, not the end of the listing
-            int rows = PQntuples(r.get());
-            for (int i = 0; i < rows && out.add(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
-            }
-            return out.take();
+        return detail::keyset_page(filter, limit, cursor, detail::pg_text, [&](auto const& q, auto&& row) {
+            std::vector<std::string> params{q.after, std::to_string(q.rows)};
+            params.insert(params.end(), q.owner_ids.begin(), q.owner_ids.end());
+            return with_connection<void>([&](conn& c, bool) -> result<void> {
+                auto r = c.run(q.statement, params);
+                if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                    return failed(c, "list", r.get());
+                // Rows arrive only once the query succeeded: a retried attempt adds none twice.
+                int const rows = PQntuples(r.get());
+                for (int i = 0; i < rows && row(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
+                }
+                return {};
+            });
         });
     }
 
@@ -408,7 +364,7 @@ public:
     result<std::size_t> size() const
     {
         return with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {
-            auto r = c.run(conn::count, std::array<std::string, 0>{});
+            auto r = c.run(sql::count, std::array<std::string, 0>{});
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return failed(c, "count", r.get());
             return static_cast<std::size_t>(std::stoull(std::string(text_of(r.get(), 0))));
@@ -417,6 +373,7 @@ public:
 
 private:
     using conn = detail::pg_connection;
+    using sql = detail::sql_statements;
     using pool_type = detail::connection_pool<conn>;
     explicit postgres_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
 
@@ -429,6 +386,33 @@ private:
     error_info failed(conn const& c, std::string_view operation, PGresult const* r = nullptr) const
     {
         return detail::storage_failed(pool_->log(), operation, c.why(r));
+    }
+
+    /** The delete transaction of @ref erase(std::string_view); `params`
+        start with the client_id. */
+    result<void> erase_where(sql::id statement, std::vector<std::string> params)
+    {
+        std::string committing; // the transaction whose COMMIT was sent
+        return with_connection<void>([&](conn& c, bool) -> result<void> {
+            if (!c.command("BEGIN"))
+                return failed(c, "erase");
+            auto r = c.run(statement, params);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
+                c.command("ROLLBACK");
+                if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                    return failed(c, "erase", r.get());
+                auto gone = erased_before(c, committing);
+                // Not ours: the row may be there at another version.
+                if (!gone && gone.error().kind() == error::client_not_found && statement == sql::erase_version &&
+                    stored_text(c, params[0]))
+                    return make_error(error::version_conflict, "client_id");
+                return gone;
+            }
+            committing = std::string(text_of(r.get(), 0));
+            if (!c.command("COMMIT"))
+                return failed(c, "erase");
+            return {};
+        });
     }
 
     /** No row to delete: ours if the transaction `committing` (from an
@@ -447,7 +431,7 @@ private:
 
     static std::optional<std::string> stored_text(conn& c, std::string const& id)
     {
-        auto r = c.run(conn::find, std::array<std::string, 1>{id});
+        auto r = c.run(sql::find, std::array<std::string, 1>{id});
         if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0)
             return std::nullopt;
         return std::string(text_of(r.get(), 0));
@@ -525,7 +509,7 @@ private:
     std::unique_ptr<pool_type> pool_;
 };
 
-static_assert(storage_policy<postgres_storage>);
+static_assert(versioned_erase_storage<postgres_storage>);
 
 } // namespace oauthreg
 

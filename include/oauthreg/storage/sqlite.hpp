@@ -7,7 +7,7 @@
 // Optional backend: link SQLite 3 (CMake `oauthreg::sqlite`, Meson
 // `oauthreg_sqlite_dep`, Debian `libsqlite3-dev`).
 
-#include <oauthreg/detail/connection_pool.hpp>
+#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
@@ -63,19 +63,7 @@ inline result<void> sqlite_fail(sqlite3* db, std::string_view what)
 /** One connection and its prepared statements; used by one thread at a time. */
 class sqlite_connection {
 public:
-    enum stmt : std::size_t {
-        insert,
-        find,
-        update,
-        exists,
-        erase,
-        list_all,
-        list_org,
-        list_user,
-        list_owner,
-        count,
-        stmt_count
-    };
+    using stmt = sql_statements::id;
 
     sqlite_connection() = default;
     sqlite_connection(sqlite_connection const&) = delete;
@@ -124,25 +112,9 @@ public:
 
     result<void> prepare()
     {
-        static constexpr char const* sql[stmt_count] = {
-            "INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record) "
-            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(client_id) DO NOTHING",
-            "SELECT record FROM oauth_clients WHERE client_id = ?1",
-            "UPDATE oauth_clients SET org_id = ?2, user_id = ?3, version = ?4, updated_at = ?5, record = ?6 "
-            "WHERE client_id = ?1 AND version = ?7",
-            "SELECT 1 FROM oauth_clients WHERE client_id = ?1",
-            "DELETE FROM oauth_clients WHERE client_id = ?1",
-            "SELECT record, client_id FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
-            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND client_id > ?1 "
-            "ORDER BY client_id LIMIT ?2",
-            "SELECT record, client_id FROM oauth_clients WHERE user_id = ?4 AND client_id > ?1 "
-            "ORDER BY client_id LIMIT ?2",
-            "SELECT record, client_id FROM oauth_clients WHERE org_id = ?3 AND user_id = ?4 AND client_id > ?1 "
-            "ORDER BY client_id LIMIT ?2",
-            "SELECT count(*) FROM oauth_clients",
-        };
-        for (std::size_t i = 0; i < stmt_count; ++i)
-            if (sqlite3_prepare_v3(db_, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i], nullptr) != SQLITE_OK)
+        auto const sql = sql_statements::text("oauth_clients", '?');
+        for (std::size_t i = 0; i < sql.size(); ++i)
+            if (sqlite3_prepare_v3(db_, sql[i].c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i], nullptr) != SQLITE_OK)
                 return sqlite_fail(db_, "cannot prepare statements");
         return {};
     }
@@ -242,7 +214,7 @@ private:
     }
 
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* stmts_[stmt_count] = {};
+    sqlite3_stmt* stmts_[sql_statements::shared] = {};
 };
 
 } // namespace detail
@@ -306,7 +278,7 @@ public:
         if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
             return *bad;
         auto c = pool_->take();
-        auto s = c->get(conn::insert);
+        auto s = c->get(sql::insert);
         auto text = encode_record(rec);
         s.bind(1, rec.client_id);
         s.bind(2, rec.owner.org_id);
@@ -326,14 +298,14 @@ public:
     result<client_record> find(std::string_view id) const
     {
         auto c = pool_->take();
-        auto s = c->get(conn::find);
+        auto s = c->get(sql::find);
         s.bind(1, id);
         int rc = s.step();
         if (rc == SQLITE_DONE)
             return make_error(error::client_not_found, "client_id");
         if (rc != SQLITE_ROW)
             return failed(*c, "find");
-        return decode_record(s.text(0));
+        return detail::decode_found(pool_->log(), s.text(0));
     }
 
     /** Calls `f` with a decoded copy: nothing can change what it sees.
@@ -354,7 +326,7 @@ public:
             return *bad;
         auto c = pool_->take();
         {
-            auto s = c->get(conn::update);
+            auto s = c->get(sql::update);
             auto text = encode_record(rec);
             s.bind(1, rec.client_id);
             s.bind(2, rec.owner.org_id);
@@ -368,27 +340,37 @@ public:
             if (sqlite3_changes(c->db()) == 1)
                 return {};
         }
-        auto s = c->get(conn::exists);
-        s.bind(1, rec.client_id);
-        int rc = s.step();
-        if (rc == SQLITE_DONE)
-            return make_error(error::client_not_found, "client_id");
-        if (rc != SQLITE_ROW)
-            return failed(*c, "replace");
-        return make_error(error::version_conflict, "client_id");
+        return missing_or_conflict(*c, rec.client_id, "replace");
     }
 
-    /** @copydoc basic_memory_storage::erase */
+    /** @copydoc basic_memory_storage::erase(std::string_view) */
     result<void> erase(std::string_view id)
     {
         auto c = pool_->take();
-        auto s = c->get(conn::erase);
+        auto s = c->get(sql::erase);
         s.bind(1, id);
         if (s.step() != SQLITE_DONE)
             return failed(*c, "erase");
         if (sqlite3_changes(c->db()) == 0)
             return make_error(error::client_not_found, "client_id");
         return {};
+    }
+
+    /** One statement, `DELETE ... WHERE client_id = ? AND version = ?`.
+        @copydetails basic_memory_storage::erase(std::string_view, std::uint64_t) */
+    result<void> erase(std::string_view id, std::uint64_t expected_version)
+    {
+        auto c = pool_->take();
+        {
+            auto s = c->get(sql::erase_version);
+            s.bind(1, id);
+            s.bind(2, static_cast<std::int64_t>(expected_version));
+            if (s.step() != SQLITE_DONE)
+                return failed(*c, "erase");
+            if (sqlite3_changes(c->db()) == 1)
+                return {};
+        }
+        return missing_or_conflict(*c, id, "erase");
     }
 
     /** A keyset page: `client_id > cursor` on an index of the owner column,
@@ -399,37 +381,27 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        auto start = detail::start_page(filter, limit, cursor, detail::valid_utf8);
-        if (!start)
-            return start.error();
-        auto const& after = start->after;
-        auto const which = start->which;
-        list_page page;
-        if (which == detail::owner_query::nothing)
-            return page;
-        static constexpr conn::stmt by[] = {conn::list_all, conn::list_org, conn::list_user, conn::list_owner};
-        auto c = pool_->take();
-        auto s = c->get(by[static_cast<int>(which)]);
-        s.bind(1, after);
-        s.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)) + 1);
-        if (filter.org_id)
-            s.bind(3, *filter.org_id);
-        if (filter.user_id)
-            s.bind(4, *filter.user_id);
-        int rc;
-        detail::list_page_builder rows(limit); // a corrupt row is reported, not the end of the listing
-        while ((rc = s.step()) == SQLITE_ROW && rows.add(s.text(1), s.text(0))) {
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return failed(*c, "list");
-        return rows.take();
+        return detail::keyset_page(filter, limit, cursor, detail::valid_utf8, [&](auto const& q, auto&& row) {
+            auto c = pool_->take();
+            auto s = c->get(q.statement);
+            s.bind(1, q.after);
+            s.bind(2, q.rows);
+            for (std::size_t i = 0; i < q.owner_ids.size(); ++i)
+                s.bind(static_cast<int>(i) + 3, q.owner_ids[i]);
+            int rc;
+            while ((rc = s.step()) == SQLITE_ROW && row(s.text(1), s.text(0))) {
+            }
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return result<void>(failed(*c, "list"));
+            return result<void>();
+        });
     }
 
     /** @return the number of stored clients */
     result<std::size_t> size() const
     {
         auto c = pool_->take();
-        auto s = c->get(conn::count);
+        auto s = c->get(sql::count);
         if (s.step() != SQLITE_ROW)
             return failed(*c, "count");
         return static_cast<std::size_t>(s.integer(0));
@@ -437,8 +409,23 @@ public:
 
 private:
     using conn = detail::sqlite_connection;
+    using sql = detail::sql_statements;
     using pool_type = detail::connection_pool<conn>;
     explicit sqlite_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+
+    /** After a version-checked write changed no row: `client_not_found`, or
+        `version_conflict` when the row is there at another version. */
+    error_info missing_or_conflict(conn& c, std::string_view id, std::string_view operation) const
+    {
+        auto s = c.get(sql::exists);
+        s.bind(1, id);
+        int rc = s.step();
+        if (rc == SQLITE_DONE)
+            return make_error(error::client_not_found, "client_id");
+        if (rc != SQLITE_ROW)
+            return failed(c, operation);
+        return make_error(error::version_conflict, "client_id");
+    }
 
     /** A call's storage_failure; SQLite's text goes to the log only. */
     error_info failed(conn const& c, std::string_view operation) const
@@ -450,7 +437,7 @@ private:
     std::unique_ptr<pool_type> pool_;
 };
 
-static_assert(storage_policy<sqlite_storage>);
+static_assert(versioned_erase_storage<sqlite_storage>);
 
 } // namespace oauthreg
 

@@ -201,6 +201,32 @@ template <class Factory> void check_listing_under_churn(Factory& make)
 }
 } // namespace detail
 
+/** Checks a store's version-checked erase (see versioned_erase_storage):
+    it removes the record only at the version named, and a record changed
+    since keeps its place. check_storage_contract runs it for every store
+    that models versioned_erase_storage.
+
+    @param make returns a fresh, empty store (a pointer-like owner)
+*/
+template <class Factory> void check_versioned_erase(Factory make)
+{
+    INFO("erase(id, expected_version): only at that version (an RFC 7592 delete of the version checked)");
+    auto s = make();
+    REQUIRE(s->insert(full_record("client-a")).has_value());
+    auto v2 = full_record("client-a");
+    v2.version = 2;
+    REQUIRE(s->replace(v2, 1).has_value());
+    auto stale = s->erase("client-a", 1);
+    REQUIRE_FALSE(stale.has_value());
+    CHECK(stale.error().kind() == error::version_conflict);
+    CHECK(s->find("client-a").has_value()); // a stale version erases nothing
+    CHECK(s->erase("client-a", 3).error().kind() == error::version_conflict);
+    CHECK(s->erase("client-a", 2).has_value());
+    CHECK(s->find("client-a").error().kind() == error::client_not_found);
+    CHECK(s->erase("client-a", 2).error().kind() == error::client_not_found);
+    CHECK(s->erase("never-stored", 1).error().kind() == error::client_not_found);
+}
+
 /** Checks a backend against the whole storage contract of storage_policy.
 
     @param make returns a fresh, empty store (a pointer-like owner)
@@ -211,6 +237,8 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
     using store_ptr = decltype(make());
     using store_type = std::remove_reference_t<decltype(*std::declval<store_ptr>())>;
     static_assert(storage_policy<store_type>, "the store must model oauthreg::storage_policy");
+    if constexpr (versioned_erase_storage<store_type>)
+        check_versioned_erase(make);
 
     {
         INFO("insert-if-absent, find, visit, erase; values round-trip byte for byte");

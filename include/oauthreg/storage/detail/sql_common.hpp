@@ -1,0 +1,292 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
+#define OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
+
+#include <oauthreg/storage/codec.hpp>
+#include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/cursor.hpp>
+
+#include <boost/locale/utf.hpp>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// The kit the SQL stores (sqlite.hpp, postgres.hpp) share: a connection pool,
+// the statements they both prepare, the keyset paging loop, and the checks of
+// what their text columns can hold.
+
+namespace oauthreg::detail {
+
+/** A fixed set of connections handed out one per call. */
+template <class Connection> class connection_pool {
+public:
+    explicit connection_pool(storage_log log = {}) : log_(std::move(log)) {}
+
+    /** Where the stores of this pool send the database's own failure text. */
+    storage_log const& log() const noexcept { return log_; }
+
+    class lease {
+    public:
+        lease(connection_pool& p, std::unique_ptr<Connection> c) noexcept : pool_(&p), conn_(std::move(c)) {}
+        lease(lease&& o) noexcept = default;
+        lease& operator=(lease&&) = delete;
+        ~lease()
+        {
+            if (conn_)
+                pool_->give_back(std::move(conn_));
+        }
+        Connection* operator->() const noexcept { return conn_.get(); }
+        Connection& operator*() const noexcept { return *conn_; }
+
+    private:
+        connection_pool* pool_;
+        std::unique_ptr<Connection> conn_;
+    };
+
+    void add(std::unique_ptr<Connection> c) { idle_.push_back(std::move(c)); }
+
+    lease take()
+    {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !idle_.empty(); });
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return lease(*this, std::move(c));
+    }
+
+private:
+    void give_back(std::unique_ptr<Connection> c)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            idle_.push_back(std::move(c));
+        }
+        ready_.notify_one();
+    }
+
+    storage_log log_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+/** Whether `s` is well-formed UTF-8: no stray, truncated, overlong or
+    surrogate sequence (RFC 3629 section 3), the text a UTF-8 database holds. */
+inline bool valid_utf8(std::string_view s) noexcept
+{
+    using traits = boost::locale::utf::utf_traits<char>;
+    for (auto p = s.begin(); p != s.end();) {
+        auto c = traits::decode(p, s.end());
+        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete)
+            return false;
+    }
+    return true;
+}
+
+inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
+
+/** Sends "operation: why" to `log` (a hook that throws is ignored). */
+inline void log_failure(storage_log const& log, std::string_view operation, std::string_view why) noexcept
+{
+    if (!log || why.empty())
+        return;
+    try {
+        std::string line(operation);
+        line += ": ";
+        line += why;
+        while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
+            line.pop_back();
+        log(line);
+    } catch (...) {
+    }
+}
+
+/** The storage_failure a call returns: it names the operation only; the
+    database's own text goes to `log`. */
+inline error_info storage_failed(storage_log const& log, std::string_view operation, std::string_view why)
+{
+    log_failure(log, operation, why);
+    return make_error(error::storage_failure, "", operation);
+}
+
+/** `find`'s answer for a row's text: the record, or the row's decode failure
+    (@ref unreadable_record_error), also sent to `log`, since the registry
+    answers a caller-scoped read of such a row as not found. */
+inline result<client_record> decode_found(storage_log const& log, std::string_view text)
+{
+    auto rec = decode_record(text);
+    if (!rec)
+        log_failure(log, "find", rec.error().description);
+    return rec;
+}
+
+/** What the owner filter selects, for stores that keep no row for "no owner". */
+enum class owner_query : std::uint8_t { all, org, user, both, nothing };
+
+inline owner_query classify(owner_filter const& f) noexcept
+{
+    // An empty id means "none" in a record, so it selects nothing, as in memory_storage.
+    if ((f.org_id && f.org_id->empty()) || (f.user_id && f.user_id->empty()))
+        return owner_query::nothing;
+    if (f.org_id && f.user_id)
+        return owner_query::both;
+    if (f.org_id)
+        return owner_query::org;
+    if (f.user_id)
+        return owner_query::user;
+    return owner_query::all;
+}
+
+/** Where a listing starts: the client_id to seek after and which owner
+    columns to match; `which == nothing` for a page that must be empty. */
+struct page_start {
+    std::string after;
+    owner_query which;
+};
+
+/** Whether a store's text columns can hold an id (see @ref valid_utf8). */
+using holds_text = bool (*)(std::string_view) noexcept;
+
+/** Where a listing starts. A cursor naming an id the store cannot hold is
+    one it never issued; an owner it cannot hold owns nothing. */
+inline result<page_start> start_page(owner_filter const& filter, std::size_t limit, std::string_view cursor,
+                                     holds_text holds)
+{
+    auto after = decode_cursor(cursor);
+    if (!after)
+        return after.error();
+    if (!holds(*after))
+        return make_error(error::invalid_cursor, "cursor");
+    auto which = limit == 0 ? owner_query::nothing : classify(filter);
+    if ((filter.org_id && !holds(*filter.org_id)) || (filter.user_id && !holds(*filter.user_id)))
+        which = owner_query::nothing;
+    return page_start{std::move(*after), which};
+}
+
+/** The first id of `rec` the store cannot hold, as an error to return. */
+inline std::optional<error_info> unholdable_id(client_record const& rec, holds_text holds)
+{
+    for (auto [field, value] : {std::pair<char const*, std::string_view>{"client_id", rec.client_id},
+                                {"org_id", rec.owner.org_id},
+                                {"user_id", rec.owner.user_id}})
+        if (!holds(value))
+            return make_error(error::invalid_identifier, field);
+    return std::nullopt;
+}
+
+/** The statements both SQL stores prepare, by index. Parameters are numbered
+    (`?1` in SQLite, `$1` in PostgreSQL); a store prepares its own after `shared`. */
+struct sql_statements {
+    enum id : std::size_t {
+        insert,
+        find,
+        update,
+        exists,
+        erase,
+        erase_version, ///< erase only at an expected version
+        list_all,      ///< list_all + owner_query: list_org, list_user, list_owner
+        list_org,
+        list_user,
+        list_owner,
+        count,
+        shared
+    };
+
+    /** Their text, on `table`, with parameter mark `mark`; `delete_suffix`
+        ends both deletes (PostgreSQL's `RETURNING txid_current()`). */
+    static std::array<std::string, shared> text(std::string_view table, char mark, std::string_view delete_suffix = {})
+    {
+        std::string const t(table);
+        auto p = [mark](int n) { return std::string{mark, static_cast<char>('0' + n)}; };
+        std::string const seek = "client_id > " + p(1) + " ORDER BY client_id LIMIT " + p(2);
+        std::string const list = "SELECT record, client_id FROM " + t + " WHERE ";
+        std::string const erase_by_id = "DELETE FROM " + t + " WHERE client_id = " + p(1);
+        return {
+            "INSERT INTO " + t + "(client_id, org_id, user_id, version, created_at, updated_at, record) VALUES(" +
+                p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) + ", " + p(6) + ", " + p(7) +
+                ") ON CONFLICT(client_id) DO NOTHING",
+            "SELECT record FROM " + t + " WHERE client_id = " + p(1),
+            "UPDATE " + t + " SET org_id = " + p(2) + ", user_id = " + p(3) + ", version = " + p(4) +
+                ", updated_at = " + p(5) + ", record = " + p(6) + " WHERE client_id = " + p(1) +
+                " AND version = " + p(7),
+            "SELECT 1 FROM " + t + " WHERE client_id = " + p(1),
+            erase_by_id + std::string(delete_suffix),
+            erase_by_id + " AND version = " + p(2) + std::string(delete_suffix),
+            list + seek,
+            list + "org_id = " + p(3) + " AND " + seek,
+            list + "user_id = " + p(3) + " AND " + seek,
+            list + "org_id = " + p(3) + " AND user_id = " + p(4) + " AND " + seek,
+            "SELECT count(*) FROM " + t,
+        };
+    }
+};
+
+/** One keyset page to fetch: `client_id > after` in the owner's index,
+    `rows` of them (one more than the limit: the extra row says whether
+    another page follows), the owner's ids as parameters 3 and 4. */
+struct keyset_query {
+    sql_statements::id statement;
+    std::string after;
+    std::int64_t rows;
+    std::vector<std::string> owner_ids; ///< org_id, then user_id, those the filter sets
+};
+
+/** The SQL stores' listing: where the page starts, then `fetch(q, row)`, which
+    runs `q` and calls `row(client_id, record_text)` for each row until it
+    returns false. A row that cannot be decoded is reported in the page, not
+    the end of the listing. `fetch` returns `result<void>`.
+    @param filter whose records
+    @param limit at most this many
+    @param cursor the previous page's `next_cursor`; empty: from the start
+    @param holds what the store's text columns can hold
+    @param fetch runs the query
+    @return the page */
+template <class Fetch>
+result<list_page> keyset_page(owner_filter const& filter, std::size_t limit, std::string_view cursor, holds_text holds,
+                              Fetch&& fetch)
+{
+    auto start = start_page(filter, limit, cursor, holds);
+    if (!start)
+        return start.error();
+    if (start->which == owner_query::nothing)
+        return list_page{};
+    keyset_query q{static_cast<sql_statements::id>(sql_statements::list_all + static_cast<std::size_t>(start->which)),
+                   std::move(start->after), static_cast<std::int64_t>(std::min<std::size_t>(limit, 1u << 30)) + 1,
+                   {}};
+    for (auto const* id : {&filter.org_id, &filter.user_id})
+        if (*id)
+            q.owner_ids.push_back(**id);
+    list_page_builder page(limit);
+    auto r = std::forward<Fetch>(fetch)(
+        q, [&page](std::string_view client_id, std::string_view text) { return page.add(client_id, text); });
+    if (!r)
+        return r.error();
+    return page.take();
+}
+
+/** `visit` for stores that decode a copy: `f` sees a record nothing can change. */
+template <class Store, class F> result<void> visit_copy(Store const& store, std::string_view id, F&& f)
+{
+    auto rec = store.find(id);
+    if (!rec)
+        return rec.error();
+    std::forward<F>(f)(std::as_const(*rec));
+    return {};
+}
+
+} // namespace oauthreg::detail
+
+#endif
