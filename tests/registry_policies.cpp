@@ -5,7 +5,7 @@
 #include "support/catch.hpp"
 #include "support/hooked_store.hpp"
 
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <type_traits>
 #include <utility>

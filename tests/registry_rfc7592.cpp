@@ -9,7 +9,7 @@
 
 #include <oauthreg/api_keys.hpp>
 #include <oauthreg/http.hpp>
-#include <oauthreg/rng/deterministic.hpp>
+#include <oauthreg/testing/deterministic_rng.hpp>
 
 #include <optional>
 #include <string>
