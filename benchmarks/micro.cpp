@@ -402,7 +402,7 @@ void get_scaling(benchmark::State& state)
     auto& f = filled(static_cast<std::size_t>(state.range(0)));
     std::size_t i = 0;
     for (auto _ : state)
-        benchmark::DoNotOptimize(f.reg->get(f.creds[i++ & 4095].first));
+        benchmark::DoNotOptimize(f.reg->find(f.creds[i++ & 4095].first));
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(get_scaling)->Arg(1000)->Arg(100000)->Arg(1000000);

@@ -21,7 +21,7 @@ int main()
 
     bool ok = reg.authenticate(r->record.client_id, *r->client_secret).has_value();
     bool redirect_ok = reg.match_redirect_uri(r->record.client_id, "https://app.example.com/cb").value();
-    auto record = reg.get(r->record.client_id).value(); // no secret in here: only its hash
+    auto record = reg.find(r->record.client_id).value(); // no secret in here: only its hash
     std::cout << boost::json::serialize(oauthreg::with_data_envelope(oauthreg::oauth_client(record))) << "\n";
 
     // 3. The record's own API: create in the oauth_client shape, patch, list a page.

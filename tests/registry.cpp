@@ -81,7 +81,7 @@ TEST_CASE("RFC 7591 3.2.1: register issues a UUID v4 id and a 256-bit secret onc
     CHECK(r->record.created_at == reg.clock().now());
     CHECK(r->record.owner == owner{"org-1", "user-1"});
     CHECK(r->record.version == 1);
-    auto stored = reg.get(r->record.client_id);
+    auto stored = reg.find(r->record.client_id);
     REQUIRE(stored.has_value());
     CHECK(*stored == r->record);
 }
@@ -226,8 +226,8 @@ TEST_CASE("a secret appears only in the answer that issued it", "[registry]")
     CHECK(dump(oauth_client(r.record, secret)).find(secret) != std::string::npos);
 
     std::vector<std::string> elsewhere;
-    elsewhere.push_back(dump(oauth_client(reg.get(id).value())));
-    elsewhere.push_back(dump(registration_response(reg.get(id).value())));
+    elsewhere.push_back(dump(oauth_client(reg.find(id).value())));
+    elsewhere.push_back(dump(registration_response(reg.find(id).value())));
     auto page = reg.list({}).value();
     for (auto const& c : page.clients)
         elsewhere.push_back(dump(oauth_client(c)));
@@ -265,7 +265,7 @@ TEST_CASE("RFC 7592 2.2: update replaces the metadata, keeps id, created_at, own
     CHECK_FALSE(rec.metadata.scope);    // omitted, so deleted
     CHECK_FALSE(rec.metadata.logo_uri); // omitted, so deleted
     CHECK(rec.metadata.redirect_uris == std::vector<std::string>{"https://new.example/cb"});
-    CHECK(reg.get(id).value() == rec);
+    CHECK(reg.find(id).value() == rec);
     CHECK(reg.authenticate(id, *r.client_secret).has_value());
 }
 
@@ -288,7 +288,7 @@ TEST_CASE("RFC 7592 2.2: an invalid update leaves the record untouched", "[regis
     auto stale = reg.update(id, web_client, 1); // version is 2 now
     REQUIRE_FALSE(stale.has_value());
     CHECK(stale.error().rfc_code() == "conflict");
-    CHECK(reg.get(id)->version == 2);
+    CHECK(reg.find(id)->version == 2);
 }
 
 TEST_CASE("RFC 7592 2.2: changing the auth method issues or drops the secret", "[registry]")
@@ -312,9 +312,9 @@ TEST_CASE("RFC 7592 2.3: delete", "[registry]")
 {
     test_registry reg;
     auto id = reg.register_client(web_client)->record.client_id;
-    CHECK(reg.remove(id).has_value());
-    CHECK(reg.get(id).error().rfc_code() == "not_found");
-    CHECK(reg.remove(id).error().rfc_code() == "not_found");
+    CHECK(reg.erase(id).has_value());
+    CHECK(reg.find(id).error().rfc_code() == "not_found");
+    CHECK(reg.erase(id).error().rfc_code() == "not_found");
     CHECK(reg.match_redirect_uri(id, "https://app.example.com/cb").error().rfc_code() == "not_found");
 }
 
@@ -347,7 +347,7 @@ TEST_CASE("visit: calls the visitor once with the stored record, or answers not_
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().kind() == error::client_not_found);
     CHECK(missing.error().rfc_code() == "not_found");
-    REQUIRE(reg.remove(id).has_value());
+    REQUIRE(reg.erase(id).has_value());
     CHECK(reg.visit(id, [&](client_record const&) { ++calls; }).error().kind() == error::client_not_found);
     CHECK(calls == 0);
 }
@@ -446,7 +446,7 @@ TEST_CASE("rotate_secret: the old secret stops working at once", "[registry]")
     CHECK(rot->client_secret.size() == 43);
     CHECK(reg.authenticate(id, rot->client_secret).has_value());
     CHECK_FALSE(reg.authenticate(id, *r.client_secret).has_value());
-    CHECK(reg.get(id)->version == 2);
+    CHECK(reg.find(id)->version == 2);
     auto pub = reg.register_client(public_client)->record.client_id;
     CHECK(reg.rotate_secret(pub).error().kind() == error::no_client_secret);
     CHECK(reg.rotate_secret("nope").error().rfc_code() == "not_found");
@@ -510,7 +510,7 @@ TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token;
     CHECK(u.registration_client_uri == "https://as.example.com/register/" + id);
     CHECK(reg.check_registration_token(id, *u.registration_access_token).has_value());
     CHECK(reg.check_registration_token(id, *r.registration_access_token).error().rfc_code() == "invalid_client");
-    CHECK(reg.get(id)->registration_token_hash == expected_hash(*u.registration_access_token));
+    CHECK(reg.find(id)->registration_token_hash == expected_hash(*u.registration_access_token));
     auto resp = registration_response(u.record, std::nullopt, *u.registration_access_token, *u.registration_client_uri);
     CHECK(resp.at("registration_access_token") == u.registration_access_token->c_str());
     CHECK_FALSE(resp.contains("client_secret")); // the secret is kept, not shown again
@@ -531,7 +531,7 @@ TEST_CASE("RFC 7592 3: a read answers with a fresh registration access token; th
     CHECK(read->record.metadata == r.record.metadata);
     CHECK(read->record.updated_at == r.record.updated_at); // a read changes no metadata
     CHECK(read->record.version == r.record.version + 1);   // but the token hash is a stored change
-    CHECK(reg.get(id).value() == read->record);
+    CHECK(reg.find(id).value() == read->record);
     auto again = reg.read_registration(id, *r.registration_access_token);
     REQUIRE_FALSE(again.has_value());
     CHECK(again.error().kind() == error::authentication_failed);
@@ -554,7 +554,7 @@ TEST_CASE("RFC 7592 2.2: update_registration checks the token first, then replac
     auto bad = reg.update_registration(id, token, R"({"redirect_uris":["http://evil.example/cb"]})");
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().rfc_code() == "invalid_redirect_uri");
-    CHECK(reg.get(id).value() == r.record);
+    CHECK(reg.find(id).value() == r.record);
     auto u =
         reg.update_registration(id, token, R"({"redirect_uris":["https://new.example/cb"],"client_id":")" + id + "\"}");
     REQUIRE(u.has_value());
@@ -622,7 +622,7 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
     testing::thread_failures failures;
     auto worker = [&] {
         for (int done = 0; done < per_thread;) {
-            auto cur = reg.get(id).value();
+            auto cur = reg.find(id).value();
             int n = std::stoi(*cur.metadata.client_name);
             auto body = R"({"grant_types":["client_credentials"],"client_name":")" + std::to_string(n + 1) + "\"}";
             auto r = reg.update(id, body, cur.version);
@@ -639,7 +639,7 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
     a.join();
     b.join();
     failures.check();
-    auto fin = reg.get(id).value();
+    auto fin = reg.find(id).value();
     CHECK(*fin.metadata.client_name == std::to_string(2 * per_thread));
     CHECK(fin.version == 1 + 2 * per_thread);
 }
@@ -659,12 +659,12 @@ TEST_CASE("concurrent update and delete: the record is whole or gone", "[registr
                                     r.error().description);
             }
         });
-        std::thread deleter([&] { deleted = reg.remove(id).has_value(); });
+        std::thread deleter([&] { deleted = reg.erase(id).has_value(); });
         updater.join();
         deleter.join();
         failures.check();
         CHECK(deleted);
-        CHECK(reg.get(id).error().rfc_code() == "not_found");
+        CHECK(reg.find(id).error().rfc_code() == "not_found");
         CHECK(reg.storage().size() == 0);
         CHECK(reg.list({})->clients.empty());
     }

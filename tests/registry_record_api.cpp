@@ -63,18 +63,18 @@ TEST_CASE("the record API is org-scoped: another organization's client is not fo
 {
     test_registry reg;
     auto id = reg.create_client(dash, org1).value().record.client_id;
-    CHECK(reg.get(id, org1).has_value());
-    CHECK(reg.get(id, owner{"org-1", "another user"}).has_value()); // scoped by organization
-    auto other = reg.get(id, org2);
+    CHECK(reg.find(id, org1).has_value());
+    CHECK(reg.find(id, owner{"org-1", "another user"}).has_value()); // scoped by organization
+    auto other = reg.find(id, org2);
     REQUIRE_FALSE(other.has_value());
     CHECK(other.error().kind() == error::client_not_found);
     // exactly like an unknown id
-    CHECK(other.error().description == reg.get("00000000-0000-4000-8000-000000000000", org2).error().description);
+    CHECK(other.error().description == reg.find("00000000-0000-4000-8000-000000000000", org2).error().description);
     CHECK(reg.patch(id, R"({"name":"Stolen"})", org2).error().kind() == error::client_not_found);
-    CHECK(reg.remove(id, org2).error().kind() == error::client_not_found);
-    CHECK(reg.get(id).value().metadata.client_name == "Dash");
-    CHECK(reg.remove(id, org1).has_value());
-    CHECK(reg.get(id).error().kind() == error::client_not_found);
+    CHECK(reg.erase(id, org2).error().kind() == error::client_not_found);
+    CHECK(reg.find(id).value().metadata.client_name == "Dash");
+    CHECK(reg.erase(id, org1).has_value());
+    CHECK(reg.find(id).error().kind() == error::client_not_found);
 }
 
 TEST_CASE("patch: merges, keeps type, owner, created_at and secret; updated_at moves", "[registry][record]")
@@ -99,32 +99,32 @@ TEST_CASE("patch: merges, keeps type, owner, created_at and secret; updated_at m
     CHECK(rec.version == made.record.version + 1);
     CHECK(rec.client_secret_hash == made.record.client_secret_hash);
     CHECK(reg.authenticate(id, *made.client_secret).has_value());
-    CHECK(reg.get(id).value() == rec);
+    CHECK(reg.find(id).value() == rec);
 }
 
 TEST_CASE("patch: an update that would break consistency is refused, the record unchanged", "[registry][record]")
 {
     test_registry reg;
     auto made = reg.create_client(dash, org1).value();
-    auto const before = reg.get(made.record.client_id).value();
+    auto const before = reg.find(made.record.client_id).value();
     // RFC 6749 3.1.2.2: authorization_code stays, so redirect URIs are required.
     auto r = reg.patch(before.client_id, R"({"redirect_uris":[],"name":"Changed"})", org1);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().kind() == error::redirect_uris_missing);
     CHECK(r.error().field == "redirect_uris");
-    CHECK(reg.get(before.client_id).value() == before);
+    CHECK(reg.find(before.client_id).value() == before);
     // RFC 6749 4.4 cannot be reached (client_type cannot change), nor can a bad URI slip in.
     CHECK(reg.patch(before.client_id, R"({"redirect_uris":["https://a.example/#x"]})", org1).error().field ==
           "redirect_uris[0]");
     CHECK(reg.patch(before.client_id, R"({"client_type":"public"})", org1).error().kind() == error::unknown_member);
-    CHECK(reg.get(before.client_id).value() == before);
+    CHECK(reg.find(before.client_id).value() == before);
 }
 
 TEST_CASE("patch: a concurrent update is refused (optimistic version check)", "[registry][record]")
 {
     test_registry reg;
     auto const id = reg.create_client(dash, org1).value().record.client_id;
-    auto const read_version = reg.get(id).value().version;
+    auto const read_version = reg.find(id).value().version;
     // Another writer changes the record after this caller read it ...
     REQUIRE(reg.patch(id, R"({"name":"First"})", org1, read_version).has_value());
     // ... so this caller's change, based on the old version, is refused.
@@ -132,7 +132,7 @@ TEST_CASE("patch: a concurrent update is refused (optimistic version check)", "[
     REQUIRE_FALSE(late.has_value());
     CHECK(late.error().kind() == error::version_conflict);
     CHECK(late.error().code == condition::conflict);
-    CHECK(reg.get(id).value().metadata.client_name == "First");
+    CHECK(reg.find(id).value().metadata.client_name == "First");
 }
 
 TEST_CASE("patch: a move to and from authorization_code keeps response types consistent (RFC 7591 2.1)",
@@ -210,7 +210,7 @@ TEST_CASE("RFC 8705 2.1.2: a tls_client_auth client keeps its certificate subjec
     CHECK(patched->record.metadata.client_name == "Renamed");
     CHECK(patched->record.metadata.tls_client_auth == tls_client_auth_subject::san_dns);
     CHECK(patched->record.metadata.tls_client_auth_value == "svc.example.com");
-    CHECK(reg.get(id).value().metadata.tls_client_auth_value == "svc.example.com");
+    CHECK(reg.find(id).value().metadata.tls_client_auth_value == "svc.example.com");
 
     // Metadata built by the host keeps it too.
     auto again = reg.register_metadata(made->record.metadata, org1);

@@ -48,10 +48,10 @@ template <bool VersionedErase> void check_delete_after_rotation()
     auto answer = http({.method = "DELETE", .target = "/oauth/register/" + id, .authorization = auth});
     REQUIRE(new_token.has_value()); // the read did run in between
     CHECK(answer.status == 401);
-    CHECK(reg.get(id).has_value()); // the rotated-out token deleted nothing
+    CHECK(reg.find(id).has_value()); // the rotated-out token deleted nothing
     CHECK(reg.check_registration_token(id, *new_token).has_value());
     CHECK(reg.delete_registration(id, *new_token).has_value());
-    CHECK(reg.get(id).error().kind() == error::client_not_found);
+    CHECK(reg.find(id).error().kind() == error::client_not_found);
 }
 
 } // namespace
@@ -67,7 +67,7 @@ TEST_CASE("RFC 7592 2.2: an update keeps the require_pkce stored for the client"
                                            R"({"redirect_uris":["https://app.example.com/cb2"],"client_name":"Web"})");
     REQUIRE(updated.has_value());
     CHECK(updated->record.require_pkce == false); // set through the record API, not the profile's default
-    CHECK(reg.get(id)->require_pkce == false);
+    CHECK(reg.find(id)->require_pkce == false);
     CHECK(updated->record.metadata.redirect_uris.front() == "https://app.example.com/cb2");
 }
 
@@ -105,9 +105,9 @@ TEST_CASE("RFC 7592 2.3: delete_registration checks the token, then deletes", "[
     auto made = reg.register_client(web_client).value();
     auto const id = made.record.client_id;
     CHECK(reg.delete_registration(id, "wrong").error().kind() == error::authentication_failed);
-    CHECK(reg.get(id).has_value());
+    CHECK(reg.find(id).has_value());
     CHECK(reg.delete_registration(id, *made.registration_access_token).has_value());
-    CHECK(reg.get(id).error().kind() == error::client_not_found);
+    CHECK(reg.find(id).error().kind() == error::client_not_found);
     // RFC 7592 2.1: a client that is gone answers like a wrong token.
     CHECK(reg.delete_registration(id, *made.registration_access_token).error().kind() ==
           error::authentication_failed);
@@ -121,16 +121,16 @@ TEST_CASE("RFC 7592 2.1: an organization reading a stored row that cannot be dec
     reg.storage().unreadable.insert(id);
     // Its owner cannot be read: another organization learns nothing (no 500
     // for an id it does not own), and the owner cannot be shown it is theirs.
-    CHECK(reg.get(id, org2).error().kind() == error::client_not_found);
-    CHECK(reg.get(id, org1).error().kind() == error::client_not_found);
+    CHECK(reg.find(id, org2).error().kind() == error::client_not_found);
+    CHECK(reg.find(id, org1).error().kind() == error::client_not_found);
     CHECK(reg.patch(id, R"({"name":"x"})", org2).error().kind() == error::client_not_found);
-    CHECK(reg.remove(id, org2).error().kind() == error::client_not_found);
-    CHECK(reg.get(id).error().kind() == error::storage_failure); // the host's own read still says what is wrong
+    CHECK(reg.erase(id, org2).error().kind() == error::client_not_found);
+    CHECK(reg.find(id).error().kind() == error::storage_failure); // the host's own read still says what is wrong
     reg.storage().unreadable.clear();
-    CHECK(reg.get(id, org1).has_value());
+    CHECK(reg.find(id, org1).has_value());
     INFO("a store that cannot be reached is no row: still the store's error");
     reg.storage().unreachable = true;
-    CHECK(reg.get(id, org2).error().kind() == error::storage_failure);
+    CHECK(reg.find(id, org2).error().kind() == error::storage_failure);
 }
 
 TEST_CASE("RFC 7592 3: a record-API create issues no registration access token, so none is stored",
@@ -143,7 +143,7 @@ TEST_CASE("RFC 7592 3: a record-API create issues no registration access token, 
     REQUIRE(made.has_value());
     CHECK_FALSE(made->registration_access_token.has_value());
     CHECK_FALSE(made->registration_client_uri.has_value());
-    CHECK_FALSE(reg.get(made->record.client_id)->registration_token_hash.has_value());
+    CHECK_FALSE(reg.find(made->record.client_id)->registration_token_hash.has_value());
     CHECK(made->client_secret.has_value()); // the client's own credential is still issued
     // An RFC 7591 registration on the same registry still gets its token.
     CHECK(reg.register_client(web_client, org1)->registration_access_token.has_value());

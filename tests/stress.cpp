@@ -83,7 +83,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
                 led.secrets[r->record.client_id][1] = *r->client_secret;
                 mine.push_back(r->record.client_id);
             } else if (kind < 5) { // update
-                auto cur = reg.get(id);
+                auto cur = reg.find(id);
                 if (!cur)
                     continue;
                 auto name = tagged('u', seed, op);
@@ -112,7 +112,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
             } else if (!mine.empty()) {             // delete one of mine
                 auto victim = mine.back();
                 mine.pop_back();
-                if (auto gone = reg.remove(victim); !gone) {
+                if (auto gone = reg.erase(victim); !gone) {
                     led.failures.add("remove " + victim + ": " + gone.error().description);
                     continue;
                 }
@@ -131,7 +131,7 @@ TEST_CASE("stress: concurrent register, authenticate, update, rotate and delete"
     CHECK(led.duplicate_ids == 0); // ids unique
     std::size_t live = 0;
     for (auto const& id : led.ids) {
-        auto rec = reg.get(id);
+        auto rec = reg.find(id);
         if (led.deleted.contains(id)) { // deleted clients are gone
             CHECK(rec.error().rfc_code() == "not_found");
             continue;

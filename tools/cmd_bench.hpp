@@ -118,7 +118,7 @@ void registry_pass(Registry& reg, std::vector<std::string> const& lines, std::si
         std::size_t n = 0;
         for (std::size_t round = 0; round < lookup_rounds; ++round)
             for (auto const& id : ids)
-                n += reg.get(id).has_value();
+                n += reg.find(id).has_value();
         keep(n);
     }));
     std::size_t const auth_rounds = std::max<std::size_t>(1, ops / std::max<std::size_t>(1, creds.size()));

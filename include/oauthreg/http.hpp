@@ -576,14 +576,14 @@ private:
         if (!id) // an id that cannot be decoded names no client
             return detail::record_error(make_error(error::client_not_found, "client_id"));
         if (req.method == "GET") {
-            auto c = reg_.get(*id, who);
+            auto c = reg_.find(*id, who);
             return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());
         }
         if (req.method == "PUT") {
             auto c = reg_.patch(*id, req.body, who);
             return c ? data_answer(200, *c) : detail::record_error(c.error());
         }
-        auto gone = reg_.remove(*id, who);
+        auto gone = reg_.erase(*id, who);
         return gone ? detail::no_content() : detail::record_error(gone.error());
     }
 

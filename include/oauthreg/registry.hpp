@@ -226,7 +226,7 @@ public:
     /** The stored record (RFC 7592 2.1 read), without any secret.
         @param client_id the client
         @return the record, or `not_found` */
-    result<client_record> get(std::string_view client_id) const { return storage_.find(client_id); }
+    result<client_record> find(std::string_view client_id) const { return storage_.find(client_id); }
 
     /** The stored record, if it belongs to the caller's organization: a client
         of another organization is `client_not_found`, exactly like an unknown id.
@@ -238,7 +238,7 @@ public:
         @param caller the authenticated caller; only its `org_id` is compared
         @return the record, `client_not_found`, or the store's error (one not
         about this row, e.g. an unreachable database) */
-    result<client_record> get(std::string_view client_id, owner const& caller) const
+    result<client_record> find(std::string_view client_id, owner const& caller) const
     {
         auto rec = storage_.find(client_id);
         bool const theirs = rec ? rec->owner.org_id == caller.org_id : !is_unreadable_record(rec.error());
@@ -450,19 +450,24 @@ public:
     /** Deletes a client (RFC 7592 2.3).
         @param client_id the client
         @return nothing, or `not_found` */
-    result<void> remove(std::string_view client_id) { return storage_.erase(client_id); }
+    result<void> erase(std::string_view client_id) { return storage_.erase(client_id); }
 
     /** Deletes a client of the caller's organization; another's is `client_not_found`.
         @param client_id the client
         @param caller the authenticated caller; only its `org_id` is compared
         @return nothing, or `client_not_found`, or the store's error */
-    result<void> remove(std::string_view client_id, owner const& caller)
+    result<void> erase(std::string_view client_id, owner const& caller)
     {
-        auto rec = get(client_id, caller); // the owner never changes, so the check stays true
+        auto rec = find(client_id, caller); // the owner never changes, so the check stays true
         if (!rec)
             return rec.error();
         return storage_.erase(client_id);
     }
+
+    /** The 0.1 name of @ref find; removed in 0.3. */
+    [[deprecated("use find")]] result<client_record> get(std::string_view client_id) const { return find(client_id); }
+    /** The 0.1 name of @ref erase; removed in 0.3. */
+    [[deprecated("use erase")]] result<void> remove(std::string_view client_id) { return erase(client_id); }
 
     /** A partial update of a client of the caller's organization, in the
         record's shape (see @ref validate_record_patch): the members sent are
@@ -481,7 +486,7 @@ public:
     result<registration> patch(std::string_view client_id, std::string_view patch_body, owner const& caller,
                                std::optional<std::uint64_t> expected_version = {})
     {
-        auto current = get(client_id, caller);
+        auto current = find(client_id, caller);
         if (!current)
             return current.error();
         if (expected_version && *expected_version != current->version)

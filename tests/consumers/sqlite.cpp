@@ -24,7 +24,7 @@ int main()
     oauthreg::basic_registry<oauthreg::sqlite_storage, oauthreg::os_rng, oauthreg::system_clock> reg(
         {}, std::move(*store));
     auto r = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})");
-    bool ok = r && reg.get(r->record.client_id).has_value();
+    bool ok = r && reg.find(r->record.client_id).has_value();
     for (char const* suffix : {"", "-wal", "-shm"})
         std::remove((std::string(path) + suffix).c_str());
     std::cout << (ok ? "ok\n" : "failed\n");

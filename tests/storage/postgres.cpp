@@ -134,7 +134,7 @@ TEST_CASE("postgres storage: two instances on one database share clients and ver
           error::version_conflict);
     CHECK(reg.authenticate(r->record.client_id, std::string_view(*r->client_secret)).has_value());
     CHECK(reg.storage().size().value() == 1);
-    CHECK(reg.remove(r->record.client_id).has_value());
+    CHECK(reg.erase(r->record.client_id).has_value());
     CHECK(a.find(r->record.client_id).error().kind() == error::client_not_found);
 }
 
@@ -267,11 +267,11 @@ TEST_CASE("postgres storage: an id, owner or cursor that is not UTF-8 gets the a
     CHECK(garbled.error().kind() == error::authentication_failed);
     CHECK(garbled.error().description == unknown.error().description);
     CHECK(reg.check_registration_token(bad, "token").error().kind() == error::authentication_failed);
-    CHECK(reg.get(bad).error().kind() == error::client_not_found);
+    CHECK(reg.find(bad).error().kind() == error::client_not_found);
     CHECK(reg.match_redirect_uri(bad, "https://app.example.com/cb").error().kind() == error::client_not_found);
     CHECK(reg.update(bad, R"({"redirect_uris":["https://app.example.com/cb"]})").error().kind() ==
           error::client_not_found);
-    CHECK(reg.remove(bad).error().kind() == error::client_not_found);
+    CHECK(reg.erase(bad).error().kind() == error::client_not_found);
     CHECK(reg.list({{bad, std::nullopt}, 10, {}}).value().clients.empty());
     CHECK(reg.list({{"org-1", bad}, 10, {}}).value().clients.empty());
     CHECK(reg.list({{}, 10, encode_cursor(bad)}).error().kind() == error::invalid_cursor);

@@ -97,7 +97,7 @@ TEST_CASE("sqlite storage: records survive closing and reopening the file", "[st
         secret = std::string(std::string_view(*r->client_secret));
     }
     basic_registry<sqlite_storage, os_rng, system_clock> reg({}, open_at(db, sqlite_durability::normal));
-    auto got = reg.get(id);
+    auto got = reg.find(id);
     REQUIRE(got.has_value());
     CHECK(got->owner.org_id == "org-1");
     REQUIRE(got->metadata.localized.size() == 1);
@@ -248,12 +248,12 @@ TEST_CASE("sqlite storage: an organization reading a row that cannot be decoded 
     auto const id =
         reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})", mine).value().record.client_id;
     raw_exec(db, "UPDATE oauth_clients SET record = 'not json'");
-    CHECK(reg.get(id, theirs).error().kind() == error::client_not_found); // not a 500 that names the id
-    CHECK(reg.get(id, mine).error().kind() == error::client_not_found);   // its owner cannot be read
-    CHECK(reg.get(id).error().kind() == error::storage_failure);
+    CHECK(reg.find(id, theirs).error().kind() == error::client_not_found); // not a 500 that names the id
+    CHECK(reg.find(id, mine).error().kind() == error::client_not_found);   // its owner cannot be read
+    CHECK(reg.find(id).error().kind() == error::storage_failure);
     REQUIRE_FALSE(lines.empty());
     CHECK(lines[0] == "find: storage failure: stored record is not a JSON object");
     INFO("a database that cannot be read at all is still the store's error");
     raw_exec(db, "DROP TABLE oauth_clients");
-    CHECK(reg.get(id, theirs).error().kind() == error::storage_failure);
+    CHECK(reg.find(id, theirs).error().kind() == error::storage_failure);
 }

@@ -241,7 +241,7 @@ private:
             return registered(out, *r);
         }
         if (op == "get") {
-            auto r = reg_.get(str(in, "client_id"));
+            auto r = reg_.find(str(in, "client_id"));
             if (!r)
                 return fail(out, r.error());
             out["ok"] = true;
@@ -263,7 +263,7 @@ private:
             return registered(out, *r);
         }
         if (op == "delete") {
-            auto r = reg_.remove(str(in, "client_id"));
+            auto r = reg_.erase(str(in, "client_id"));
             if (!r)
                 return fail(out, r.error());
             out["ok"] = true;
