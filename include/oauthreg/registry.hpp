@@ -464,9 +464,13 @@ public:
         return storage_.erase(client_id);
     }
 
-    /** The 0.1 name of @ref find; removed in 0.3. */
+    /** The 0.1 name of @ref find; removed in 0.3.
+        @param client_id the client
+        @return as @ref find */
     [[deprecated("use find")]] result<client_record> get(std::string_view client_id) const { return find(client_id); }
-    /** The 0.1 name of @ref erase; removed in 0.3. */
+    /** The 0.1 name of @ref erase; removed in 0.3.
+        @param client_id the client
+        @return as @ref erase */
     [[deprecated("use erase")]] result<void> remove(std::string_view client_id) { return erase(client_id); }
 
     /** A partial update of a client of the caller's organization, in the

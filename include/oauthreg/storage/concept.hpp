@@ -86,7 +86,7 @@ struct record_visitor_archetype {
       still `expected_version` (else `error::version_conflict`), so a lost
       update is impossible; rec.version must be expected_version + 1.
     - `erase(id)`: removes the record, or `error::client_not_found`.
-    - optionally `erase(id, expected_version)`: see @ref versioned_erase_storage.
+    - optionally `erase(id, expected_version)`: see the `versioned_erase_storage` concept below.
     - `list(filter, limit, cursor)`: at most `limit` records of the owner,
       ordered by client_id, after `cursor` (empty: from the start); work in
       proportion to the page, not to the number of clients.
