@@ -113,6 +113,22 @@ TEST_CASE("RFC 7592 2.3: delete_registration checks the token, then deletes", "[
           error::authentication_failed);
 }
 
+TEST_CASE("RFC 7592 2.3: on a store without a versioned erase, a delete whose erase fails gives the token back",
+          "[registry][rfc7592]")
+{
+    hooked_registry<false> reg(with_rfc7592());
+    auto made = reg.register_client(web_client).value();
+    auto const id = made.record.client_id;
+    auto const token = std::string(*made.registration_access_token);
+    reg.storage().erase_fails = true;
+    CHECK(reg.delete_registration(id, token).error().kind() == error::storage_failure);
+    // The client is still there and its holder can retry: not locked out.
+    CHECK(reg.check_registration_token(id, token).has_value());
+    reg.storage().erase_fails = false;
+    CHECK(reg.delete_registration(id, token).has_value());
+    CHECK(reg.find(id).error().kind() == error::client_not_found);
+}
+
 TEST_CASE("RFC 7592 2.1: an organization reading a stored row that cannot be decoded is answered not found",
           "[registry][record][store18]")
 {

@@ -683,9 +683,15 @@ private:
             client_record revoked = rec;
             revoked.registration_token_hash.reset();
             revoked.version = rec.version + 1;
-            if (auto r = storage_.replace(std::move(revoked), rec.version); !r)
+            if (auto r = storage_.replace(revoked, rec.version); !r)
                 return r;
-            return storage_.erase(rec.client_id);
+            auto gone = storage_.erase(rec.client_id);
+            if (!gone) { // give the token back, or the client is locked out for good
+                client_record restored = rec;
+                restored.version = revoked.version + 1;
+                (void)storage_.replace(std::move(restored), revoked.version);
+            }
+            return gone;
         }
     }
 

@@ -23,6 +23,7 @@ public:
     std::function<void()> before_write; ///< run once, before the next replace or erase
     std::set<std::string, std::less<>> unreadable; ///< ids whose row cannot be decoded
     bool unreachable = false;                      ///< every find fails as a lost database would
+    bool erase_fails = false;                      ///< every erase fails as a lost database would
 
     result<void> insert(client_record rec) { return inner_->insert(std::move(rec)); }
     result<client_record> find(std::string_view id) const
@@ -49,6 +50,8 @@ public:
     result<void> erase(std::string_view id)
     {
         fire();
+        if (erase_fails)
+            return make_error(error::storage_failure, "", "erase");
         return inner_->erase(id);
     }
     result<void> erase(std::string_view id, std::uint64_t expected_version)

@@ -224,8 +224,12 @@ inline result<client_record> decode_record(std::string_view text)
     if (ec || !v.is_object())
         return unreadable_record_error("stored record is not a JSON object");
     detail::record_reader r(v.get_object());
+    // A row of another format version was written by another release of
+    // oauthreg sharing the database (a rolling upgrade): it is not corrupt, so
+    // it stays a store failure (500) rather than an unknown client (404/401),
+    // which would tell its holders their credentials are gone.
     if (r.integer("format") != record_format_version)
-        return unreadable_record_error("stored record has an unknown format version");
+        return make_error(error::storage_failure, "", "stored record has an unknown format version");
 
     client_record rec;
     rec.client_id = r.string("client_id");
