@@ -57,3 +57,18 @@ TEST_CASE("a store that models paging_storage answers pages itself", "[pages]")
     CHECK(page_clients(s, q).error().kind() == error::invalid_page);
     CHECK(s.pages_asked == 1);
 }
+
+TEST_CASE("RFC 7493 2.2: a page number runs from 1 to 2^53 - 1, which every JSON reader holds exactly", "[pages]")
+{
+    client_page_query q;
+    q.page_number = max_page_number;
+    CHECK(check_page_query(q).has_value());
+    q.page_number = max_page_number + 1;
+    auto bad = check_page_query(q);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind() == error::invalid_page);
+    CHECK(bad.error().field == "page[number]");
+    q.page_number = 0;
+    CHECK(check_page_query(q).error().kind() == error::invalid_page);
+    static_assert(max_page_number == 9007199254740991);
+}

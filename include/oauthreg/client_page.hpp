@@ -30,12 +30,17 @@ struct client_page_query {
     std::optional<std::string> name_contains;      ///< a substring, ASCII letters case-insensitive
     std::optional<client_type> type;               ///< client_type
     std::optional<grant_type> grant_type_contains; ///< one of allowed_grant_types
-    std::size_t page_number = 1;                   ///< from 1
+    std::size_t page_number = 1;                   ///< 1..max_page_number
     std::size_t page_size = 20;                    ///< 1..max_page_size
 };
 
 /** The largest page a query may ask for. */
 inline constexpr std::size_t max_page_size = 250;
+
+/** The largest page number: 2^53 - 1, the largest integer every JSON reader
+    holds exactly (RFC 8259 6, RFC 7493 2.2), so `meta.page_number` echoes
+    the number asked for, true in any client. */
+inline constexpr std::size_t max_page_number = (std::size_t{1} << 53) - 1;
 
 /** One page: its clients in client_id order, and the totals of the whole
     filtered listing. A page past the end has no clients and true totals. */
@@ -150,11 +155,11 @@ template <class Storage> result<client_page> page_by_list(Storage const& store, 
 
 /** Checks a query's page number and size: `error::invalid_page` naming `page[number]` or `page[size]`.
     @param q the query
-    @return nothing when the page number is at least 1 and the size is 1..max_page_size, else the error */
+    @return nothing when the page number is 1..max_page_number and the size is 1..max_page_size, else the error */
 inline result<void> check_page_query(client_page_query const& q)
 {
-    if (q.page_number < 1)
-        return make_error(error::invalid_page, "page[number]", "pages are numbered from 1");
+    if (q.page_number < 1 || q.page_number > max_page_number)
+        return make_error(error::invalid_page, "page[number]", "from 1 to 9007199254740991");
     if (q.page_size < 1 || q.page_size > max_page_size)
         return make_error(error::invalid_page, "page[size]", "from 1 to 250");
     return {};

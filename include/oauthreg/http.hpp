@@ -225,10 +225,11 @@ inline std::optional<http_problem> page_query_from(std::string_view raw, client_
             return bad_value("empty value");
         if (p.name == "page[number]" || p.name == "page[size]") {
             bool const number = p.name == "page[number]";
-            // A page past the end, however far, is an empty page with true meta.
-            auto v = parse_bounded(p.value, 1, number ? static_cast<std::size_t>(-1) : max_page_size);
+            // A page past the end is an empty page with true meta; the number
+            // stays one every JSON reader holds exactly (RFC 7493 2.2).
+            auto v = parse_bounded(p.value, 1, number ? max_page_number : max_page_size);
             if (!v)
-                return bad_value(number ? "a page number from 1" : "a page size from 1 to 250");
+                return bad_value(number ? "a page number from 1 to 9007199254740991" : "a page size from 1 to 250");
             (number ? q.page_number : q.page_size) = *v;
         } else if (p.name == "filter[client_id]") {
             q.client_id = std::move(p.value);

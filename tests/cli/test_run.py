@@ -329,10 +329,12 @@ a = [ask(x) for x in [
     {"op": "page", "org_id": "org-r", "page_number": 2},
     {"op": "page", "org_id": "org-r", "page_size": 251},
     {"op": "page", "org_id": "org-other"},
+    {"op": "page", "org_id": "org-r", "page_number": 9007199254740991},
+    {"op": "page", "org_id": "org-r", "page_number": 9007199254740992},
 ]]
 p.stdin.close()
 p.wait(timeout=30)
-pat, drop, foreign, stale, pg, past, big, other = a
+pat, drop, foreign, stale, pg, past, big, other, last, huge = a
 check("patch: merged, created_at stays", pat.get("ok") is True and pat["client"]["name"] == "Dash 2"
       and pat["client"]["redirect_uris"] == ["https://dash.example.com/cb"]
       and pat["client"]["created_at"] == made["client"]["created_at"] and "client_secret" not in pat["client"],
@@ -347,6 +349,10 @@ check("page: name contains, ASCII case-insensitive", pg.get("ok") is True
 check("page: past the end is empty with true totals", past["page"]["data"] == []
       and past["page"]["meta"]["total_results"] == 1, str(past))
 check("page: a page size over 250 is invalid_request", big["error"] == "invalid_request", str(big))
+check("page: page number 2^53 - 1 is past the end, echoed exactly", last.get("ok") is True
+      and last["page"]["meta"]["page_number"] == 9007199254740991 and last["page"]["data"] == [], str(last))
+check("page: page number 2^53 is invalid_request, as over HTTP (RFC 7493 2.2)",
+      huge.get("error") == "invalid_request" and "9007199254740991" in huge.get("error_description", ""), str(huge))
 check("page: another organization sees nothing", other["page"]["data"] == []
       and other["page"]["meta"]["total_results"] == 0, str(other))
 
