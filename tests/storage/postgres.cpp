@@ -307,9 +307,39 @@ TEST_CASE("postgres storage: a failing call names the operation; the server's te
     REQUIRE_FALSE(erased.has_value());
     CHECK(erased.error().description == "storage failure: erase");
     REQUIRE(lines.size() == 2);
-    CHECK(lines[0].rfind("find: ERROR:", 0) == 0);
+    CHECK(lines[0].rfind("find: 42P01 ", 0) == 0); // SQLSTATE undefined_table, then the primary message
     CHECK(lines[0].find("oauth_clients") != std::string::npos);
-    CHECK(lines[1].rfind("erase: ERROR:", 0) == 0);
+    CHECK(lines[1].rfind("erase: 42P01 ", 0) == 0);
+}
+
+TEST_CASE("postgres storage: the log hook gets the server's primary message, never the failing row it quotes",
+          "[storage][postgres]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_logrow_"));
+    std::vector<std::string> lines;
+    auto s = postgres_storage::open({.conninfo = server,
+                                     .connections = 1,
+                                     .schema = a.schema,
+                                     .log = [&](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    // An operator's constraint refuses the row: PostgreSQL's DETAIL then
+    // quotes it whole ("Failing row contains (...)"), hashes included.
+    admin(server, "ALTER TABLE " + a.schema + ".oauth_clients ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
+    auto rec = testing::full_record("quoted");
+    auto const text = encode_record(rec);
+    auto const at = text.find("\"client_secret_hash\":\"");
+    REQUIRE(at != std::string::npos);
+    auto const hash_text = text.substr(at + 22, 20);
+    auto put = s.insert(rec);
+    REQUIRE_FALSE(put.has_value());
+    CHECK(put.error().description == "storage failure: insert");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("insert: 23514 ", 0) == 0); // SQLSTATE check_violation
+    CHECK(lines[0].find("Failing row") == std::string::npos);
+    CHECK(lines[0].find(hash_text) == std::string::npos);
 }
 
 TEST_CASE("postgres storage: stores opening one empty database at the same moment all succeed, schema made once",

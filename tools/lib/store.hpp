@@ -38,12 +38,14 @@ inline std::string known_stores()
     that benchmarks scale their operation counts down). */
 inline bool is_persistent_store(std::string_view uri) { return uri != "memory"; }
 
-/** A persistent store's own text about a failure (SQLite's or the PostgreSQL
-    server's message), as one line on standard error: "oauthreg: store:
+/** A persistent store's own text about a failure (SQLite's message, the
+    PostgreSQL server's SQLSTATE and primary message, or why a stored row
+    cannot be decoded), as one line on standard error: "oauthreg: store:
     OPERATION: TEXT", printable ASCII, at most 512 bytes. The answer to the
     request says only "storage failure: OPERATION". The text names tables,
-    constraints and addresses, never a secret or a token: those are bound
-    as parameters and stored only as hashes. */
+    constraints, addresses and client ids, never a secret, a token or a
+    hash: those are bound as parameters, and PostgreSQL's DETAIL, which may
+    quote a failing row, is left out. */
 inline void log_store_failure(std::string_view line)
 {
     write_stderr_line("oauthreg: store: " + detail::printable(line, 512));

@@ -108,12 +108,18 @@ public:
         return PQresultStatus(r.get()) == PGRES_COMMAND_OK;
     }
 
-    /** The server's (or libpq's) own text about the last failure. */
-    std::string_view why(PGresult const* r = nullptr) const noexcept
+    /** The server's (or libpq's) own text about the last failure: for a
+        server error, its SQLSTATE and primary message only. The full message
+        may carry a DETAIL line quoting the failing row ("Failing row
+        contains (...)"), hashes included, which no log line may hold. */
+    std::string why(PGresult const* r = nullptr) const
     {
-        char const* msg = r ? PQresultErrorMessage(r) : nullptr;
-        if ((!msg || !*msg) && conn_)
-            msg = PQerrorMessage(conn_);
+        char const* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+        if (primary && *primary) {
+            char const* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            return std::string(state ? state : "") + (state ? " " : "") + primary;
+        }
+        char const* msg = conn_ ? PQerrorMessage(conn_) : nullptr; // libpq's own: no row data
         return msg ? msg : "";
     }
 
