@@ -21,6 +21,9 @@ echo "== Benchmarks, briefly (figures: benchmarks/README.md)"
 ./build/tools/oauthreg bench --corpus build/corpus/corpus.jsonl --passes 1 --threads 2
 ./build/benchmarks/oauthreg_micro --benchmark_min_time=0.001 \
     --benchmark_filter='^(parse_dom|validate_request|check_redirect_uri|uuid_v4|secret_hash/0|lookup_scaling/1000|authenticate_scaling/1000)$'
+./build/benchmarks/oauthreg_stages 1
+./build/benchmarks/oauthreg_uri_instructions ours 1
+./build/benchmarks/oauthreg_uri_instructions boost 1
 
 echo "== Meson (clang, release, --werror)"
 if [ ! -f builddir/build.ninja ]; then

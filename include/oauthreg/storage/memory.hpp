@@ -368,8 +368,6 @@ private:
             f(*it);
     }
 
-    /** One page of an index: the entries after `from` (or from its first one
-        when `from_start`) while `in_group` holds. */
     /** Unlinks and destroys the entry `it` names; the lock is held. */
     template <class It> void erase_entry(It it)
     {
@@ -380,6 +378,8 @@ private:
         destroy(e);
     }
 
+    /** One page of an index: the entries after `from` (or from its first one
+        when `from_start`) while `in_group` holds. */
     template <class Index, class Key, class InGroup>
     static void fill(list_page& page, Index const& index, Key const& from, std::size_t limit, bool from_start,
                      InGroup in_group)
