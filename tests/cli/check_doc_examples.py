@@ -21,6 +21,9 @@ before ```cpp, or before @code; Doxygen drops HTML comments) says how:
                                           #include <oauthreg/oauthreg.hpp>
   <!-- example: body; given: DECLS -->    the same, DECLS declared first in the function
                                           (names the surrounding text stands for)
+  <!-- example: body; include: <H>...; given: DECLS -->
+                                          the same, after #include <H> for each header
+                                          (a standard one the snippet uses, e.g. <iostream>)
   <!-- example: skip; REASON -->          not compiled (REASON says why; it must be there)
 """
 import concurrent.futures
@@ -71,8 +74,13 @@ def own_header(path):
 def source(path, kind, extra, code):
     if kind == "complete":
         return code
+    includes = ""
+    if extra.startswith("include:"):
+        headers, _, extra = extra[len("include:"):].partition(";")
+        includes = "".join("#include %s\n" % h for h in headers.split())
+        extra = extra.strip()
     given = extra[len("given:"):].strip() if extra.startswith("given:") else ""
-    return ("#include <oauthreg/oauthreg.hpp>\n" + own_header(path)
+    return ("#include <oauthreg/oauthreg.hpp>\n" + own_header(path) + includes
             + "\n[[maybe_unused]] static void doc_example()\n{\n" + given + "\n" + code + "}\n")
 
 
