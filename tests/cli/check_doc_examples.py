@@ -34,22 +34,29 @@ import sys
 import tempfile
 import textwrap
 
+# A Doxygen C++ block opens with @code or \code, bare or as {.cpp}; another
+# language ({.json}, {.sh}) is not C++ and not compiled, as ```json is not.
+DOXYGEN_OPEN = re.compile(r"[@\\]code(\{\.(cpp|c\+\+)\})?")
+DOXYGEN_CLOSE = re.compile(r"[@\\]endcode")
 MARK = re.compile(r"<!--\s*example:\s*(body|skip)\s*(?:;\s*(.*?))?\s*-->\s*$")
 
 
 def blocks(path):
     """(line, kind, given, code) for each example block of the file."""
     lines = open(path, encoding="utf-8").read().split("\n")
-    opening, closing = ("@code", "@endcode") if path.endswith(".hpp") else ("```cpp", "```")
+    if path.endswith(".hpp"):
+        opens, closes = DOXYGEN_OPEN.fullmatch, DOXYGEN_CLOSE.fullmatch
+    else:
+        opens, closes = (lambda s: s == "```cpp"), (lambda s: s == "```")
     out = []
     i = 0
     while i < len(lines):
-        if lines[i].strip() != opening:
+        if not opens(lines[i].strip()):
             i += 1
             continue
         start = i
         j = i + 1
-        while j < len(lines) and lines[j].strip() != closing:
+        while j < len(lines) and not closes(lines[j].strip()):
             j += 1
         code = textwrap.dedent("\n".join(lines[i + 1:j])) + "\n"
         kind, extra = "complete", ""
