@@ -22,8 +22,10 @@ namespace oauthreg {
     Each enumerator maps to exactly one @ref condition, which carries the
     wire code of RFC 7591 section 3.2.2 (or of the lookup and management
     operations). Compare an `error_code` against a condition to classify it:
+    <!-- example: body; given: oauthreg::error_info info; void show_user(std::string const&); -->
     @code
-    if (info.code == oauthreg::condition::invalid_redirect_uri) ...
+    if (info.code == oauthreg::condition::invalid_redirect_uri)
+        show_user(info.description);
     @endcode
 */
 enum class error {

@@ -337,6 +337,7 @@ inline boost::json::object server_metadata(std::string_view issuer, profile cons
     so registrations carry their RFC 7592 token and URI.
 
     @par Example
+    <!-- example: body; given: std::string api_key; -->
     @code
     oauthreg::registry reg(oauthreg::http_registry_options("https://reg.example.com"));
     oauthreg::api_keys keys;

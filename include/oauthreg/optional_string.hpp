@@ -20,6 +20,7 @@ namespace oauthreg {
     `std::string` where `std::optional<std::string>` takes 40: a client record
     holds eleven of them. It reads like `std::optional<std::string>`:
 
+    <!-- example: body; given: oauthreg::client_metadata md; void use(std::string const&); -->
     @code
     md.client_name = "Acme";          // present
     if (md.client_name) use(*md.client_name);

@@ -88,6 +88,7 @@ struct list_query {
     @tparam Clock a `clock_policy`, e.g. oauthreg::system_clock
 
     @par Example
+    <!-- example: body; given: std::string_view body; -->
     @code
     oauthreg::registry reg;
     auto r = reg.register_client(body, {.org_id = "org-1", .user_id = "user-7"});

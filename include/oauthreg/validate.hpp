@@ -25,6 +25,7 @@ namespace oauthreg {
     problem found, whose condition is the RFC 7591 3.2.2 error code.
 
     @par Example
+    <!-- example: body; include: <iostream> -->
     @code
     auto md = oauthreg::validate_request(R"({"redirect_uris":["https://app.example/cb"]})");
     if (!md) std::cerr << md.error().rfc_code() << ": " << md.error().description;

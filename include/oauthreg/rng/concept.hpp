@@ -20,6 +20,7 @@ namespace oauthreg {
     oauthreg::deterministic_rng_for_testing_only (seeded, reproducible; never in production).
 
     @par Example
+    <!-- example: body; given: void hsm_random(std::uint8_t* out, std::size_t n); -->
     @code
     struct my_rng { void fill(std::uint8_t* out, std::size_t n) { hsm_random(out, n); } };
     static_assert(oauthreg::rng_policy<my_rng>);

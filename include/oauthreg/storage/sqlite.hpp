@@ -231,9 +231,11 @@ private:
     A call that fails names its operation; SQLite's text goes to
     `sqlite_options::log`.
 
+    <!-- example: body -->
     @code
     auto store = oauthreg::sqlite_storage::open({.path = "/var/lib/myserver/clients.db"});
-    if (!store) { ... store.error().description ... }
+    if (!store)
+        throw std::runtime_error(store.error().description);
     oauthreg::basic_registry<oauthreg::sqlite_storage, oauthreg::os_rng, oauthreg::system_clock>
         reg({}, std::move(*store));
     @endcode

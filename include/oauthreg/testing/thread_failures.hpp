@@ -24,6 +24,7 @@ namespace oauthreg::testing {
 
 /** What went wrong on worker threads, to be asserted on the test's thread.
 
+    <!-- example: body; include: <thread>; given: oauthreg::memory_storage store; oauthreg::client_record r; -->
     @code
     oauthreg::testing::thread_failures failures;
     std::thread t([&] { if (!store.insert(r)) failures.add("insert " + r.client_id); });
