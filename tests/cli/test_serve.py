@@ -289,7 +289,7 @@ def test_paging_and_query(srv):
     # RFC 7493 2.2: a page number no JSON reader holds exactly is refused, not echoed wrong.
     for n in ["9007199254740992", "18446744073709551616", "99999999999999999999999"]:
         r = req(srv, "GET", "/oauth_clients?page[size]=2&page[number]=" + n, key)
-        check("page[number]=%s: 400" % n, r.status == 400 and "9007199254740991" in r.body, (r.status, r.body))
+        check("page[number]=%s: 400" % n, r.status == 400 and b"9007199254740991" in r.body, (r.status, r.body))
     for q, n in [("filter%5Bclient_type%5D=public", 2), ("filter[name]=Paging%203", 1),
                  ("filter[name][contains]=paging", 5), ("filter[name][contains]=Paging+4", 1),
                  ("filter[allowed_grant_types][contains]=client_credentials", 3),
