@@ -92,6 +92,16 @@ struct owned_pg_store : postgres_storage {
     ~owned_pg_store() { admin(conninfo, "DROP SCHEMA IF EXISTS " + schema + " CASCADE"); }
 };
 
+/** A second store on `schema` whose log hook appends each line to `lines`. */
+postgres_storage logging_store(std::string const& server, std::string const& schema, std::vector<std::string>& lines)
+{
+    return postgres_storage::open({.conninfo = server,
+                                   .connections = 1,
+                                   .schema = schema,
+                                   .log = [&lines](std::string_view line) { lines.emplace_back(line); }})
+        .value();
+}
+
 } // namespace
 
 TEST_CASE("postgres storage meets the storage contract", "[storage][postgres][conformance]")
@@ -292,11 +302,7 @@ TEST_CASE("postgres storage: a failing call names the operation; the server's te
         return;
     owned_pg_store a(server, unique_name("oauthreg_log_"));
     std::vector<std::string> lines;
-    auto s = postgres_storage::open({.conninfo = server,
-                                     .connections = 1,
-                                     .schema = a.schema,
-                                     .log = [&](std::string_view line) { lines.emplace_back(line); }})
-                 .value();
+    auto s = logging_store(server, a.schema, lines);
     REQUIRE(s.insert(testing::full_record("present")).has_value());
     admin(server, "DROP TABLE " + a.schema + ".oauth_clients");
     auto found = s.find("present");
@@ -320,11 +326,7 @@ TEST_CASE("postgres storage: the log hook gets the server's primary message, nev
         return;
     owned_pg_store a(server, unique_name("oauthreg_logrow_"));
     std::vector<std::string> lines;
-    auto s = postgres_storage::open({.conninfo = server,
-                                     .connections = 1,
-                                     .schema = a.schema,
-                                     .log = [&](std::string_view line) { lines.emplace_back(line); }})
-                 .value();
+    auto s = logging_store(server, a.schema, lines);
     // An operator's constraint refuses the row: PostgreSQL's DETAIL then
     // quotes it whole ("Failing row contains (...)"), hashes included.
     admin(server, "ALTER TABLE " + a.schema + ".oauth_clients ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
