@@ -8,13 +8,16 @@
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
 #include <oauthreg/testing/storage_conformance.hpp>
+#include <oauthreg/testing/thread_failures.hpp>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <latch>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -120,6 +123,32 @@ TEST_CASE("sqlite storage: two stores on one file see each other's writes", "[st
     REQUIRE(b.replace(v2, 1).has_value());
     CHECK(a.replace(v2, 1).error().kind() == error::version_conflict); // optimistic concurrency across stores
     CHECK(a.find("shared")->version == 2);
+}
+
+TEST_CASE("sqlite storage: stores opened at once on a fresh file all open, and the schema is made once",
+          "[storage][sqlite]")
+{
+    // Each open reads the schema version and the table count from one
+    // snapshot; read apart, a first open committing in between looked like
+    // another application's tables to a second opener.
+    constexpr int rounds = 60, openers = 4;
+    testing::thread_failures failures;
+    for (int round = 0; round < rounds; ++round) {
+        temp_db db;
+        std::latch start(openers);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < openers; ++i)
+            threads.emplace_back([&] {
+                start.arrive_and_wait();
+                auto s = sqlite_storage::open({.path = db.path.string()});
+                failures.expect(s.has_value(), s ? "" : "open: " + s.error().description);
+            });
+        for (auto& t : threads)
+            t.join();
+        auto s = open_at(db);
+        REQUIRE(s.insert(testing::full_record("after")).has_value());
+    }
+    failures.check();
 }
 
 TEST_CASE("sqlite storage: a schema version it does not know is refused, not overwritten", "[storage][sqlite]")

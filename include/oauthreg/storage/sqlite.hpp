@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,7 +88,7 @@ public:
         // file this oauthreg refuses must be left exactly as it was.
         if (auto v = schema_version(); !v)
             return v.error();
-        if (auto r = exec("PRAGMA journal_mode=WAL"); !r)
+        if (auto r = enter_wal(o.busy_timeout); !r)
             return r;
         if (auto r =
                 exec(o.durability == sqlite_durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
@@ -160,13 +161,36 @@ private:
         return {};
     }
 
-    /** The first column of the first row of `sql`, or nothing. */
-    std::optional<int> scalar(char const* sql)
+    /** Switches the file to WAL. SQLite answers a switch that meets another
+        connection's lock with SQLITE_BUSY without calling the busy handler
+        (it could deadlock there), so first opens racing on a fresh file
+        retry here until one has switched it or the busy timeout passes. */
+    result<void> enter_wal(std::chrono::milliseconds timeout)
+    {
+        auto const until = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            int const rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+            if (rc == SQLITE_OK)
+                return {};
+            if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= until)
+                return sqlite_fail(db_, "PRAGMA journal_mode=WAL");
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    }
+
+    /** The version and the number of schema objects, read by one statement,
+        so from one snapshot: two reads let a first open committing between
+        them look like another application's tables. */
+    std::optional<std::pair<int, int>> version_and_objects()
     {
         sqlite3_stmt* s = nullptr;
-        std::optional<int> out;
-        if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-            out = sqlite3_column_int(s, 0);
+        std::optional<std::pair<int, int>> out;
+        if (sqlite3_prepare_v2(db_,
+                               "SELECT (SELECT user_version FROM pragma_user_version),"
+                               " (SELECT count(*) FROM sqlite_master)",
+                               -1, &s, nullptr) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            out.emplace(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1));
         sqlite3_finalize(s);
         return out;
     }
@@ -176,17 +200,17 @@ private:
         without a version, are refused. */
     result<int> schema_version()
     {
-        auto version = scalar("PRAGMA user_version");
-        auto objects = version ? scalar("SELECT count(*) FROM sqlite_master") : std::nullopt;
-        if (!objects)
+        auto read = version_and_objects();
+        if (!read)
             return sqlite_fail(db_, "cannot read the schema version").error();
-        if (*version == sqlite_schema_version || (*version == 0 && *objects == 0))
-            return *version;
-        if (*version == 0)
+        auto const [version, objects] = *read;
+        if (version == sqlite_schema_version || (version == 0 && objects == 0))
+            return version;
+        if (version == 0)
             return make_error(error::storage_failure, "",
                               "the database holds tables of another application (no oauthreg schema version)");
         return make_error(error::storage_failure, "",
-                          "database schema version " + std::to_string(*version) + " is not one this oauthreg reads (" +
+                          "database schema version " + std::to_string(version) + " is not one this oauthreg reads (" +
                               std::to_string(sqlite_schema_version) + ")");
     }
 
