@@ -515,7 +515,7 @@ template <class T> using result = boost::system::result<T, error_info>;
     @param field the offending member, e.g. "redirect_uris[1]"; empty when none
     @param detail more about this occurrence; never secret material
     @return the error_info */
-inline error_info make_error(error e, std::string_view field, std::string_view detail = {})
+[[gnu::cold]] inline error_info make_error(error e, std::string_view field, std::string_view detail = {})
 {
     error_info info{make_error_code(e), std::string(field), {}};
     info.description.reserve(field.size() + detail.size() + 64);

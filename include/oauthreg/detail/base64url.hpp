@@ -29,6 +29,20 @@ inline std::string base64url_encode(std::uint8_t const* data, std::size_t n)
     return out;
 }
 
+/** The number of bytes `s` decodes to, without decoding it; nullopt when
+    `decode` would refuse it (a character outside the alphabet, or a length
+    of 4k+1, which no byte string encodes to: RFC 4648 4, 5). */
+constexpr std::optional<std::size_t> base64url_decoded_size(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (!is_base64url_char(c))
+            return std::nullopt;
+    constexpr std::size_t tail[] = {0, 0, 1, 2}; // bytes of a final group of 0, -, 2, 3 characters
+    if (s.size() % 4 == 1)
+        return std::nullopt;
+    return s.size() / 4 * 3 + tail[s.size() % 4];
+}
+
 /** Decodes base64url; nullopt when `s` holds anything but the alphabet. */
 inline std::optional<std::string> base64url_decode(std::string_view s)
 {

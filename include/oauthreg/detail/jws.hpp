@@ -57,6 +57,17 @@ inline std::optional<std::string> b64_member(boost::json::object const& o, char 
     return base64url_decode(std::string_view(v->get_string()));
 }
 
+/** The decoded size of a base64url string member; nullopt when it is
+    missing, not a string or not base64url. Key checks need only sizes, so
+    nothing is decoded. */
+inline std::optional<std::size_t> b64_size_member(boost::json::object const& o, char const* name)
+{
+    auto const* v = o.if_contains(name);
+    if (!v || !v->is_string())
+        return std::nullopt;
+    return base64url_decoded_size(std::string_view(v->get_string()));
+}
+
 inline std::string_view str_member(boost::json::object const& o, char const* name)
 {
     auto const* v = o.if_contains(name);
@@ -101,13 +112,10 @@ inline std::optional<std::string_view> public_jwk_problem(boost::json::object co
 {
     auto const kty = str_member(jwk, "kty");
     auto const crv = str_member(jwk, "crv");
-    auto sized = [&](char const* name, std::size_t size) {
-        auto bytes = b64_member(jwk, name);
-        return bytes && bytes->size() == size;
-    };
+    auto sized = [&](char const* name, std::size_t size) { return b64_size_member(jwk, name) == size; };
     if (kty == "RSA") {
-        auto n = b64_member(jwk, "n"), e = b64_member(jwk, "e");
-        if (!n || !e || n->empty() || e->empty())
+        auto n = b64_size_member(jwk, "n"), e = b64_size_member(jwk, "e");
+        if (!n || !e || *n == 0 || *e == 0)
             return "an RSA key needs \"n\" and \"e\" in base64url (RFC 7518 6.3.1)";
         return std::nullopt;
     }
