@@ -86,6 +86,15 @@ using oauthreg::cli::null_handler;
     return n;
 }
 
+[[gnu::noinline]] std::size_t run_check(lines_t const& lines)
+{
+    static oauthreg::profile const prof;
+    std::size_t n = 0;
+    for (auto const& l : lines)
+        n += oauthreg::check_request(l, prof).has_value();
+    return n;
+}
+
 [[gnu::noinline]] std::size_t run_build(results_t const& in, results_t& out)
 {
     for (auto const& md : in)
@@ -138,6 +147,7 @@ int main(int argc, char** argv)
 
     stage dom{"DOM parse (parse_per_s)", {}}, null{"streaming parse, null handler", {}},
         handler{"streaming parse, our handler (no rules)", {}}, validate{"validate_request, all of it", {}},
+        check{"check_request (the rules, no result built)", {}},
         build{"build an owned client_metadata (copy)", {}}, free{"free an owned client_metadata", {}};
     auto const n = lines.size();
     for (int p = 0; p < passes; ++p) {
@@ -145,13 +155,14 @@ int main(int argc, char** argv)
         measure(null, n, [&] { return run_stream_null(lines); });
         measure(handler, n, [&] { return run_handler(lines); });
         measure(validate, n, [&] { return run_validate(lines); });
+        measure(check, n, [&] { return run_check(lines); });
         // per request, as validate_request builds one for each accepted request
         measure(build, n, [&] { return run_build(accepted, copies); });
         measure(free, n, [&] { return run_free(copies); });
     }
     std::printf("%zu requests, %zu accepted, %d passes; ns per request (best, median), malloc calls per request\n", n,
                 accepted.size(), passes);
-    for (auto* s : {&dom, &null, &handler, &validate, &build, &free}) {
+    for (auto* s : {&dom, &null, &handler, &validate, &check, &build, &free}) {
         std::sort(s->ns.begin(), s->ns.end());
         std::printf("%-44s %8.1f %8.1f %6.2f\n", s->name, s->ns.front(), s->ns[s->ns.size() / 2], s->news_per_request);
     }

@@ -196,6 +196,14 @@ TEST_CASE("RFC 7591 2.3: claims are validated like body members", "[software_sta
     auto r = validate_request(body_with(bad), trusting_all(), now);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().rfc_code() == "invalid_redirect_uri");
+    // check_request verifies and merges the statement the same way
+    auto v = check_request(body_with(bad), trusting_all(), now);
+    REQUIRE_FALSE(v.has_value());
+    CHECK(v.error().rfc_code() == "invalid_redirect_uri");
+    CHECK(v.error().field == r.error().field);
+    CHECK(check_request(body_with(make_jwt(k.es, claims_ok)), trusting_all(), now).has_value());
+    CHECK(check_request(body_with(make_jwt(k.es, claims_ok)), profile{}, now).error().rfc_code() ==
+          "unapproved_software_statement");
 }
 
 TEST_CASE("RFC 7591 3.2.2: invalid and unapproved statements", "[software_statement]")

@@ -5,7 +5,9 @@
 
 #include <oauthreg/render.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -1152,4 +1154,60 @@ TEST_CASE("validate_request: every rule, one row each", "[validate]")
             CHECK_FALSE(got.error().description.empty());
         }
     }
+}
+
+TEST_CASE("check_request: every row gets the verdict it expects, the first problem as validate_request names it",
+          "[validate][check_request]")
+{
+    for (auto const& r : rows()) {
+        INFO(r.section << ": " << r.name << "\n  body: " << r.body.substr(0, 200));
+        auto const prof = make_profile(r.p);
+        auto got = oauthreg::check_request(r.body, prof);
+        CHECK(got.has_value() == !r.expect.code);
+        if (!r.expect.code || got)
+            continue;
+        CHECK(got.error().code == oauthreg::make_error_code(*r.expect.code));
+        CHECK(got.error().rfc_code() == r.expect.wire);
+        auto full = oauthreg::validate_request(r.body, prof);
+        REQUIRE_FALSE(full.has_value());
+        CHECK(got.error().field == full.error().field);
+        CHECK(got.error().description == full.error().description);
+    }
+}
+
+TEST_CASE("RFC 6749 3.3: the scope grammar, exhaustively over short strings, against a regular expression",
+          "[validate][scope]")
+{
+    // scope = scope-token *( SP scope-token ); scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    std::regex const grammar(R"(^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$)");
+    std::string const alphabet{' ', 'a', '!', '~', '"', '\\', '\x7f', '\x1f', '\x80', '#', '[', ']'};
+    std::size_t checked = 0;
+    std::string s;
+    auto judge = [&] {
+        bool const valid = std::regex_match(s, grammar);
+        auto const tokens = oauthreg::detail::count_scope_tokens(s);
+        INFO("scope \"" << s << "\"");
+        CHECK((tokens != 0) == valid);
+        if (valid)
+            CHECK(tokens == static_cast<std::size_t>(std::count(s.begin(), s.end(), ' ')) + 1);
+        ++checked;
+    };
+    for (char a : alphabet)
+        for (char b : alphabet)
+            for (char c : alphabet)
+                for (std::size_t len = 1; len <= 3; ++len) {
+                    s = std::string{a, b, c}.substr(0, len);
+                    judge();
+                }
+    // Long ones, past any vector width, with one bad byte or a doubled space at each position.
+    for (std::size_t n = 1; n <= 70; ++n)
+        for (std::size_t i = 0; i < n; ++i)
+            for (char bad : {'"', '\\', '\x7f', ' '}) {
+                s = std::string(n, 'x');
+                s[i] = bad;
+                if (bad == ' ' && i + 1 < n)
+                    s[i + 1] = ' ';
+                judge();
+            }
+    CHECK(checked > 10000);
 }

@@ -81,6 +81,15 @@ inline std::size_t validate_all(std::vector<std::string> const& lines, profile c
     return ok;
 }
 
+/** The verdicts alone (check_request): the same rules, no metadata built. */
+inline std::size_t check_all(std::vector<std::string> const& lines, profile const& prof)
+{
+    std::size_t ok = 0;
+    for (auto const& l : lines)
+        ok += check_request(l, prof).has_value();
+    return ok;
+}
+
 /** One pass of register, lookup (visit), get and authenticate on `reg`.
     Lookups and authentications repeat the stored set to about `ops` operations
     (at least once each). */
@@ -189,12 +198,13 @@ inline int cmd_bench(int argc, char** argv)
     auto const& prof = opts.prof;
     bool const persistent = is_persistent_store(store);
     std::size_t const accepted = validate_all(lines, prof);
-    std::vector<double> parse_r, parse_uri_r, validate_r, register_r, lookup_r, get_r, auth_r;
+    std::vector<double> parse_r, parse_uri_r, validate_r, check_r, register_r, lookup_r, get_r, auth_r;
     for (int pass = 0; pass < passes; ++pass) {
         std::cerr << "pass " << pass + 1 << "/" << passes << "\n";
         parse_r.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
         parse_uri_r.push_back(rate(lines.size(), [&] { keep(parse_and_uri_all(lines)); }));
         validate_r.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
+        check_r.push_back(rate(lines.size(), [&] { keep(check_all(lines, prof)); }));
 
         // register, lookup and authenticate into a fresh registry on the chosen store
         registry_options ro;
@@ -222,6 +232,8 @@ inline int cmd_bench(int argc, char** argv)
     out["validate_over_parse"] = median(validate_r) / median(parse_r);
     out["parse_and_uri_per_s"] = median(parse_uri_r);
     out["validate_over_parse_and_uri"] = median(validate_r) / median(parse_uri_r);
+    out["check_per_s"] = median(check_r);
+    out["check_over_parse"] = median(check_r) / median(parse_r);
     out["accepted"] = accepted;
     out["rejected"] = lines.size() - accepted;
 

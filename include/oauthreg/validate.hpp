@@ -44,6 +44,34 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
     @return the normalized metadata, or the first problem found */
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now);
 
+/** The verdict of @ref validate_request alone: the same parse and the same
+    rules in the same order, so the same first problem, without building the
+    metadata. For callers that only judge a request (a linter, a gateway that
+    checks before forwarding); it allocates nothing for a request without a
+    `jwks` or a software statement once the thread has parsed one before.
+
+    @param body the request body, as received
+    @param prof what this server allows; the default profile when omitted
+    @return nothing, or the first problem found
+
+    <!-- example: body; include: <iostream> -->
+    @code
+    if (auto v = oauthreg::check_request(R"({"redirect_uris":["http://app.example/cb"]})"); !v)
+        std::cerr << v.error().rfc_code() << ": " << v.error().description; // invalid_redirect_uri: ...
+    @endcode
+
+    @par Specification
+    As @ref validate_request.
+*/
+inline result<void> check_request(std::string_view body, profile const& prof = profile{});
+
+/** As above, judging software statement validity times at `now`.
+    @param body the request body, as received
+    @param prof what this server allows
+    @param now the time to judge "exp", "nbf" and "iat" of a software statement at
+    @return nothing, or the first problem found */
+inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
+
 /** Run every rule of the profile on metadata built by other means than an
     RFC 7591 body: the record-shaped API, a merged partial update, a host's
     own front end. The same rules as @ref validate_request, with the same

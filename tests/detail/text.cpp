@@ -27,3 +27,21 @@ TEST_CASE("display text: non-empty, no C0 control and no DEL", "[text]")
     CHECK_FALSE(is_display_text("a\x7f"));
     CHECK(is_display_text(" \x80")); // C1 bytes occur inside UTF-8 sequences
 }
+
+TEST_CASE("display text: a control byte is found at every position of strings of every length", "[text]")
+{
+    // Wherever the byte sits, whatever the length (a vectorized loop would split them into a body and a tail).
+    for (std::size_t n = 1; n <= 80; ++n) {
+        std::string s(n, 'a');
+        CHECK(is_display_text(s));
+        for (std::size_t i = 0; i < n; ++i)
+            for (char bad : {'\0', '\n', '\x1f', '\x7f'}) {
+                s[i] = bad;
+                INFO("length " << n << ", position " << i << ", byte " << int(bad));
+                CHECK_FALSE(is_display_text(s));
+                s[i] = 'a';
+            }
+    }
+    for (int c = 0; c < 256; ++c) // each byte alone: C0 and DEL refused, the rest kept
+        CHECK(is_display_text(std::string(1, static_cast<char>(c))) == (c >= 0x20 && c != 0x7F));
+}

@@ -2,7 +2,9 @@
 // oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
 //
 // The bodies of validate.hpp. The rules run as an ordered list of steps
-// (validate_raw); each step below cites the section it enforces.
+// (check_raw), each citing the section it enforces, over views of the parsed
+// request; only a request that passes them all is copied into a
+// client_metadata (build_metadata).
 //
 #ifndef OAUTHREG_IMPL_VALIDATE_IPP
 #define OAUTHREG_IMPL_VALIDATE_IPP
@@ -74,36 +76,49 @@ inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> c
     return std::nullopt;
 }
 
-// The steps of validate_raw. Each reads the request, checks one rule of the
-// profile and fills its part of the metadata, or returns the problem found.
+/** What the steps decide beyond the request's own strings: the registered
+    values read from it, with their defaults. Small and trivially destructible,
+    so a verdict alone (check_request) allocates nothing; the strings are
+    copied into a client_metadata only once every rule has passed. */
+struct decided_metadata {
+    grant_type_list grant_types;
+    response_type_list response_types;
+    auth_method token_endpoint_auth_method = auth_method::client_secret_basic;
+    std::optional<application_type> app_type;
+    std::optional<tls_client_auth_subject> tls_client_auth;
+
+    bool is_public() const noexcept { return token_endpoint_auth_method == auth_method::none; }
+    bool has_grant(grant_type g) const noexcept
+    {
+        return std::find(grant_types.begin(), grant_types.end(), g) != grant_types.end();
+    }
+};
+
+// The steps of check_raw. Each reads the request, checks one rule of the
+// profile and notes what it decided, or returns the problem found.
 
 /** RFC 7591 2.3: a statement reaches here only once validate_request_impl has
     verified it and merged its claims; it is returned unmodified (3.2.1). */
-inline std::optional<error_info> take_software_statement(raw_request const& raw, profile const& prof,
-                                                         client_metadata& md)
+inline std::optional<error_info> check_software_statement(raw_request const& raw, profile const& prof,
+                                                          decided_metadata&)
 {
-    if (raw.software_statement)
-        md.software_statement.emplace(*raw.software_statement);
-    else if (prof.require_software_statement)
+    if (!raw.software_statement && prof.require_software_statement)
         return make_error(error::software_statement_required, "software_statement");
     return std::nullopt;
 }
 
 /** RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own. */
-inline std::optional<error_info> take_redirect_uris(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> check_redirect_uris(raw_request const& raw, profile const& prof, decided_metadata&)
 {
-    if (!raw.redirect_uris.present)
-        return std::nullopt;
     auto const& uris = raw.redirect_uris.items;
     for (std::size_t i = 0; i < uris.size(); ++i)
         if (auto p = check_redirect_uri(uris[i], prof.redirect_uris, prof.limits.max_uri_length))
             return make_error(p->code, indexed("redirect_uris", i), p->reason);
-    md.redirect_uris.assign(uris.begin(), uris.end());
     return std::nullopt;
 }
 
 /** RFC 7591 2: token_endpoint_auth_method defaults to client_secret_basic. */
-inline std::optional<error_info> take_auth_method(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> read_auth_method(raw_request const& raw, profile const& prof, decided_metadata& md)
 {
     if (!raw.token_endpoint_auth_method) {
         if (!prof.auth_methods.contains(auth_method::client_secret_basic))
@@ -133,7 +148,7 @@ inline constexpr grant_response_pair grant_response_pairs[] = {
 };
 
 /** RFC 7591 2: grant_types defaults to ["authorization_code"]. */
-inline std::optional<error_info> take_grant_types(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> read_grant_types(raw_request const& raw, profile const& prof, decided_metadata& md)
 {
     if (!raw.grant_types.present) {
         if (!prof.grant_types.contains(grant_type::authorization_code))
@@ -154,7 +169,8 @@ inline std::optional<error_info> take_grant_types(raw_request const& raw, profil
 /** RFC 7591 2: response_types defaults to ["code"]; here the default follows
     the grant types through the table, so the defaults never contradict each
     other (RFC 7591 2.1). */
-inline std::optional<error_info> take_response_types(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> read_response_types(raw_request const& raw, profile const& prof,
+                                                     decided_metadata& md)
 {
     if (raw.response_types.present)
         return parse_enum_list(
@@ -167,7 +183,7 @@ inline std::optional<error_info> take_response_types(raw_request const& raw, pro
 }
 
 /** RFC 7591 2.1: each pair of the table is registered whole or not at all. */
-inline std::optional<error_info> check_grant_response_pairs(raw_request const&, profile const&, client_metadata& md)
+inline std::optional<error_info> check_grant_response_pairs(raw_request const&, profile const&, decided_metadata& md)
 {
     auto const& types = md.response_types;
     for (auto const& pair : grant_response_pairs)
@@ -177,11 +193,11 @@ inline std::optional<error_info> check_grant_response_pairs(raw_request const&, 
 }
 
 /** The rules of the OAuth flows the grants allow. */
-inline std::optional<error_info> check_flow_rules(raw_request const&, profile const&, client_metadata& md)
+inline std::optional<error_info> check_flow_rules(raw_request const& raw, profile const&, decided_metadata& md)
 {
     // RFC 6749 3.1.2.2 (and RFC 9700 2.1): redirect-based grants need registered redirect URIs.
     bool const redirect_flow = md.has_grant(grant_type::authorization_code) || md.has_grant(grant_type::implicit);
-    if (redirect_flow && md.redirect_uris.empty())
+    if (redirect_flow && raw.redirect_uris.items.empty())
         return make_error(error::redirect_uris_missing, "redirect_uris",
                           "required with the authorization_code or implicit grant (RFC 6749 3.1.2.2)");
     // RFC 6749 4.4: the client credentials grant MUST only be used by confidential clients.
@@ -192,7 +208,7 @@ inline std::optional<error_info> check_flow_rules(raw_request const&, profile co
 }
 
 /** OpenID Connect Dynamic Client Registration 1.0 section 2: `web` or `native`. */
-inline std::optional<error_info> take_application_type(raw_request const& raw, profile const&, client_metadata& md)
+inline std::optional<error_info> read_application_type(raw_request const& raw, profile const&, decided_metadata& md)
 {
     if (!raw.application_type)
         return std::nullopt;
@@ -203,38 +219,31 @@ inline std::optional<error_info> take_application_type(raw_request const& raw, p
     return std::nullopt;
 }
 
-inline std::optional<error_info> take_display_text(std::optional<std::string_view> const& in, optional_string& out,
-                                                   std::string_view member)
+inline std::optional<error_info> check_display_text(std::optional<std::string_view> const& in, std::string_view member)
 {
-    if (!in)
-        return std::nullopt;
-    if (!is_display_text(*in))
+    if (in && !is_display_text(*in))
         return make_error(error::invalid_string, member);
-    out.emplace(*in);
     return std::nullopt;
 }
 
 /** RFC 7591 2: the human-readable strings, shown to people (is_display_text). */
-inline std::optional<error_info> take_display_strings(raw_request const& raw, profile const&, client_metadata& md)
+inline std::optional<error_info> check_display_strings(raw_request const& raw, profile const&, decided_metadata&)
 {
-    if (auto e = take_display_text(raw.client_name, md.client_name, "client_name"))
+    if (auto e = check_display_text(raw.client_name, "client_name"))
         return e;
-    if (auto e = take_display_text(raw.software_id, md.software_id, "software_id"))
+    if (auto e = check_display_text(raw.software_id, "software_id"))
         return e;
-    if (auto e = take_display_text(raw.software_version, md.software_version, "software_version"))
+    if (auto e = check_display_text(raw.software_version, "software_version"))
         return e;
-    if (!raw.contacts.present)
-        return std::nullopt;
     auto const& contacts = raw.contacts.items;
     for (std::size_t i = 0; i < contacts.size(); ++i)
         if (!is_display_text(contacts[i]))
             return make_error(error::invalid_string, indexed("contacts", i));
-    md.contacts.assign(contacts.begin(), contacts.end());
     return std::nullopt;
 }
 
 /** RFC 6749 3.3 scope syntax, within the profile's token limit and allowlist. */
-inline std::optional<error_info> take_scope(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> check_scope(raw_request const& raw, profile const& prof, decided_metadata&)
 {
     if (!raw.scope)
         return std::nullopt;
@@ -243,70 +252,71 @@ inline std::optional<error_info> take_scope(raw_request const& raw, profile cons
         return make_error(error::invalid_scope, "scope", "RFC 6749 3.3");
     if (n > prof.limits.max_scope_tokens)
         return make_error(error::too_many_scope_tokens, "scope");
-    md.scope.emplace(*raw.scope);
     if (prof.scope_allowlist)
-        for (auto const& tok : md.scope_tokens())
-            if (!prof.scope_allowlist->contains(tok))
+        for (std::string_view rest = *raw.scope; !rest.empty();) { // tokens are split by single spaces
+            auto const sp = std::min(rest.find(' '), rest.size());
+            if (auto tok = rest.substr(0, sp); !prof.scope_allowlist->contains(std::string(tok)))
                 return make_error(error::scope_not_allowed, "scope", clip(tok));
+            rest.remove_prefix(std::min(sp + 1, rest.size()));
+        }
     return std::nullopt;
 }
 
-inline std::optional<error_info> take_web_uri(std::optional<std::string_view> const& in, optional_string& out,
-                                              std::string_view member, std::size_t max_uri_length)
+inline std::optional<error_info> check_web_uri_member(std::optional<std::string_view> const& in, std::string_view member,
+                                                      std::size_t max_uri_length)
 {
     if (!in)
         return std::nullopt;
     if (auto p = check_web_uri(*in, false, max_uri_length))
         return make_error(p->code, member, p->reason);
-    out.emplace(*in);
     return std::nullopt;
 }
 
 /** RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs. */
-inline std::optional<error_info> take_web_uris(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> check_web_uris(raw_request const& raw, profile const& prof, decided_metadata&)
 {
     auto const max = prof.limits.max_uri_length;
-    if (auto e = take_web_uri(raw.client_uri, md.client_uri, "client_uri", max))
+    if (auto e = check_web_uri_member(raw.client_uri, "client_uri", max))
         return e;
-    if (auto e = take_web_uri(raw.logo_uri, md.logo_uri, "logo_uri", max))
+    if (auto e = check_web_uri_member(raw.logo_uri, "logo_uri", max))
         return e;
-    if (auto e = take_web_uri(raw.tos_uri, md.tos_uri, "tos_uri", max))
+    if (auto e = check_web_uri_member(raw.tos_uri, "tos_uri", max))
         return e;
-    if (auto e = take_web_uri(raw.policy_uri, md.policy_uri, "policy_uri", max))
+    if (auto e = check_web_uri_member(raw.policy_uri, "policy_uri", max))
         return e;
-    return take_web_uri(raw.jwks_uri, md.jwks_uri, "jwks_uri", max);
+    return check_web_uri_member(raw.jwks_uri, "jwks_uri", max);
 }
 
 /** RFC 7591 2: "The jwks_uri and jwks parameters MUST NOT both be present";
     jwks is a JWK Set of public keys (RFC 7517 5, jwk_set_problem). */
-inline std::optional<error_info> take_jwks(raw_request const& raw, profile const&, client_metadata& md)
+inline std::optional<error_info> check_jwks(raw_request const& raw, profile const&, decided_metadata&)
 {
     if (!raw.jwks)
         return std::nullopt;
-    if (md.jwks_uri)
+    if (raw.jwks_uri)
         return make_error(error::jwks_and_jwks_uri, "jwks");
     if (auto why = jwk_set_problem(*raw.jwks))
         return make_error(error::invalid_jwks, "jwks", *why);
-    md.jwks = boost::json::serialize(*raw.jwks);
     return std::nullopt;
 }
 
 /** RFC 7523 2.2 / RFC 8705 2.2: key-based authentication needs the client's keys. */
-inline std::optional<error_info> check_auth_method_keys(raw_request const&, profile const&, client_metadata& md)
+inline std::optional<error_info> check_auth_method_keys(raw_request const& raw, profile const&,
+                                                        decided_metadata& md)
 {
     auto const m = md.token_endpoint_auth_method;
-    if ((m == auth_method::private_key_jwt || m == auth_method::self_signed_tls_client_auth) && !md.jwks &&
-        !md.jwks_uri)
+    if ((m == auth_method::private_key_jwt || m == auth_method::self_signed_tls_client_auth) && !raw.jwks &&
+        !raw.jwks_uri)
         return make_error(error::auth_method_requires_keys, "token_endpoint_auth_method", to_string(m));
     return std::nullopt;
 }
 
 /** RFC 8705 2.1.2: a `tls_client_auth` client names exactly one certificate
-    subject member, of its form, kept in `md`. The members are for that method
+    subject member, of its form, noted in `md`. The members are for that method
     only ("used with tls_client_auth"); with another one they are refused
     rather than dropped, so a client never believes a binding it does not have. */
-inline std::optional<error_info> take_tls_client_auth_subject(raw_request const& raw, profile const&,
-                                                              client_metadata& md)
+inline std::optional<error_info> read_tls_client_auth_subject(raw_request const& raw, profile const&,
+                                                              decided_metadata& md)
 {
     std::optional<tls_client_auth_subject> which;
     for (std::size_t i = 0; i < std::size(raw.tls_client_auth); ++i) {
@@ -332,7 +342,6 @@ inline std::optional<error_info> take_tls_client_auth_subject(raw_request const&
     if (auto why = tls_client_auth_subject_problem(*which, value))
         return make_error(error::invalid_tls_client_auth_subject, to_string(*which), *why);
     md.tls_client_auth = which;
-    md.tls_client_auth_value.emplace(value);
     return std::nullopt;
 }
 
@@ -367,22 +376,19 @@ inline std::optional<error_info> check_localized_value(raw_request const& raw, s
 }
 
 /** RFC 7591 2.2: localized human-readable values (`client_name#fr`). */
-inline std::optional<error_info> take_localized_values(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> check_localized_values(raw_request const& raw, profile const& prof, decided_metadata&)
 {
     if (raw.localized.size() > prof.limits.max_localized_values)
         return make_error(error::too_many_localized_values, "", "");
     for (std::size_t i = 0; i < raw.localized.size(); ++i)
         if (auto e = check_localized_value(raw, i, prof.limits.max_uri_length))
             return e;
-    md.localized.reserve(raw.localized.size());
-    for (auto const& lv : raw.localized)
-        md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
     return std::nullopt;
 }
 
 /** Runs the steps in order and returns the first problem found, if any. */
 template <auto Step, auto... Rest>
-inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, client_metadata& md)
+inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, decided_metadata& md)
 {
     if (auto e = Step(raw, prof, md))
         return e;
@@ -392,34 +398,77 @@ inline std::optional<error_info> first_problem(raw_request const& raw, profile c
         return first_problem<Rest...>(raw, prof, md);
 }
 
-/** Apply every rule of the profile to a parsed request. The order of the
+/** Applies every rule of the profile to a parsed request. The order of the
     steps is the order of the checks, so it decides which error is reported
     when several members are bad (the validate, corpus and CLI tests pin it). */
+inline std::optional<error_info> check_raw(raw_request const& raw, profile const& prof, decided_metadata& d)
+{
+    return first_problem<check_software_statement,     // RFC 7591 2.3
+                         check_redirect_uris,          // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1
+                         read_auth_method,             // RFC 7591 2
+                         read_grant_types,             // RFC 7591 2
+                         read_response_types,          // RFC 7591 2, 2.1
+                         check_grant_response_pairs,   // RFC 7591 2.1
+                         check_flow_rules,             // RFC 6749 3.1.2.2, 4.4
+                         read_application_type,        // OpenID Connect Registration 2
+                         check_display_strings,        // RFC 7591 2
+                         check_scope,                  // RFC 6749 3.3
+                         check_web_uris,               // RFC 7591 2
+                         check_jwks,                   // RFC 7591 2, RFC 7517 5
+                         check_auth_method_keys,       // RFC 7523 2.2, RFC 8705 2.2
+                         read_tls_client_auth_subject, // RFC 8705 2.1.2
+                         check_localized_values        // RFC 7591 2.2
+                         >(raw, prof, d);
+}
+
+/** Copies a request that passed check_raw into `md`: its strings as sent
+    (the statement unmodified, RFC 7591 3.2.1), the decided values, and the
+    JWK Set as compact JSON. */
+inline void build_metadata(raw_request const& raw, decided_metadata const& d, client_metadata& md)
+{
+    auto copy = [](std::optional<std::string_view> const& in, optional_string& out) {
+        if (in)
+            out.emplace(*in);
+    };
+    copy(raw.software_statement, md.software_statement);
+    md.redirect_uris.assign(raw.redirect_uris.items.begin(), raw.redirect_uris.items.end());
+    md.token_endpoint_auth_method = d.token_endpoint_auth_method;
+    md.grant_types = d.grant_types;
+    md.response_types = d.response_types;
+    md.app_type = d.app_type;
+    copy(raw.client_name, md.client_name);
+    copy(raw.software_id, md.software_id);
+    copy(raw.software_version, md.software_version);
+    md.contacts.assign(raw.contacts.items.begin(), raw.contacts.items.end());
+    copy(raw.scope, md.scope);
+    copy(raw.client_uri, md.client_uri);
+    copy(raw.logo_uri, md.logo_uri);
+    copy(raw.tos_uri, md.tos_uri);
+    copy(raw.policy_uri, md.policy_uri);
+    copy(raw.jwks_uri, md.jwks_uri);
+    if (raw.jwks)
+        md.jwks = boost::json::serialize(*raw.jwks);
+    if (d.tls_client_auth) {
+        md.tls_client_auth = d.tls_client_auth;
+        copy(raw.tls_client_auth[static_cast<std::size_t>(*d.tls_client_auth)], md.tls_client_auth_value);
+    }
+    md.localized.reserve(raw.localized.size());
+    for (auto const& lv : raw.localized)
+        md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
+}
+
+/** check_raw, then, if every rule passed, build_metadata. */
 inline result<client_metadata> validate_raw(raw_request const& raw, profile const& prof)
 {
     // Built in the result it is returned in (one named return value): a
     // client_metadata is some 500 bytes, and moving it out cost a copy and
     // the moved-from object's destruction on every accepted request.
     result<client_metadata> out(boost::system::in_place_value);
-    auto& md = *out;
-    auto problem = first_problem<take_software_statement,      // RFC 7591 2.3
-                                 take_redirect_uris,           // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1
-                                 take_auth_method,             // RFC 7591 2
-                                 take_grant_types,             // RFC 7591 2
-                                 take_response_types,          // RFC 7591 2, 2.1
-                                 check_grant_response_pairs,   // RFC 7591 2.1
-                                 check_flow_rules,             // RFC 6749 3.1.2.2, 4.4
-                                 take_application_type,        // OpenID Connect Registration 2
-                                 take_display_strings,         // RFC 7591 2
-                                 take_scope,                   // RFC 6749 3.3
-                                 take_web_uris,                // RFC 7591 2
-                                 take_jwks,                    // RFC 7591 2, RFC 7517 5
-                                 check_auth_method_keys,       // RFC 7523 2.2, RFC 8705 2.2
-                                 take_tls_client_auth_subject, // RFC 8705 2.1.2
-                                 take_localized_values         // RFC 7591 2.2
-                                 >(raw, prof, md);
-    if (problem)
+    decided_metadata d;
+    if (auto problem = check_raw(raw, prof, d))
         out = std::move(*problem);
+    else
+        build_metadata(raw, d, *out);
     return out;
 }
 
@@ -494,11 +543,13 @@ inline result<std::string> merge_software_statement(std::string_view body, std::
     return boost::json::serialize(obj);
 }
 
-/** validate_request, also reporting a string `client_id` member of the body.
-    Without `now`, the system clock is read, and only for a statement. */
-inline result<client_metadata> validate_request_impl(std::string_view body, profile const& prof,
-                                                     std::optional<std::string>* client_id,
-                                                     std::optional<unix_seconds> now, bool statement_verified = false)
+/** validate_request (Out = client_metadata) or check_request (Out = void),
+    also reporting a string `client_id` member of the body. Without `now`,
+    the system clock is read, and only for a statement. */
+template <class Out = client_metadata>
+inline result<Out> validate_request_impl(std::string_view body, profile const& prof,
+                                         std::optional<std::string>* client_id, std::optional<unix_seconds> now,
+                                         bool statement_verified = false)
 {
     raw_request const* parsed = nullptr;
     if (auto e = parse_request(body, prof.limits, parsed))
@@ -510,8 +561,16 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         else
             client_id->reset();
     }
-    if (!raw.software_statement || statement_verified)
-        return validate_raw(raw, prof);
+    if (!raw.software_statement || statement_verified) {
+        if constexpr (std::is_void_v<Out>) {
+            decided_metadata d;
+            if (auto problem = check_raw(raw, prof, d))
+                return std::move(*problem);
+            return {};
+        } else {
+            return validate_raw(raw, prof);
+        }
+    }
     if (!now)
         now = system_clock{}.now();
     auto merged = merge_software_statement(body, *raw.software_statement, prof, *now);
@@ -519,7 +578,7 @@ inline result<client_metadata> validate_request_impl(std::string_view body, prof
         return merged.error();
     profile roomy = prof; // the claims may lengthen the body past its limit
     roomy.limits.max_body_bytes += prof.limits.max_software_statement;
-    return validate_request_impl(*merged, roomy, nullptr, now, true);
+    return validate_request_impl<Out>(*merged, roomy, nullptr, now, true);
 }
 
 /** A built client_metadata seen as a parsed request: views into `md` (and the
@@ -581,6 +640,16 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
 inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
 {
     return detail::validate_request_impl(body, prof, nullptr, std::nullopt);
+}
+
+inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now)
+{
+    return detail::validate_request_impl<void>(body, prof, nullptr, now);
+}
+
+inline result<void> check_request(std::string_view body, profile const& prof)
+{
+    return detail::validate_request_impl<void>(body, prof, nullptr, std::nullopt);
 }
 
 inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof)
