@@ -14,12 +14,13 @@ rows = [
     ("Boost.JSON DOM parse (floor)", b["parse_per_s"]),
     ("DOM parse + Boost.URL on each URI", b.get("parse_and_uri_per_s")),
     ("validate (parse + rules)", b["validate_per_s"]),
+    ("check (the verdict alone)", b.get("check_per_s")),
     ("register (+ id, secret, hash, insert)", b["register_per_s"]),
     ("authenticate", b["authenticate_per_s"]),
     ("lookup (visit)", b["lookup_per_s"]),
     ("get (copy of the record)", b["get_per_s"]),
 ]
-rows = [(name, v) for name, v in rows if v]  # older lines lack parse_and_uri_per_s
+rows = [(name, v) for name, v in rows if v]  # older lines lack parse_and_uri_per_s and check_per_s
 for i, (name, v) in enumerate(rows):
     print('%d "%s" %.0f' % (i, name, v))
 PY

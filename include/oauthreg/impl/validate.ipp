@@ -2,9 +2,9 @@
 // oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
 //
 // The bodies of validate.hpp. The rules run as an ordered list of steps
-// (check_raw), each citing the section it enforces, over views of the parsed
-// request; only a request that passes them all is copied into a
-// client_metadata (build_metadata).
+// (apply_rules), each citing the section it enforces, over views of the
+// parsed request; one instance fills a client_metadata (validate_request),
+// another only the registered values for a verdict (check_request).
 //
 #ifndef OAUTHREG_IMPL_VALIDATE_IPP
 #define OAUTHREG_IMPL_VALIDATE_IPP
@@ -76,10 +76,10 @@ inline std::optional<error_info> parse_enum_list(std::vector<std::string_view> c
     return std::nullopt;
 }
 
-/** What the steps decide beyond the request's own strings: the registered
-    values read from it, with their defaults. Small and trivially destructible,
-    so a verdict alone (check_request) allocates nothing; the strings are
-    copied into a client_metadata only once every rule has passed. */
+/** What the steps fill for a verdict alone (check_request): the registered
+    values they decide, under the names client_metadata gives them, and none
+    of the request's strings. Small and trivially destructible, so judging a
+    request allocates nothing. */
 struct decided_metadata {
     grant_type_list grant_types;
     response_type_list response_types;
@@ -94,31 +94,51 @@ struct decided_metadata {
     }
 };
 
-// The steps of check_raw. Each reads the request, checks one rule of the
-// profile and notes what it decided, or returns the problem found.
+/** Keeps a checked string in the metadata being built; a verdict alone keeps none.
+    @{ */
+inline void keep(client_metadata& md, optional_string client_metadata::*m, std::optional<std::string_view> const& v)
+{
+    if (v)
+        (md.*m).emplace(*v);
+}
+inline void keep(decided_metadata&, optional_string client_metadata::*, std::optional<std::string_view> const&) noexcept {}
+inline void keep(client_metadata& md, std::vector<std::string> client_metadata::*m, raw_list const& v)
+{
+    (md.*m).assign(v.items.begin(), v.items.end());
+}
+inline void keep(decided_metadata&, std::vector<std::string> client_metadata::*, raw_list const&) noexcept {}
+/** @} */
+
+// The steps of apply_rules. Each reads the request, checks one rule of the
+// profile and fills its part of the metadata (client_metadata when building,
+// decided_metadata for a verdict alone), or returns the problem found.
 
 /** RFC 7591 2.3: a statement reaches here only once validate_request_impl has
     verified it and merged its claims; it is returned unmodified (3.2.1). */
-inline std::optional<error_info> check_software_statement(raw_request const& raw, profile const& prof,
-                                                          decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_software_statement(raw_request const& raw, profile const& prof, Md& md)
 {
     if (!raw.software_statement && prof.require_software_statement)
         return make_error(error::software_statement_required, "software_statement");
+    keep(md, &client_metadata::software_statement, raw.software_statement);
     return std::nullopt;
 }
 
 /** RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1: each redirect URI on its own. */
-inline std::optional<error_info> check_redirect_uris(raw_request const& raw, profile const& prof, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_redirect_uris(raw_request const& raw, profile const& prof, Md& md)
 {
     auto const& uris = raw.redirect_uris.items;
     for (std::size_t i = 0; i < uris.size(); ++i)
         if (auto p = check_redirect_uri(uris[i], prof.redirect_uris, prof.limits.max_uri_length))
             return make_error(p->code, indexed("redirect_uris", i), p->reason);
+    keep(md, &client_metadata::redirect_uris, raw.redirect_uris);
     return std::nullopt;
 }
 
 /** RFC 7591 2: token_endpoint_auth_method defaults to client_secret_basic. */
-inline std::optional<error_info> read_auth_method(raw_request const& raw, profile const& prof, decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> take_auth_method(raw_request const& raw, profile const& prof, Md& md)
 {
     if (!raw.token_endpoint_auth_method) {
         if (!prof.auth_methods.contains(auth_method::client_secret_basic))
@@ -148,7 +168,8 @@ inline constexpr grant_response_pair grant_response_pairs[] = {
 };
 
 /** RFC 7591 2: grant_types defaults to ["authorization_code"]. */
-inline std::optional<error_info> read_grant_types(raw_request const& raw, profile const& prof, decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> take_grant_types(raw_request const& raw, profile const& prof, Md& md)
 {
     if (!raw.grant_types.present) {
         if (!prof.grant_types.contains(grant_type::authorization_code))
@@ -169,8 +190,8 @@ inline std::optional<error_info> read_grant_types(raw_request const& raw, profil
 /** RFC 7591 2: response_types defaults to ["code"]; here the default follows
     the grant types through the table, so the defaults never contradict each
     other (RFC 7591 2.1). */
-inline std::optional<error_info> read_response_types(raw_request const& raw, profile const& prof,
-                                                     decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> take_response_types(raw_request const& raw, profile const& prof, Md& md)
 {
     if (raw.response_types.present)
         return parse_enum_list(
@@ -183,7 +204,8 @@ inline std::optional<error_info> read_response_types(raw_request const& raw, pro
 }
 
 /** RFC 7591 2.1: each pair of the table is registered whole or not at all. */
-inline std::optional<error_info> check_grant_response_pairs(raw_request const&, profile const&, decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> check_grant_response_pairs(raw_request const&, profile const&, Md& md)
 {
     auto const& types = md.response_types;
     for (auto const& pair : grant_response_pairs)
@@ -193,7 +215,8 @@ inline std::optional<error_info> check_grant_response_pairs(raw_request const&, 
 }
 
 /** The rules of the OAuth flows the grants allow. */
-inline std::optional<error_info> check_flow_rules(raw_request const& raw, profile const&, decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> check_flow_rules(raw_request const& raw, profile const&, Md& md)
 {
     // RFC 6749 3.1.2.2 (and RFC 9700 2.1): redirect-based grants need registered redirect URIs.
     bool const redirect_flow = md.has_grant(grant_type::authorization_code) || md.has_grant(grant_type::implicit);
@@ -208,7 +231,8 @@ inline std::optional<error_info> check_flow_rules(raw_request const& raw, profil
 }
 
 /** OpenID Connect Dynamic Client Registration 1.0 section 2: `web` or `native`. */
-inline std::optional<error_info> read_application_type(raw_request const& raw, profile const&, decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> take_application_type(raw_request const& raw, profile const&, Md& md)
 {
     if (!raw.application_type)
         return std::nullopt;
@@ -227,7 +251,8 @@ inline std::optional<error_info> check_display_text(std::optional<std::string_vi
 }
 
 /** RFC 7591 2: the human-readable strings, shown to people (is_display_text). */
-inline std::optional<error_info> check_display_strings(raw_request const& raw, profile const&, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_display_strings(raw_request const& raw, profile const&, Md& md)
 {
     if (auto e = check_display_text(raw.client_name, "client_name"))
         return e;
@@ -239,11 +264,16 @@ inline std::optional<error_info> check_display_strings(raw_request const& raw, p
     for (std::size_t i = 0; i < contacts.size(); ++i)
         if (!is_display_text(contacts[i]))
             return make_error(error::invalid_string, indexed("contacts", i));
+    keep(md, &client_metadata::client_name, raw.client_name);
+    keep(md, &client_metadata::software_id, raw.software_id);
+    keep(md, &client_metadata::software_version, raw.software_version);
+    keep(md, &client_metadata::contacts, raw.contacts);
     return std::nullopt;
 }
 
 /** RFC 6749 3.3 scope syntax, within the profile's token limit and allowlist. */
-inline std::optional<error_info> check_scope(raw_request const& raw, profile const& prof, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_scope(raw_request const& raw, profile const& prof, Md& md)
 {
     if (!raw.scope)
         return std::nullopt;
@@ -259,6 +289,7 @@ inline std::optional<error_info> check_scope(raw_request const& raw, profile con
                 return make_error(error::scope_not_allowed, "scope", clip(tok));
             rest.remove_prefix(std::min(sp + 1, rest.size()));
         }
+    keep(md, &client_metadata::scope, raw.scope);
     return std::nullopt;
 }
 
@@ -273,7 +304,8 @@ inline std::optional<error_info> check_web_uri_member(std::optional<std::string_
 }
 
 /** RFC 7591 2: client_uri, logo_uri, tos_uri, policy_uri and jwks_uri are URLs. */
-inline std::optional<error_info> check_web_uris(raw_request const& raw, profile const& prof, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_web_uris(raw_request const& raw, profile const& prof, Md& md)
 {
     auto const max = prof.limits.max_uri_length;
     if (auto e = check_web_uri_member(raw.client_uri, "client_uri", max))
@@ -284,12 +316,20 @@ inline std::optional<error_info> check_web_uris(raw_request const& raw, profile 
         return e;
     if (auto e = check_web_uri_member(raw.policy_uri, "policy_uri", max))
         return e;
-    return check_web_uri_member(raw.jwks_uri, "jwks_uri", max);
+    if (auto e = check_web_uri_member(raw.jwks_uri, "jwks_uri", max))
+        return e;
+    keep(md, &client_metadata::client_uri, raw.client_uri);
+    keep(md, &client_metadata::logo_uri, raw.logo_uri);
+    keep(md, &client_metadata::tos_uri, raw.tos_uri);
+    keep(md, &client_metadata::policy_uri, raw.policy_uri);
+    keep(md, &client_metadata::jwks_uri, raw.jwks_uri);
+    return std::nullopt;
 }
 
 /** RFC 7591 2: "The jwks_uri and jwks parameters MUST NOT both be present";
     jwks is a JWK Set of public keys (RFC 7517 5, jwk_set_problem). */
-inline std::optional<error_info> check_jwks(raw_request const& raw, profile const&, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_jwks(raw_request const& raw, profile const&, Md& md)
 {
     if (!raw.jwks)
         return std::nullopt;
@@ -297,12 +337,14 @@ inline std::optional<error_info> check_jwks(raw_request const& raw, profile cons
         return make_error(error::jwks_and_jwks_uri, "jwks");
     if (auto why = jwk_set_problem(*raw.jwks))
         return make_error(error::invalid_jwks, "jwks", *why);
+    if constexpr (std::is_same_v<Md, client_metadata>)
+        md.jwks = boost::json::serialize(*raw.jwks); // compact JSON text
     return std::nullopt;
 }
 
 /** RFC 7523 2.2 / RFC 8705 2.2: key-based authentication needs the client's keys. */
-inline std::optional<error_info> check_auth_method_keys(raw_request const& raw, profile const&,
-                                                        decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> check_auth_method_keys(raw_request const& raw, profile const&, Md& md)
 {
     auto const m = md.token_endpoint_auth_method;
     if ((m == auth_method::private_key_jwt || m == auth_method::self_signed_tls_client_auth) && !raw.jwks &&
@@ -315,8 +357,8 @@ inline std::optional<error_info> check_auth_method_keys(raw_request const& raw, 
     subject member, of its form, noted in `md`. The members are for that method
     only ("used with tls_client_auth"); with another one they are refused
     rather than dropped, so a client never believes a binding it does not have. */
-inline std::optional<error_info> read_tls_client_auth_subject(raw_request const& raw, profile const&,
-                                                              decided_metadata& md)
+template <class Md>
+inline std::optional<error_info> take_tls_client_auth_subject(raw_request const& raw, profile const&, Md& md)
 {
     std::optional<tls_client_auth_subject> which;
     for (std::size_t i = 0; i < std::size(raw.tls_client_auth); ++i) {
@@ -342,6 +384,7 @@ inline std::optional<error_info> read_tls_client_auth_subject(raw_request const&
     if (auto why = tls_client_auth_subject_problem(*which, value))
         return make_error(error::invalid_tls_client_auth_subject, to_string(*which), *why);
     md.tls_client_auth = which;
+    keep(md, &client_metadata::tls_client_auth_value, value);
     return std::nullopt;
 }
 
@@ -376,19 +419,25 @@ inline std::optional<error_info> check_localized_value(raw_request const& raw, s
 }
 
 /** RFC 7591 2.2: localized human-readable values (`client_name#fr`). */
-inline std::optional<error_info> check_localized_values(raw_request const& raw, profile const& prof, decided_metadata&)
+template <class Md>
+inline std::optional<error_info> take_localized_values(raw_request const& raw, profile const& prof, Md& md)
 {
     if (raw.localized.size() > prof.limits.max_localized_values)
         return make_error(error::too_many_localized_values, "", "");
     for (std::size_t i = 0; i < raw.localized.size(); ++i)
         if (auto e = check_localized_value(raw, i, prof.limits.max_uri_length))
             return e;
+    if constexpr (std::is_same_v<Md, client_metadata>) {
+        md.localized.reserve(raw.localized.size());
+        for (auto const& lv : raw.localized)
+            md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
+    }
     return std::nullopt;
 }
 
 /** Runs the steps in order and returns the first problem found, if any. */
-template <auto Step, auto... Rest>
-inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, decided_metadata& md)
+template <auto Step, auto... Rest, class Md>
+inline std::optional<error_info> first_problem(raw_request const& raw, profile const& prof, Md& md)
 {
     if (auto e = Step(raw, prof, md))
         return e;
@@ -398,78 +447,50 @@ inline std::optional<error_info> first_problem(raw_request const& raw, profile c
         return first_problem<Rest...>(raw, prof, md);
 }
 
-/** Applies every rule of the profile to a parsed request. The order of the
-    steps is the order of the checks, so it decides which error is reported
-    when several members are bad (the validate, corpus and CLI tests pin it). */
-inline std::optional<error_info> check_raw(raw_request const& raw, profile const& prof, decided_metadata& d)
+/** Applies every rule of the profile to a parsed request, filling `md`.
+    The order of the steps is the order of the checks, so it decides which
+    error is reported when several members are bad (the validate, corpus and
+    CLI tests pin it). */
+template <class Md>
+inline std::optional<error_info> apply_rules(raw_request const& raw, profile const& prof, Md& md)
 {
-    return first_problem<check_software_statement,     // RFC 7591 2.3
-                         check_redirect_uris,          // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1
-                         read_auth_method,             // RFC 7591 2
-                         read_grant_types,             // RFC 7591 2
-                         read_response_types,          // RFC 7591 2, 2.1
-                         check_grant_response_pairs,   // RFC 7591 2.1
-                         check_flow_rules,             // RFC 6749 3.1.2.2, 4.4
-                         read_application_type,        // OpenID Connect Registration 2
-                         check_display_strings,        // RFC 7591 2
-                         check_scope,                  // RFC 6749 3.3
-                         check_web_uris,               // RFC 7591 2
-                         check_jwks,                   // RFC 7591 2, RFC 7517 5
-                         check_auth_method_keys,       // RFC 7523 2.2, RFC 8705 2.2
-                         read_tls_client_auth_subject, // RFC 8705 2.1.2
-                         check_localized_values        // RFC 7591 2.2
-                         >(raw, prof, d);
+    return first_problem<take_software_statement<Md>,      // RFC 7591 2.3
+                         take_redirect_uris<Md>,           // RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1
+                         take_auth_method<Md>,             // RFC 7591 2
+                         take_grant_types<Md>,             // RFC 7591 2
+                         take_response_types<Md>,          // RFC 7591 2, 2.1
+                         check_grant_response_pairs<Md>,   // RFC 7591 2.1
+                         check_flow_rules<Md>,             // RFC 6749 3.1.2.2, 4.4
+                         take_application_type<Md>,        // OpenID Connect Registration 2
+                         take_display_strings<Md>,         // RFC 7591 2
+                         take_scope<Md>,                   // RFC 6749 3.3
+                         take_web_uris<Md>,                // RFC 7591 2
+                         take_jwks<Md>,                    // RFC 7591 2, RFC 7517 5
+                         check_auth_method_keys<Md>,       // RFC 7523 2.2, RFC 8705 2.2
+                         take_tls_client_auth_subject<Md>, // RFC 8705 2.1.2
+                         take_localized_values<Md>         // RFC 7591 2.2
+                         >(raw, prof, md);
 }
 
-/** Copies a request that passed check_raw into `md`: its strings as sent
-    (the statement unmodified, RFC 7591 3.2.1), the decided values, and the
-    JWK Set as compact JSON. */
-inline void build_metadata(raw_request const& raw, decided_metadata const& d, client_metadata& md)
-{
-    auto copy = [](std::optional<std::string_view> const& in, optional_string& out) {
-        if (in)
-            out.emplace(*in);
-    };
-    copy(raw.software_statement, md.software_statement);
-    md.redirect_uris.assign(raw.redirect_uris.items.begin(), raw.redirect_uris.items.end());
-    md.token_endpoint_auth_method = d.token_endpoint_auth_method;
-    md.grant_types = d.grant_types;
-    md.response_types = d.response_types;
-    md.app_type = d.app_type;
-    copy(raw.client_name, md.client_name);
-    copy(raw.software_id, md.software_id);
-    copy(raw.software_version, md.software_version);
-    md.contacts.assign(raw.contacts.items.begin(), raw.contacts.items.end());
-    copy(raw.scope, md.scope);
-    copy(raw.client_uri, md.client_uri);
-    copy(raw.logo_uri, md.logo_uri);
-    copy(raw.tos_uri, md.tos_uri);
-    copy(raw.policy_uri, md.policy_uri);
-    copy(raw.jwks_uri, md.jwks_uri);
-    if (raw.jwks)
-        md.jwks = boost::json::serialize(*raw.jwks);
-    if (d.tls_client_auth) {
-        md.tls_client_auth = d.tls_client_auth;
-        copy(raw.tls_client_auth[static_cast<std::size_t>(*d.tls_client_auth)], md.tls_client_auth_value);
-    }
-    md.localized.reserve(raw.localized.size());
-    for (auto const& lv : raw.localized)
-        md.localized.push_back({lv.member, std::string(lv.language_tag), std::string(lv.value)});
-}
-
-/** check_raw, then, if every rule passed, build_metadata. */
+/** The rules, building the metadata as they pass. */
 inline result<client_metadata> validate_raw(raw_request const& raw, profile const& prof)
 {
     // Built in the result it is returned in (one named return value): a
     // client_metadata is some 500 bytes, and moving it out cost a copy and
     // the moved-from object's destruction on every accepted request.
     result<client_metadata> out(boost::system::in_place_value);
-    decided_metadata d;
-    if (auto problem = check_raw(raw, prof, d))
+    if (auto problem = apply_rules(raw, prof, *out))
         out = std::move(*problem);
-    else
-        build_metadata(raw, d, *out);
     return out;
+}
+
+/** The rules alone: the verdict, nothing built. */
+inline result<void> check_raw(raw_request const& raw, profile const& prof)
+{
+    decided_metadata d;
+    if (auto problem = apply_rules(raw, prof, d))
+        return std::move(*problem);
+    return {};
 }
 
 /** Parses a request body in one pass with this thread's parser: one JSON
@@ -562,14 +583,10 @@ inline result<Out> validate_request_impl(std::string_view body, profile const& p
             client_id->reset();
     }
     if (!raw.software_statement || statement_verified) {
-        if constexpr (std::is_void_v<Out>) {
-            decided_metadata d;
-            if (auto problem = check_raw(raw, prof, d))
-                return std::move(*problem);
-            return {};
-        } else {
+        if constexpr (std::is_void_v<Out>)
+            return check_raw(raw, prof);
+        else
             return validate_raw(raw, prof);
-        }
     }
     if (!now)
         now = system_clock{}.now();
