@@ -366,6 +366,31 @@ TEST_CASE("RFC 7519 4.1.4: a clock skew at the end of time does not overflow", "
     CHECK(detail::verify_software_statement(jwt, rules, now).has_value());
 }
 
+TEST_CASE("RFC 7519 4.1.4, 4.1.5: without a time given, a statement is judged at the system clock's now",
+          "[software_statement]")
+{
+    // The overloads without `now` read the clock only for a statement; a
+    // statement valid for the hour around the wall clock passes, one that
+    // expired an hour ago (or is not valid before the next hour) does not.
+    auto const& k = test_keys();
+    auto const wall = system_clock{}.now();
+    auto statement = [&](unix_seconds nbf, unix_seconds exp) {
+        return make_jwt(k.es, R"({"iss":"https://issuer.example","nbf":)" + std::to_string(nbf) + R"(,"exp":)" +
+                                  std::to_string(exp) + R"(,"client_name":"Signed Name"})");
+    };
+    auto const p = trusting_all();
+    auto const valid_now = body_with(statement(wall - 600, wall + 3600));
+    auto md = validate_request(valid_now, p);
+    REQUIRE(md.has_value());
+    CHECK(md->client_name == "Signed Name");
+    CHECK(check_request(valid_now, p).has_value());
+    for (auto const& stale : {body_with(statement(wall - 7200, wall - 3600)), // expired an hour ago
+                              body_with(statement(wall + 3600, wall + 7200))}) { // valid from the next hour
+        CHECK(validate_request(stale, p).error().kind() == error::software_statement_expired);
+        CHECK(check_request(stale, p).error().kind() == error::software_statement_expired);
+    }
+}
+
 TEST_CASE("RFC 7591 2.3: a profile may require a statement", "[software_statement]")
 {
     auto p = trusting_all();

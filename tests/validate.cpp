@@ -6,6 +6,8 @@
 #include <oauthreg/render.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <regex>
 #include <string>
@@ -1156,6 +1158,35 @@ TEST_CASE("validate_request: every rule, one row each", "[validate]")
     }
 }
 
+TEST_CASE("validate_request: every row's field and description are the ones written down", "[validate]")
+{
+    // What a client reads in error_description is part of the contract too.
+    // tests/validate_verdicts.txt holds one line per row, in table order:
+    // "section | name | field | description", or "section | name | valid".
+    // OAUTHREG_WRITE_VERDICTS=1 rewrites it (review the diff before committing).
+    auto line_of = [](row const& r) {
+        auto got = oauthreg::validate_request(r.body, make_profile(r.p));
+        std::string l = std::string(r.section) + " | " + r.name + " | ";
+        l += got ? std::string("valid") : got.error().field + " | " + got.error().description;
+        std::replace(l.begin(), l.end(), '\n', ' ');
+        return l;
+    };
+    auto const& table = rows();
+    if (std::getenv("OAUTHREG_WRITE_VERDICTS")) {
+        std::ofstream out(OAUTHREG_VALIDATE_VERDICTS, std::ios::binary);
+        for (auto const& r : table)
+            out << line_of(r) << '\n';
+    }
+    std::ifstream in(OAUTHREG_VALIDATE_VERDICTS, std::ios::binary);
+    REQUIRE(in);
+    std::size_t n = 0;
+    for (std::string expected; std::getline(in, expected); ++n) {
+        REQUIRE(n < table.size());
+        CHECK(line_of(table[n]) == expected);
+    }
+    CHECK(n == table.size());
+}
+
 TEST_CASE("check_request: every row gets the verdict it expects, the first problem as validate_request names it",
           "[validate][check_request]")
 {
@@ -1172,6 +1203,49 @@ TEST_CASE("check_request: every row gets the verdict it expects, the first probl
         REQUIRE_FALSE(full.has_value());
         CHECK(got.error().field == full.error().field);
         CHECK(got.error().description == full.error().description);
+    }
+}
+
+TEST_CASE("RFC 6749 3.3: a scope allowlist names the first token it refuses, wherever it stands",
+          "[validate][scope][check_request]")
+{
+    auto const prof = make_profile(prof::allowlist); // read, write
+    auto verdict = [](oauthreg::result<oauthreg::client_metadata> const& r) -> oauthreg::result<void> {
+        if (r)
+            return {};
+        return r.error();
+    };
+    std::string const long_token(40, 'z');
+    struct {
+        std::string scope;
+        std::string refused; // empty: allowed
+    } const cases[] = {
+        {"read", ""},
+        {"read write", ""},
+        {"write read write", ""},
+        {"admin read", "admin"},
+        {"read write admin", "admin"},
+        {"read " + long_token + " write", long_token},
+        {"rea write", "rea"},   // a prefix of an allowed token is another token
+        {"read writes", "writes"},
+        {"read admin x", "admin"}, // the first refused, not the last
+    };
+    for (auto const& c : cases) {
+        INFO("scope \"" << c.scope << "\"");
+        auto const body = R"({"redirect_uris":["https://app.example/cb"],"scope":")" + c.scope + "\"}";
+        for (bool verdict_only : {false, true}) {
+            auto got = verdict_only ? oauthreg::check_request(body, prof) : verdict(oauthreg::validate_request(body, prof));
+            if (c.refused.empty()) {
+                CHECK(got.has_value());
+                continue;
+            }
+            REQUIRE_FALSE(got.has_value());
+            CHECK(got.error().code == oauthreg::make_error_code(error::scope_not_allowed));
+            CHECK(got.error().field == "scope");
+            auto const& d = got.error().description;
+            CHECK(d.size() >= c.refused.size());
+            CHECK(d.substr(d.size() - std::min(d.size(), c.refused.size() + 2)) == ": " + c.refused);
+        }
     }
 }
 

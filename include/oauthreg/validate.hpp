@@ -47,13 +47,16 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
 /** The verdict of @ref validate_request alone: the same parse and the same
     rules in the same order, so the same first problem, without building the
     metadata. For callers that only judge a request (a linter, a gateway that
-    checks before forwarding); it allocates nothing for a request without a
-    `jwks` or a software statement once the thread has parsed one before.
+    checks before forwarding): none of the request's strings is copied, so a
+    typical valid request allocates nothing once the thread has parsed one
+    before (a `jwks`, a software statement, a scope allowlist and an error
+    still allocate).
 
     @param body the request body, as received
     @param prof what this server allows; the default profile when omitted
     @return nothing, or the first problem found
 
+    @par Example
     <!-- example: body; include: <iostream> -->
     @code
     if (auto v = oauthreg::check_request(R"({"redirect_uris":["http://app.example/cb"]})"); !v)
@@ -63,14 +66,14 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
     @par Specification
     As @ref validate_request.
 */
-inline result<void> check_request(std::string_view body, profile const& prof = profile{});
+[[nodiscard]] inline result<void> check_request(std::string_view body, profile const& prof = profile{});
 
 /** As above, judging software statement validity times at `now`.
     @param body the request body, as received
     @param prof what this server allows
     @param now the time to judge "exp", "nbf" and "iat" of a software statement at
     @return nothing, or the first problem found */
-inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
+[[nodiscard]] inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
 
 /** Run every rule of the profile on metadata built by other means than an
     RFC 7591 body: the record-shaped API, a merged partial update, a host's

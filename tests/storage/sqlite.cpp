@@ -11,6 +11,7 @@
 #include <oauthreg/testing/thread_failures.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -149,6 +150,39 @@ TEST_CASE("sqlite storage: stores opened at once on a fresh file all open, and t
         REQUIRE(s.insert(testing::full_record("after")).has_value());
     }
     failures.check();
+}
+
+TEST_CASE("sqlite storage: a first open meeting another connection's write lock waits for it, within the busy "
+          "timeout",
+          "[storage][sqlite]")
+{
+    // Switching a fresh file to WAL needs it unlocked, and SQLite answers
+    // SQLITE_BUSY there without calling the busy handler: the open retries.
+    using namespace std::chrono_literals;
+    temp_db db;
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(db.path.string().c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    SECTION("released within the timeout: the open succeeds")
+    {
+        std::thread release([&] {
+            std::this_thread::sleep_for(100ms);
+            sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+        });
+        auto s = sqlite_storage::open({.path = db.path.string(), .busy_timeout = 10s});
+        release.join();
+        REQUIRE(s.has_value());
+        CHECK(s->insert(testing::full_record("after the wait")).has_value());
+    }
+    SECTION("held past it: the open fails with an error value, and stops trying")
+    {
+        auto s = sqlite_storage::open({.path = db.path.string(), .busy_timeout = 200ms});
+        REQUIRE_FALSE(s.has_value());
+        CHECK(s.error().kind() == error::storage_failure);
+        CHECK(s.error().description.find("journal_mode=WAL") != std::string::npos);
+        sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    sqlite3_close(other);
 }
 
 TEST_CASE("sqlite storage: a schema version it does not know is refused, not overwritten", "[storage][sqlite]")

@@ -14,8 +14,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,12 +85,15 @@ public:
         if (rc != SQLITE_OK)
             return sqlite_fail(db_, "cannot open " + o.path);
         sqlite3_extended_result_codes(db_, 1);
-        sqlite3_busy_timeout(db_, static_cast<int>(o.busy_timeout.count()));
+        // SQLite takes an int of milliseconds; a longer wait is the longest it can take.
+        auto const wait = std::clamp(o.busy_timeout, std::chrono::milliseconds(0),
+                                     std::chrono::milliseconds(std::numeric_limits<int>::max()));
+        sqlite3_busy_timeout(db_, static_cast<int>(wait.count()));
         // Before anything that writes: WAL mode persists in the file, and a
         // file this oauthreg refuses must be left exactly as it was.
         if (auto v = schema_version(); !v)
             return v.error();
-        if (auto r = enter_wal(o.busy_timeout); !r)
+        if (auto r = enter_wal(wait); !r)
             return r;
         if (auto r =
                 exec(o.durability == sqlite_durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
