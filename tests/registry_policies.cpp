@@ -7,6 +7,7 @@
 
 #include <oauthreg/testing/deterministic_rng.hpp>
 
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -46,6 +47,25 @@ TEST_CASE("registry: movable when its store, RNG and clock are", "[registry][pol
     movable_registry to(std::move(from));
     CHECK(to.authenticate(r.record.client_id, *r.client_secret).has_value()); // the store came along
     auto next = to.register_client(web_client);                              // and the RNG, with its lock
+    REQUIRE(next.has_value());
+    CHECK(next->record.client_id != r.record.client_id);
+}
+
+TEST_CASE("registry: the default registry, on the in-memory store, moves with its clients", "[registry][policies]")
+{
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<memory_storage>);
+    STATIC_REQUIRE(std::is_move_constructible_v<registry>);
+    auto make = [] { // a registry returned from a function: the reason to move one
+        registry reg;
+        return reg;
+    };
+    registry from = make();
+    auto r = from.register_client(web_client).value();
+    std::optional<registry> kept;
+    kept.emplace(std::move(from));
+    CHECK(kept->authenticate(r.record.client_id, *r.client_secret).has_value());
+    CHECK(kept->find(r.record.client_id).value().metadata.client_name == "Web");
+    auto next = kept->register_client(web_client);
     REQUIRE(next.has_value());
     CHECK(next->record.client_id != r.record.client_id);
 }

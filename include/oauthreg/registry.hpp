@@ -79,9 +79,9 @@ struct list_query {
 
     Thread-safe when its storage is (the default store is); a stateful RNG
     policy is serialized by the registry, a stateless one is not locked.
-    Movable when its store, RNG and clock are (the in-memory stores are not;
-    the SQL stores are); a moved-from registry may only be destroyed or
-    assigned to.
+    Movable when its store, RNG and clock are (the bundled stores, RNGs and
+    clocks all are, so the default `oauthreg::registry` is); a moved-from
+    registry may only be destroyed or assigned to.
 
     @tparam Storage a `storage_policy`, e.g. oauthreg::basic_memory_storage
     @tparam Rng an `rng_policy`, e.g. oauthreg::os_rng

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 using namespace oauthreg;
@@ -110,6 +111,30 @@ TEMPLATE_TEST_CASE("memory storage: owner indexes follow replace and erase", "[s
     REQUIRE(s.erase("b").has_value());
     CHECK(ids({"o1", std::nullopt}).empty());
     CHECK(ids({}) == std::vector<std::string>{"a", "c"});
+}
+
+TEMPLATE_TEST_CASE("memory storage: moving a store takes its clients and indexes along", "[storage]",
+                   memory_storage_mt, memory_storage_st)
+{
+    STATIC_REQUIRE(std::is_nothrow_move_constructible_v<TestType>);
+    STATIC_REQUIRE(std::is_nothrow_move_assignable_v<TestType>);
+    STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<TestType>);
+    TestType from;
+    REQUIRE(from.insert(make("a", "o1", "u1")).has_value());
+    REQUIRE(from.insert(make("b", "o1", "u2")).has_value());
+    TestType to(std::move(from));
+    CHECK(to.size() == 2);
+    CHECK(to.find("a").value().owner.org_id == "o1");
+    CHECK(to.list({"o1", std::nullopt}, 10, "").value().clients.size() == 2); // the owner index came along
+    REQUIRE(to.insert(make("c", "o2", "u1")).has_value());
+    TestType other;
+    REQUIRE(other.insert(make("z", "o9", "u9")).has_value());
+    other = std::move(to); // drops z, takes a, b and c
+    CHECK(other.size() == 3);
+    CHECK(other.find("z").error().kind() == error::client_not_found);
+    CHECK(other.list({std::nullopt, "u1"}, 10, "").value().clients.size() == 2);
+    REQUIRE(other.erase("a").has_value());
+    CHECK(other.size() == 2);
 }
 
 TEST_CASE("memory_storage_mt: concurrent inserts and reads", "[storage][concurrency]")

@@ -138,32 +138,25 @@ public:
     basic_memory_storage() = default;
     basic_memory_storage(basic_memory_storage const&) = delete;
     basic_memory_storage& operator=(basic_memory_storage const&) = delete;
-
-    ~basic_memory_storage()
-    {
-        // Unlink every entry from the indexes, then end each entry's life; the
-        // pool returns the blocks when it goes.
-        all_.clear();
-        by_org_.clear();
-        by_user_.clear();
-        by_owner_.clear();
-        for (entry* e : by_id_)
-            e->~entry();
-    }
+    /** Takes over the clients (the entries stay where they are). A moved-from
+        store may only be destroyed or assigned to. */
+    basic_memory_storage(basic_memory_storage&&) noexcept = default;
+    /** Drops this store's clients and takes over `other`'s. @return *this */
+    basic_memory_storage& operator=(basic_memory_storage&&) noexcept = default;
 
     /** Inserts a record if no record has its client_id.
         @param rec the record
         @return nothing, or `client_exists` */
     result<void> insert(client_record rec)
     {
-        std::unique_lock lock(mutex_);
-        void* block = pool_.malloc();
+        std::unique_lock lock(s_->mutex_);
+        void* block = s_->pool_.malloc();
         if (!block)
             throw std::bad_alloc();
         entry* e = new (block) entry(std::move(rec));
         try {
             // One probe: an id already present leaves the table as it was.
-            if (!by_id_.insert(e).second) {
+            if (!s_->by_id_.insert(e).second) {
                 destroy(e);
                 return make_error(error::client_exists, "client_id");
             }
@@ -171,7 +164,7 @@ public:
             destroy(e);
             throw;
         }
-        all_.insert(*e);
+        s_->all_.insert(*e);
         index_owner(*e);
         return {};
     }
@@ -180,9 +173,9 @@ public:
         @return a copy of the record, or `client_not_found` */
     result<client_record> find(std::string_view id) const
     {
-        std::shared_lock lock(mutex_);
-        auto it = by_id_.find(id);
-        if (it == by_id_.end())
+        std::shared_lock lock(s_->mutex_);
+        auto it = s_->by_id_.find(id);
+        if (it == s_->by_id_.end())
             return make_error(error::client_not_found, "client_id");
         return (*it)->rec;
     }
@@ -193,9 +186,9 @@ public:
         @return nothing, or `client_not_found` */
     template <class F> result<void> visit(std::string_view id, F&& f) const
     {
-        std::shared_lock lock(mutex_);
-        auto it = by_id_.find(id);
-        if (it == by_id_.end())
+        std::shared_lock lock(s_->mutex_);
+        auto it = s_->by_id_.find(id);
+        if (it == s_->by_id_.end())
             return make_error(error::client_not_found, "client_id");
         std::forward<F>(f)(std::as_const((*it)->rec));
         return {};
@@ -208,9 +201,9 @@ public:
         @return nothing, `client_not_found`, or `version_conflict` */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
-        std::unique_lock lock(mutex_);
-        auto it = by_id_.find(std::string_view(rec.client_id));
-        if (it == by_id_.end())
+        std::unique_lock lock(s_->mutex_);
+        auto it = s_->by_id_.find(std::string_view(rec.client_id));
+        if (it == s_->by_id_.end())
             return make_error(error::client_not_found, "client_id");
         entry& e = **it;
         if (e.rec.version != expected_version)
@@ -228,9 +221,9 @@ public:
         @return nothing, or `client_not_found` */
     result<void> erase(std::string_view id)
     {
-        std::unique_lock lock(mutex_);
-        auto it = by_id_.find(id);
-        if (it == by_id_.end())
+        std::unique_lock lock(s_->mutex_);
+        auto it = s_->by_id_.find(id);
+        if (it == s_->by_id_.end())
             return make_error(error::client_not_found, "client_id");
         erase_entry(it);
         return {};
@@ -243,9 +236,9 @@ public:
         @return nothing, `client_not_found`, or `version_conflict` */
     result<void> erase(std::string_view id, std::uint64_t expected_version)
     {
-        std::unique_lock lock(mutex_);
-        auto it = by_id_.find(id);
-        if (it == by_id_.end())
+        std::unique_lock lock(s_->mutex_);
+        auto it = s_->by_id_.find(id);
+        if (it == s_->by_id_.end())
             return make_error(error::client_not_found, "client_id");
         if ((*it)->rec.version != expected_version)
             return make_error(error::version_conflict, "client_id");
@@ -264,25 +257,25 @@ public:
         if (!after)
             return after.error();
         std::string_view const last = *after;
-        std::shared_lock lock(mutex_);
+        std::shared_lock lock(s_->mutex_);
         list_page page;
         if (filter.org_id && filter.user_id) {
             std::string_view const org = *filter.org_id, user = *filter.user_id;
             using key = std::tuple<std::string_view, std::string_view, std::string_view>;
-            fill(page, by_owner_, key(org, user, last), limit, last.empty(),
+            fill(page, s_->by_owner_, key(org, user, last), limit, last.empty(),
                  [&](entry const& e) { return e.rec.owner.org_id == org && e.rec.owner.user_id == user; });
         } else if (filter.org_id) {
             std::string_view const org = *filter.org_id;
             using key = std::pair<std::string_view, std::string_view>;
-            fill(page, by_org_, key(org, last), limit, last.empty(),
+            fill(page, s_->by_org_, key(org, last), limit, last.empty(),
                  [&](entry const& e) { return e.rec.owner.org_id == org; });
         } else if (filter.user_id) {
             std::string_view const user = *filter.user_id;
             using key = std::pair<std::string_view, std::string_view>;
-            fill(page, by_user_, key(user, last), limit, last.empty(),
+            fill(page, s_->by_user_, key(user, last), limit, last.empty(),
                  [&](entry const& e) { return e.rec.owner.user_id == user; });
         } else {
-            fill(page, all_, last, limit, last.empty(), [](entry const&) { return true; });
+            fill(page, s_->all_, last, limit, last.empty(), [](entry const&) { return true; });
         }
         return page;
     }
@@ -300,25 +293,25 @@ public:
             if (detail::page_filters_match(q, e.rec))
                 b.take_copy(e.rec);
         };
-        std::shared_lock lock(mutex_);
+        std::shared_lock lock(s_->mutex_);
         auto const& f = q.owner;
         if (q.client_id) {
-            auto it = by_id_.find(std::string_view(*q.client_id));
-            if (it != by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
+            auto it = s_->by_id_.find(std::string_view(*q.client_id));
+            if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
                 take(**it);
         } else if (f.org_id && f.user_id) {
             using key = std::tuple<std::string_view, std::string_view, std::string_view>;
-            scan(by_owner_, key(*f.org_id, *f.user_id, {}), take,
+            scan(s_->by_owner_, key(*f.org_id, *f.user_id, {}), take,
                  [&](entry const& e) { return e.rec.owner.org_id == *f.org_id && e.rec.owner.user_id == *f.user_id; });
         } else if (f.org_id) {
             using key = std::pair<std::string_view, std::string_view>;
-            scan(by_org_, key(*f.org_id, {}), take, [&](entry const& e) { return e.rec.owner.org_id == *f.org_id; });
+            scan(s_->by_org_, key(*f.org_id, {}), take, [&](entry const& e) { return e.rec.owner.org_id == *f.org_id; });
         } else if (f.user_id) {
             using key = std::pair<std::string_view, std::string_view>;
-            scan(by_user_, key(*f.user_id, {}), take,
+            scan(s_->by_user_, key(*f.user_id, {}), take,
                  [&](entry const& e) { return e.rec.owner.user_id == *f.user_id; });
         } else {
-            scan(all_, std::string_view{}, take, [](entry const&) { return true; });
+            scan(s_->all_, std::string_view{}, take, [](entry const&) { return true; });
         }
         return b.finish();
     }
@@ -326,8 +319,8 @@ public:
     /** @return the number of stored clients */
     std::size_t size() const
     {
-        std::shared_lock lock(mutex_);
-        return by_id_.size();
+        std::shared_lock lock(s_->mutex_);
+        return s_->by_id_.size();
     }
 
 private:
@@ -336,28 +329,28 @@ private:
     void destroy(entry* e) noexcept
     {
         e->~entry();
-        pool_.free(e);
+        s_->pool_.free(e);
     }
 
     // An organization or user left empty by the host is not listed under "".
     void index_owner(entry& e)
     {
         if (!e.rec.owner.org_id.empty())
-            by_org_.insert(e);
+            s_->by_org_.insert(e);
         if (!e.rec.owner.user_id.empty())
-            by_user_.insert(e);
+            s_->by_user_.insert(e);
         if (!e.rec.owner.org_id.empty() && !e.rec.owner.user_id.empty())
-            by_owner_.insert(e);
+            s_->by_owner_.insert(e);
     }
 
     void unindex_owner(entry& e)
     {
         if (e.by_org.is_linked())
-            by_org_.erase(by_org_.iterator_to(e));
+            s_->by_org_.erase(s_->by_org_.iterator_to(e));
         if (e.by_user.is_linked())
-            by_user_.erase(by_user_.iterator_to(e));
+            s_->by_user_.erase(s_->by_user_.iterator_to(e));
         if (e.by_owner.is_linked())
-            by_owner_.erase(by_owner_.iterator_to(e));
+            s_->by_owner_.erase(s_->by_owner_.iterator_to(e));
     }
 
     /** Calls `f` on every entry of an index from `from` on while `in_group` holds. */
@@ -373,8 +366,8 @@ private:
     {
         entry* e = *it;
         unindex_owner(*e);
-        all_.erase(all_.iterator_to(*e));
-        by_id_.erase(it);
+        s_->all_.erase(s_->all_.iterator_to(*e));
+        s_->by_id_.erase(it);
         destroy(e);
     }
 
@@ -392,18 +385,39 @@ private:
             page.next_cursor = encode_cursor(page.clients.back().client_id);
     }
 
-    mutable Mutex mutex_;
-    // Small stores start with blocks of 32 entries; from ~2,700 clients on every
-    // block is one huge page.
-    boost::pool<detail::huge_page_user_allocator> pool_{
-        sizeof(entry), 32, detail::huge_page_user_allocator::elements_per_huge_page(sizeof(entry))};
-    boost::unordered_flat_set<entry*, detail::memory_entry_id, detail::memory_entry_id,
-                              detail::huge_page_allocator<entry*>>
-        by_id_;
-    detail::entry_index<detail::order_by_id, &entry::by_id> all_;
-    detail::entry_index<detail::order_by_org, &entry::by_org> by_org_;
-    detail::entry_index<detail::order_by_user, &entry::by_user> by_user_;
-    detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
+    /** Everything the store holds, in one place that does not move, so the
+        store moves by one pointer (the indexes are intrusive and point into
+        their own headers). */
+    struct state {
+        state() = default;
+        state(state const&) = delete;
+        state& operator=(state const&) = delete;
+        ~state()
+        {
+            // Unlink every entry from the indexes, then end each entry's life;
+            // the pool returns the blocks when it goes.
+            all_.clear();
+            by_org_.clear();
+            by_user_.clear();
+            by_owner_.clear();
+            for (entry* e : by_id_)
+                e->~entry();
+        }
+
+        Mutex mutex_;
+        // Small stores start with blocks of 32 entries; from ~2,700 clients on
+        // every block is one huge page.
+        boost::pool<detail::huge_page_user_allocator> pool_{
+            sizeof(entry), 32, detail::huge_page_user_allocator::elements_per_huge_page(sizeof(entry))};
+        boost::unordered_flat_set<entry*, detail::memory_entry_id, detail::memory_entry_id,
+                                  detail::huge_page_allocator<entry*>>
+            by_id_;
+        detail::entry_index<detail::order_by_id, &entry::by_id> all_;
+        detail::entry_index<detail::order_by_org, &entry::by_org> by_org_;
+        detail::entry_index<detail::order_by_user, &entry::by_user> by_user_;
+        detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
+    };
+    std::unique_ptr<state> s_ = std::make_unique<state>();
 };
 
 /** The thread-safe in-memory store: the default. */
