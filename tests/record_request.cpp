@@ -2,6 +2,7 @@
 // create and partial-update bodies, parsed strictly and validated by the same
 // rules as RFC 7591 registration, errors named in the record's terms.
 #include <oauthreg/record_request.hpp>
+#include <oauthreg/validate.hpp>
 
 #include "support/catch.hpp"
 

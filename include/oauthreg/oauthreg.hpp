@@ -27,6 +27,7 @@
 #include <oauthreg/storage/cursor.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>
+#include <oauthreg/validate_metadata.hpp>
 #include <oauthreg/version.hpp>
 
 /** @namespace oauthreg

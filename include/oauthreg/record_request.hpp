@@ -10,7 +10,7 @@
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
 #include <oauthreg/record.hpp>
-#include <oauthreg/validate.hpp>
+#include <oauthreg/validate_metadata.hpp>
 
 #include <boost/json/error.hpp>
 #include <boost/json/object.hpp>

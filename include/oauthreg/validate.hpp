@@ -8,6 +8,7 @@
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
+#include <oauthreg/validate_metadata.hpp>
 
 #include <string_view>
 
@@ -74,20 +75,6 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
     @param now the time to judge "exp", "nbf" and "iat" of a software statement at
     @return nothing, or the first problem found */
 [[nodiscard]] inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
-
-/** Run every rule of the profile on metadata built by other means than an
-    RFC 7591 body: the record-shaped API, a merged partial update, a host's
-    own front end. The same rules as @ref validate_request, with the same
-    errors; a software statement in `md` is taken as already verified.
-
-    @param md the metadata to check
-    @param prof the validation profile
-    @return the normalized metadata, or the first problem found.
-
-    @par Specification
-    RFC 7591 sections 2, 2.1, 2.2; RFC 6749 3.1.2, 3.3; RFC 8252; RFC 9700 2.1.
-*/
-inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof = profile{});
 
 } // namespace oauthreg
 
