@@ -21,23 +21,28 @@
 
 namespace oauthreg::detail {
 
+/** A string member's value; nullopt when it is missing or not a string. */
+inline std::optional<std::string_view> string_member(boost::json::object const& o, char const* name)
+{
+    auto const* v = o.if_contains(name);
+    if (!v || !v->is_string())
+        return std::nullopt;
+    return std::string_view(v->get_string());
+}
+
+/** A string member's value; empty when it is missing or not a string. */
+inline std::string_view str_member(boost::json::object const& o, char const* name)
+{
+    return string_member(o, name).value_or(std::string_view());
+}
+
 /** The decoded size of a base64url string member; nullopt when it is
     missing, not a string or not base64url. Key checks need only sizes, so
     nothing is decoded. */
 inline std::optional<std::size_t> b64_size_member(boost::json::object const& o, char const* name)
 {
-    auto const* v = o.if_contains(name);
-    if (!v || !v->is_string())
-        return std::nullopt;
-    return base64url_decoded_size(std::string_view(v->get_string()));
-}
-
-inline std::string_view str_member(boost::json::object const& o, char const* name)
-{
-    auto const* v = o.if_contains(name);
-    if (!v || !v->is_string())
-        return {};
-    return v->get_string();
+    auto const v = string_member(o, name);
+    return v ? base64url_decoded_size(*v) : std::nullopt;
 }
 
 /** The curves a public JWK may name, with the size in bytes of each

@@ -52,10 +52,8 @@ inline std::optional<jws_alg> parse_jws_alg(std::string_view s) noexcept
 
 inline std::optional<std::string> b64_member(boost::json::object const& o, char const* name)
 {
-    auto const* v = o.if_contains(name);
-    if (!v || !v->is_string())
-        return std::nullopt;
-    return base64url_decode(std::string_view(v->get_string()));
+    auto const v = string_member(o, name);
+    return v ? base64url_decode(*v) : std::nullopt;
 }
 
 inline CryptoPP::Integer big_endian(std::string const& bytes)
