@@ -151,6 +151,22 @@ template <class List, class E> void add_once(List& list, E v)
     if (std::find(list.begin(), list.end(), v) == list.end())
         list.push_back(v);
 }
+
+/** Calls `f` on each token of a scope string split on single spaces
+    (RFC 6749 3.3), in order, while it returns true.
+    @return false when `f` stopped the walk */
+template <class F> constexpr bool each_scope_token(std::string_view s, F&& f)
+{
+    while (!s.empty()) {
+        auto const sp = s.find(' ');
+        if (!f(s.substr(0, sp)))
+            return false;
+        if (sp == std::string_view::npos)
+            break;
+        s.remove_prefix(sp + 1);
+    }
+    return true;
+}
 } // namespace detail
 
 /** A localized value of a human-readable member, e.g. `client_name#fr`. */
@@ -209,16 +225,10 @@ struct client_metadata {
     std::vector<std::string> scope_tokens() const
     {
         std::vector<std::string> out;
-        if (!scope)
-            return out;
-        std::string_view s = *scope;
-        while (!s.empty()) {
-            auto sp = s.find(' ');
-            out.emplace_back(s.substr(0, sp));
-            if (sp == std::string_view::npos)
-                break;
-            s.remove_prefix(sp + 1);
-        }
+        detail::each_scope_token(*scope, [&](std::string_view t) {
+            out.emplace_back(t);
+            return true;
+        });
         return out;
     }
 

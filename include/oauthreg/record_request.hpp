@@ -223,15 +223,7 @@ private:
 
     static bool scope_listed(std::string_view joined, std::string_view tok) noexcept
     {
-        while (!joined.empty()) {
-            auto sp = joined.find(' ');
-            if (joined.substr(0, sp) == tok)
-                return true;
-            if (sp == joined.npos)
-                break;
-            joined.remove_prefix(sp + 1);
-        }
-        return false;
+        return !each_scope_token(joined, [&](std::string_view t) { return t != tok; });
     }
 
     std::optional<error_info> client_type_of(boost::json::value const& v)

@@ -284,13 +284,14 @@ inline std::optional<error_info> take_scope(raw_request const& raw, profile cons
         return make_error(error::invalid_scope, "scope", "RFC 6749 3.3");
     if (n > prof.limits.max_scope_tokens)
         return make_error(error::too_many_scope_tokens, "scope");
-    if (prof.scope_allowlist)
-        for (std::string_view rest = *raw.scope; !rest.empty();) { // tokens are split by single spaces
-            auto const sp = std::min(rest.find(' '), rest.size());
-            if (auto tok = rest.substr(0, sp); !prof.scope_allowlist->contains(std::string(tok)))
-                return make_error(error::scope_not_allowed, "scope", clip(tok));
-            rest.remove_prefix(std::min(sp + 1, rest.size()));
-        }
+    if (prof.scope_allowlist) {
+        std::string_view refused;
+        if (!each_scope_token(*raw.scope, [&](std::string_view tok) {
+                refused = tok;
+                return prof.scope_allowlist->contains(std::string(tok));
+            }))
+            return make_error(error::scope_not_allowed, "scope", clip(refused));
+    }
     keep(md, &client_metadata::scope, raw.scope);
     return std::nullopt;
 }
