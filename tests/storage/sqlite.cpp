@@ -61,6 +61,15 @@ sqlite_storage open_at(temp_db const& db, sqlite_durability d = sqlite_durabilit
     return std::move(*s);
 }
 
+/** A one-connection store on `db` whose log lines go to `lines`. */
+sqlite_storage logging_store(temp_db const& db, std::vector<std::string>& lines)
+{
+    return sqlite_storage::open({.path = db.path.string(),
+                                 .connections = 1,
+                                 .log = [&lines](std::string_view line) { lines.emplace_back(line); }})
+        .value();
+}
+
 void raw_exec(temp_db const& db, char const* sql)
 {
     sqlite3* h = nullptr;
@@ -281,10 +290,7 @@ TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goe
 {
     temp_db db;
     std::vector<std::string> lines;
-    auto s = sqlite_storage::open({.path = db.path.string(),
-                                   .connections = 1,
-                                   .log = [&](std::string_view line) { lines.emplace_back(line); }})
-                 .value();
+    auto s = logging_store(db, lines);
     REQUIRE(s.insert(testing::full_record("present")).has_value());
     raw_exec(db, "DROP TABLE oauth_clients");
     auto found = s.find("present");
@@ -302,11 +308,7 @@ TEST_CASE("sqlite storage: an organization reading a row that cannot be decoded 
 {
     temp_db db;
     std::vector<std::string> lines;
-    auto store = sqlite_storage::open({.path = db.path.string(),
-                                       .connections = 1,
-                                       .log = [&](std::string_view line) { lines.emplace_back(line); }})
-                     .value();
-    basic_registry<sqlite_storage, os_rng, system_clock> reg({}, std::move(store));
+    basic_registry<sqlite_storage, os_rng, system_clock> reg({}, logging_store(db, lines));
     owner const mine{"org-1", "user-1"}, theirs{"org-2", "user-2"};
     auto const id =
         reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"]})", mine).value().record.client_id;
