@@ -74,6 +74,32 @@ TEST_CASE("limits: members per object", "[limits]")
     CHECK(kind_of(members(2, "{" + members(65).substr(1))) == error::too_many_members);
 }
 
+TEST_CASE("limits: members per object count registered members too", "[limits]")
+{
+    // registered names take the handler's short path: it must count them as well
+    std::string const three = R"({"grant_types":["client_credentials"],"client_name":"n","scope":"s"})";
+    profile p;
+    p.limits.max_members = 3;
+    CHECK(ok(three, p));
+    p.limits.max_members = 2;
+    CHECK(kind_of(three, p) == error::too_many_members);
+    // RFC 8259 4: a registered member named twice is refused, whatever the limits
+    CHECK(kind_of(R"({"grant_types":["client_credentials"],"scope":"a","scope":"b"})") == error::duplicate_member);
+}
+
+TEST_CASE("limits: string arrays count elements, as contacts and redirect_uris", "[limits]")
+{
+    profile p;
+    p.limits.max_array_length = 2;
+    std::string const contacts = R"({"grant_types":["client_credentials"],"contacts":["a@x.example","b@x.example")";
+    CHECK(ok(contacts + "]}", p));
+    CHECK(kind_of(contacts + R"(,"c@x.example"]})", p) == error::array_too_long);
+    // an escaped element takes the general path: the count goes on across both paths
+    CHECK(kind_of(contacts + R"(,"\u0063@x.example"]})", p) == error::array_too_long);
+    CHECK(kind_of(R"({"grant_types":["client_credentials"],"contacts":["\u0061@x.example","b@x.example","c"]})", p) ==
+          error::array_too_long);
+}
+
 TEST_CASE("limits: array length", "[limits]")
 {
     auto arr = [](int n) {
