@@ -91,6 +91,7 @@ std::vector<row> const& rows()
         {"RFC 7591 3.1", "empty body", "", {error::malformed_json, "invalid_client_metadata"}},
         {"RFC 7591 3.1", "array body", "[]", {error::body_not_object, "invalid_client_metadata"}},
         {"RFC 7591 3.1", "string body", "\"x\"", {error::body_not_object, "invalid_client_metadata"}},
+        {"RFC 7591 3.1", "empty string body", "\"\"", {error::body_not_object, "invalid_client_metadata"}},
         {"RFC 7591 3.1", "number body", "42", {error::body_not_object, "invalid_client_metadata"}},
         {"RFC 7591 3.1", "null body", "null", {error::body_not_object, "invalid_client_metadata"}},
         {"RFC 7591 3.1", "boolean body", "true", {error::body_not_object, "invalid_client_metadata"}},

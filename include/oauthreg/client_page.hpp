@@ -42,6 +42,13 @@ inline constexpr std::size_t max_page_size = 250;
     the number asked for, true in any client. */
 inline constexpr std::size_t max_page_number = (std::size_t{1} << 53) - 1;
 
+namespace detail {
+/** The two ranges as error descriptions say them: one text for every message. */
+inline constexpr std::string_view page_number_range = "from 1 to 9007199254740991";
+inline constexpr std::string_view page_size_range = "from 1 to 250";
+static_assert(max_page_number == 9007199254740991 && max_page_size == 250, "the ranges above name the limits");
+} // namespace detail
+
 /** One page: its clients in client_id order, and the totals of the whole
     filtered listing. A page past the end has no clients and true totals. */
 struct client_page {
@@ -159,9 +166,9 @@ template <class Storage> result<client_page> page_by_list(Storage const& store, 
 inline result<void> check_page_query(client_page_query const& q)
 {
     if (q.page_number < 1 || q.page_number > max_page_number)
-        return make_error(error::invalid_page, "page[number]", "from 1 to 9007199254740991");
+        return make_error(error::invalid_page, "page[number]", detail::page_number_range);
     if (q.page_size < 1 || q.page_size > max_page_size)
-        return make_error(error::invalid_page, "page[size]", "from 1 to 250");
+        return make_error(error::invalid_page, "page[size]", detail::page_size_range);
     return {};
 }
 

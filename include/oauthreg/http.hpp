@@ -229,7 +229,8 @@ inline std::optional<http_problem> page_query_from(std::string_view raw, client_
             // stays one every JSON reader holds exactly (RFC 7493 2.2).
             auto v = parse_bounded(p.value, 1, number ? max_page_number : max_page_size);
             if (!v)
-                return bad_value(number ? "a page number from 1 to 9007199254740991" : "a page size from 1 to 250");
+                return bad_value(number ? "a page number " + std::string(detail::page_number_range)
+                                        : "a page size " + std::string(detail::page_size_range));
             (number ? q.page_number : q.page_size) = *v;
         } else if (p.name == "filter[client_id]") {
             q.client_id = std::move(p.value);

@@ -8,7 +8,10 @@
 
 #include "../support/catch.hpp"
 
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace oauthreg;
 
@@ -151,4 +154,30 @@ TEST_CASE("RFC 8259 4: a member named twice is refused, however it is spelled", 
     // the same name inside two different objects is not a duplicate
     auto nested = validate_request(R"({"redirect_uris":["https://a.example/cb"],"x_a":{"scope":1},"scope":"a"})");
     CHECK(nested.has_value());
+}
+
+TEST_CASE("RFC 7591 3.1: a body that is a bare string is refused on a thread's first request and after others",
+          "[parser]")
+{
+    // The handler is per thread: on a fresh thread it has never opened an
+    // object, so a bare string must not be taken for a member's value.
+    std::vector<std::string> const bodies{"\"\"", "  \"\"  ", "\"a\"", "\"\\u0061\""};
+    std::vector<std::optional<error>> fresh(bodies.size()), checked(bodies.size());
+    for (std::size_t i = 0; i < bodies.size(); ++i)
+        std::thread([&, i] {
+            if (auto r = validate_request(bodies[i]); !r)
+                fresh[i] = r.error().kind();
+            if (auto r = check_request(bodies[i]); !r)
+                checked[i] = r.error().kind();
+        }).join();
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+        INFO(bodies[i]);
+        CHECK(fresh[i] == error::body_not_object);
+        CHECK(checked[i] == error::body_not_object);
+        // and on this thread, whose handler has read objects and arrays before
+        REQUIRE(validate_request(R"({"redirect_uris":["https://a.example/cb"]})").has_value());
+        auto const after = validate_request(bodies[i]);
+        REQUIRE_FALSE(after.has_value());
+        CHECK(after.error().kind() == error::body_not_object);
+    }
 }

@@ -216,30 +216,31 @@ inline constexpr auto index = [] {
 }();
 } // namespace member_table_detail
 
+/** The bytes at `p` as a `W`, whatever their alignment. */
+template <class W> W load_word(char const* p) noexcept
+{
+    W w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
 /** Whether `n` bytes at `a` and `b` are equal, for the short `n` of member
     names: word loads, overlapping at the end, where memcmp would be a call. */
 inline bool same_short_bytes(char const* a, char const* b, std::size_t n) noexcept
 {
-    auto word = []<class W>(W, char const* p) {
-        W w;
-        std::memcpy(&w, p, sizeof w);
-        return w;
-    };
     if (n < 4) {
         for (std::size_t i = 0; i < n; ++i)
             if (a[i] != b[i])
                 return false;
         return true;
     }
-    if (n < 8) {
-        std::uint32_t const w{};
-        return word(w, a) == word(w, b) && word(w, a + n - 4) == word(w, b + n - 4);
-    }
-    std::uint64_t const w{};
+    if (n < 8)
+        return load_word<std::uint32_t>(a) == load_word<std::uint32_t>(b) &&
+               load_word<std::uint32_t>(a + n - 4) == load_word<std::uint32_t>(b + n - 4);
     for (std::size_t i = 0; i + 8 < n; i += 8)
-        if (word(w, a + i) != word(w, b + i))
+        if (load_word<std::uint64_t>(a + i) != load_word<std::uint64_t>(b + i))
             return false;
-    return word(w, a + n - 8) == word(w, b + n - 8);
+    return load_word<std::uint64_t>(a + n - 8) == load_word<std::uint64_t>(b + n - 8);
 }
 
 /** A perfect hash lookup in member_table: one slot, one comparison.
@@ -363,6 +364,8 @@ public:
     bool on_array_end(std::size_t n, ec_t&)
     {
         pop_frame();
+        if (depth() == 1)
+            sink_ = {}; // the string array's elements end here
         if (capture_depth_ > 0) {
             stack_.push_array(n);
             --capture_depth_;
@@ -494,11 +497,15 @@ private:
         nothing but their length and number is left to check: set when the
         member's name (or the array) opens, cleared when it may no longer hold. */
     struct string_sink {
-        std::size_t depth = 0; ///< the depth its strings arrive at; 0 for none
+        /** The depth its strings arrive at: 1 for a member, 2 for an array's
+            elements. None matches no depth, not even 0, where a document that
+            is a bare string arrives. */
+        std::size_t depth = none;
         std::size_t max_length = 0;
         std::size_t max_items = 0; ///< for an array's elements
         std::optional<std::string_view>* str = nullptr;
         raw_list* list = nullptr;
+        static constexpr std::size_t none = static_cast<std::size_t>(-1);
     };
 
     struct frame {
