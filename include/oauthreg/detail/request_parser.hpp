@@ -216,33 +216,6 @@ inline constexpr auto index = [] {
 }();
 } // namespace member_table_detail
 
-/** The bytes at `p` as a `W`, whatever their alignment. */
-template <class W> W load_word(char const* p) noexcept
-{
-    W w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
-
-/** Whether `n` bytes at `a` and `b` are equal, for the short `n` of member
-    names: word loads, overlapping at the end, where memcmp would be a call. */
-inline bool same_short_bytes(char const* a, char const* b, std::size_t n) noexcept
-{
-    if (n < 4) {
-        for (std::size_t i = 0; i < n; ++i)
-            if (a[i] != b[i])
-                return false;
-        return true;
-    }
-    if (n < 8)
-        return load_word<std::uint32_t>(a) == load_word<std::uint32_t>(b) &&
-               load_word<std::uint32_t>(a + n - 4) == load_word<std::uint32_t>(b + n - 4);
-    for (std::size_t i = 0; i + 8 < n; i += 8)
-        if (load_word<std::uint64_t>(a + i) != load_word<std::uint64_t>(b + i))
-            return false;
-    return load_word<std::uint64_t>(a + n - 8) == load_word<std::uint64_t>(b + n - 8);
-}
-
 /** A perfect hash lookup in member_table: one slot, one comparison.
     @return the member's position + 1 in member_table, 0 when not one */
 constexpr std::size_t find_member(std::string_view k) noexcept
@@ -256,7 +229,7 @@ constexpr std::size_t find_member(std::string_view k) noexcept
     auto const name = member_table[i - 1u].name;
     if (std::is_constant_evaluated())
         return name == k ? i : 0;
-    return name.size() == k.size() && same_short_bytes(name.data(), k.data(), k.size()) ? i : 0;
+    return name.size() == k.size() && std::memcmp(name.data(), k.data(), k.size()) == 0 ? i : 0;
 }
 static_assert(member_table[find_member("redirect_uris") - 1].flags.redirect_uris &&
               member_table[find_member("tls_client_auth_san_email") - 1].tls ==
@@ -273,22 +246,7 @@ inline thread_local std::size_t parse_work = 0;
     so that hostile input costs no more than the bytes before it. */
 class request_handler : public handler_base {
 public:
-    explicit request_handler(limits const& lim) : lim_(&lim)
-    {
-        for (std::size_t i = 0; i < member_table.size(); ++i) {
-            member_spec const& m = member_table[i];
-            member_slot& slot = member_slots_[i];
-            slot.kind = m.kind;
-            if (m.str)
-                slot.str = &(out.*m.str);
-            else if (m.tls >= 0)
-                slot.str = &out.tls_client_auth[static_cast<std::size_t>(m.tls)];
-            if (m.list)
-                slot.list = &(out.*m.list);
-            slot.flags = m.flags;
-            slot.known = static_cast<std::uint8_t>(i + 1);
-        }
-    }
+    explicit request_handler(limits const& lim) : lim_(&lim) {}
 
     request_handler(request_handler const&) = delete;
     request_handler& operator=(request_handler const&) = delete;
@@ -316,7 +274,6 @@ public:
         scratch_.clear();
         member_name_ = {};
         slot_ = {};
-        sink_ = {};
         target_ = nullptr;
         in_string_ = in_number_ = start_capture_ = false;
         known_seen_ = 0;
@@ -354,18 +311,12 @@ public:
             return fail(ec, error::body_not_object, "", "");
         if (!begin_container(ec, member_kind::string_array))
             return false;
-        if (!push_frame(ec, false))
-            return false;
-        if (depth() == 2 && slot_.kind == member_kind::string_array && capture_depth_ == 0)
-            sink_ = {2, value_limit(), element_limit(), nullptr, slot_.list};
-        return true;
+        return push_frame(ec, false);
     }
 
     bool on_array_end(std::size_t n, ec_t&)
     {
         pop_frame();
-        if (depth() == 1)
-            sink_ = {}; // the string array's elements end here
         if (capture_depth_ > 0) {
             stack_.push_array(n);
             --capture_depth_;
@@ -386,9 +337,41 @@ public:
     bool on_key(sv_t s, std::size_t n, ec_t& ec)
     {
         ++parse_work;
-        if (depth() == 1 && key_.empty() && n <= lim_->max_string_length && take_known_key(s))
-            return true;
-        return take_key(s, n, ec);
+        if (n > lim_->max_string_length)
+            return fail(ec, error::string_too_long, "member name", "");
+        std::string_view key(s.data(), s.size());
+        if (!key_.empty()) { // split by escapes: the parts are in key_
+            key_.append(key);
+            key = key_;
+        }
+        auto& f = frames_[depth() - 1];
+        if (++f.count > lim_->max_members)
+            return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
+        if (capture_depth_ > 0)
+            stack_.push_key(s);
+        // RFC 8259 4: names SHOULD be unique; two values for one member are
+        // ambiguous, so the request is refused (docs/profile.md: no duplicate member names).
+        if (depth() == 1) {
+            // the name outlives this call: error messages and language tags view it
+            if (!in_body(key))
+                key = keep(key);
+            key_.clear();
+            select_member(key);
+            if (slot_.known != 0) { // a registered member: one bit each
+                auto const bit = std::uint32_t(1) << slot_.known;
+                if (known_seen_ & bit)
+                    return fail(ec, error::duplicate_member, clip(key), "");
+                known_seen_ |= bit;
+                return true;
+            }
+        }
+        for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
+            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key)
+                return fail(ec, error::duplicate_member, clip(key), "");
+        name_spans_.emplace_back(names_.size(), key.size());
+        names_ += key;
+        key_.clear();
+        return true;
     }
 
     bool on_string_part(sv_t s, std::size_t n, ec_t& ec)
@@ -409,9 +392,23 @@ public:
     bool on_string(sv_t s, std::size_t n, ec_t& ec)
     {
         ++parse_work;
-        if (!in_string_ && depth() == sink_.depth && n <= sink_.max_length && take_whole(s))
-            return true;
-        return take_string(s, n, ec);
+        bool const in_parts = in_string_;
+        if (!in_string_ && !begin_string(ec))
+            return false;
+        in_string_ = false;
+        if (!string_length_ok(ec, n))
+            return false;
+        if (capture_depth_ > 0) {
+            capture_string(s);
+        } else if (target_) {
+            std::string_view const v(s.data(), s.size());
+            if (!in_parts && in_body(v))
+                *target_ = v; // no escapes: the bytes of the body are the value
+            else
+                keep_unescaped(v, in_parts);
+        }
+        target_ = nullptr;
+        return true;
     }
 
     bool on_number_part(sv_t, ec_t& ec)
@@ -471,7 +468,6 @@ public:
             if (slot_.localized)
                 out.localized.pop_back();
             slot_ = {};
-            sink_ = {};
             return true;
         }
         if (!begin_scalar(ec))
@@ -491,21 +487,6 @@ private:
         bool localized = false;
         member_flags flags{};
         std::uint8_t known = 0; ///< member_table position + 1 for a registered member (not localized), else 0
-    };
-
-    /** Where the strings of the current member or string array go when
-        nothing but their length and number is left to check: set when the
-        member's name (or the array) opens, cleared when it may no longer hold. */
-    struct string_sink {
-        /** The depth its strings arrive at: 1 for a member, 2 for an array's
-            elements. None matches no depth, not even 0, where a document that
-            is a bare string arrives. */
-        std::size_t depth = none;
-        std::size_t max_length = 0;
-        std::size_t max_items = 0; ///< for an array's elements
-        std::optional<std::string_view>* str = nullptr;
-        raw_list* list = nullptr;
-        static constexpr std::size_t none = static_cast<std::size_t>(-1);
     };
 
     struct frame {
@@ -565,17 +546,14 @@ private:
         auto& f = frames_[depth() - 1];
         if (f.is_object)
             return true;
-        if (++f.count <= element_limit())
-            return true;
-        if (slot_.flags.redirect_uris && depth() == 2)
-            return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
-        return fail(ec, error::array_too_long, member_name_, "");
-    }
-
-    /** How many elements the current array may hold: redirect_uris has its own limit. */
-    std::size_t element_limit() const noexcept
-    {
-        return slot_.flags.redirect_uris && depth() == 2 ? lim_->max_redirect_uris : lim_->max_array_length;
+        ++f.count;
+        if (slot_.flags.redirect_uris && depth() == 2) {
+            if (f.count > lim_->max_redirect_uris)
+                return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
+        } else if (f.count > lim_->max_array_length) {
+            return fail(ec, error::array_too_long, member_name_, "");
+        }
+        return true;
     }
 
     // The value of a known top-level member must have the member's type; the
@@ -586,7 +564,6 @@ private:
             return true;
         if (depth() == 1 && slot_.flags.lenient && slot_.kind != got) {
             slot_ = {};
-            sink_ = {};
             return true;
         }
         if (depth() == 1 && slot_.kind != member_kind::ignored && slot_.kind != got)
@@ -645,7 +622,12 @@ private:
 
     bool string_length_ok(ec_t& ec, std::size_t n)
     {
-        if (target_ == nullptr || n <= value_limit())
+        if (target_ == nullptr)
+            return true;
+        std::size_t const limit = slot_.flags.statement                          ? lim_->max_software_statement
+                                  : slot_.flags.redirect_uris || slot_.flags.uri ? lim_->max_uri_length
+                                                                                 : lim_->max_string_length;
+        if (n <= limit)
             return true;
         if (slot_.flags.redirect_uris)
             return fail(ec, error::redirect_uri_too_long, "redirect_uris", "");
@@ -653,131 +635,23 @@ private:
                     "longer than the profile allows");
     }
 
-    /** The length limit of the current member's string values. */
-    std::size_t value_limit() const noexcept
-    {
-        return slot_.flags.statement                          ? lim_->max_software_statement
-               : slot_.flags.redirect_uris || slot_.flags.uri ? lim_->max_uri_length
-                                                              : lim_->max_string_length;
-    }
-
-    /** A registered member's name at the top level, without escapes, seen
-        for the first time, with room for it: what take_key would do with it.
-        @return false when take_key has to take it */
-    bool take_known_key(sv_t s)
-    {
-        std::string_view const key(s.data(), s.size());
-        if (!in_body(key))
-            return false;
-        auto const i = find_member(key);
-        auto const bit = std::uint32_t(1) << i;
-        auto& f = frames_[0];
-        if (i == 0 || (known_seen_ & bit) || f.count >= lim_->max_members)
-            return false;
-        ++f.count;
-        known_seen_ |= bit;
-        select_member(key, i);
-        return true;
-    }
-
-    /** A member name in general: split by escapes, unknown, nested, repeated or one too many. */
-    [[gnu::noinline]] bool take_key(sv_t s, std::size_t n, ec_t& ec)
-    {
-        if (n > lim_->max_string_length)
-            return fail(ec, error::string_too_long, "member name", "");
-        std::string_view key(s.data(), s.size());
-        if (!key_.empty()) { // split by escapes: the parts are in key_
-            key_.append(key);
-            key = key_;
-        }
-        auto& f = frames_[depth() - 1];
-        if (++f.count > lim_->max_members)
-            return fail(ec, error::too_many_members, depth() == 1 ? std::string_view{} : member_name_, "");
-        if (capture_depth_ > 0)
-            stack_.push_key(s);
-        // RFC 8259 4: names SHOULD be unique; two values for one member are
-        // ambiguous, so the request is refused (docs/profile.md: no duplicate member names).
-        if (depth() == 1) {
-            // the name outlives this call: error messages and language tags view it
-            if (!in_body(key))
-                key = keep(key);
-            key_.clear();
-            select_member(key);
-            if (slot_.known != 0) { // a registered member: one bit each
-                auto const bit = std::uint32_t(1) << slot_.known;
-                if (known_seen_ & bit)
-                    return fail(ec, error::duplicate_member, clip(key), "");
-                known_seen_ |= bit;
-                return true;
-            }
-        }
-        for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
-            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key)
-                return fail(ec, error::duplicate_member, clip(key), "");
-        name_spans_.emplace_back(names_.size(), key.size());
-        names_ += key;
-        key_.clear();
-        return true;
-    }
-
-    /** A string value in general: in parts, with escapes, inside jwks, or
-        with a check still to make. */
-    [[gnu::noinline]] bool take_string(sv_t s, std::size_t n, ec_t& ec)
-    {
-        bool const in_parts = in_string_;
-        if (!in_string_ && !begin_string(ec))
-            return false;
-        in_string_ = false;
-        if (!string_length_ok(ec, n))
-            return false;
-        if (capture_depth_ > 0) {
-            capture_string(s);
-        } else if (target_) {
-            std::string_view const v(s.data(), s.size());
-            if (!in_parts && in_body(v))
-                *target_ = v; // no escapes: the bytes of the body are the value
-            else
-                keep_unescaped(v, in_parts);
-        }
-        target_ = nullptr;
-        return true;
-    }
-
-    /** The common string, whole and without escapes, where sink_ says it goes:
-        what begin_string, string_length_ok and the rest of on_string would do
-        with it, when each of their checks is known to pass.
-        @return false when the general path has to take it */
-    bool take_whole(sv_t s)
-    {
-        std::string_view const v(s.data(), s.size());
-        if (!in_body(v))
-            return false;
-        if (sink_.str) {
-            *sink_.str = v;
-            return true;
-        }
-        auto& f = frames_[depth() - 1];
-        if (f.count >= sink_.max_items)
-            return false; // the general path reports the overflow
-        ++f.count;
-        sink_.list->items.push_back(v);
-        return true;
-    }
-
-    void select_member(std::string_view k) { select_member(k, find_member(k)); }
-
-    /** @param i find_member(k) */
-    void select_member(std::string_view k, std::size_t i)
+    void select_member(std::string_view k)
     {
         member_name_ = k;
-        sink_ = {};
-        if (i != 0) {
-            slot_ = member_slots_[i - 1];
-            if (slot_.str)
-                sink_ = {1, value_limit(), 0, slot_.str, nullptr};
+        slot_ = {};
+        if (auto const i = find_member(k)) {
+            member_spec const& m = member_table[i - 1];
+            slot_.kind = m.kind;
+            if (m.str)
+                slot_.str = &(out.*m.str);
+            else if (m.tls >= 0)
+                slot_.str = &out.tls_client_auth[static_cast<std::size_t>(m.tls)];
+            if (m.list)
+                slot_.list = &(out.*m.list);
+            slot_.flags = m.flags;
+            slot_.known = static_cast<std::uint8_t>(i);
             return;
         }
-        slot_ = {};
         if (auto hash = k.find('#'); hash != std::string_view::npos) {
             // RFC 7591 2.2: human-readable members may carry a BCP 47 language tag.
             if (auto m = detail::localizable_names.find(k.substr(0, hash))) {
@@ -832,9 +706,6 @@ private:
     std::string scratch_;          ///< a value split by escapes, until its last part
     std::string_view member_name_; ///< the current top-level member's name: in the body or the arena
     member_slot slot_;
-    /** The slot of each member_table entry, its destinations in `out` resolved once. */
-    std::array<member_slot, member_table.size()> member_slots_{};
-    string_sink sink_;
     std::uint32_t known_seen_ = 0; ///< the registered members of the top-level object so far
     std::string_view* target_ = nullptr;
     bool in_string_ = false;
