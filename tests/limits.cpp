@@ -76,7 +76,7 @@ TEST_CASE("limits: members per object", "[limits]")
 
 TEST_CASE("limits: members per object count registered members too", "[limits]")
 {
-    // registered names take the handler's short path: it must count them as well
+    // registered names are found by their own lookup (a perfect hash), apart from other names: they count too
     std::string const three = R"({"grant_types":["client_credentials"],"client_name":"n","scope":"s"})";
     profile p;
     p.limits.max_members = 3;
@@ -94,7 +94,7 @@ TEST_CASE("limits: string arrays count elements, as contacts and redirect_uris",
     std::string const contacts = R"({"grant_types":["client_credentials"],"contacts":["a@x.example","b@x.example")";
     CHECK(ok(contacts + "]}", p));
     CHECK(kind_of(contacts + R"(,"c@x.example"]})", p) == error::array_too_long);
-    // an escaped element takes the general path: the count goes on across both paths
+    // a plain element is a view into the body, an escaped one a copy: the count covers both kinds
     CHECK(kind_of(contacts + R"(,"\u0063@x.example"]})", p) == error::array_too_long);
     CHECK(kind_of(R"({"grant_types":["client_credentials"],"contacts":["\u0061@x.example","b@x.example","c"]})", p) ==
           error::array_too_long);
