@@ -1,9 +1,6 @@
 // The oauthreg command-line tool: drives the engine end to end (docs/cli.md).
+#include "commands.hpp"
 #include "lib/cli_common.hpp"
-#include "cmd_bench.hpp"
-#include "cmd_run.hpp"
-#include "cmd_serve.hpp"
-#include "cmd_validate.hpp"
 
 #include <oauthreg/version.hpp>
 

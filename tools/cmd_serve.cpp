@@ -1,9 +1,8 @@
 // `oauthreg serve [--listen HOST:PORT] [--store URI] [--api-keys FILE] [--public-url URL]
 //                 [--threads N] [--profile NAME] [--trusted-issuers FILE]`
 // Boost.Beast around the socket-free handler of <oauthreg/http.hpp> (docs/http.md).
-#ifndef OAUTHREG_TOOLS_CMD_SERVE_HPP
-#define OAUTHREG_TOOLS_CMD_SERVE_HPP
 
+#include "commands.hpp"
 #include "lib/cli_common.hpp"
 #include "lib/store.hpp"
 
@@ -487,7 +486,7 @@ inline void raise_open_files_limit()
 
 } // namespace serve_detail
 
-inline int cmd_serve(int argc, char** argv)
+int cmd_serve(int argc, char** argv)
 {
     using namespace serve_detail;
     std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url;
@@ -581,5 +580,3 @@ inline int cmd_serve(int argc, char** argv)
 }
 
 } // namespace oauthreg::cli
-
-#endif

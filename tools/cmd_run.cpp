@@ -1,7 +1,6 @@
 // `oauthreg run [--store URI] [--profile NAME] [--registration-base-uri URI]`
-#ifndef OAUTHREG_TOOLS_CMD_RUN_HPP
-#define OAUTHREG_TOOLS_CMD_RUN_HPP
 
+#include "commands.hpp"
 #include "lib/cli_common.hpp"
 #include "lib/run_session.hpp"
 #include "lib/store.hpp"
@@ -13,7 +12,7 @@
 
 namespace oauthreg::cli {
 
-inline int cmd_run(int argc, char** argv)
+int cmd_run(int argc, char** argv)
 {
     std::string store = "memory";
     std::optional<std::string> base_uri;
@@ -42,5 +41,3 @@ inline int cmd_run(int argc, char** argv)
 }
 
 } // namespace oauthreg::cli
-
-#endif

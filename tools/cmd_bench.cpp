@@ -1,7 +1,6 @@
 // `oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]`
-#ifndef OAUTHREG_TOOLS_CMD_BENCH_HPP
-#define OAUTHREG_TOOLS_CMD_BENCH_HPP
 
+#include "commands.hpp"
 #include "lib/cli_common.hpp"
 #include "lib/parse_floors.hpp"
 #include "lib/request_uris.hpp"
@@ -142,7 +141,7 @@ void registry_pass(Registry& reg, std::vector<std::string> const& lines, std::si
 
 } // namespace bench_detail
 
-inline int cmd_bench(int argc, char** argv)
+int cmd_bench(int argc, char** argv)
 {
     using namespace bench_detail;
     std::string corpus_path;
@@ -268,5 +267,3 @@ inline int cmd_bench(int argc, char** argv)
 }
 
 } // namespace oauthreg::cli
-
-#endif

@@ -1,7 +1,6 @@
 // `oauthreg validate [--profile NAME] [FILE]`
-#ifndef OAUTHREG_TOOLS_CMD_VALIDATE_HPP
-#define OAUTHREG_TOOLS_CMD_VALIDATE_HPP
 
+#include "commands.hpp"
 #include "lib/cli_common.hpp"
 
 #include <oauthreg/render.hpp>
@@ -12,7 +11,7 @@
 
 namespace oauthreg::cli {
 
-inline int cmd_validate(int argc, char** argv)
+int cmd_validate(int argc, char** argv)
 {
     auto opts = parse_common(argc, argv, 2, [](std::string_view, int&, auto&) { return false; });
     if (opts.positional.size() > 1)
@@ -43,5 +42,3 @@ inline int cmd_validate(int argc, char** argv)
 }
 
 } // namespace oauthreg::cli
-
-#endif
