@@ -47,7 +47,7 @@ std::vector<std::string> const& corpus_redirect_uris()
         for (auto const& l : corpus())
             if (auto md = oauthreg::validate_request(l))
                 for (auto const& u : md->redirect_uris)
-                    v.push_back(u);
+                    v.emplace_back(u);
         return v;
     }();
     return uris;

@@ -5,6 +5,7 @@
 #define OAUTHREG_METADATA_HPP
 
 #include <oauthreg/optional_string.hpp>
+#include <oauthreg/string_list.hpp>
 
 #include <boost/container/static_vector.hpp>
 
@@ -182,10 +183,11 @@ struct localized_value {
     Defaults are applied: `grant_types`, `response_types` and
     `token_endpoint_auth_method` are always set after validation. A stored
     client holds one of these, so its layout is kept small: absent strings are
-    empty (@ref optional_string), the grant and response types are inline.
+    empty (@ref optional_string), the grant and response types are inline,
+    and each list of strings is one allocation (@ref string_list).
 */
 struct client_metadata {
-    std::vector<std::string> redirect_uris; ///< in request order, as sent
+    string_list redirect_uris;              ///< in request order, as sent
     grant_type_list grant_types;            ///< default: authorization_code
     response_type_list response_types;      ///< default: code
     /** Default: client_secret_basic. */
@@ -197,7 +199,7 @@ struct client_metadata {
     optional_string client_uri;               ///< the client's home page
     optional_string logo_uri;                 ///< the client's logo
     optional_string scope;                    ///< space-separated scope values (RFC 6749 3.3)
-    std::vector<std::string> contacts;        ///< people responsible for the client, usually e-mail addresses
+    string_list contacts;                     ///< people responsible for the client, usually e-mail addresses
     optional_string tos_uri;                  ///< terms of service
     optional_string policy_uri;               ///< privacy policy
     optional_string jwks_uri;                 ///< where the client's JWK Set is published

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oauthreg {
 
@@ -267,9 +268,11 @@ private:
         if (auto e = string_array(v, "redirect_uris", lim_.max_redirect_uris, error::too_many_redirect_uris,
                                   error::redirect_uris_wrong_type, a))
             return e;
-        md_.redirect_uris.clear();
+        std::vector<std::string_view> uris;
+        uris.reserve(a->size());
         for (auto const& u : *a)
-            md_.redirect_uris.emplace_back(std::string_view(u.get_string())); // URI rules: validate_metadata
+            uris.emplace_back(u.get_string());
+        md_.redirect_uris.assign(uris.begin(), uris.end()); // URI rules: validate_metadata
         return std::nullopt;
     }
 

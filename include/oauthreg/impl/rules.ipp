@@ -104,11 +104,11 @@ inline void keep(client_metadata& md, optional_string client_metadata::*m, std::
         (md.*m).emplace(*v);
 }
 inline void keep(decided_metadata&, optional_string client_metadata::*, std::optional<std::string_view> const&) noexcept {}
-inline void keep(client_metadata& md, std::vector<std::string> client_metadata::*m, raw_list const& v)
+inline void keep(client_metadata& md, string_list client_metadata::*m, raw_list const& v)
 {
     (md.*m).assign(v.items.begin(), v.items.end());
 }
-inline void keep(decided_metadata&, std::vector<std::string> client_metadata::*, raw_list const&) noexcept {}
+inline void keep(decided_metadata&, string_list client_metadata::*, raw_list const&) noexcept {}
 /** @} */
 
 // The steps of apply_rules. Each reads the request, checks one rule of the

@@ -1,0 +1,272 @@
+//
+// oauthreg: OAuth 2.0 dynamic client registration engine (header-only, C++20)
+//
+#ifndef OAUTHREG_STRING_LIST_HPP
+#define OAUTHREG_STRING_LIST_HPP
+
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+namespace oauthreg {
+
+/** An immutable-element list of strings held in one allocation: the list
+    members of client metadata (`redirect_uris`, `contacts`).
+
+    A `std::vector<std::string>` costs an allocation for the vector and one
+    for each string longer than the short-string buffer, which every URI is:
+    building, copying and freeing a validated request's lists was most of the
+    allocations of `validate_request`. Here the end offset of each element and
+    the characters share one block, the count is kept beside it (so `size()`
+    reads no other cache line), and the empty list holds none. It reads like a vector of strings whose elements are
+    `std::string_view`s:
+
+    <!-- example: body; given: oauthreg::client_metadata md; void use(std::string_view); -->
+    @code
+    md.redirect_uris = {"https://app.example/cb", "com.example.app:/cb"};
+    md.redirect_uris.push_back("http://127.0.0.1/cb");
+    for (std::string_view uri : md.redirect_uris) use(uri);
+    if (md.redirect_uris[0] == "https://app.example/cb") use(md.redirect_uris.front());
+    @endcode
+
+    The views stay valid until the list is changed, assigned or destroyed;
+    moving it keeps them valid. Elements are replaced as a whole list
+    (`assign`, `push_back`, `clear`), never changed in place. A list holds
+    at most 4 GiB of characters (`std::length_error` beyond).
+*/
+class string_list {
+public:
+    class const_iterator;
+    using value_type = std::string_view;        ///< elements are read as views
+    using reference = std::string_view;         ///< what `*it` and `[i]` give
+    using const_reference = std::string_view;   ///< the same
+    using size_type = std::size_t;              ///< element counts
+    using difference_type = std::ptrdiff_t;     ///< iterator distances
+    using iterator = const_iterator;            ///< elements are not changed in place
+
+    string_list() noexcept = default; ///< empty, no allocation
+
+    /** @param items the elements, in order */
+    string_list(std::initializer_list<std::string_view> items) { assign(items.begin(), items.end()); }
+
+    /** From any range of strings, e.g. a `std::vector<std::string>`.
+        @param items the elements, in order */
+    template <class Range>
+        requires(!std::same_as<std::remove_cvref_t<Range>, string_list> && requires(Range const& r) {
+            { *std::begin(r) } -> std::convertible_to<std::string_view>;
+            std::end(r);
+        })
+    string_list(Range const& items) // NOLINT(google-explicit-constructor): a list converts like a vector would
+    {
+        assign(std::begin(items), std::end(items));
+    }
+
+    /** @param other the list to take; the views into it stay valid, and it is left empty */
+    string_list(string_list&& other) noexcept
+        : block_(std::move(other.block_)), size_(std::exchange(other.size_, 0))
+    {
+    }
+    /** @param other the list to take; the views into it stay valid, and it is left empty
+        @return *this */
+    string_list& operator=(string_list&& other) noexcept
+    {
+        block_ = std::move(other.block_);
+        size_ = std::exchange(other.size_, 0);
+        return *this;
+    }
+    /** @param other the list to copy, in one allocation */
+    string_list(string_list const& other) : block_(copy_block(other)), size_(other.size_) {}
+    /** @param other the list to copy @return *this */
+    string_list& operator=(string_list const& other)
+    {
+        block_ = copy_block(other); // built before the old block goes: self-assignment is safe
+        size_ = other.size_;
+        return *this;
+    }
+    ~string_list() = default; ///< frees the one block
+
+    /** Replaces the elements with those of [first, last), one allocation.
+        The range may view this list's own elements. */
+    template <std::forward_iterator It, std::sentinel_for<It> End> void assign(It first, End last)
+    {
+        std::size_t n = 0;
+        std::size_t chars = 0;
+        for (auto it = first; it != last; ++it, ++n)
+            chars += std::string_view(*it).size();
+        replace(n, chars, [&](char* out, std::uint32_t* ends) {
+            std::uint32_t at = 0;
+            for (; first != last; ++first) {
+                std::string_view const s(*first);
+                if (!s.empty())
+                    std::memcpy(out + at, s.data(), s.size());
+                at += static_cast<std::uint32_t>(s.size());
+                *ends++ = at;
+            }
+        });
+    }
+
+    /** Appends one element (a new block: lists here hold a few elements).
+        @param s the element; it may view this list's own elements */
+    void push_back(std::string_view s)
+    {
+        auto const n = size();
+        replace(n + 1, chars() + s.size(), [&](char* out, std::uint32_t* ends) {
+            if (n) {
+                std::memcpy(out, data(), chars());
+                std::memcpy(ends, block_.get(), n * sizeof(std::uint32_t));
+            }
+            if (!s.empty())
+                std::memcpy(out + chars(), s.data(), s.size());
+            ends[n] = static_cast<std::uint32_t>(chars() + s.size());
+        });
+    }
+    /** push_back(s). @param s the element @return the element as stored */
+    std::string_view emplace_back(std::string_view s)
+    {
+        push_back(s);
+        return back();
+    }
+
+    /** Makes it empty, and frees the block. */
+    void clear() noexcept
+    {
+        block_.reset();
+        size_ = 0;
+    }
+
+    /** @return the number of elements */
+    size_type size() const noexcept { return size_; }
+    /** @return whether there is no element */
+    bool empty() const noexcept { return size_ == 0; }
+
+    /** @param i an index below size() @return the element */
+    std::string_view operator[](size_type i) const noexcept
+    {
+        auto const* ends = block_.get();
+        std::uint32_t const begin = i ? ends[i - 1] : 0;
+        return {data() + begin, ends[i] - begin};
+    }
+    /** @return the first element; the list must not be empty */
+    std::string_view front() const noexcept { return (*this)[0]; }
+    /** @return the last element; the list must not be empty */
+    std::string_view back() const noexcept { return (*this)[size() - 1]; }
+
+    const_iterator begin() const noexcept; ///< @return the first element's position
+    const_iterator end() const noexcept;   ///< @return the position after the last
+
+    /** @param a a list @param b a list @return whether both hold the same elements in order */
+    friend bool operator==(string_list const& a, string_list const& b) noexcept
+    {
+        auto const n = a.size();
+        if (n != b.size())
+            return false;
+        return n == 0 || (a.chars() == b.chars() &&
+                          std::memcmp(a.block_.get(), b.block_.get(), n * sizeof(std::uint32_t)) == 0 &&
+                          std::memcmp(a.data(), b.data(), a.chars()) == 0);
+    }
+
+private:
+    /** Characters of all the elements together: the last end offset. */
+    std::size_t chars() const noexcept { return size_ ? block_[size_ - 1] : 0; }
+    /** Where the characters start: after the end offsets. */
+    char const* data() const noexcept { return reinterpret_cast<char const*>(block_.get() + size_); }
+
+    /** Replaces the elements with `n` elements of `chars` characters, which
+        `fill(characters, ends)` writes into a new block (none when `n` is 0)
+        before the old one is freed. */
+    template <class Fill> void replace(std::size_t n, std::size_t chars, Fill&& fill)
+    {
+        std::unique_ptr<std::uint32_t[]> block;
+        if (n) {
+            constexpr std::size_t max = std::numeric_limits<std::uint32_t>::max();
+            if (chars > max || n > max)
+                throw std::length_error("oauthreg::string_list: more than 4 GiB");
+            block = std::make_unique_for_overwrite<std::uint32_t[]>(words(n, chars));
+            fill(reinterpret_cast<char*>(block.get() + n), block.get());
+        }
+        block_ = std::move(block);
+        size_ = static_cast<std::uint32_t>(n);
+    }
+    static std::unique_ptr<std::uint32_t[]> copy_block(string_list const& other)
+    {
+        if (other.empty())
+            return nullptr;
+        auto const w = words(other.size_, other.chars());
+        auto block = std::make_unique_for_overwrite<std::uint32_t[]>(w);
+        std::memcpy(block.get(), other.block_.get(), w * sizeof(std::uint32_t));
+        return block;
+    }
+    /** The end offsets, then the characters rounded up to a word. */
+    static constexpr std::size_t words(std::size_t n, std::size_t chars) noexcept
+    {
+        return n + (chars + sizeof(std::uint32_t) - 1) / sizeof(std::uint32_t);
+    }
+
+    std::unique_ptr<std::uint32_t[]> block_; ///< the end offsets, then the characters; null when empty
+    std::uint32_t size_ = 0;                 ///< the number of elements
+};
+
+/** A random-access position in a @ref string_list; `*it` is a `std::string_view`. */
+class string_list::const_iterator {
+public:
+    using iterator_concept = std::random_access_iterator_tag; ///< a C++20 random-access iterator
+    using iterator_category = std::input_iterator_tag;        ///< `*it` is a value, so only an input iterator to C++17
+    using value_type = std::string_view;                       ///< the element
+    using difference_type = std::ptrdiff_t;                    ///< distances
+    using reference = std::string_view;                        ///< `*it` gives a view
+    using pointer = void;                                      ///< no `->`
+
+    const_iterator() noexcept = default; ///< singular
+    /** @return the element here */
+    std::string_view operator*() const noexcept { return (*list_)[static_cast<size_type>(i_)]; }
+    /** @param d an offset @return the element @p d after this one */
+    std::string_view operator[](difference_type d) const noexcept
+    {
+        return (*list_)[static_cast<size_type>(i_ + d)];
+    }
+
+    /** @name Moving
+        @{ */
+    const_iterator& operator++() noexcept { ++i_; return *this; }
+    const_iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
+    const_iterator& operator--() noexcept { --i_; return *this; }
+    const_iterator operator--(int) noexcept { auto t = *this; --i_; return t; }
+    const_iterator& operator+=(difference_type d) noexcept { i_ += d; return *this; }
+    const_iterator& operator-=(difference_type d) noexcept { i_ -= d; return *this; }
+    friend const_iterator operator+(const_iterator it, difference_type d) noexcept { return it += d; }
+    friend const_iterator operator+(difference_type d, const_iterator it) noexcept { return it += d; }
+    friend const_iterator operator-(const_iterator it, difference_type d) noexcept { return it -= d; }
+    friend difference_type operator-(const_iterator a, const_iterator b) noexcept { return a.i_ - b.i_; }
+    /** @} */
+    /** @param a a position @param b a position in the same list @return whether they are the same */
+    friend bool operator==(const_iterator a, const_iterator b) noexcept { return a.i_ == b.i_; }
+    /** @param a a position @param b a position in the same list @return their order */
+    friend std::strong_ordering operator<=>(const_iterator a, const_iterator b) noexcept { return a.i_ <=> b.i_; }
+
+private:
+    friend class string_list;
+    const_iterator(string_list const* list, difference_type i) noexcept : list_(list), i_(i) {}
+    string_list const* list_ = nullptr;
+    difference_type i_ = 0;
+};
+
+inline string_list::const_iterator string_list::begin() const noexcept { return {this, 0}; }
+inline string_list::const_iterator string_list::end() const noexcept
+{
+    return {this, static_cast<difference_type>(size())};
+}
+
+static_assert(std::random_access_iterator<string_list::const_iterator>);
+
+} // namespace oauthreg
+
+#endif
