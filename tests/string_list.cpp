@@ -6,9 +6,11 @@
 
 #include <boost/json/value_from.hpp>
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstddef>
 #include <iterator>
-#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +23,10 @@ std::vector<std::string> copy_out(string_list const& l) { return {l.begin(), l.e
 } // namespace
 
 static_assert(std::ranges::random_access_range<string_list>);
+// Made from a range on purpose only: no implicit conversion hides a copy.
+static_assert(!std::is_convertible_v<std::vector<std::string>, string_list>);
+static_assert(std::is_constructible_v<string_list, std::vector<std::string>>);
+static_assert(!std::is_constructible_v<string_list, std::string>);
 static_assert(std::is_nothrow_move_constructible_v<string_list>);
 // The count beside one pointer: smaller than the vector it replaces.
 static_assert(sizeof(string_list) <= 16 && sizeof(string_list) < sizeof(std::vector<std::string>));
@@ -59,9 +65,12 @@ TEST_CASE("string_list: elements in order, read as views", "[string_list]")
 TEST_CASE("string_list: converts from any range of strings", "[string_list]")
 {
     std::vector<std::string> v{"ops@example.com", "dev+oauth@example.com"};
-    string_list l = v;
+    string_list l(v);
     CHECK(copy_out(l) == v);
     CHECK(l == v);
+    CHECK(v == l);
+    CHECK_FALSE(l == std::vector<std::string>{"ops@example.com"});
+    CHECK_FALSE(l == std::vector<std::string>{"dev+oauth@example.com", "ops@example.com"});
     std::vector<std::string_view> views{"a", "b"};
     l = views;
     CHECK(copy_out(l) == std::vector<std::string>{"a", "b"});
@@ -121,4 +130,120 @@ TEST_CASE("string_list: written as a JSON array of strings", "[string_list]")
 {
     CHECK(boost::json::value_from(string_list{"a", "b"}) == boost::json::array{"a", "b"});
     CHECK(boost::json::value_from(string_list{}) == boost::json::array{});
+}
+
+namespace {
+// Gives each element as a new std::string, as a transform view does.
+struct made_uri_iterator {
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    int i = 0;
+    std::string operator*() const { return "https://app.example/cb/" + std::to_string(i) + std::string(40, 'x'); }
+    made_uri_iterator& operator++()
+    {
+        ++i;
+        return *this;
+    }
+    made_uri_iterator operator++(int)
+    {
+        auto t = *this;
+        ++i;
+        return t;
+    }
+    bool operator==(made_uri_iterator const&) const = default;
+};
+} // namespace
+
+TEST_CASE("string_list: a range of temporary strings is copied while each lives", "[string_list]")
+{
+    static_assert(std::forward_iterator<made_uri_iterator>);
+    string_list l;
+    l.assign(made_uri_iterator{1}, made_uri_iterator{4});
+    REQUIRE(l.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i)
+        CHECK(l[i] == *made_uri_iterator{static_cast<int>(i) + 1});
+}
+
+TEST_CASE("string_list: iterators move in both directions and survive a move of the list", "[string_list]")
+{
+    string_list a{"one", "two", "three"};
+    auto first = a.begin();
+    auto last = a.end();
+    CHECK(first < last);
+    CHECK(last - first == 3);
+    CHECK(*--last == "three");
+    CHECK(*(last - 1) == "two");
+    CHECK(*(1 + first) == "two");
+    CHECK((first <=> last) == std::strong_ordering::less);
+    std::vector<std::string> backwards(std::make_reverse_iterator(a.end()), std::make_reverse_iterator(a.begin()));
+    CHECK(backwards == std::vector<std::string>{"three", "two", "one"});
+
+    string_list b = std::move(a);
+    CHECK(*first == "one"); // it points into the block, which moved with the list
+    CHECK(first[2] == "three");
+    std::swap(a, b);
+    CHECK(*first == "one");
+}
+
+TEST_CASE("string_list: lists of empty strings", "[string_list]")
+{
+    string_list one{std::string_view{}};
+    CHECK(one.size() == 1);
+    CHECK(one[0].empty());
+    string_list copy = one;
+    copy.push_back("");
+    CHECK(copy.size() == 2);
+    CHECK(copy == std::vector<std::string>{"", ""});
+    CHECK_FALSE(copy == one);
+}
+
+namespace {
+// A forward range that (against the concept's rules) gives longer strings on
+// its second pass: string_list must refuse to copy past the block it sized.
+int passes_seen = 0;
+struct shifting_iterator {
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    int i = 0;
+    std::string operator*() const { return std::string(passes_seen > 0 ? 40 : 4, 'a'); }
+    shifting_iterator& operator++()
+    {
+        if (++i == 2)
+            ++passes_seen;
+        return *this;
+    }
+    shifting_iterator operator++(int)
+    {
+        auto t = *this;
+        ++*this;
+        return t;
+    }
+    bool operator==(shifting_iterator const&) const = default;
+};
+} // namespace
+
+TEST_CASE("string_list: a range that changes between its two passes is refused, the list unchanged", "[string_list]")
+{
+    static_assert(std::forward_iterator<shifting_iterator>);
+    string_list l{"kept"};
+    passes_seen = 0;
+    CHECK_THROWS_AS(l.assign(shifting_iterator{0}, shifting_iterator{2}), std::length_error);
+    CHECK(copy_out(l) == std::vector<std::string>{"kept"});
+}
+
+TEST_CASE("string_list: more than 2^32 - 1 characters is a length_error, nothing read", "[string_list]")
+{
+    // A 4 GiB + 1 view over memory reserved, never touched: the sizes are
+    // checked before a byte is copied.
+    std::size_t const size = (std::size_t{1} << 32) + 1;
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    std::string_view const huge(static_cast<char const*>(p), size);
+    string_list l{"kept"};
+    CHECK_THROWS_AS(l.push_back(huge), std::length_error);
+    CHECK_THROWS_AS(l.assign(&huge, &huge + 1), std::length_error);
+    std::string_view const halves[] = {huge.substr(0, size / 2), huge.substr(0, size / 2 + 1)};
+    CHECK_THROWS_AS(l.assign(std::begin(halves), std::end(halves)), std::length_error);
+    CHECK(copy_out(l) == std::vector<std::string>{"kept"});
+    ::munmap(p, size);
 }

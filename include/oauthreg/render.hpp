@@ -22,7 +22,7 @@ namespace oauthreg {
 
 namespace detail {
 
-inline boost::json::array string_array(string_list const& v)
+template <class Strings> boost::json::array string_array(Strings const& v)
 {
     boost::json::array a;
     a.reserve(v.size());

@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_STRING_LIST_HPP
 #define OAUTHREG_STRING_LIST_HPP
 
+#include <algorithm>
 #include <compare>
 #include <concepts>
 #include <cstddef>
@@ -13,11 +14,24 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <ranges>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace oauthreg {
+
+class string_list;
+
+namespace detail {
+/** A range of strings a string_list is made from or compared with: read
+    twice (sizes, then characters), each element seen as a string_view. */
+template <class Range>
+concept string_range = !std::same_as<std::remove_cvref_t<Range>, string_list> &&
+                       std::ranges::forward_range<Range const> &&
+                       std::convertible_to<std::ranges::range_reference_t<Range const>, std::string_view>;
+} // namespace detail
 
 /** An immutable-element list of strings held in one allocation: the list
     members of client metadata (`redirect_uris`, `contacts`).
@@ -27,21 +41,25 @@ namespace oauthreg {
     building, copying and freeing a validated request's lists was most of the
     allocations of `validate_request`. Here the end offset of each element and
     the characters share one block, the count is kept beside it (so `size()`
-    reads no other cache line), and the empty list holds none. It reads like a vector of strings whose elements are
-    `std::string_view`s:
+    reads no other cache line), and the empty list holds none. It reads like a
+    vector of strings whose elements are `std::string_view`s:
 
-    <!-- example: body; given: oauthreg::client_metadata md; void use(std::string_view); -->
+    <!-- example: body; given: oauthreg::client_metadata md; std::vector<std::string> uris; void use(std::string_view); -->
     @code
     md.redirect_uris = {"https://app.example/cb", "com.example.app:/cb"};
     md.redirect_uris.push_back("http://127.0.0.1/cb");
     for (std::string_view uri : md.redirect_uris) use(uri);
-    if (md.redirect_uris[0] == "https://app.example/cb") use(md.redirect_uris.front());
+    if (md.redirect_uris == uris) use(md.redirect_uris.front());
+    md.redirect_uris = uris; // any range of strings, copied
     @endcode
 
-    The views stay valid until the list is changed, assigned or destroyed;
-    moving it keeps them valid. Elements are replaced as a whole list
-    (`assign`, `push_back`, `clear`), never changed in place. A list holds
-    at most 4 GiB of characters (`std::length_error` beyond).
+    An element is a view into the list, not a string: `auto uri = list[0]`
+    dangles once the list is changed, assigned or destroyed (copy it into a
+    `std::string` to keep it), and it is not NUL-terminated. Moving or
+    swapping a list keeps its views and iterators valid, as a vector's.
+    Elements are replaced as a whole list (`assign`, `push_back`, `clear`),
+    never changed in place. A list holds at most 2^32 - 1 characters
+    (`std::length_error` beyond).
 */
 class string_list {
 public:
@@ -61,21 +79,18 @@ public:
     /** From any range of strings, e.g. a `std::vector<std::string>`.
         @param items the elements, in order */
     template <class Range>
-        requires(!std::same_as<std::remove_cvref_t<Range>, string_list> && requires(Range const& r) {
-            { *std::begin(r) } -> std::convertible_to<std::string_view>;
-            std::end(r);
-        })
-    string_list(Range const& items) // NOLINT(google-explicit-constructor): a list converts like a vector would
+        requires detail::string_range<Range>
+    explicit string_list(Range const& items)
     {
-        assign(std::begin(items), std::end(items));
+        assign(std::ranges::begin(items), std::ranges::end(items));
     }
 
-    /** @param other the list to take; the views into it stay valid, and it is left empty */
+    /** @param other the list to take; its views and iterators stay valid, and it is left empty */
     string_list(string_list&& other) noexcept
         : block_(std::move(other.block_)), size_(std::exchange(other.size_, 0))
     {
     }
-    /** @param other the list to take; the views into it stay valid, and it is left empty
+    /** @param other the list to take; its views and iterators stay valid, and it is left empty
         @return *this */
     string_list& operator=(string_list&& other) noexcept
     {
@@ -92,25 +107,44 @@ public:
         size_ = other.size_;
         return *this;
     }
+    /** Replaces the elements with those of a range of strings.
+        @param items e.g. a `std::vector<std::string>`; it may view this list
+        @return *this */
+    template <class Range>
+        requires detail::string_range<Range>
+    string_list& operator=(Range const& items)
+    {
+        assign(std::ranges::begin(items), std::ranges::end(items));
+        return *this;
+    }
     ~string_list() = default; ///< frees the one block
 
     /** Replaces the elements with those of [first, last), one allocation.
-        The range may view this list's own elements. */
-    template <std::forward_iterator It, std::sentinel_for<It> End> void assign(It first, End last)
+        The range may view this list's own elements; if anything throws, the
+        list is unchanged. */
+    template <std::forward_iterator It, std::sentinel_for<It> End>
+        requires std::convertible_to<std::iter_reference_t<It>, std::string_view>
+    void assign(It first, End last)
     {
         std::size_t n = 0;
-        std::size_t chars = 0;
+        std::size_t total = 0;
         for (auto it = first; it != last; ++it, ++n)
-            chars += std::string_view(*it).size();
-        replace(n, chars, [&](char* out, std::uint32_t* ends) {
-            std::uint32_t at = 0;
-            for (; first != last; ++first) {
-                std::string_view const s(*first);
+            total = add_checked(total, view_size(*it));
+        replace(n, total, [&](char* out, std::uint32_t* ends) {
+            std::size_t at = 0;
+            std::size_t i = 0;
+            for (; first != last && i < n; ++first, ++i) {
+                auto&& element = *first; // kept alive while it is copied: it may be a temporary string
+                std::string_view const s(element);
+                if (s.size() > total - at)
+                    break;
                 if (!s.empty())
                     std::memcpy(out + at, s.data(), s.size());
-                at += static_cast<std::uint32_t>(s.size());
-                *ends++ = at;
+                at += s.size();
+                ends[i] = static_cast<std::uint32_t>(at);
             }
+            if (i != n || at != total || first != last) // not the range the first pass sized
+                throw std::length_error("oauthreg::string_list: the range changed while it was copied");
         });
     }
 
@@ -119,7 +153,7 @@ public:
     void push_back(std::string_view s)
     {
         auto const n = size();
-        replace(n + 1, chars() + s.size(), [&](char* out, std::uint32_t* ends) {
+        replace(n + 1, add_checked(chars(), s.size()), [&](char* out, std::uint32_t* ends) {
             if (n) {
                 std::memcpy(out, data(), chars());
                 std::memcpy(ends, block_.get(), n * sizeof(std::uint32_t));
@@ -149,12 +183,7 @@ public:
     bool empty() const noexcept { return size_ == 0; }
 
     /** @param i an index below size() @return the element */
-    std::string_view operator[](size_type i) const noexcept
-    {
-        auto const* ends = block_.get();
-        std::uint32_t const begin = i ? ends[i - 1] : 0;
-        return {data() + begin, ends[i] - begin};
-    }
+    std::string_view operator[](size_type i) const noexcept { return element(block_.get(), size_, i); }
     /** @return the first element; the list must not be empty */
     std::string_view front() const noexcept { return (*this)[0]; }
     /** @return the last element; the list must not be empty */
@@ -173,24 +202,47 @@ public:
                           std::memcmp(a.block_.get(), b.block_.get(), n * sizeof(std::uint32_t)) == 0 &&
                           std::memcmp(a.data(), b.data(), a.chars()) == 0);
     }
+    /** @param a a list @param b a range of strings, e.g. a `std::vector<std::string>`
+        @return whether both hold the same elements in the same order */
+    template <class Range>
+        requires detail::string_range<Range>
+    friend bool operator==(string_list const& a, Range const& b)
+    {
+        return std::ranges::equal(a, b, [](std::string_view x, std::string_view y) { return x == y; });
+    }
 
 private:
+    /** Element `i` of the `n` elements of `block`: the end offsets, then the characters. */
+    static std::string_view element(std::uint32_t const* block, std::size_t n, std::size_t i) noexcept
+    {
+        std::uint32_t const begin = i ? block[i - 1] : 0;
+        return {reinterpret_cast<char const*>(block + n) + begin, block[i] - begin};
+    }
+    template <class T> static std::size_t view_size(T&& element) { return std::string_view(element).size(); }
+    /** `a + b`, or `std::length_error` past what the 32-bit offsets hold. */
+    static std::size_t add_checked(std::size_t a, std::size_t b)
+    {
+        constexpr std::size_t max = std::numeric_limits<std::uint32_t>::max();
+        if (a > max || b > max - a)
+            throw std::length_error("oauthreg::string_list: more than 2^32 - 1 characters");
+        return a + b;
+    }
+
     /** Characters of all the elements together: the last end offset. */
     std::size_t chars() const noexcept { return size_ ? block_[size_ - 1] : 0; }
     /** Where the characters start: after the end offsets. */
     char const* data() const noexcept { return reinterpret_cast<char const*>(block_.get() + size_); }
 
-    /** Replaces the elements with `n` elements of `chars` characters, which
-        `fill(characters, ends)` writes into a new block (none when `n` is 0)
-        before the old one is freed. */
-    template <class Fill> void replace(std::size_t n, std::size_t chars, Fill&& fill)
+    /** Replaces the elements with `n` elements of `total` characters (at most
+        2^32 - 1), which `fill(characters, ends)` writes into a new block (none
+        when `n` is 0) before the old one is freed. */
+    template <class Fill> void replace(std::size_t n, std::size_t total, Fill&& fill)
     {
         std::unique_ptr<std::uint32_t[]> block;
         if (n) {
-            constexpr std::size_t max = std::numeric_limits<std::uint32_t>::max();
-            if (chars > max || n > max)
-                throw std::length_error("oauthreg::string_list: more than 4 GiB");
-            block = std::make_unique_for_overwrite<std::uint32_t[]>(words(n, chars));
+            if (n > std::numeric_limits<std::uint32_t>::max())
+                throw std::length_error("oauthreg::string_list: more than 2^32 - 1 elements");
+            block = std::make_unique_for_overwrite<std::uint32_t[]>(words(n, total));
             fill(reinterpret_cast<char*>(block.get() + n), block.get());
         }
         block_ = std::move(block);
@@ -205,17 +257,22 @@ private:
         std::memcpy(block.get(), other.block_.get(), w * sizeof(std::uint32_t));
         return block;
     }
-    /** The end offsets, then the characters rounded up to a word. */
-    static constexpr std::size_t words(std::size_t n, std::size_t chars) noexcept
+    /** The end offsets, then the characters rounded up to a word; both
+        counts are at most 2^32 - 1, so on a 64-bit `size_t` this cannot wrap. */
+    static std::size_t words(std::size_t n, std::size_t total)
     {
-        return n + (chars + sizeof(std::uint32_t) - 1) / sizeof(std::uint32_t);
+        std::uint64_t const w = std::uint64_t{n} + (std::uint64_t{total} + 3) / 4;
+        if (w > std::numeric_limits<std::size_t>::max() / sizeof(std::uint32_t))
+            throw std::length_error("oauthreg::string_list: larger than memory");
+        return static_cast<std::size_t>(w);
     }
 
     std::unique_ptr<std::uint32_t[]> block_; ///< the end offsets, then the characters; null when empty
     std::uint32_t size_ = 0;                 ///< the number of elements
 };
 
-/** A random-access position in a @ref string_list; `*it` is a `std::string_view`. */
+/** A random-access position in a @ref string_list; `*it` is a `std::string_view`.
+    It points into the list's block, so moving the list keeps it valid. */
 class string_list::const_iterator {
 public:
     using iterator_concept = std::random_access_iterator_tag; ///< a C++20 random-access iterator
@@ -227,11 +284,11 @@ public:
 
     const_iterator() noexcept = default; ///< singular
     /** @return the element here */
-    std::string_view operator*() const noexcept { return (*list_)[static_cast<size_type>(i_)]; }
+    std::string_view operator*() const noexcept { return element(block_, n_, static_cast<std::size_t>(i_)); }
     /** @param d an offset @return the element @p d after this one */
     std::string_view operator[](difference_type d) const noexcept
     {
-        return (*list_)[static_cast<size_type>(i_ + d)];
+        return element(block_, n_, static_cast<std::size_t>(i_ + d));
     }
 
     /** @name Moving
@@ -254,15 +311,16 @@ public:
 
 private:
     friend class string_list;
-    const_iterator(string_list const* list, difference_type i) noexcept : list_(list), i_(i) {}
-    string_list const* list_ = nullptr;
+    const_iterator(std::uint32_t const* block, std::size_t n, difference_type i) noexcept : block_(block), n_(n), i_(i) {}
+    std::uint32_t const* block_ = nullptr;
+    std::size_t n_ = 0;
     difference_type i_ = 0;
 };
 
-inline string_list::const_iterator string_list::begin() const noexcept { return {this, 0}; }
+inline string_list::const_iterator string_list::begin() const noexcept { return {block_.get(), size_, 0}; }
 inline string_list::const_iterator string_list::end() const noexcept
 {
-    return {this, static_cast<difference_type>(size())};
+    return {block_.get(), size_, static_cast<difference_type>(size_)};
 }
 
 static_assert(std::random_access_iterator<string_list::const_iterator>);

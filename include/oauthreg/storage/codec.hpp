@@ -94,9 +94,10 @@ public:
         return v->get_bool();
     }
 
-    std::vector<std::string> strings(std::string_view k)
+    /** An array of strings, as views into the record being read. */
+    std::vector<std::string_view> strings(std::string_view k)
     {
-        std::vector<std::string> out;
+        std::vector<std::string_view> out;
         auto const* v = o_.if_contains(k);
         if (!v)
             return out;
