@@ -121,7 +121,9 @@ public:
 
     /** Replaces the elements with those of [first, last), one allocation.
         The range may view this list's own elements; if anything throws, the
-        list is unchanged. */
+        list is unchanged.
+        @param first the first element's position
+        @param last the end of the range */
     template <std::forward_iterator It, std::sentinel_for<It> End>
         requires std::convertible_to<std::iter_reference_t<It>, std::string_view>
     void assign(It first, End last)
@@ -272,7 +274,9 @@ private:
 };
 
 /** A random-access position in a @ref string_list; `*it` is a `std::string_view`.
-    It points into the list's block, so moving the list keeps it valid. */
+    It points into the list's block, so moving the list keeps it valid. It
+    has the random-access operations (`++`, `--`, `+=`, `-=`, `+`, `-`,
+    the difference of two positions) and compares by position. */
 class string_list::const_iterator {
 public:
     using iterator_concept = std::random_access_iterator_tag; ///< a C++20 random-access iterator
@@ -291,8 +295,8 @@ public:
         return element(block_, n_, static_cast<std::size_t>(i_ + d));
     }
 
-    /** @name Moving
-        @{ */
+    /// @cond ITERATOR_ARITHMETIC (the usual random-access operations, by index)
+    // clang-format off
     const_iterator& operator++() noexcept { ++i_; return *this; }
     const_iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
     const_iterator& operator--() noexcept { --i_; return *this; }
@@ -303,7 +307,8 @@ public:
     friend const_iterator operator+(difference_type d, const_iterator it) noexcept { return it += d; }
     friend const_iterator operator-(const_iterator it, difference_type d) noexcept { return it -= d; }
     friend difference_type operator-(const_iterator a, const_iterator b) noexcept { return a.i_ - b.i_; }
-    /** @} */
+    // clang-format on
+    /// @endcond
     /** @param a a position @param b a position in the same list @return whether they are the same */
     friend bool operator==(const_iterator a, const_iterator b) noexcept { return a.i_ == b.i_; }
     /** @param a a position @param b a position in the same list @return their order */
