@@ -5,7 +5,10 @@
 #define OAUTHREG_DETAIL_TEXT_HPP
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace oauthreg::detail {
 
@@ -41,14 +44,71 @@ constexpr bool ascii_icontains(std::string_view hay, std::string_view needle) no
     return false;
 }
 
+/** Whether `c` is a C0 control or DEL. */
+constexpr bool is_control(char ch) noexcept
+{
+    auto const c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7F;
+}
+
+/** Tests on the eight bytes of a word at once (the exact forms of the
+    "bit twiddling hacks" byte tests). */
+namespace word {
+inline constexpr std::uint64_t ones = 0x0101010101010101u;
+inline constexpr std::uint64_t highs = 0x8080808080808080u;
+
+/** The eight bytes at `p`, the first in the low byte on a little-endian machine. */
+inline std::uint64_t load(char const* p) noexcept
+{
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/** 0x80 in each byte of `w` that is zero, 0 in the others. */
+constexpr std::uint64_t zero_bytes(std::uint64_t w) noexcept
+{
+    constexpr std::uint64_t low7 = ~highs;
+    return ~(((w & low7) + low7) | w | low7);
+}
+
+/** 0x80 in each byte of `w` that is `c`, 0 in the others. */
+constexpr std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) noexcept { return zero_bytes(w ^ (ones * c)); }
+
+/** Whether a byte of `w` is below `n` (at most 0x80). */
+constexpr bool has_byte_below(std::uint64_t w, unsigned char n) noexcept { return ((w - ones * n) & ~w & highs) != 0; }
+
+/** Whether a byte of `w` is a C0 control or DEL. */
+constexpr bool has_control(std::uint64_t w) noexcept { return has_byte_below(w, 0x20) || bytes_equal(w, 0x7F) != 0; }
+} // namespace word
+
+/** Whether `s` holds a C0 control or DEL: a word at a time, the last word
+    overlapping the one before, so no byte past `s` is read. */
+inline bool has_control(std::string_view s) noexcept
+{
+    auto const n = s.size();
+    if (n < 8) {
+        for (char c : s)
+            if (is_control(c))
+                return true;
+        return false;
+    }
+    for (std::size_t at = 0; at + 8 < n; at += 8)
+        if (word::has_control(word::load(s.data() + at)))
+            return true;
+    return word::has_control(word::load(s.data() + n - 8));
+}
+
 /** Human-readable text: non-empty, no C0 controls or DEL (they enable log and
     header injection where the host displays the value). */
 constexpr bool is_display_text(std::string_view s) noexcept
 {
     if (s.empty())
         return false;
-    for (char ch : s)
-        if (auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7F)
+    if (!std::is_constant_evaluated())
+        return !has_control(s);
+    for (char c : s)
+        if (is_control(c))
             return false;
     return true;
 }
