@@ -216,6 +216,26 @@ inline constexpr auto index = [] {
 }();
 } // namespace member_table_detail
 
+/** `std::memcmp(a, b, n) == 0` for the short member names, inline: loads of
+    eight (or four) bytes, the last one overlapping, never past either string. */
+inline bool same_bytes(char const* a, char const* b, std::size_t n) noexcept
+{
+    if (n >= 8) {
+        std::uint64_t diff = word::load(a + n - 8) ^ word::load(b + n - 8);
+        for (std::size_t i = 0; i + 8 < n; i += 8)
+            diff |= word::load(a + i) ^ word::load(b + i);
+        return diff == 0;
+    }
+    auto load4 = [](char const* p) {
+        std::uint32_t v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    };
+    if (n >= 4)
+        return ((load4(a) ^ load4(b)) | (load4(a + n - 4) ^ load4(b + n - 4))) == 0;
+    return std::memcmp(a, b, n) == 0;
+}
+
 /** A perfect hash lookup in member_table: one slot, one comparison.
     @return the member's position + 1 in member_table, 0 when not one */
 constexpr std::size_t find_member(std::string_view k) noexcept
@@ -229,7 +249,7 @@ constexpr std::size_t find_member(std::string_view k) noexcept
     auto const name = member_table[i - 1u].name;
     if (std::is_constant_evaluated())
         return name == k ? i : 0;
-    return name.size() == k.size() && std::memcmp(name.data(), k.data(), k.size()) == 0 ? i : 0;
+    return name.size() == k.size() && same_bytes(name.data(), k.data(), k.size()) ? i : 0;
 }
 static_assert(member_table[find_member("redirect_uris") - 1].flags.redirect_uris &&
               member_table[find_member("tls_client_auth_san_email") - 1].tls ==
@@ -246,7 +266,11 @@ inline thread_local std::size_t parse_work = 0;
     so that hostile input costs no more than the bytes before it. */
 class request_handler : public handler_base {
 public:
-    explicit request_handler(limits const& lim) : lim_(&lim) {}
+    explicit request_handler(limits const& lim) : lim_(&lim)
+    {
+        for (std::size_t i = 1; i < member_slots_.size(); ++i)
+            member_slots_[i] = make_member_slot(i);
+    }
 
     request_handler(request_handler const&) = delete;
     request_handler& operator=(request_handler const&) = delete;
@@ -336,6 +360,26 @@ public:
 
     bool on_key(sv_t s, std::size_t n, ec_t& ec)
     {
+        // the common case: a registered top-level member, no escapes
+        if (depth_ == 1 && capture_depth_ == 0 && key_.empty() && n <= lim_->max_string_length) {
+            std::string_view const key(s.data(), s.size());
+            auto const i = find_member(key);
+            auto const bit = std::uint32_t(1) << i;
+            auto& f = frames_[0];
+            if (i != 0 && !(known_seen_ & bit) && f.count < lim_->max_members && in_body(key)) {
+                ++parse_work;
+                ++f.count;
+                known_seen_ |= bit;
+                member_name_ = key;
+                take_member(i);
+                return true;
+            }
+        }
+        return on_any_key(s, n, ec);
+    }
+
+    [[gnu::noinline]] bool on_any_key(sv_t s, std::size_t n, ec_t& ec)
+    {
         ++parse_work;
         if (n > lim_->max_string_length)
             return fail(ec, error::string_too_long, "member name", "");
@@ -390,6 +434,31 @@ public:
     }
 
     bool on_string(sv_t s, std::size_t n, ec_t& ec)
+    {
+        // the common cases: a string member's value, or a string array's element, no escapes
+        if (!in_string_ && capture_depth_ == 0) {
+            std::string_view const v(s.data(), s.size());
+            if (depth_ == 1 && slot_.kind == member_kind::string && !slot_.localized && n <= string_limit() &&
+                in_body(v)) {
+                ++parse_work;
+                *slot_.str = v;
+                return true;
+            }
+            if (depth_ == 2 && slot_.kind == member_kind::string_array) {
+                auto& f = frames_[1];
+                auto const most = slot_.flags.redirect_uris ? lim_->max_redirect_uris : lim_->max_array_length;
+                if (f.count < most && n <= string_limit() && in_body(v)) {
+                    ++parse_work;
+                    ++f.count;
+                    slot_.list->items.push_back(v);
+                    return true;
+                }
+            }
+        }
+        return on_any_string(s, n, ec);
+    }
+
+    [[gnu::noinline]] bool on_any_string(sv_t s, std::size_t n, ec_t& ec)
     {
         ++parse_work;
         bool const in_parts = in_string_;
@@ -624,10 +693,7 @@ private:
     {
         if (target_ == nullptr)
             return true;
-        std::size_t const limit = slot_.flags.statement                          ? lim_->max_software_statement
-                                  : slot_.flags.redirect_uris || slot_.flags.uri ? lim_->max_uri_length
-                                                                                 : lim_->max_string_length;
-        if (n <= limit)
+        if (n <= string_limit())
             return true;
         if (slot_.flags.redirect_uris)
             return fail(ec, error::redirect_uri_too_long, "redirect_uris", "");
@@ -635,21 +701,40 @@ private:
                     "longer than the profile allows");
     }
 
+    /** The limit on the length of the current member's strings. */
+    std::size_t string_limit() const noexcept
+    {
+        return slot_.flags.statement                          ? lim_->max_software_statement
+               : slot_.flags.redirect_uris || slot_.flags.uri ? lim_->max_uri_length
+                                                              : lim_->max_string_length;
+    }
+
+    /** The slot of member_table's member `i` (its position + 1), pointing into `out`. */
+    member_slot make_member_slot(std::size_t i) noexcept
+    {
+        member_spec const& m = member_table[i - 1];
+        member_slot slot;
+        slot.kind = m.kind;
+        if (m.str)
+            slot.str = &(out.*m.str);
+        else if (m.tls >= 0)
+            slot.str = &out.tls_client_auth[static_cast<std::size_t>(m.tls)];
+        if (m.list)
+            slot.list = &(out.*m.list);
+        slot.flags = m.flags;
+        slot.known = static_cast<std::uint8_t>(i);
+        return slot;
+    }
+
+    /** Reads the value of member_table's member `i` (its position + 1) next. */
+    void take_member(std::size_t i) noexcept { slot_ = member_slots_[i]; }
+
     void select_member(std::string_view k)
     {
         member_name_ = k;
         slot_ = {};
         if (auto const i = find_member(k)) {
-            member_spec const& m = member_table[i - 1];
-            slot_.kind = m.kind;
-            if (m.str)
-                slot_.str = &(out.*m.str);
-            else if (m.tls >= 0)
-                slot_.str = &out.tls_client_auth[static_cast<std::size_t>(m.tls)];
-            if (m.list)
-                slot_.list = &(out.*m.list);
-            slot_.flags = m.flags;
-            slot_.known = static_cast<std::uint8_t>(i);
+            take_member(i);
             return;
         }
         if (auto hash = k.find('#'); hash != std::string_view::npos) {
@@ -706,6 +791,8 @@ private:
     std::string scratch_;          ///< a value split by escapes, until its last part
     std::string_view member_name_; ///< the current top-level member's name: in the body or the arena
     member_slot slot_;
+    /** By member_table position + 1, the slot of each registered member, made once. */
+    std::array<member_slot, member_table.size() + 1> member_slots_{};
     std::uint32_t known_seen_ = 0; ///< the registered members of the top-level object so far
     std::string_view* target_ = nullptr;
     bool in_string_ = false;
