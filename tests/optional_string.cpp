@@ -1,5 +1,5 @@
-// Tests of the optional_string.hpp contract: absent or a non-empty value, in
-// the footprint of one std::string, read like std::optional<std::string>.
+// Tests of the optional_string.hpp contract: absent or a non-empty value, read
+// like std::optional<std::string>, short values held in the object itself.
 #include <oauthreg/optional_string.hpp>
 
 #include "support/catch.hpp"
@@ -33,7 +33,7 @@ TEST_CASE("optional_string: absent until given a non-empty value", "[optional_st
 
     s = std::nullopt;
     CHECK_FALSE(s);
-    CHECK(s.emplace(3, 'x') == "xxx");
+    CHECK(s.emplace("xxx") == "xxx");
     CHECK(s == "xxx");
     s.reset();
     CHECK_FALSE(s);
@@ -44,8 +44,9 @@ TEST_CASE("optional_string: RFC 7591 2 gives no member an empty value, so empty 
     optional_string s = std::string();
     CHECK_FALSE(s);
     s = "v";
-    *s = ""; // emptied in place
+    s.emplace("");
     CHECK_FALSE(s);
+    CHECK(*s == "");
     // an absent value equals no string, not even the empty one
     CHECK_FALSE(optional_string() == "");
     CHECK(optional_string() == std::optional<std::string>());
@@ -54,10 +55,54 @@ TEST_CASE("optional_string: RFC 7591 2 gives no member an empty value, so empty 
     CHECK(optional_string().to_optional() == std::nullopt);
 }
 
-TEST_CASE("optional_string: the footprint of one std::string", "[optional_string]")
+TEST_CASE("optional_string: values of every length around the inline capacity", "[optional_string]")
 {
-    STATIC_REQUIRE(sizeof(optional_string) == sizeof(std::string));
-    STATIC_REQUIRE(sizeof(optional_string) < sizeof(std::optional<std::string>));
+    STATIC_REQUIRE(optional_string::inline_capacity == 31);
+    STATIC_REQUIRE(sizeof(optional_string) == sizeof(std::string)); // no larger than what it replaced
+    // each length, both sides of the capacity, through every way in and out
+    for (std::size_t n = 1; n <= 2 * optional_string::inline_capacity + 2; ++n) {
+        INFO("length " << n);
+        std::string const v = std::string(n - 1, 'x') + char('a' + n % 26);
+        optional_string s = v;
+        CHECK(*s == v);
+        CHECK(s->size() == n);
+        optional_string copy = s;
+        CHECK(*copy == v);
+        optional_string moved = std::move(copy);
+        CHECK(*moved == v);
+        CHECK_FALSE(copy); // NOLINT(bugprone-use-after-move): a moved-from value is absent
+        optional_string assigned = "previous value, longer than the inline capacity of the type";
+        assigned = moved;
+        CHECK(*assigned == v);
+        assigned = std::move(moved);
+        CHECK(*assigned == v);
+        CHECK(assigned == s);
+        s = "short";
+        CHECK(*assigned == v); // copies are independent
+        CHECK(s == "short");
+    }
+}
+
+TEST_CASE("optional_string: assigning a value a view of its own", "[optional_string]")
+{
+    // The new value is in place before the old storage goes (ASan sees it otherwise).
+    std::string const long_value(60, 'L');
+    optional_string s = long_value;
+    s.emplace(s->substr(30)); // long to short, from its own buffer
+    CHECK(*s == std::string(30, 'L'));
+    s.emplace(s->substr(1)); // short to short, overlapping
+    CHECK(*s == std::string(29, 'L'));
+    s = long_value + "x";
+    s.emplace(s->substr(1)); // long to long
+    CHECK(*s == std::string(59, 'L') + "x");
+    auto& same = s;
+    s = same;
+    CHECK(*s == std::string(59, 'L') + "x");
+    s = std::move(same);
+    CHECK(*s == std::string(59, 'L') + "x");
+    s = optional_string("abc");
+    s = same;
+    CHECK(s == "abc");
 }
 
 TEST_CASE("RFC 7591 2: grant and response type lists hold every registered value once, inline", "[metadata]")

@@ -625,7 +625,7 @@ TEST_CASE("concurrent read-modify-write updates never lose an update", "[registr
             auto cur = reg.find(id); // no throw on a worker: a failure is recorded, then the worker stops
             if (!failures.expect(cur.has_value() && cur->metadata.client_name.has_value(), "find"))
                 return;
-            int n = std::stoi(*cur->metadata.client_name); // digits only: this test writes every name
+            int n = std::stoi(std::string(*cur->metadata.client_name)); // digits only: this test writes every name
             auto body = R"({"grant_types":["client_credentials"],"client_name":")" + std::to_string(n + 1) + "\"}";
             auto r = reg.update(id, body, cur->version);
             if (r) {

@@ -182,9 +182,10 @@ struct localized_value {
 
     Defaults are applied: `grant_types`, `response_types` and
     `token_endpoint_auth_method` are always set after validation. A stored
-    client holds one of these, so its layout is kept small: absent strings are
-    empty (@ref optional_string), the grant and response types are inline,
-    and each list of strings is one allocation (@ref string_list).
+    client holds one of these, so its layout is kept small: a string is held
+    in place up to 31 bytes and absent when empty (@ref optional_string), the
+    grant and response types are inline, and each list of strings is one
+    allocation (@ref string_list).
 */
 struct client_metadata {
     string_list redirect_uris;              ///< in request order, as sent

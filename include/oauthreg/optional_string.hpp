@@ -4,10 +4,11 @@
 #ifndef OAUTHREG_OPTIONAL_STRING_HPP
 #define OAUTHREG_OPTIONAL_STRING_HPP
 
+#include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 namespace oauthreg {
 
@@ -16,98 +17,140 @@ namespace oauthreg {
     No RFC 7591 metadata string may be empty: each one names, identifies or
     locates something (a display name, a scope of at least one token, a URI, a
     JWK Set, a software statement), and validation refuses "". So the empty
-    string is the absent state, and this type takes the 32 bytes of a
-    `std::string` where `std::optional<std::string>` takes 40: a client record
-    holds eleven of them. It reads like `std::optional<std::string>`:
+    string is the absent state. It reads like `std::optional<std::string>`,
+    except that the value is read as a `std::string_view`:
 
-    <!-- example: body; given: oauthreg::client_metadata md; void use(std::string const&); -->
+    <!-- example: body; given: oauthreg::client_metadata md; void use(std::string_view); -->
     @code
     md.client_name = "Acme";          // present
     if (md.client_name) use(*md.client_name);
+    auto n = md.client_name->size();  // the members of std::string_view
     md.client_name = std::nullopt;    // absent; so is md.client_name = ""
     @endcode
 
-    Unlike `std::optional`, dereferencing an absent value is defined: it is the
-    empty string.
+    A value of up to @ref inline_capacity bytes is held in the object itself,
+    a longer one in one allocation, in the 32 bytes of a `std::string`. A
+    `std::string` keeps only 15 bytes in place, and most metadata values
+    (URIs of 20 to 40 characters, scopes, names) are longer: each took an
+    allocation to validate, to copy and to free. A client record holds twelve
+    of these.
+
+    The view `*s` is valid until `s` is assigned, reset or destroyed (copy
+    it into a `std::string` to keep it), and it is not NUL-terminated.
+    Dereferencing an absent value is defined: it is the empty string.
 */
 class optional_string {
 public:
-    optional_string() noexcept = default;       ///< absent
-    optional_string(std::nullopt_t) noexcept {} ///< absent
-    /** @param s the value; "" is absent */
-    optional_string(std::string s) noexcept : s_(std::move(s)) {}
-    /** @param s the value; "" is absent */
-    optional_string(std::string_view s) : s_(s) {}
+    /** The longest value held without an allocation. */
+    static constexpr std::size_t inline_capacity = 31;
+
+    optional_string() noexcept { set_inline_size(0); }              ///< absent
+    optional_string(std::nullopt_t) noexcept : optional_string() {} ///< absent
+    /** @param s the value, copied; "" is absent */
+    optional_string(std::string_view s) : optional_string() { assign(s); }
+    /** @param s the value, copied; "" is absent */
+    optional_string(std::string const& s) : optional_string(std::string_view(s)) {}
     /** @param s the value, a null-terminated string; "" is absent */
-    optional_string(char const* s) : s_(s) {}
-    /** @param s the value; nullopt and "" are absent */
-    optional_string(std::optional<std::string> s) noexcept
+    optional_string(char const* s) : optional_string(std::string_view(s)) {}
+    /** @param s the value, copied; nullopt and "" are absent */
+    optional_string(std::optional<std::string> const& s) : optional_string()
     {
         if (s)
-            s_ = std::move(*s);
+            assign(*s);
     }
 
+    /** @param other the value to copy */
+    optional_string(optional_string const& other) : optional_string() { assign(*other); }
+    /** @param other the value to take; it is left absent */
+    optional_string(optional_string&& other) noexcept
+    {
+        std::memcpy(static_cast<void*>(&rep_), &other.rep_, sizeof rep_); // a long value's buffer changes hands
+        other.set_inline_size(0);
+    }
+    /** @param other the value to copy @return *this */
+    optional_string& operator=(optional_string const& other)
+    {
+        assign(*other); // safe on itself: see assign
+        return *this;
+    }
+    /** @param other the value to take; it is left absent @return *this */
+    optional_string& operator=(optional_string&& other) noexcept
+    {
+        if (this != &other) {
+            release();
+            std::memcpy(static_cast<void*>(&rep_), &other.rep_, sizeof rep_);
+            other.set_inline_size(0);
+        }
+        return *this;
+    }
     /** Makes it absent. @return *this */
     optional_string& operator=(std::nullopt_t) noexcept
     {
         reset();
         return *this;
     }
+    ~optional_string() { release(); } ///< frees a long value's buffer
 
     /** @return whether a value is present (non-empty) */
-    bool has_value() const noexcept { return !s_.empty(); }
+    bool has_value() const noexcept { return tag() != 0; }
     /** @return has_value() */
     explicit operator bool() const noexcept { return has_value(); }
 
     /** @return the value; the empty string when absent */
-    std::string const& operator*() const noexcept { return s_; }
-    /** @return the value to change in place; leaving it empty makes it absent */
-    std::string& operator*() noexcept { return s_; }
-    /** @return the value's address; the empty string's when absent */
-    std::string const* operator->() const noexcept { return &s_; }
+    std::string_view operator*() const noexcept
+    {
+        return tag() == on_heap ? std::string_view(rep_.heap.data, rep_.heap.size)
+                                : std::string_view(rep_.chars, tag());
+    }
+
+    /** What `->` gives: the value, so that `s->size()` reads as on a `std::string_view`. */
+    struct arrow {
+        std::string_view value; ///< the value; empty when absent
+        /** @return the value's address */
+        std::string_view const* operator->() const noexcept { return &value; }
+    };
+    /** @return the value, for its members */
+    arrow operator->() const noexcept { return {**this}; }
 
     /** @return the value
         @throws std::bad_optional_access when absent */
-    std::string const& value() const
+    std::string_view value() const
     {
         if (!has_value())
             throw std::bad_optional_access();
-        return s_;
+        return **this;
     }
 
     /** @param fallback what to return when absent
         @return a copy of the value, or @p fallback */
-    std::string value_or(std::string_view fallback) const { return has_value() ? s_ : std::string(fallback); }
+    std::string value_or(std::string_view fallback) const { return std::string(has_value() ? **this : fallback); }
 
     /** Sets the value (empty: absent).
-        @param args what `std::string::assign` takes
+        @param v the value, copied; it may view this object's own value
         @return the value */
-    template <class... Args> std::string& emplace(Args&&... args)
+    std::string_view emplace(std::string_view v)
     {
-        s_.assign(std::forward<Args>(args)...);
-        return s_;
-    }
-
-    /** Sets the value (empty: absent): a new string, which for the fresh
-        value validation sets is cheaper than `assign` into the old one.
-        @param v the value
-        @return the value */
-    std::string& emplace(std::string_view v)
-    {
-        s_ = std::string(v);
-        return s_;
+        assign(v);
+        return **this;
     }
 
     /** Makes it absent and releases the storage. */
-    void reset() noexcept { std::string().swap(s_); }
+    void reset() noexcept
+    {
+        release();
+        set_inline_size(0);
+    }
 
     /** @return a copy as `std::optional<std::string>`, for interfaces that take one */
     std::optional<std::string> to_optional() const
     {
-        return has_value() ? std::optional<std::string>(s_) : std::nullopt;
+        return has_value() ? std::optional<std::string>(**this) : std::nullopt;
     }
 
-    friend bool operator==(optional_string const&, optional_string const&) = default; ///< both absent or equal
+    /** @param a an optional_string
+        @param b another
+        @return whether both are absent or both present and equal */
+    friend bool operator==(optional_string const& a, optional_string const& b) noexcept { return *a == *b; }
     /** @param a an optional_string @return whether @p a is absent */
     friend bool operator==(optional_string const& a, std::nullopt_t) noexcept { return !a.has_value(); }
     /** @name Comparison with a string
@@ -116,7 +159,7 @@ public:
         @param a an optional_string
         @param b a string
         @return whether @p a is present and equal to @p b */
-    friend bool operator==(optional_string const& a, std::string_view b) noexcept { return a.has_value() && a.s_ == b; }
+    friend bool operator==(optional_string const& a, std::string_view b) noexcept { return a.has_value() && *a == b; }
     friend bool operator==(optional_string const& a, std::string const& b) noexcept { return a == std::string_view(b); }
     friend bool operator==(optional_string const& a, char const* b) noexcept { return a == std::string_view(b); }
     /** @} */
@@ -129,8 +172,48 @@ public:
     }
 
 private:
-    std::string s_;
+    /** The last byte: a short value's size (0: absent), or on_heap. */
+    static constexpr unsigned char on_heap = 0xFF;
+    static_assert(inline_capacity < on_heap);
+
+    unsigned char tag() const noexcept { return static_cast<unsigned char>(rep_.chars[inline_capacity]); }
+    void set_inline_size(std::size_t n) noexcept { rep_.chars[inline_capacity] = static_cast<char>(n); }
+
+    void release() noexcept
+    {
+        if (tag() == on_heap)
+            delete[] rep_.heap.data;
+    }
+
+    /** The new value is in place before the old one's buffer goes, so `v`
+        may view it (memmove: a short value may overlap itself). */
+    void assign(std::string_view v)
+    {
+        if (v.size() <= inline_capacity) {
+            char* const old = tag() == on_heap ? rep_.heap.data : nullptr;
+            if (!v.empty()) // a null data() is no source for memmove, even of 0 bytes
+                std::memmove(rep_.chars, v.data(), v.size());
+            set_inline_size(v.size());
+            delete[] old;
+            return;
+        }
+        char* const data = new char[v.size()];
+        std::memcpy(data, v.data(), v.size());
+        release();
+        rep_.heap = {data, v.size()};
+        rep_.chars[inline_capacity] = static_cast<char>(on_heap);
+    }
+
+    union representation {
+        char chars[inline_capacity + 1]; ///< a short value, then the tag
+        struct {
+            char* data;
+            std::size_t size;
+        } heap; ///< a long value; the tag stays in chars[inline_capacity]
+    } rep_;
 };
+
+static_assert(sizeof(optional_string) == optional_string::inline_capacity + 1);
 
 } // namespace oauthreg
 
