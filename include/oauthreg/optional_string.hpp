@@ -29,15 +29,17 @@ namespace oauthreg {
     @endcode
 
     A value of up to @ref inline_capacity bytes is held in the object itself,
-    a longer one in one allocation, in the 32 bytes of a `std::string`. A
-    `std::string` keeps only 15 bytes in place, and most metadata values
-    (URIs of 20 to 40 characters, scopes, names) are longer: each took an
-    allocation to validate, to copy and to free. A client record holds twelve
-    of these.
+    a longer one in one allocation, in 32 bytes. libstdc++'s `std::string`,
+    as large, keeps only 15 bytes in place, and most metadata values (URIs of
+    20 to 40 characters, scopes, names) are longer: each took an allocation
+    to validate, to copy and to free. A client record holds twelve of these.
 
-    The view `*s` is valid until `s` is assigned, reset or destroyed (copy
-    it into a `std::string` to keep it), and it is not NUL-terminated.
-    Dereferencing an absent value is defined: it is the empty string.
+    The view `*s` is valid while `s` holds that value: until `s` (or the
+    object holding it, such as a `client_metadata`) is assigned, moved from,
+    reset or destroyed. A short value lives inside the object, so a view of it
+    does not follow the value when the object is moved. Copy it into a
+    `std::string` to keep it; it is not NUL-terminated. Dereferencing an
+    absent value is defined: it is the empty string.
 */
 class optional_string {
 public:
@@ -64,7 +66,7 @@ public:
     /** @param other the value to take; it is left absent */
     optional_string(optional_string&& other) noexcept
     {
-        std::memcpy(static_cast<void*>(&rep_), &other.rep_, sizeof rep_); // a long value's buffer changes hands
+        std::memcpy(rep_, other.rep_, sizeof rep_); // a long value's buffer changes hands
         other.set_inline_size(0);
     }
     /** @param other the value to copy @return *this */
@@ -78,7 +80,7 @@ public:
     {
         if (this != &other) {
             release();
-            std::memcpy(static_cast<void*>(&rep_), &other.rep_, sizeof rep_);
+            std::memcpy(rep_, other.rep_, sizeof rep_);
             other.set_inline_size(0);
         }
         return *this;
@@ -99,8 +101,7 @@ public:
     /** @return the value; the empty string when absent */
     std::string_view operator*() const noexcept
     {
-        return tag() == on_heap ? std::string_view(rep_.heap.data, rep_.heap.size)
-                                : std::string_view(rep_.chars, tag());
+        return tag() == on_heap ? std::string_view(heap_data(), heap_size()) : std::string_view(rep_, tag());
     }
 
     /** What `->` gives: the value, so that `s->size()` reads as on a `std::string_view`. */
@@ -176,13 +177,34 @@ private:
     static constexpr unsigned char on_heap = 0xFF;
     static_assert(inline_capacity < on_heap);
 
-    unsigned char tag() const noexcept { return static_cast<unsigned char>(rep_.chars[inline_capacity]); }
-    void set_inline_size(std::size_t n) noexcept { rep_.chars[inline_capacity] = static_cast<char>(n); }
+    unsigned char tag() const noexcept { return static_cast<unsigned char>(rep_[inline_capacity]); }
+    void set_inline_size(std::size_t n) noexcept { rep_[inline_capacity] = static_cast<char>(n); }
+
+    // A long value's pointer and size are kept as bytes (memcpy in and out):
+    // the storage is one char array, never a union read through another member.
+    char* heap_data() const noexcept
+    {
+        char* p;
+        std::memcpy(&p, rep_, sizeof p);
+        return p;
+    }
+    std::size_t heap_size() const noexcept
+    {
+        std::size_t n;
+        std::memcpy(&n, rep_ + sizeof(char*), sizeof n);
+        return n;
+    }
+    void set_heap(char* data, std::size_t n) noexcept
+    {
+        std::memcpy(rep_, &data, sizeof data);
+        std::memcpy(rep_ + sizeof data, &n, sizeof n);
+        rep_[inline_capacity] = static_cast<char>(on_heap);
+    }
 
     void release() noexcept
     {
         if (tag() == on_heap)
-            delete[] rep_.heap.data;
+            delete[] heap_data();
     }
 
     /** The new value is in place before the old one's buffer goes, so `v`
@@ -190,9 +212,9 @@ private:
     void assign(std::string_view v)
     {
         if (v.size() <= inline_capacity) {
-            char* const old = tag() == on_heap ? rep_.heap.data : nullptr;
+            char* const old = tag() == on_heap ? heap_data() : nullptr;
             if (!v.empty()) // a null data() is no source for memmove, even of 0 bytes
-                std::memmove(rep_.chars, v.data(), v.size());
+                std::memmove(rep_, v.data(), v.size());
             set_inline_size(v.size());
             delete[] old;
             return;
@@ -200,17 +222,13 @@ private:
         char* const data = new char[v.size()];
         std::memcpy(data, v.data(), v.size());
         release();
-        rep_.heap = {data, v.size()};
-        rep_.chars[inline_capacity] = static_cast<char>(on_heap);
+        set_heap(data, v.size());
     }
 
-    union representation {
-        char chars[inline_capacity + 1]; ///< a short value, then the tag
-        struct {
-            char* data;
-            std::size_t size;
-        } heap; ///< a long value; the tag stays in chars[inline_capacity]
-    } rep_;
+    /** A short value then its size in the last byte; or a long value's
+        pointer and size, then on_heap in the last byte. */
+    alignas(char*) char rep_[inline_capacity + 1];
+    static_assert(sizeof(char*) + sizeof(std::size_t) < inline_capacity);
 };
 
 static_assert(sizeof(optional_string) == optional_string::inline_capacity + 1);
