@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_DETAIL_TLS_CLIENT_AUTH_HPP
 #define OAUTHREG_DETAIL_TLS_CLIENT_AUTH_HPP
 
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/detail/uri.hpp>
 #include <oauthreg/metadata.hpp>
 
@@ -76,9 +77,8 @@ inline std::optional<std::string_view> tls_client_auth_subject_problem(tls_clien
     switch (member) {
     case tls_client_auth_subject::subject_dn:
         // An RFC 4514 string: "type=value" pairs; printable, as a display string is.
-        for (char c : v)
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-                return "holds control characters";
+        if (has_control(v))
+            return "holds control characters";
         if (v.empty() || v.front() == '=' || v.find('=') == std::string_view::npos)
             return "not a distinguished name of type=value pairs (RFC 4514)";
         return std::nullopt;
