@@ -124,8 +124,8 @@ TEST_CASE("The short paths and the general ones agree on duplicates, nulls and e
     small.limits.max_uri_length = 24;
     profile tight_names; // registered names longer than the string limit
     tight_names.limits.max_string_length = 12;
-    std::size_t wrong = 0;
-    for (auto const* p : {&small, &tight_names}) {
+    profile defaults;
+    for (auto const* p : {&defaults, &small, &tight_names}) {
         profile roomy_body = *p;
         roomy_body.limits.max_body_bytes *= 8;
         for (auto const& body : bodies) {
@@ -133,10 +133,8 @@ TEST_CASE("The short paths and the general ones agree on duplicates, nulls and e
             auto const escape = validate_request(escape_strings(body), roomy_body);
             INFO(body);
             CHECK(same_verdict(plain, escape));
-            wrong += !same_verdict(plain, escape);
         }
     }
-    CHECK(wrong == 0);
     // and what the small limits decide, read plainly
     auto kind = [&](std::string const& body, profile const& p) {
         auto r = validate_request(body, p);
