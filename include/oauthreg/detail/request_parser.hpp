@@ -446,8 +446,7 @@ public:
             }
             if (depth_ == 2 && slot_.kind == member_kind::string_array) {
                 auto& f = frames_[1];
-                auto const most = slot_.flags.redirect_uris ? lim_->max_redirect_uris : lim_->max_array_length;
-                if (f.count < most && n <= string_limit() && in_body(v)) {
+                if (f.count < element_limit() && n <= string_limit() && in_body(v)) {
                     ++parse_work;
                     ++f.count;
                     slot_.list->items.push_back(v);
@@ -615,14 +614,20 @@ private:
         auto& f = frames_[depth() - 1];
         if (f.is_object)
             return true;
-        ++f.count;
-        if (slot_.flags.redirect_uris && depth() == 2) {
-            if (f.count > lim_->max_redirect_uris)
-                return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
-        } else if (f.count > lim_->max_array_length) {
-            return fail(ec, error::array_too_long, member_name_, "");
-        }
-        return true;
+        if (++f.count <= element_limit())
+            return true;
+        if (in_redirect_uris())
+            return fail(ec, error::too_many_redirect_uris, "redirect_uris", "");
+        return fail(ec, error::array_too_long, member_name_, "");
+    }
+
+    /** Whether the current array is redirect_uris' own. */
+    bool in_redirect_uris() const noexcept { return slot_.flags.redirect_uris && depth_ == 2; }
+
+    /** The limit on the elements of the current array. */
+    std::size_t element_limit() const noexcept
+    {
+        return in_redirect_uris() ? lim_->max_redirect_uris : lim_->max_array_length;
     }
 
     // The value of a known top-level member must have the member's type; the
