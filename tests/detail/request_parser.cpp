@@ -38,7 +38,6 @@ std::string escaped(std::string_view s)
     JSON either way) are kept as they are. */
 std::string escape_strings(std::string_view body)
 {
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     bool in_string = false;
     for (std::size_t i = 0; i < body.size(); ++i) {
@@ -54,9 +53,7 @@ std::string escape_strings(std::string_view body)
             out += static_cast<char>(c);
             continue;
         }
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+        out += escaped(body.substr(i, 1));
     }
     return out;
 }
