@@ -17,7 +17,7 @@ int main()
                                  {.org_id = "org-1", .user_id = "user-1"});
     if (!r)
         return 1;
-    std::cout << boost::json::serialize(oauthreg::registration_response(r->record, r->client_secret)) << "\n";
+    std::cout << boost::json::serialize(oauthreg::registration_response(*r)) << "\n";
 
     bool ok = reg.authenticate(r->record.client_id, *r->client_secret).has_value();
     bool redirect_ok = reg.match_redirect_uri(r->record.client_id, "https://app.example.com/cb").value();

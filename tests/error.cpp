@@ -144,6 +144,8 @@ constexpr wire_row wire_table[] = {
     {error::invalid_cursor, "invalid_request"},
     {error::no_client_secret, "invalid_request"},
     {error::client_id_mismatch, "invalid_client_metadata"},
+    {error::client_id_missing, "invalid_request"},
+    {error::client_secret_mismatch, "invalid_request"},
     {error::invalid_identifier, "invalid_request"},
     {error::unknown_member, "invalid_request"},
     {error::member_missing, "invalid_client_metadata"},

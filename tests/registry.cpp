@@ -95,7 +95,7 @@ TEST_CASE("RFC 7591 2: a public client gets no secret and must use PKCE (RFC 970
     CHECK_FALSE(r->record.client_secret_hash);
     CHECK(r->record.type() == client_type::public_client);
     CHECK(r->record.require_pkce);
-    auto resp = registration_response(r->record);
+    auto resp = registration_response({.record = r->record});
     CHECK_FALSE(resp.contains("client_secret"));
     CHECK_FALSE(resp.contains("client_secret_expires_at"));
 }
@@ -222,12 +222,12 @@ TEST_CASE("a secret appears only in the answer that issued it", "[registry]")
     auto r = reg.register_client(web_client, {"org-1", "user-1"}).value();
     std::string const secret(std::string_view(*r.client_secret));
     auto const& id = r.record.client_id;
-    CHECK(dump(registration_response(r.record, secret)).find(secret) != std::string::npos);
+    CHECK(dump(registration_response(r)).find(secret) != std::string::npos);
     CHECK(dump(oauth_client(r.record, secret)).find(secret) != std::string::npos);
 
     std::vector<std::string> elsewhere;
     elsewhere.push_back(dump(oauth_client(reg.find(id).value())));
-    elsewhere.push_back(dump(registration_response(reg.find(id).value())));
+    elsewhere.push_back(dump(registration_response({.record = reg.find(id).value()})));
     auto page = reg.list({}).value();
     for (auto const& c : page.clients)
         elsewhere.push_back(dump(oauth_client(c)));
@@ -237,7 +237,7 @@ TEST_CASE("a secret appears only in the answer that issued it", "[registry]")
         reg.update(id, std::string(R"({"redirect_uris":["https://a.example/cb"],"client_secret":")") + secret + "\"}");
     REQUIRE(upd.has_value());
     CHECK_FALSE(upd->client_secret); // kept, not re-issued
-    elsewhere.push_back(dump(registration_response(upd->record)));
+    elsewhere.push_back(dump(registration_response(*upd)));
     elsewhere.push_back(dump(oauth_client(upd->record)));
     elsewhere.push_back(reg.update(id, std::string(R"({"client_name":")") + secret + "\\n\"}").error().description);
     for (auto const& text : elsewhere) {
@@ -491,8 +491,7 @@ TEST_CASE("RFC 7592 3: registration access token, stored only as a hash", "[regi
     CHECK(reg.check_registration_token(r.record.client_id, *r.registration_access_token).has_value());
     CHECK(reg.check_registration_token(r.record.client_id, "wrong").error().rfc_code() == "invalid_client");
     CHECK_FALSE(reg.check_registration_token(r.record.client_id, *r.client_secret).has_value());
-    auto resp =
-        registration_response(r.record, *r.client_secret, *r.registration_access_token, *r.registration_client_uri);
+    auto resp = registration_response(r);
     CHECK(resp.at("registration_access_token") == r.registration_access_token->c_str());
     CHECK(resp.at("registration_client_uri") == r.registration_client_uri->c_str());
 }
@@ -511,7 +510,7 @@ TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token;
     CHECK(reg.check_registration_token(id, *u.registration_access_token).has_value());
     CHECK(reg.check_registration_token(id, *r.registration_access_token).error().rfc_code() == "invalid_client");
     CHECK(reg.find(id)->registration_token_hash == expected_hash(*u.registration_access_token));
-    auto resp = registration_response(u.record, std::nullopt, *u.registration_access_token, *u.registration_client_uri);
+    auto resp = registration_response(u);
     CHECK(resp.at("registration_access_token") == u.registration_access_token->c_str());
     CHECK_FALSE(resp.contains("client_secret")); // the secret is kept, not shown again
 }
@@ -562,7 +561,9 @@ TEST_CASE("RFC 7592 2.2: update_registration checks the token first, then replac
     REQUIRE(u->registration_access_token);
     CHECK(u->registration_client_uri == "https://as.example.com/register/" + id);
     CHECK(reg.update_registration(id, token, web_client).error().kind() == error::authentication_failed);
-    CHECK(reg.update_registration(id, *u->registration_access_token, web_client).has_value());
+    CHECK(reg.update_registration(id, *u->registration_access_token,
+                                  R"({"redirect_uris":["https://a.example/cb"],"client_id":")" + id + "\"}")
+              .has_value());
 }
 
 TEST_CASE("RFC 7592 2.1: a wrong token and an unknown client fail alike", "[registry]")

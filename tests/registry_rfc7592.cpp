@@ -63,8 +63,9 @@ TEST_CASE("RFC 7592 2.2: an update keeps the require_pkce stored for the client"
     auto const id = made.record.client_id;
     REQUIRE(made.record.require_pkce); // the default profile's rule for a confidential code client
     REQUIRE(reg.patch(id, R"({"require_pkce":false})", org1).value().record.require_pkce == false);
-    auto updated = reg.update_registration(id, *made.registration_access_token,
-                                           R"({"redirect_uris":["https://app.example.com/cb2"],"client_name":"Web"})");
+    auto updated = reg.update_registration(
+        id, *made.registration_access_token,
+        R"({"redirect_uris":["https://app.example.com/cb2"],"client_name":"Web","client_id":")" + id + "\"}");
     REQUIRE(updated.has_value());
     CHECK(updated->record.require_pkce == false); // set through the record API, not the profile's default
     CHECK(reg.find(id)->require_pkce == false);
@@ -183,4 +184,54 @@ TEST_CASE("RFC 7592 2.1 and RFC 6749 5.2: a stored row that cannot be decoded au
     reg.storage().unreachable = true; // no row at all: the store's error, as before
     CHECK(reg.check_registration_token(id, "x").error().kind() == error::storage_failure);
     CHECK(reg.authenticate(id, "x").error().kind() == error::storage_failure);
+}
+
+TEST_CASE("RFC 7592 2.2: an update must carry the client's client_id, and a client_secret only if it is the "
+          "current one",
+          "[registry][rfc7592]")
+{
+    hooked_registry<true> reg(with_rfc7592());
+    auto made = reg.register_client(web_client, org1).value();
+    auto const id = made.record.client_id;
+    auto const& token = *made.registration_access_token;
+    std::string const secret(std::string_view(*made.client_secret));
+    auto body = [](std::string const& members) {
+        return R"({"redirect_uris":["https://app.example.com/cb2"])" + members + "}";
+    };
+    std::string const named = R"(,"client_id":")" + id + "\"";
+    auto refused = [&](std::string const& members) {
+        auto r = reg.update_registration(id, token, body(members));
+        REQUIRE_FALSE(r.has_value());
+        return r.error();
+    };
+    for (auto const* anonymous : {"", R"(,"client_id":7)", R"(,"client_id":null)"}) {
+        auto e = refused(anonymous);
+        CHECK(e.kind() == error::client_id_missing);
+        CHECK(e.rfc_code() == "invalid_request"); // 400 through the HTTP layer's mapping
+    }
+    CHECK(refused(R"(,"client_id":"someone-else")").kind() == error::client_id_mismatch);
+    for (auto const& wrong :
+         {std::string(R"("wrong")"), "\"" + secret + "x\"", std::string("null"), std::string("7")}) {
+        auto e = refused(named + R"(,"client_secret":)" + wrong);
+        CHECK(e.kind() == error::client_secret_mismatch);
+        CHECK(e.rfc_code() == "invalid_request");
+        CHECK(e.description.find(secret) == std::string::npos);
+    }
+    CHECK(reg.find(id).value() == made.record); // nothing refused changed the client
+
+    auto kept = reg.update_registration(id, token, body(named + R"(,"client_secret":")" + secret + "\""));
+    REQUIRE(kept.has_value());
+    CHECK(reg.authenticate(id, secret).has_value());
+    auto plain = reg.update_registration(id, *kept->registration_access_token, body(named));
+    REQUIRE(plain.has_value()); // client_secret is optional
+
+    auto app = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"],)"
+                                   R"("token_endpoint_auth_method":"none"})",
+                                   org1)
+                   .value();
+    auto const pub_named = R"(,"token_endpoint_auth_method":"none","client_id":")" + app.record.client_id + "\"";
+    auto pub = reg.update_registration(app.record.client_id, *app.registration_access_token,
+                                       body(pub_named + R"(,"client_secret":"")"));
+    REQUIRE_FALSE(pub.has_value()); // a client without a secret has none to match
+    CHECK(pub.error().kind() == error::client_secret_mismatch);
 }

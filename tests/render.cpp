@@ -165,17 +165,37 @@ TEST_CASE("RFC 7591 3.2.1: the registration response", "[render]")
     rec.client_id = "id-1";
     rec.created_at = 1700000000;
     rec.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
-    auto pub = registration_response(rec);
+    auto pub = registration_response({.record = rec});
     CHECK(pub.at("client_id") == "id-1");
     CHECK(pub.at("client_id_issued_at") == 1700000000);
     CHECK_FALSE(pub.contains("client_secret_expires_at"));
     rec.client_secret_hash = secret_hash{};
     rec.client_secret_expires_at = 1700003600;
-    auto conf = registration_response(rec, "s3cret");
+    auto conf = registration_response({.record = rec, .client_secret = secure_string("s3cret")});
     CHECK(conf.at("client_secret") == "s3cret");
     CHECK(conf.at("client_secret_expires_at") == 1700003600);
     CHECK(conf.at("grant_types") == boost::json::array{"client_credentials"});
-    CHECK_FALSE(registration_response(rec).contains("client_secret"));
+    CHECK_FALSE(registration_response({.record = rec}).contains("client_secret"));
+}
+
+TEST_CASE("RFC 7591 3.2.1 and RFC 7592 3: registration_response renders every credential the call made", "[render]")
+{
+    registration r;
+    r.record.client_id = "id-1";
+    r.record.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
+    r.record.client_secret_hash = secret_hash{};
+    r.client_secret = secure_string("s3cret");
+    r.registration_access_token = secure_string("t0ken");
+    r.registration_client_uri = "https://as.example.com/register/id-1";
+    auto o = registration_response(r);
+    CHECK(o.at("client_id") == "id-1");
+    CHECK(o.at("client_secret") == "s3cret");
+    CHECK(o.at("client_secret_expires_at") == 0);
+    CHECK(o.at("registration_access_token") == "t0ken");
+    CHECK(o.at("registration_client_uri") == "https://as.example.com/register/id-1");
+    auto stored = registration_response({.record = r.record}); // a stored record: no credential to show
+    for (auto const* member : {"client_secret", "registration_access_token", "registration_client_uri"})
+        CHECK_FALSE(stored.contains(member));
 }
 
 TEST_CASE("render: a jwks that does not read back is left out, never thrown", "[render][issue14]")
@@ -189,7 +209,7 @@ TEST_CASE("render: a jwks that does not read back is left out, never thrown", "[
         rec.metadata = validate_request(R"({"grant_types":["client_credentials"]})").value();
         rec.metadata.jwks = text;
         boost::json::object response, record;
-        REQUIRE_NOTHROW(response = registration_response(rec));
+        REQUIRE_NOTHROW(response = registration_response({.record = rec}));
         REQUIRE_NOTHROW(record = oauth_client(rec));
         CHECK_FALSE(response.contains("jwks"));
         CHECK_FALSE(record.contains("jwks"));
@@ -211,7 +231,7 @@ TEST_CASE("RFC 8705 2.1.2: a tls_client_auth client's certificate subject is kep
     client_record rec;
     rec.client_id = "c";
     rec.metadata = md;
-    CHECK(registration_response(rec).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
+    CHECK(registration_response({.record = rec}).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
     CHECK(oauth_client(rec).at("tls_client_auth_subject_dn") == "CN=svc,O=Example");
     CHECK_FALSE(to_json(validate_request(R"({"grant_types":["client_credentials"]})").value())
                     .contains("tls_client_auth_subject_dn"));

@@ -89,16 +89,18 @@ enum class error {
     software_statement_required,          ///< the profile requires one
 
     // -- lookup and management (RFC 7592) -------------------------------------
-    client_not_found,      ///< no client with that id
-    authentication_failed, ///< unknown client, wrong/expired secret, public client
-    version_conflict,      ///< stored version differs from the expected one
-    client_exists,         ///< insert-if-absent found the id taken
-    storage_failure,       ///< the storage backend failed
-    malformed_operation,   ///< an `oauthreg run` line that is not a valid operation
-    invalid_cursor,        ///< a list cursor that is not well-formed (cursors are not authenticated)
-    no_client_secret,      ///< rotate_secret on a client that authenticates without one
-    client_id_mismatch,    ///< an update body names another client_id (RFC 7592 2.2)
-    invalid_identifier,    ///< a client_id or owner id the store cannot hold (not UTF-8 text, or a NUL)
+    client_not_found,       ///< no client with that id
+    authentication_failed,  ///< unknown client, wrong/expired secret, public client
+    version_conflict,       ///< stored version differs from the expected one
+    client_exists,          ///< insert-if-absent found the id taken
+    storage_failure,        ///< the storage backend failed
+    malformed_operation,    ///< an `oauthreg run` line that is not a valid operation
+    invalid_cursor,         ///< a list cursor that is not well-formed (cursors are not authenticated)
+    no_client_secret,       ///< rotate_secret on a client that authenticates without one
+    client_id_mismatch,     ///< an update body names another client_id (RFC 7592 2.2)
+    client_id_missing,      ///< an RFC 7592 2.2 update body without the client's client_id
+    client_secret_mismatch, ///< an RFC 7592 2.2 update body's client_secret is not the client's current one
+    invalid_identifier,     ///< a client_id or owner id the store cannot hold (not UTF-8 text, or a NUL)
 
     // -- the record-shaped API (`oauth_client` create, partial update, pages) --
     unknown_member,      ///< a record body member the record does not have (or may not change)
@@ -209,6 +211,8 @@ constexpr condition condition_of(error e) noexcept
     case error::invalid_cursor:
     case error::no_client_secret:
     case error::invalid_identifier:
+    case error::client_id_missing:
+    case error::client_secret_mismatch:
     case error::unknown_member:
     case error::invalid_page:
         return condition::invalid_request;
@@ -375,6 +379,10 @@ constexpr char const* message_of(error e) noexcept
         return "client does not authenticate with a secret";
     case error::client_id_mismatch:
         return "client_id does not match the client being updated";
+    case error::client_id_missing:
+        return "an update must carry the client's client_id";
+    case error::client_secret_mismatch:
+        return "client_secret is not the client's current secret";
     case error::invalid_identifier:
         return "id is not text the store can hold";
     case error::unknown_member:

@@ -67,20 +67,6 @@ inline registry_options http_registry_options(std::string_view public_url, profi
 }
 
 namespace detail {
-template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v);
-} // namespace detail
-
-/** The RFC 7591 3.2.1 / RFC 7592 3 response for what a registration, update or
-    read returned, with the credentials it made this once.
-    @param r what the registry call returned
-    @return the response object, as the other registration_response overload makes it */
-inline boost::json::object registration_response(registration const& r)
-{
-    return registration_response(r.record, detail::view_of(r.client_secret), detail::view_of(r.registration_access_token),
-                                 detail::view_of(r.registration_client_uri));
-}
-
-namespace detail {
 
 inline std::string_view reason_of(unsigned status) noexcept
 {
@@ -202,13 +188,6 @@ inline http_response rfc7591_error(unsigned status, error_info const& e)
 inline http_response record_error(error_info const& e)
 {
     return json_response(status_of(e, false), errors_document(e));
-}
-
-template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v)
-{
-    if (v)
-        return std::string_view(*v);
-    return std::nullopt;
 }
 
 /** GET /oauth_clients parameters into `q` (percent-decoded; each at most once). */

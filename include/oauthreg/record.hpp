@@ -6,6 +6,7 @@
 
 #include <oauthreg/clock.hpp>
 #include <oauthreg/metadata.hpp>
+#include <oauthreg/secure_string.hpp>
 
 #include <array>
 #include <cstdint>
@@ -58,6 +59,16 @@ struct client_record {
     }
 
     friend bool operator==(client_record const&, client_record const&) = default; ///< member by member
+};
+
+/** The answer to a registration or update: the stored record and the
+    plaintext credentials made by this call, which are never stored or shown
+    again. `registration_response` renders it whole (RFC 7591 3.2.1, RFC 7592 3). */
+struct registration {
+    client_record record{};                                   ///< as stored
+    std::optional<secure_string> client_secret{};             ///< a secret issued by this call
+    std::optional<secure_string> registration_access_token{}; ///< RFC 7592 token issued by this call
+    std::optional<std::string> registration_client_uri{};     ///< RFC 7592 client configuration endpoint
 };
 
 } // namespace oauthreg

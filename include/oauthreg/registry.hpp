@@ -9,6 +9,7 @@
 #include <oauthreg/detail/client_id.hpp>
 #include <oauthreg/detail/redirect_match.hpp>
 #include <oauthreg/detail/secret.hpp>
+#include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/fwd.hpp>
 #include <oauthreg/profile.hpp>
@@ -51,15 +52,6 @@ struct registry_options {
     std::size_t max_list_limit = 100;    ///< larger page sizes are lowered to this
 };
 
-/** The answer to a registration or update: the stored record and the
-    plaintext credentials made by this call, which are never stored or shown again. */
-struct registration {
-    client_record record;                                   ///< as stored
-    std::optional<secure_string> client_secret;             ///< a secret issued by this call
-    std::optional<secure_string> registration_access_token; ///< RFC 7592 token issued by this call
-    std::optional<std::string> registration_client_uri;     ///< RFC 7592 client configuration endpoint
-};
-
 /** The answer to rotate_secret. */
 struct rotated_secret {
     secure_string client_secret;               ///< the new secret, shown this once
@@ -92,8 +84,8 @@ struct list_query {
     @code
     oauthreg::registry reg;
     auto r = reg.register_client(body, {.org_id = "org-1", .user_id = "user-7"});
-    boost::json::object answer = r ? oauthreg::registration_response(r->record, r->client_secret) // 201
-                                   : oauthreg::error_response(r.error());                         // 400
+    boost::json::object answer = r ? oauthreg::registration_response(*r)        // 201
+                                   : oauthreg::error_response(r.error()); // 400
     @endcode
 */
 template <class Storage, class Rng, class Clock> class basic_registry {
@@ -353,26 +345,39 @@ public:
     /** RFC 7592 2.2 update, for `PUT` on the client configuration endpoint:
         checks the registration access token first (as @ref read_registration),
         then replaces the metadata as @ref update does at the version the token
-        was checked at, issuing a fresh token (RFC 7592 3).
+        was checked at, issuing a fresh token (RFC 7592 3). The body must name
+        the client (`client_id`, RFC 7592 2.2), and a `client_secret` it
+        carries must be the client's current secret, compared in constant time
+        against the stored hash.
         @param client_id the client, from the configuration endpoint's path
         @param token the registration access token presented (RFC 6750 2.1)
         @param body the new metadata, a full RFC 7592 2.2 request
         @return as @ref update; `authentication_failed` for a wrong token or an
-        unknown client, `version_conflict` when the client changed since the
+        unknown client; `client_id_missing`, `client_id_mismatch` or
+        `client_secret_mismatch` for a body that does not name this client or
+        its secret; `version_conflict` when the client changed since the
         token was checked */
     result<registration> update_registration(std::string_view client_id, std::string_view token, std::string_view body)
     {
         auto current = find_with_token(client_id, token);
         if (!current)
             return current.error();
-        return update(client_id, body, current->version);
+        std::optional<std::string> body_client_id;
+        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id, clock_.now());
+        if (!md)
+            return md.error();
+        if (auto bad = check_update_identity(*current, body_client_id, body))
+            return std::move(*bad);
+        return replace_metadata(std::move(*current), std::move(*md));
     }
 
     /** Replaces a client's metadata (RFC 7592 2.2): fields omitted from the
         body are removed; client_id, created_at, owner and the secret stay. An
         invalid body, a body naming another client_id, or a concurrent change
         (the stored version is no longer the one read, or not `expected_version`)
-        leaves the stored record untouched.
+        leaves the stored record untouched. The host's own call: unlike
+        @ref update_registration, a body without `client_id` is taken, and a
+        `client_secret` in it is ignored.
 
         A client that moves to a secret-using auth method is issued a secret,
         returned here once; one that moves to a method without a secret loses it.
@@ -403,26 +408,7 @@ public:
             return current.error();
         if (expected_version && *expected_version != current->version)
             return make_error(error::version_conflict, "client_id");
-        unix_seconds const now = clock_.now();
-        registration out;
-        client_record& rec = out.record;
-        rec = *current;
-        rec.metadata = std::move(*md);
-        rec.updated_at = now;
-        rec.version = current->version + 1;
-        rec.require_pkce = kept_pkce(*current, rec.metadata);
-        if (!uses_client_secret(rec.metadata.token_endpoint_auth_method)) {
-            rec.client_secret_hash.reset();
-            rec.client_secret_expires_at = 0;
-        } else if (!rec.client_secret_hash) {
-            issue_secret(rec, out.client_secret, now);
-        }
-        issue_registration_token(out);
-        auto r = storage_.replace(rec, current->version);
-        if (!r)
-            return r.error();
-        set_registration_client_uri(out);
-        return out;
+        return replace_metadata(std::move(*current), std::move(*md));
     }
 
     /** RFC 7592 2.3 delete, for `DELETE` on the client configuration endpoint:
@@ -577,6 +563,57 @@ public:
     }
 
 private:
+    /** Stores `md` as `current`'s metadata at `current`'s version: the shared
+        end of @ref update and @ref update_registration. */
+    result<registration> replace_metadata(client_record current, client_metadata md)
+    {
+        unix_seconds const now = clock_.now();
+        registration out;
+        client_record& rec = out.record;
+        rec = current;
+        rec.metadata = std::move(md);
+        rec.updated_at = now;
+        rec.version = current.version + 1;
+        rec.require_pkce = kept_pkce(current, rec.metadata);
+        if (!uses_client_secret(rec.metadata.token_endpoint_auth_method)) {
+            rec.client_secret_hash.reset();
+            rec.client_secret_expires_at = 0;
+        } else if (!rec.client_secret_hash) {
+            issue_secret(rec, out.client_secret, now);
+        }
+        issue_registration_token(out);
+        auto r = storage_.replace(rec, current.version);
+        if (!r)
+            return r.error();
+        set_registration_client_uri(out);
+        return out;
+    }
+
+    /** RFC 7592 2.2: the request MUST include the client's client_id, and a
+        client_secret it includes MUST match the current one. `body` is valid. */
+    std::optional<error_info> check_update_identity(client_record const& current,
+                                                    std::optional<std::string> const& body_client_id,
+                                                    std::string_view body) const
+    {
+        if (!body_client_id)
+            return make_error(error::client_id_missing, "client_id");
+        if (*body_client_id != current.client_id)
+            return make_error(error::client_id_mismatch, "client_id");
+        auto parsed = detail::parse_strict(body, opts_.profile.limits.max_depth + 1);
+        auto const* secret = parsed.value && parsed.value->is_object()
+                                 ? parsed.value->get_object().if_contains("client_secret")
+                                 : nullptr;
+        if (!secret)
+            return std::nullopt;
+        auto const text = secret->is_string() ? std::string_view(secret->get_string()) : std::string_view();
+        // Compared as authenticate compares: hash, then constant time, then one decision.
+        bool const match =
+            detail::equal_constant_time(current.client_secret_hash.value_or(secret_hash{}), hasher_(text));
+        if (secret->is_string() & current.client_secret_hash.has_value() & match)
+            return std::nullopt;
+        return make_error(error::client_secret_mismatch, "client_secret");
+    }
+
     /** The one issuing path of every registration: id, secret for a
         secret-using method, registration access token, insert. `md` is valid. */
     enum class rfc7592_token : bool { none, when_configured };
@@ -615,8 +652,8 @@ private:
         (RFC 9700 2.1.1); an update never lowers it. */
     bool kept_pkce(client_record const& current, client_metadata const& md) const noexcept
     {
-        bool const gains_code = md.has_grant(grant_type::authorization_code) &&
-                                !current.metadata.has_grant(grant_type::authorization_code);
+        bool const gains_code =
+            md.has_grant(grant_type::authorization_code) && !current.metadata.has_grant(grant_type::authorization_code);
         return current.require_pkce || ((md.is_public() || gains_code) && pkce_required(md));
     }
 

@@ -15,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -113,20 +114,21 @@ inline boost::json::object to_json(client_metadata const& md)
     return o;
 }
 
-/** The RFC 7591 3.2.1 client information response (and RFC 7592 read/update
-    response): `client_id`, `client_id_issued_at`, the secret when one was just
-    issued, `client_secret_expires_at` for clients with a secret, every
-    registered metadata member, and the RFC 7592 management members when given.
-    A plaintext secret or token is only ever passed in by the call that made it.
-    @param rec the stored client
-    @param client_secret the secret, only from the call that issued it
-    @param registration_access_token the RFC 7592 token, only from the call that issued it
-    @param registration_client_uri the RFC 7592 client configuration endpoint
-    @return the response object */
-inline boost::json::object
-registration_response(client_record const& rec, std::optional<std::string_view> client_secret = std::nullopt,
-                      std::optional<std::string_view> registration_access_token = std::nullopt,
-                      std::optional<std::string_view> registration_client_uri = std::nullopt)
+namespace detail {
+
+/** @return a view of `v`'s string, if it holds one */
+template <class T> std::optional<std::string_view> view_of(std::optional<T> const& v)
+{
+    if (v)
+        return std::string_view(*v);
+    return std::nullopt;
+}
+
+/** The one writer of the client information response, behind both
+    registration_response overloads. */
+inline boost::json::object registration_object(client_record const& rec, std::optional<std::string_view> client_secret,
+                                               std::optional<std::string_view> registration_access_token,
+                                               std::optional<std::string_view> registration_client_uri)
 {
     boost::json::object o;
     o["client_id"] = rec.client_id;
@@ -141,6 +143,55 @@ registration_response(client_record const& rec, std::optional<std::string_view> 
         o["registration_client_uri"] = *registration_client_uri;
     append_metadata(o, rec.metadata);
     return o;
+}
+
+} // namespace detail
+
+/** The RFC 7591 3.2.1 client information response (and the RFC 7592 read and
+    update response) for what a registry call returned: `client_id`,
+    `client_id_issued_at`, the secret when this call issued one,
+    `client_secret_expires_at` for clients with a secret, every registered
+    metadata member, and `registration_access_token` with
+    `registration_client_uri` when the registry has a `registration_base_uri`.
+    Every credential the call made is in it, so none can be left out by
+    mistake; to render a stored record without credentials, pass
+    `registration{.record = rec}`.
+    @param r what register_client, read_registration, update_registration
+    (or update, register_metadata, create_client) returned
+    @return the response object
+
+    @par Specification
+    RFC 7591 3.2.1; RFC 7592 3.
+
+    @par Example
+    <!-- example: body; given: oauthreg::registry reg; std::string_view body; -->
+    @code
+    auto r = reg.register_client(body);
+    boost::json::object answer = r ? oauthreg::registration_response(*r) : oauthreg::error_response(r.error());
+    @endcode */
+inline boost::json::object registration_response(registration const& r)
+{
+    return detail::registration_object(r.record, detail::view_of(r.client_secret),
+                                       detail::view_of(r.registration_access_token),
+                                       detail::view_of(r.registration_client_uri));
+}
+
+/** The response of `registration_response(registration const&)` from its
+    parts. Deprecated, removed in 0.3: called with a record and a secret, as
+    it usually was, it silently leaves out `registration_access_token` and
+    `registration_client_uri`, which RFC 7592 3 requires when the registry
+    issues them.
+    @param rec the stored client
+    @param client_secret the secret, only from the call that issued it
+    @param registration_access_token the RFC 7592 token, only from the call that issued it
+    @param registration_client_uri the RFC 7592 client configuration endpoint
+    @return the response object */
+[[deprecated("pass the whole registration: registration_response(registration const&)")]] inline boost::json::object
+registration_response(client_record const& rec, std::optional<std::string_view> client_secret = std::nullopt,
+                      std::optional<std::string_view> registration_access_token = std::nullopt,
+                      std::optional<std::string_view> registration_client_uri = std::nullopt)
+{
+    return detail::registration_object(rec, client_secret, registration_access_token, registration_client_uri);
 }
 
 /** The `oauth_client` record: the seed's members in its order, then the rest

@@ -189,3 +189,12 @@ TEST_CASE("memory_storage_st meets the storage contract (single-threaded)", "[st
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_st>(); }, false);
 }
+
+TEST_CASE("RFC 8259 8.1: memory storage keeps ids that are not UTF-8 exactly; it writes no JSON", "[storage][codec]")
+{
+    memory_storage_st s;
+    std::string const bad = "id-\xc0\xaf\x80\xe2\x82"; // overlong, lone continuation, truncated
+    auto rec = make(bad, "org-\xed\xa0\x80", "user-\xf4\x90\x80\x80");
+    REQUIRE(s.insert(rec).has_value());
+    CHECK(s.find(bad).value() == rec); // what it stores always reads back
+}

@@ -331,7 +331,7 @@ TEST_CASE("postgres storage: the log hook gets the server's primary message, nev
     // quotes it whole ("Failing row contains (...)"), hashes included.
     admin(server, "ALTER TABLE " + a.schema + ".oauth_clients ADD CONSTRAINT refuse_all CHECK (false) NOT VALID");
     auto rec = testing::full_record("quoted");
-    auto const text = encode_record(rec);
+    auto const text = encode_record(rec).value();
     auto const at = text.find("\"client_secret_hash\":\"");
     REQUIRE(at != std::string::npos);
     auto const hash_text = text.substr(at + 22, 20);

@@ -322,3 +322,55 @@ TEST_CASE("sqlite storage: an organization reading a row that cannot be decoded 
     raw_exec(db, "DROP TABLE oauth_clients");
     CHECK(reg.find(id, theirs).error().kind() == error::storage_failure);
 }
+
+TEST_CASE("RFC 7592 2: an unknown client costs the store the decode a known one does, so timing does not tell "
+          "them apart",
+          "[storage][sqlite][registry][rfc7592]")
+{
+    temp_db db;
+    registry_options opts;
+    opts.registration_base_uri = "https://as.example.com/register";
+    basic_registry<sqlite_storage, os_rng, system_clock> reg(opts, open_at(db));
+    auto const id = reg.register_client(R"({"redirect_uris":["https://app.example.com/cb"],"client_name":"Web"})",
+                                        {"org-1", "user-1"})
+                        .value()
+                        .record.client_id;
+    std::string const unknown = "00000000-0000-4000-8000-000000000001";
+    auto decoded = [](auto call) {
+        auto const before = detail::decoded_bytes();
+        call();
+        return detail::decoded_bytes() - before;
+    };
+    std::size_t const known_check = decoded([&] { (void)reg.check_registration_token(id, "wrong"); });
+    std::size_t const unknown_check = decoded([&] { (void)reg.check_registration_token(unknown, "wrong"); });
+    std::size_t const known_read = decoded([&] { (void)reg.read_registration(id, "wrong"); });
+    std::size_t const unknown_read = decoded([&] { (void)reg.read_registration(unknown, "wrong"); });
+    std::size_t const unknown_auth = decoded([&] { (void)reg.authenticate(unknown, "wrong"); });
+    INFO(known_check << " " << unknown_check << " " << known_read << " " << unknown_read);
+    REQUIRE(known_check > 0);
+    // One record's worth of text each way: the stand-in is of a typical client's size.
+    for (auto n : {unknown_check, unknown_read, unknown_auth}) {
+        CHECK(n * 2 > known_check);
+        CHECK(n < known_check * 2);
+    }
+    CHECK(known_read == known_check);
+}
+
+TEST_CASE("RFC 8259 8.1: sqlite storage never stores a record whose ids would not read back",
+          "[storage][sqlite][codec]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    std::string const bad = "id-\xed\xa0\x80"; // a surrogate
+    for (auto rec : {testing::full_record(bad), testing::full_record("c", bad), testing::full_record("c", "o", bad)}) {
+        auto put = s.insert(rec);
+        REQUIRE_FALSE(put.has_value());
+        CHECK(put.error().kind() == error::invalid_identifier);
+    }
+    CHECK(s.list({}, 10, "").value().clients.empty());
+    REQUIRE(s.insert(testing::full_record("c")).has_value());
+    auto moved = testing::full_record("c", "org-\xc0\xaf");
+    moved.version = 2;
+    CHECK(s.replace(moved, 1).error().kind() == error::invalid_identifier);
+    CHECK(s.find("c").value() == testing::full_record("c")); // untouched, and it reads back
+}

@@ -20,15 +20,67 @@
 #include <boost/json/value_from.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace oauthreg {
 
 /** The version of the stored record text written by @ref encode_record. */
 inline constexpr std::int64_t record_format_version = 1;
+
+namespace detail {
+
+/** The length of the well-formed UTF-8 sequence at `s[i]`, 0 for none: a
+    lone continuation byte, a truncated sequence, an overlong form, a
+    surrogate or a code point above U+10FFFF (RFC 3629 section 4's table). */
+constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept
+{
+    auto const at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    auto const lead = at(i);
+    if (lead < 0x80)
+        return 1;
+    std::size_t const n = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+    if (n == 0 || s.size() - i < n)
+        return 0;
+    // The second byte's range is narrower after E0, ED, F0 and F4 (RFC 3629 section 4).
+    unsigned char const lo = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+    unsigned char const hi = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+    if (at(i + 1) < lo || at(i + 1) > hi)
+        return 0;
+    for (std::size_t k = i + 2; k < i + n; ++k)
+        if (at(k) < 0x80 || at(k) > 0xBF)
+            return 0;
+    return n;
+}
+
+} // namespace detail
+
+/** Whether `s` is well-formed UTF-8 (RFC 3629 section 4): no lone
+    continuation byte, truncated sequence, overlong form, surrogate or code
+    point above U+10FFFF. JSON text is UTF-8 (RFC 8259 section 8.1), so
+    @ref encode_record refuses a record whose client_id, org_id or user_id is
+    not; a custom store keeping ids in a text column can check them with it.
+    @param s the bytes
+    @return whether they are UTF-8 text
+
+    @par Example
+    @code
+    bool ok = oauthreg::valid_utf8("caf\xc3\xa9") && !oauthreg::valid_utf8("\xc0\xaf"); // overlong '/'
+    @endcode */
+constexpr bool valid_utf8(std::string_view s) noexcept
+{
+    for (std::size_t i = 0; i < s.size();) {
+        auto const n = detail::utf8_sequence_length(s, i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
 
 namespace detail {
 
@@ -159,14 +211,36 @@ private:
 
 } // namespace detail
 
+namespace detail {
+
+/** Whether a store's text can hold an id (see @ref oauthreg::valid_utf8). */
+using holds_text = bool (*)(std::string_view) noexcept;
+
+/** The first id of `rec` the store cannot hold, as `invalid_identifier` naming it. */
+inline std::optional<error_info> unholdable_id(client_record const& rec, holds_text holds)
+{
+    for (auto [field, value] : {std::pair<char const*, std::string_view>{"client_id", rec.client_id},
+                                {"org_id", rec.owner.org_id},
+                                {"user_id", rec.owner.user_id}})
+        if (!holds(value))
+            return make_error(error::invalid_identifier, field);
+    return std::nullopt;
+}
+
+} // namespace detail
+
 /** The text a persistent store keeps for a record: compact JSON holding
     every member of @ref client_record (hashes as base64url, never a secret),
     so that @ref decode_record gives back an equal record byte for byte.
-    The JWK Set is kept as its text, not re-serialized.
+    The JWK Set is kept as its text, not re-serialized. A record whose
+    client_id, org_id or user_id is not UTF-8 (see @ref valid_utf8) is
+    refused: JSON text could not carry it, and it would not read back.
     @param rec the record
-    @return its stored text */
-inline std::string encode_record(client_record const& rec)
+    @return its stored text, or `error::invalid_identifier` naming the id */
+inline result<std::string> encode_record(client_record const& rec)
 {
+    if (auto bad = detail::unholdable_id(rec, valid_utf8))
+        return std::move(*bad);
     auto const& md = rec.metadata;
     boost::json::object m;
     m["redirect_uris"] = boost::json::value_from(md.redirect_uris);
@@ -214,12 +288,25 @@ inline std::string encode_record(client_record const& rec)
     return boost::json::serialize(o);
 }
 
+namespace detail {
+
+/** Bytes of stored text decode_record read on this thread: tests read it to
+    prove that a store decodes as much for an unknown client as for a known one. */
+inline std::size_t& decoded_bytes() noexcept
+{
+    thread_local std::size_t n = 0;
+    return n;
+}
+
+} // namespace detail
+
 /** The record @ref encode_record wrote; `error::storage_failure` naming the
     bad member when the text is not one (a corrupt or foreign row).
     @param text the stored text
     @return the record, or the error */
 inline result<client_record> decode_record(std::string_view text)
 {
+    detail::decoded_bytes() += text.size();
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
     if (ec || !v.is_object())
@@ -313,6 +400,41 @@ inline result<client_record> decode_record(std::string_view text)
 }
 
 namespace detail {
+
+/** The stored text of a typical client (two redirect URIs, a name, a scope,
+    a contact, a secret and a registration access token): what a store
+    decodes in place of a row it did not find (see @ref decode_stand_in). */
+inline std::string const& stand_in_text()
+{
+    static std::string const text = [] {
+        client_record rec;
+        rec.client_id = "00000000-0000-4000-8000-000000000000";
+        rec.owner = {"org-00000000", "user-00000000"};
+        rec.client_secret_hash.emplace();
+        rec.registration_token_hash.emplace();
+        auto& md = rec.metadata;
+        md.redirect_uris = {"https://app.example.com/oauth/callback", "https://app.example.com/oauth/callback2"};
+        md.grant_types = {grant_type::authorization_code, grant_type::refresh_token};
+        md.response_types = {response_type::code};
+        md.client_name = "Example Application";
+        md.scope = "openid profile email";
+        md.contacts = {"ops@example.com"};
+        return encode_record(rec).value();
+    }();
+    return text;
+}
+
+/** Decodes @ref stand_in_text and drops it. RFC 7592 2: the answer to an
+    unknown client and to a known one with a wrong token must not tell the
+    two apart, by timing either, so a store that decodes a found row decodes
+    this when it finds none. */
+inline void decode_stand_in() noexcept
+{
+    try {
+        (void)decode_record(stand_in_text());
+    } catch (...) { // out of memory: the answer matters, not the stand-in
+    }
+}
 
 /** Builds one page of a listing from stored rows in client_id order: each
     row is decoded, or reported in `unreadable` when it cannot be, so one

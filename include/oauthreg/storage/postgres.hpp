@@ -241,7 +241,10 @@ public:
     {
         if (auto bad = detail::unholdable_id(rec, detail::pg_text))
             return *bad;
-        auto text = encode_record(rec);
+        auto encoded = encode_record(rec);
+        if (!encoded)
+            return encoded.error();
+        std::string const& text = *encoded;
         std::array<std::string, 7> params{rec.client_id,
                                           rec.owner.org_id,
                                           rec.owner.user_id,
@@ -272,7 +275,7 @@ public:
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return failed(c, "find", r.get());
             if (PQntuples(r.get()) == 0)
-                return make_error(error::client_not_found, "client_id");
+                return detail::not_found_after_stand_in();
             return detail::decode_found(pool_->log(), text_of(r.get(), 0));
         });
     }
@@ -293,7 +296,10 @@ public:
             return make_error(error::client_not_found, "client_id");
         if (auto bad = detail::unholdable_id(rec, detail::pg_text))
             return *bad;
-        auto text = encode_record(rec);
+        auto encoded = encode_record(rec);
+        if (!encoded)
+            return encoded.error();
+        std::string const& text = *encoded;
         std::array<std::string, 7> params{rec.client_id,
                                           rec.owner.org_id,
                                           rec.owner.user_id,

@@ -306,18 +306,18 @@ public:
         @return nothing, `client_exists`, `invalid_identifier`, or `storage_failure` */
     result<void> insert(client_record rec)
     {
-        if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
-            return *bad;
+        auto text = encode_record(rec);
+        if (!text)
+            return text.error();
         auto c = pool_->take();
         auto s = c->get(sql::insert);
-        auto text = encode_record(rec);
         s.bind(1, rec.client_id);
         s.bind(2, rec.owner.org_id);
         s.bind(3, rec.owner.user_id);
         s.bind(4, static_cast<std::int64_t>(rec.version));
         s.bind(5, rec.created_at);
         s.bind(6, rec.updated_at);
-        s.bind(7, text);
+        s.bind(7, *text);
         if (s.step() != SQLITE_DONE)
             return failed(*c, "insert");
         if (sqlite3_changes(c->db()) == 0)
@@ -333,7 +333,7 @@ public:
         s.bind(1, id);
         int rc = s.step();
         if (rc == SQLITE_DONE)
-            return make_error(error::client_not_found, "client_id");
+            return detail::not_found_after_stand_in();
         if (rc != SQLITE_ROW)
             return failed(*c, "find");
         return detail::decode_found(pool_->log(), s.text(0));
@@ -353,18 +353,18 @@ public:
     {
         if (!detail::valid_utf8(rec.client_id))
             return make_error(error::client_not_found, "client_id");
-        if (auto bad = detail::unholdable_id(rec, detail::valid_utf8))
-            return *bad;
+        auto text = encode_record(rec);
+        if (!text)
+            return text.error();
         auto c = pool_->take();
         {
             auto s = c->get(sql::update);
-            auto text = encode_record(rec);
             s.bind(1, rec.client_id);
             s.bind(2, rec.owner.org_id);
             s.bind(3, rec.owner.user_id);
             s.bind(4, static_cast<std::int64_t>(rec.version));
             s.bind(5, rec.updated_at);
-            s.bind(6, text);
+            s.bind(6, *text);
             s.bind(7, static_cast<std::int64_t>(expected_version));
             if (s.step() != SQLITE_DONE)
                 return failed(*c, "replace");

@@ -8,8 +8,6 @@
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 
-#include <boost/locale/utf.hpp>
-
 #include <algorithm>
 #include <array>
 #include <condition_variable>
@@ -83,18 +81,8 @@ private:
     std::vector<std::unique_ptr<Connection>> idle_;
 };
 
-/** Whether `s` is well-formed UTF-8: no stray, truncated, overlong or
-    surrogate sequence (RFC 3629 section 3), the text a UTF-8 database holds. */
-inline bool valid_utf8(std::string_view s) noexcept
-{
-    using traits = boost::locale::utf::utf_traits<char>;
-    for (auto p = s.begin(); p != s.end();) {
-        auto c = traits::decode(p, s.end());
-        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete)
-            return false;
-    }
-    return true;
-}
+/** The public check (RFC 3629 section 4), under the name the stores use. */
+using oauthreg::valid_utf8;
 
 inline bool has_nul(std::string_view s) noexcept { return s.find('\0') != std::string_view::npos; }
 
@@ -133,6 +121,14 @@ inline result<client_record> decode_found(storage_log const& log, std::string_vi
     return rec;
 }
 
+/** `find`'s answer for an id without a row, after the decode a row would
+    have cost (@ref decode_stand_in, RFC 7592 2). */
+inline error_info not_found_after_stand_in()
+{
+    decode_stand_in();
+    return make_error(error::client_not_found, "client_id");
+}
+
 /** What the owner filter selects, for stores that keep no row for "no owner". */
 enum class owner_query : std::uint8_t { all, org, user, both, nothing };
 
@@ -157,9 +153,6 @@ struct page_start {
     owner_query which;
 };
 
-/** Whether a store's text columns can hold an id (see @ref valid_utf8). */
-using holds_text = bool (*)(std::string_view) noexcept;
-
 /** Where a listing starts. A cursor naming an id the store cannot hold is
     one it never issued; an owner it cannot hold owns nothing. */
 inline result<page_start> start_page(owner_filter const& filter, std::size_t limit, std::string_view cursor,
@@ -174,17 +167,6 @@ inline result<page_start> start_page(owner_filter const& filter, std::size_t lim
     if ((filter.org_id && !holds(*filter.org_id)) || (filter.user_id && !holds(*filter.user_id)))
         which = owner_query::nothing;
     return page_start{std::move(*after), which};
-}
-
-/** The first id of `rec` the store cannot hold, as an error to return. */
-inline std::optional<error_info> unholdable_id(client_record const& rec, holds_text holds)
-{
-    for (auto [field, value] : {std::pair<char const*, std::string_view>{"client_id", rec.client_id},
-                                {"org_id", rec.owner.org_id},
-                                {"user_id", rec.owner.user_id}})
-        if (!holds(value))
-            return make_error(error::invalid_identifier, field);
-    return std::nullopt;
 }
 
 /** The statements both SQL stores prepare, by index. Parameters are numbered
