@@ -13,6 +13,7 @@
 #include <oauthreg/testing/storage_conformance.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <latch>
 #include <memory>
@@ -398,4 +399,128 @@ TEST_CASE("postgres storage: an unreadable row is reported by list, which goes o
     std::vector<std::string> const rows{"a", "!b", "c"};
     CHECK(oauthreg::test_support::listed_rows(s, 10, "b") == rows);
     CHECK(oauthreg::test_support::listed_rows(s, 1, "b") == rows); // paging walks past the unreadable row too
+}
+
+TEST_CASE("postgres storage: a server that stops answering makes a call a storage_failure within call_timeout, "
+          "and the store recovers",
+          "[storage][postgres][timeout]")
+{
+    using namespace std::chrono_literals;
+    using clock = std::chrono::steady_clock;
+    auto server = test_server();
+    if (server.empty())
+        return;
+    auto address = tcp_address(server);
+    if (!address) {
+        WARN("SKIPPED: the proxy needs a TCP server address");
+        return;
+    }
+    owned_pg_store a(server, unique_name("oauthreg_frozen_"));
+    ::test_support::pg_reply_dropper proxy(address->first, address->second);
+    auto const through_proxy = server + " host=127.0.0.1 port=" + proxy.port() + " sslmode=disable gssencmode=disable";
+    constexpr auto bound = 1500ms;
+    constexpr auto margin = 1000ms;
+    std::vector<std::string> lines;
+    auto s = postgres_storage::open({.conninfo = through_proxy,
+                                     .connections = 1,
+                                     .schema = a.schema,
+                                     .call_timeout = bound,
+                                     .log = [&lines](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    REQUIRE(s.insert(testing::full_record("before-freeze")).has_value());
+
+    // The relay forwards nothing either way and closes nothing: without a
+    // client-side bound, libpq would wait for the reply forever.
+    proxy.freeze();
+    auto timed = [](auto&& call) {
+        auto const t0 = clock::now();
+        auto r = call();
+        return std::pair{std::move(r), clock::now() - t0};
+    };
+    auto [found, find_took] = timed([&] { return s.find("before-freeze"); });
+    INFO("find took " << std::chrono::duration_cast<std::chrono::milliseconds>(find_took).count() << " ms");
+    REQUIRE_FALSE(found.has_value());
+    CHECK(found.error().kind() == error::storage_failure);
+    CHECK(found.error().description == "storage failure: find");
+    CHECK(find_took >= bound - 50ms);
+    CHECK(find_took < bound + margin);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("no answer from PostgreSQL within 1500 ms") != std::string::npos);
+
+    // The next call reconnects through the frozen relay: connecting is bounded too.
+    auto [put, put_took] = timed([&] { return s.insert(testing::full_record("during-freeze")); });
+    INFO("insert took " << std::chrono::duration_cast<std::chrono::milliseconds>(put_took).count() << " ms");
+    REQUIRE_FALSE(put.has_value());
+    CHECK(put.error().kind() == error::storage_failure);
+    CHECK(put_took < bound + margin);
+
+    // So is opening a store.
+    auto [opened, open_took] = timed(
+        [&] { return postgres_storage::open({.conninfo = through_proxy, .schema = a.schema, .call_timeout = bound}); });
+    INFO("open took " << std::chrono::duration_cast<std::chrono::milliseconds>(open_took).count() << " ms");
+    REQUIRE_FALSE(opened.has_value());
+    CHECK(opened.error().kind() == error::storage_failure);
+    CHECK(opened.error().description.find("cannot connect") != std::string::npos);
+    CHECK(open_took < bound + margin);
+
+    // Once the relay forwards again, the same store reconnects and works.
+    proxy.thaw();
+    CHECK(s.find("before-freeze").has_value());
+    CHECK(s.insert(testing::full_record("after-thaw")).has_value());
+    CHECK(a.find("after-thaw").has_value());
+}
+
+TEST_CASE("postgres storage: a statement stuck on another session's lock ends at statement_timeout, on a "
+          "connection that stays usable",
+          "[storage][postgres][timeout]")
+{
+    using namespace std::chrono_literals;
+    using clock = std::chrono::steady_clock;
+    auto server = test_server();
+    if (server.empty())
+        return;
+    CHECK(postgres_options{}.statement_timeout == 5s); // the documented defaults
+    CHECK(postgres_options{}.call_timeout == 6s);
+    owned_pg_store a(server, unique_name("oauthreg_locked_"));
+    std::vector<std::string> lines;
+    auto s = postgres_storage::open({.conninfo = server,
+                                     .connections = 1,
+                                     .schema = a.schema,
+                                     .statement_timeout = 300ms,
+                                     .log = [&lines](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    REQUIRE(s.insert(testing::full_record("locked")).has_value());
+
+    // Another session holds the row; it lets go after 3 s, so a store
+    // without the server's bound would wait that long, then succeed.
+    PGconn* holder = PQconnectdb(server.c_str());
+    REQUIRE(PQstatus(holder) == CONNECTION_OK);
+    auto const lock = "BEGIN; SELECT 1 FROM " + a.schema + ".oauth_clients WHERE client_id = 'locked' FOR UPDATE";
+    PQclear(PQexec(holder, lock.c_str()));
+    struct joined_thread : std::thread {
+        using std::thread::thread;
+        ~joined_thread()
+        {
+            if (joinable())
+                join();
+        }
+    } release([holder] {
+        std::this_thread::sleep_for(3s);
+        PQclear(PQexec(holder, "ROLLBACK"));
+        PQfinish(holder);
+    });
+    auto v2 = testing::full_record("locked");
+    v2.version = 2;
+    auto const t0 = clock::now();
+    auto replaced = s.replace(v2, 1);
+    auto const took = clock::now() - t0;
+    INFO("replace took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    REQUIRE_FALSE(replaced.has_value());
+    CHECK(replaced.error().kind() == error::storage_failure);
+    CHECK(took < 1500ms);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("replace: 57014 ", 0) == 0); // SQLSTATE query_canceled: statement_timeout
+    CHECK(s.find("locked")->version == 1);            // the same connection answers at once
+    release.join();
+    CHECK(s.replace(v2, 1).has_value());
 }

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <latch>
 #include <memory>
@@ -192,6 +193,56 @@ TEST_CASE("sqlite storage: a first open meeting another connection's write lock 
         sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
     }
     sqlite3_close(other);
+}
+
+TEST_CASE("sqlite storage: while another connection holds the write lock, writes fail after busy_timeout and "
+          "reads go on",
+          "[storage][sqlite][timeout]")
+{
+    using namespace std::chrono_literals;
+    using clock = std::chrono::steady_clock;
+    CHECK(sqlite_options{}.busy_timeout == 5s); // the documented default
+    temp_db db;
+    constexpr auto bound = 300ms;
+    std::vector<std::string> lines;
+    auto s = sqlite_storage::open({.path = db.path.string(),
+                                   .busy_timeout = bound,
+                                   .log = [&lines](std::string_view line) { lines.emplace_back(line); }})
+                 .value();
+    REQUIRE(s.insert(testing::full_record("present")).has_value());
+    // What another process's `sqlite3 clients.db 'BEGIN IMMEDIATE'` does.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(db.path.string().c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto v2 = testing::full_record("present");
+    v2.version = 2;
+    auto const writes = std::vector<std::pair<char const*, std::function<result<void>()>>>{
+        {"insert", [&] { return s.insert(testing::full_record("blocked")); }},
+        {"replace", [&] { return s.replace(v2, 1); }},
+        {"erase", [&] { return s.erase("present"); }},
+        {"erase", [&] { return s.erase("present", 1); }}};
+    for (auto const& [operation, call] : writes) {
+        auto const t0 = clock::now();
+        auto r = call();
+        auto const took = clock::now() - t0;
+        INFO(operation << " took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().kind() == error::storage_failure);
+        CHECK(r.error().description == std::string("storage failure: ") + operation);
+        CHECK(took >= bound - 50ms);
+        CHECK(took < bound + 700ms);
+    }
+    CHECK(lines.size() == writes.size());
+    // WAL: readers never wait for the writer.
+    auto const t0 = clock::now();
+    CHECK(s.find("present")->version == 1);
+    CHECK(s.size().value() == 1);
+    CHECK(s.list({}, 10, "").value().clients.size() == 1);
+    CHECK(clock::now() - t0 < bound);
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    CHECK(s.replace(v2, 1).has_value());
+    CHECK(s.insert(testing::full_record("after")).has_value());
 }
 
 TEST_CASE("sqlite storage: a schema version it does not know is refused, not overwritten", "[storage][sqlite]")

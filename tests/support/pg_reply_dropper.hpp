@@ -8,10 +8,15 @@
 // status 'I': the statement committed, or the transaction ended) is not:
 // the proxy closes both sides instead. The client sees its connection drop
 // with the work done on the server. Other connections are relayed untouched.
+//
+// Frozen (freeze()), it forwards nothing in either direction on any
+// connection, old or new, and closes nothing: a server, or a network, that
+// stopped answering. thaw() resumes the relaying.
 #ifndef OAUTHREG_TESTS_PG_REPLY_DROPPER_HPP
 #define OAUTHREG_TESTS_PG_REPLY_DROPPER_HPP
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
@@ -70,6 +75,12 @@ public:
         marker_ = std::move(marker);
         armed_ = true;
     }
+
+    /** Stops forwarding, both ways, on every connection; sockets stay open. */
+    void freeze() noexcept { frozen_ = true; }
+
+    /** Forwards again what was held while frozen, and what follows. */
+    void thaw() noexcept { frozen_ = false; }
 
     /** How many replies were lost so far. */
     int drops() const noexcept { return drops_; }
@@ -172,6 +183,10 @@ private:
         std::string seen, pending, cycle;
         char buf[16384];
         while (!stop_) {
+            if (frozen_) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
             pollfd p[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
             if (::poll(p, 2, 50) <= 0)
                 continue;
@@ -208,6 +223,7 @@ private:
     int listener_ = -1;
     std::uint16_t listen_port_ = 0;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> frozen_{false};
     std::atomic<int> drops_{0};
     std::thread acceptor_;
     std::mutex mutex_;

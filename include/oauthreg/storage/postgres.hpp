@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include <poll.h>
+
 namespace oauthreg {
 
 /** Which PostgreSQL database @ref postgres_storage uses, and how. */
@@ -31,6 +35,24 @@ struct postgres_options {
     std::string conninfo{};      ///< a libpq connection string or URI
     std::size_t connections = 4; ///< pool size
     std::string schema{};        ///< empty: the connection's search_path (usually `public`)
+    /** The server's bound, set on each connection: the longest one statement
+        runs, waiting for locks included (`statement_timeout`), and the
+        longest a session may sit idle inside a transaction
+        (`idle_in_transaction_session_timeout`, so a client that vanished
+        mid-transaction does not keep its row locks). The statement then
+        fails (`storage_failure`) and the connection stays usable. Zero:
+        leave what the server, the role or the conninfo sets. */
+    std::chrono::milliseconds statement_timeout{5'000};
+    /** The client's bound: the longest one call waits for the server,
+        connecting and every round trip included (a retry after a dropped
+        connection too). Past it the call is `storage_failure` and the
+        connection is dropped, to be re-established by a later call. This
+        covers what the server's bound cannot: a server or network that
+        stops answering altogether. A little above `statement_timeout`, so
+        a slow statement normally ends by the server's own error first. The
+        connections also get TCP keepalives and `tcp_user_timeout` (this
+        bound) unless the conninfo sets them. Zero: no bound. */
+    std::chrono::milliseconds call_timeout{6'000};
     /** Receives the server's own text when a call fails; the call's error
         names only the operation. (open() errors keep the full reason.) */
     storage_log log{};
@@ -45,16 +67,43 @@ using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
 
 inline constexpr int postgres_schema_version = 1;
 
-/** One libpq connection with its prepared statements; one thread at a time. */
+/** How a @ref pg_connection connects and how long it waits. */
+struct pg_settings {
+    std::string conninfo;
+    std::chrono::milliseconds statement_timeout{};
+    std::chrono::milliseconds call_timeout{};
+};
+
+/** One libpq connection with its prepared statements; one thread at a time.
+
+    Every wait for the server (connecting, sending, reading a reply) is a
+    poll(2) on the connection's socket bounded by the deadline of the current
+    call (@ref start_call); when it passes, the connection is dropped and the
+    statement fails. No cancel request is sent: libpq's PQcancel blocks on the
+    very network that stopped answering (before libpq 17), and the server's
+    own `statement_timeout` ends a statement whose client went away. */
 class pg_connection {
 public:
     /** The shared statements, then PostgreSQL's own. */
     enum stmt : std::size_t { xact_status = sql_statements::shared, stmt_count };
+    using clock = std::chrono::steady_clock;
 
-    pg_connection(std::string conninfo, std::string table) : conninfo_(std::move(conninfo)), table_(std::move(table)) {}
+    pg_connection(pg_settings settings, std::string table) : settings_(std::move(settings)), table_(std::move(table)) {}
     pg_connection(pg_connection const&) = delete;
     pg_connection& operator=(pg_connection const&) = delete;
     ~pg_connection() { PQfinish(conn_); }
+
+    /** Starts a call: everything until the next start_call shares one
+        deadline, `call_timeout` from now. */
+    void start_call() noexcept
+    {
+        timed_out_ = false;
+        deadline_ =
+            settings_.call_timeout.count() > 0 ? clock::now() + settings_.call_timeout : clock::time_point::max();
+    }
+
+    /** Whether the current call's deadline passed (the connection was dropped). */
+    bool timed_out() const noexcept { return timed_out_; }
 
     /** (Re)connects and prepares every statement. */
     result<void> connect()
@@ -66,26 +115,52 @@ public:
         std::copy(shared.begin(), shared.end(), sql.begin());
         sql[xact_status] = "SELECT txid_status($1)";
         for (std::size_t i = 0; i < stmt_count; ++i) {
-            pg_result r(PQprepare(conn_, name(i), sql[i].c_str(), 0, nullptr));
+            auto r = reply(conn_ && PQsendPrepare(conn_, name(i), sql[i].c_str(), 0, nullptr));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return fail("cannot prepare statements", r.get());
         }
         return {};
     }
 
-    /** (Re)connects without preparing anything (schema management). */
+    /** (Re)connects without preparing anything (schema management), then
+        sets the server's timeouts. */
     result<void> connect_plain()
     {
-        PQfinish(conn_);
-        conn_ = PQconnectdb(conninfo_.c_str());
-        if (!conn_ || PQstatus(conn_) != CONNECTION_OK)
+        drop({});
+        // Ours come first: the conninfo, expanded from "dbname", overrides them.
+        auto const user_timeout = std::to_string(settings_.call_timeout.count());
+        char const* const keys[] = {
+            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname",
+            nullptr};
+        char const* const values[] = {"1", "30", "10", "3", user_timeout.c_str(), settings_.conninfo.c_str(), nullptr};
+        conn_ = PQconnectStartParams(keys, values, 1);
+        if (!conn_ || PQstatus(conn_) == CONNECTION_BAD)
             return fail("cannot connect to PostgreSQL");
+        // libpq's asynchronous connection: start as if PQconnectPoll said "writing".
+        for (auto st = PGRES_POLLING_WRITING; st != PGRES_POLLING_OK; st = PQconnectPoll(conn_)) {
+            if (st == PGRES_POLLING_FAILED)
+                return fail("cannot connect to PostgreSQL");
+            if (!wait(st == PGRES_POLLING_READING ? POLLIN : POLLOUT)) {
+                drop_for_timeout();
+                return fail("cannot connect to PostgreSQL");
+            }
+        }
         PQsetNoticeProcessor(
             conn_, [](void*, char const*) {}, nullptr);
+        if (PQsetnonblocking(conn_, 1) != 0)
+            return fail("cannot connect to PostgreSQL");
+        if (auto const t = settings_.statement_timeout.count(); t > 0) {
+            auto const ms = std::to_string(t);
+            // lock_timeout stays the server's: at or above statement_timeout it never fires first.
+            if (auto r = exec("SET statement_timeout = " + ms + "; SET idle_in_transaction_session_timeout = " + ms);
+                !r)
+                return r;
+        }
         return {};
     }
 
-    /** Whether the connection is known to be gone (the server closed it). */
+    /** Whether the connection is known to be gone (the server closed it, or
+        it was dropped). */
     bool lost() const noexcept { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
 
     PGconn* native() const noexcept { return conn_; }
@@ -98,15 +173,16 @@ public:
         auto const n = std::min(params.size(), values.size());
         for (std::size_t i = 0; i < n; ++i)
             values[i] = params[i].c_str();
-        return pg_result(PQexecPrepared(conn_, name(s), static_cast<int>(n), values.data(), nullptr, nullptr, 0));
+        return reply(conn_ &&
+                     PQsendQueryPrepared(conn_, name(s), static_cast<int>(n), values.data(), nullptr, nullptr, 0));
     }
 
+    /** Runs SQL text: one or more statements, without parameters; the
+        result of the last (or of the one that failed). */
+    pg_result query(char const* sql) { return reply(conn_ && PQsendQuery(conn_, sql)); }
+
     /** Runs a statement without parameters or rows (BEGIN, COMMIT, ...). */
-    bool command(char const* sql)
-    {
-        pg_result r(PQexec(conn_, sql));
-        return PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-    }
+    bool command(char const* sql) { return PQresultStatus(query(sql).get()) == PGRES_COMMAND_OK; }
 
     /** The server's (or libpq's) own text about the last failure: for a
         server error, its SQLSTATE and primary message only. The full message
@@ -119,14 +195,15 @@ public:
             char const* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
             return std::string(state ? state : "") + (state ? " " : "") + primary;
         }
-        char const* msg = conn_ ? PQerrorMessage(conn_) : nullptr; // libpq's own: no row data
-        return msg ? msg : "";
+        if (conn_ && *PQerrorMessage(conn_)) // libpq's own: no row data
+            return PQerrorMessage(conn_);
+        return dropped_why_;
     }
 
     /** Runs one or more plain statements (schema management). */
     result<void> exec(std::string const& sql)
     {
-        pg_result r(PQexec(conn_, sql.c_str()));
+        auto r = query(sql.c_str());
         auto st = PQresultStatus(r.get());
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
             return fail("schema", r.get());
@@ -151,15 +228,97 @@ private:
     static char const* name(std::size_t s) noexcept
     {
         static constexpr char const* names[stmt_count] = {
-            "oauthreg_insert",    "oauthreg_find",      "oauthreg_update",    "oauthreg_exists",
+            "oauthreg_insert",    "oauthreg_find",          "oauthreg_update",   "oauthreg_exists",
             "oauthreg_erase",     "oauthreg_erase_version", "oauthreg_list_all", "oauthreg_list_org",
-            "oauthreg_list_user", "oauthreg_list_owner", "oauthreg_count",    "oauthreg_xact_status"};
+            "oauthreg_list_user", "oauthreg_list_owner",    "oauthreg_count",    "oauthreg_xact_status"};
         return names[s];
     }
 
-    std::string conninfo_;
+    /** Waits until the socket is ready for `events` or the call's deadline
+        passes (false). */
+    bool wait(short events) const
+    {
+        for (;;) {
+            int ms = -1;
+            if (deadline_ != clock::time_point::max()) {
+                auto const left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now()).count();
+                if (left <= 0)
+                    return false;
+                ms = static_cast<int>(std::min<long long>(left, 60'000));
+            }
+            pollfd p{PQsocket(conn_), events, 0};
+            if (p.fd < 0)
+                return true; // no socket: libpq reports it
+            int const n = ::poll(&p, 1, ms);
+            if (n > 0 || (n < 0 && errno != EINTR))
+                return true; // ready, or an error libpq reports on its next read or write
+        }
+    }
+
+    /** The reply to what was just sent (`sent`: whether libpq took it), in
+        PQexec's manner: the last result, or the first error. Null when the
+        connection failed or the deadline passed; either drops it. */
+    pg_result reply(bool sent)
+    {
+        if (!sent)
+            return lose();
+        for (int f; (f = PQflush(conn_)) != 0;) {
+            if (f < 0 || !wait(POLLIN | POLLOUT))
+                return f < 0 ? lose() : drop_for_timeout();
+            if (!PQconsumeInput(conn_)) // a reply may arrive while sending; take it in
+                return lose();
+        }
+        pg_result out;
+        for (;;) {
+            while (PQisBusy(conn_)) {
+                if (!wait(POLLIN))
+                    return drop_for_timeout();
+                if (!PQconsumeInput(conn_))
+                    return lose();
+            }
+            PGresult* r = PQgetResult(conn_);
+            if (!r)
+                break;
+            if (!out || PQresultStatus(out.get()) != PGRES_FATAL_ERROR)
+                out.reset(r);
+            else
+                PQclear(r);
+        }
+        if (!out)
+            return lose();
+        return out;
+    }
+
+    /** The connection failed under a statement: dropped, keeping libpq's text. */
+    pg_result lose()
+    {
+        if (conn_) // else already dropped, with its reason
+            drop(PQerrorMessage(conn_));
+        return {};
+    }
+
+    /** The call's deadline passed: dropped, so no later reply is taken for another call's. */
+    pg_result drop_for_timeout()
+    {
+        timed_out_ = true;
+        drop("no answer from PostgreSQL within " + std::to_string(settings_.call_timeout.count()) +
+             " ms; connection dropped");
+        return {};
+    }
+
+    void drop(std::string why)
+    {
+        dropped_why_ = std::move(why);
+        PQfinish(conn_);
+        conn_ = nullptr;
+    }
+
+    pg_settings settings_;
     std::string table_;
     PGconn* conn_ = nullptr;
+    clock::time_point deadline_ = clock::time_point::max();
+    bool timed_out_ = false;
+    std::string dropped_why_;
 };
 
 /** What a text column of a UTF-8 database holds: valid UTF-8 without NUL.
@@ -190,6 +349,14 @@ inline bool pg_text(std::string_view s) noexcept { return valid_utf8(s) && !has_
     recognized on the retry, so it is neither lost nor reported twice: an
     insert or replace by the stored row being ours, a delete by asking the
     server whether the transaction whose COMMIT was sent committed.
+
+    No call waits forever. The server bounds each statement, lock waits
+    included (`postgres_options::statement_timeout`, 5 s by default), and the store
+    bounds each call, connecting included (`postgres_options::call_timeout`,
+    6 s): a server or network that stops answering makes the call a
+    `storage_failure` once that time has passed, and the connection is
+    dropped and re-established by a later call. Like any lost reply, a write
+    that timed out may or may not have been applied.
 */
 class postgres_storage {
 public:
@@ -203,9 +370,11 @@ public:
         if (opts.connections == 0)
             opts.connections = 1;
         std::string table = "oauth_clients", meta = "oauthreg_schema", schema;
+        detail::pg_settings const settings{std::move(opts.conninfo), opts.statement_timeout, opts.call_timeout};
         if (!opts.schema.empty()) {
             // Quoting needs a connection; the first one is made just for it.
-            detail::pg_connection probe(opts.conninfo, table);
+            detail::pg_connection probe(settings, table);
+            probe.start_call();
             if (auto r = probe.connect_plain(); !r)
                 return r.error();
             char* q = PQescapeIdentifier(probe.native(), opts.schema.data(), opts.schema.size());
@@ -218,13 +387,15 @@ public:
         }
         auto pool = std::make_unique<pool_type>(std::move(opts.log));
         for (std::size_t i = 0; i < opts.connections; ++i) {
-            auto c = std::make_unique<detail::pg_connection>(opts.conninfo, table);
+            auto c = std::make_unique<detail::pg_connection>(settings, table);
             if (i == 0) {
                 // Connect once without statements to create what they refer to.
-                detail::pg_connection admin(opts.conninfo, table);
+                detail::pg_connection admin(settings, table);
+                admin.start_call();
                 if (auto r = migrate(admin, schema, table, meta); !r)
                     return r.error();
             }
+            c->start_call();
             if (auto r = c->connect(); !r)
                 return r.error();
             pool->add(std::move(c));
@@ -449,18 +620,21 @@ private:
         return std::string(text_of(r.get(), 0));
     }
 
-    /** Runs `op` on a pooled connection; if the server dropped the connection
-        (before or during the call), reconnects and runs it once more. */
+    /** Runs `op` on a pooled connection, all of it within one call_timeout;
+        if the server dropped the connection (before or during the call),
+        reconnects and runs it once more. Not after the deadline passed: the
+        call has had its time. */
     template <class T, class Op> result<T> with_connection(Op op) const
     {
         auto c = pool_->take();
+        c->start_call();
         bool retry = false;
         if (c->lost()) {
             if (auto r = c->connect(); !r)
                 return detail::storage_failed(pool_->log(), "connect", r.error().description);
         }
         auto out = op(*c, retry);
-        if (out || !c->lost())
+        if (out || !c->lost() || c->timed_out())
             return out;
         retry = true;
         if (auto r = c->connect(); !r)
@@ -481,7 +655,7 @@ private:
                     return r;
             if (auto r = admin.exec("CREATE TABLE IF NOT EXISTS " + meta + " (version integer NOT NULL)"); !r)
                 return r;
-            detail::pg_result v(PQexec(admin.native(), ("SELECT max(version) FROM " + meta).c_str()));
+            auto v = admin.query(("SELECT max(version) FROM " + meta).c_str());
             if (PQresultStatus(v.get()) != PGRES_TUPLES_OK)
                 return admin.fail("schema", v.get());
             if (!PQgetisnull(v.get(), 0, 0)) {

@@ -43,7 +43,10 @@ struct sqlite_options {
     std::string path{};                                     ///< the database file, created if absent
     sqlite_durability durability = sqlite_durability::full; ///< when writes reach the disk
     std::size_t connections = 4;                            ///< pool size: concurrent readers
-    std::chrono::milliseconds busy_timeout{10'000};         ///< wait for another writer this long
+    /** The longest a call waits for another connection's write lock (a
+        writer in this or another process, `BEGIN IMMEDIATE`); then it is
+        `storage_failure`. Readers never wait (WAL). Zero: fail at once. */
+    std::chrono::milliseconds busy_timeout{5'000};
     /** Receives SQLite's own text when a call fails; the call's error names
         only the operation. (open() errors keep the full reason.) */
     storage_log log{};
