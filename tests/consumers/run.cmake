@@ -1,8 +1,10 @@
 # Builds and runs the outside projects of tests/consumers, one way of using
 # oauthreg per call (cmake -DVIA=... -P run.cmake):
-#   install           install oauthreg to PREFIX (the fixture of the next two)
+#   install           install oauthreg to PREFIX (the fixture of the next two),
+#                     configured for another prefix: `cmake --install --prefix`
 #   find_package      CMake project, find_package(oauthreg) of PREFIX
-#   pkg_config        plain Makefile, pkg-config with PREFIX's .pc files
+#   pkg_config        plain Makefile, pkg-config with the .pc files of PREFIX
+#                     and of a copy of it elsewhere (relocatable .pc files)
 #   add_subdirectory  CMake project, add_subdirectory of SOURCE_DIR
 #   fetchcontent      CMake project, FetchContent_Declare(SOURCE_DIR) of it
 #   meson             Meson project, SOURCE_DIR as the subproject
@@ -21,12 +23,60 @@ if(LAUNCHER)
 endif()
 set(cmake_args -G "${GENERATOR}" -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER})
 
+# Checks that pkg-config, reading the .pc files in `pc_dir`, gives every
+# module's include directory as one under `root` that holds oauthreg/oauthreg.hpp.
+function(check_pkg_config pc_dir root)
+    file(GLOB pcs "${pc_dir}/oauthreg*.pc")
+    if(NOT pcs)
+        message(FATAL_ERROR "no oauthreg*.pc in ${pc_dir}")
+    endif()
+    file(REAL_PATH "${root}" root)
+    foreach(pc IN LISTS pcs)
+        get_filename_component(module "${pc}" NAME_WE)
+        execute_process(COMMAND ${CMAKE_COMMAND} -E env "PKG_CONFIG_PATH=${pc_dir}" pkg-config --cflags ${module}
+                        RESULT_VARIABLE rc OUTPUT_VARIABLE cflags ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
+        if(NOT rc EQUAL 0)
+            message(FATAL_ERROR "pkg-config --cflags ${module} failed: ${err}")
+        endif()
+        set(found "")
+        separate_arguments(flags UNIX_COMMAND "${cflags}")
+        foreach(flag IN LISTS flags)
+            if(NOT flag MATCHES "^-I(.+)$")
+                continue()
+            endif()
+            file(REAL_PATH "${CMAKE_MATCH_1}" dir)
+            string(FIND "${dir}/" "${root}/" at)
+            if(at EQUAL 0 AND EXISTS "${dir}/oauthreg/oauthreg.hpp")
+                set(found "${dir}")
+            endif()
+        endforeach()
+        if(NOT found)
+            message(FATAL_ERROR "pkg-config --cflags ${module} (${pc}) is '${cflags}': "
+                                "no include directory under ${root} holding oauthreg/oauthreg.hpp")
+        endif()
+        message(STATUS "pkg-config --cflags ${module}: ${found}")
+    endforeach()
+endfunction()
+
 if(VIA STREQUAL "install")
+    # Configured for one prefix, installed to another: what the package says
+    # about its place must come from where it is, not from the configure step.
+    set(configured "${work}/configured-prefix")
     file(REMOVE_RECURSE "${PREFIX}")
-    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${work}" ${cmake_args} -DCMAKE_INSTALL_PREFIX=${PREFIX}
+    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${work}" ${cmake_args} -DCMAKE_INSTALL_PREFIX=${configured}
         -DOAUTHREG_BUILD_TESTS=OFF -DOAUTHREG_BUILD_TOOLS=OFF -DOAUTHREG_BUILD_BENCHMARKS=OFF
         -DOAUTHREG_BUILD_EXAMPLES=OFF -DOAUTHREG_INSTALL=ON)
-    run(${CMAKE_COMMAND} --install "${work}")
+    run(${CMAKE_COMMAND} --install "${work}" --prefix "${PREFIX}")
+    if(EXISTS "${configured}")
+        message(FATAL_ERROR "cmake --install --prefix ${PREFIX} wrote to the configured prefix ${configured}")
+    endif()
+    file(GLOB_RECURSE pcs "${PREFIX}/*.pc")
+    foreach(pc IN LISTS pcs)
+        file(STRINGS "${pc}" stale REGEX "configured-prefix")
+        if(stale)
+            message(FATAL_ERROR "${pc} names the configure-time prefix: ${stale}")
+        endif()
+    endforeach()
     message(STATUS "oauthreg installed to ${PREFIX}")
     return()
 elseif(VIA MATCHES "^(find_package|add_subdirectory|fetchcontent)$")
@@ -43,12 +93,32 @@ elseif(VIA STREQUAL "meson")
     run(${MESON} compile -C "${work}/build" -j 2)
     set(bin "${work}/build")
     set(BACKENDS "")  # the Meson consumer uses the core library only
+    # oauthreg as the top-level project, installed with DESTDIR: its .pc files
+    # must find the headers where they landed, not under the configured prefix.
+    run(${CMAKE_COMMAND} -E env "CXX=${compiler}"
+        ${MESON} setup "${work}/top" "${SOURCE_DIR}" "--prefix=${work}/configured-prefix"
+        -Dtests=false -Dtools=false -Dbenchmarks=disabled)
+    run(${CMAKE_COMMAND} -E env "DESTDIR=${work}/staged" ${MESON} install -C "${work}/top" --no-rebuild --quiet)
+    file(GLOB_RECURSE pc "${work}/staged/*/oauthreg.pc")
+    if(NOT pc)
+        message(FATAL_ERROR "meson install put no oauthreg.pc under ${work}/staged")
+    endif()
+    get_filename_component(pc_dir "${pc}" DIRECTORY)
+    check_pkg_config("${pc_dir}" "${work}/staged")
 elseif(VIA STREQUAL "pkg_config")
     file(GLOB_RECURSE pc "${PREFIX}/*/oauthreg.pc")
     if(NOT pc)
         message(FATAL_ERROR "no oauthreg.pc under ${PREFIX}")
     endif()
     get_filename_component(pc_dir "${pc}" DIRECTORY)
+    file(RELATIVE_PATH pc_subdir "${PREFIX}" "${pc_dir}")
+    check_pkg_config("${pc_dir}" "${PREFIX}")
+    # A copy of the installed tree, at a path neither the configure nor the
+    # install step knew: the consumer builds against that.
+    set(moved "${work}/moved")
+    file(COPY "${PREFIX}/" DESTINATION "${moved}")
+    set(pc_dir "${moved}/${pc_subdir}")
+    check_pkg_config("${pc_dir}" "${moved}")
     file(MAKE_DIRECTORY "${work}/build")
     run(${CMAKE_COMMAND} -E env "PKG_CONFIG_PATH=${pc_dir}"
         ${MAKE} -j2 -f "${CONSUMER_DIR}/Makefile" "SRC=${CONSUMER_DIR}" "OUT=${work}/build" "CXX=${compiler}")
