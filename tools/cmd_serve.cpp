@@ -1,10 +1,12 @@
-// `oauthreg serve [--listen HOST:PORT] [--store URI] [--api-keys FILE] [--public-url URL]
-//                 [--threads N] [--profile NAME] [--trusted-issuers FILE]`
+// `oauthreg serve [OPTIONS]` (serve_help below lists them)
 // Boost.Beast around the socket-free handler of <oauthreg/http.hpp> (docs/http.md).
 
 #include "commands.hpp"
 #include "lib/cli_common.hpp"
+#include "lib/peer_limit.hpp"
+#include "lib/request_reader.hpp"
 #include "lib/store.hpp"
+#include "lib/work_pool.hpp"
 
 #include <oauthreg/api_keys.hpp>
 #include <oauthreg/detail/secret.hpp>
@@ -12,7 +14,9 @@
 #include <oauthreg/http.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -24,7 +28,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -37,7 +40,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <list>
@@ -59,18 +64,39 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
-/** Connection limits; the timeouts and the cap have testing flags (docs/http.md). */
+/** Connection limits; the timeouts and the caps have flags (docs/cli.md). */
 struct server_limits {
     std::size_t header_limit = 16 * 1024;
     std::chrono::milliseconds read_timeout{30000}; ///< a whole request, first byte to last
-    std::chrono::milliseconds idle_timeout{60000}; ///< a kept-alive connection between requests
+    std::chrono::milliseconds idle_timeout{60000}; ///< a connection waiting for a request's first byte
+    std::chrono::milliseconds drain_timeout{10000}; ///< SIGTERM: the longest wait for requests in flight
     std::size_t max_connections = 10000;
+    std::size_t max_connections_per_peer = 64;
     std::size_t max_body = 64 * 1024;
+    std::size_t store_threads = 8;
+    std::size_t store_queue = 1024;
+
+    /// The most a connection buffers of what is not yet parsed: a request head,
+    /// or a chunk-size line, or a trailer section, each under header_limit,
+    /// plus what one read brings beyond it.
+    std::size_t buffer_limit() const { return header_limit + 8 * 1024; }
 };
 
+/** Log lines that could not be written (standard error closed, a full pipe
+    whose reader left): dropped, never fatal, counted here. */
+inline std::atomic<std::uint64_t> dropped_log_lines{0};
+
+inline void log_line(std::string const& line)
+{
+    std::string l = line + '\n';
+    if (::write(2, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
+        dropped_log_lines.fetch_add(1, std::memory_order_relaxed);
+}
+
 /** One JSON line per request on standard error, written with one write(2) so
-    lines from several threads never interleave. Never a header, body, secret
-    or token: only what is listed here. */
+    lines from several threads never interleave. `us` runs from the request's
+    first byte read to its answer's last byte written. Never a header, body,
+    secret or token: only what is listed here. */
 inline void access_log(std::string_view method, std::string_view target, unsigned status, steady::time_point start)
 {
     auto const us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start).count();
@@ -79,7 +105,7 @@ inline void access_log(std::string_view method, std::string_view target, unsigne
     o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
     o["status"] = status;
     o["us"] = us;
-    write_stderr_line(boost::json::serialize(o));
+    log_line(boost::json::serialize(o));
 }
 
 /** A store's own text about a failure, as one JSON line on standard error
@@ -89,27 +115,38 @@ inline void store_error_log(std::string_view text)
 {
     boost::json::object o;
     o["store_error"] = detail::printable(text, 512);
-    write_stderr_line(boost::json::serialize(o));
+    log_line(boost::json::serialize(o));
 }
+
+class session;
 
 /** What a session needs from its server. */
 class server_base {
 public:
     virtual ~server_base() = default;
+    /** On a store thread: the handler's answer. */
     virtual oauthreg::http_response handle(oauthreg::http_request const& req) = 0;
-    virtual std::optional<oauthreg::http_response> precheck(oauthreg::http_request const& head) = 0;
-    virtual void session_closed() = 0;
+    /** On an I/O thread: the answer that needs no store, if any. */
+    virtual std::optional<oauthreg::http_response> answer_now(oauthreg::http_request const& req) = 0;
+    virtual oauthreg::http_response unavailable(oauthreg::http_request const& req) = 0;
+    /** Runs `job` on a store thread; false when the queue is full. */
+    virtual bool submit(std::function<void()> job) = 0;
+    virtual void session_closed(peer_key const& peer, std::list<session*>::iterator at) = 0;
     server_limits limits;
     std::atomic<bool> stopping{false};
 };
 
 class session : public std::enable_shared_from_this<session> {
 public:
-    session(tcp::socket socket, server_base& srv) : stream_(std::move(socket)), srv_(srv) {}
-    ~session() { srv_.session_closed(); }
-
-    void start()
+    session(tcp::socket socket, server_base& srv, peer_key peer)
+        : stream_(std::move(socket)), buffer_(srv.limits.buffer_limit()), srv_(srv), peer_(peer)
     {
+    }
+    ~session() { srv_.session_closed(peer_, at_); }
+
+    void start(std::list<session*>::iterator at)
+    {
+        at_ = at;
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_request(); });
     }
 
@@ -119,28 +156,44 @@ public:
     {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
             self->draining_ = true;
-            if (self->idle_) {
-                beast::error_code ec;
-                self->stream_.socket().cancel(ec);
-            }
+            self->shed();
         });
     }
 
+    /** Closes the connection if it is waiting for a request (the connection cap
+        is reached: idle ones go first). */
+    void shed_if_idle()
+    {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->shed(); });
+    }
+
+    /** When this connection started waiting for a request (steady ticks), 0 while busy. */
+    std::int64_t idle_since() const { return idle_since_.load(std::memory_order_relaxed); }
+
 private:
+    void shed()
+    {
+        if (idle_since_.load() != 0) {
+            beast::error_code ec;
+            stream_.socket().cancel(ec);
+        }
+    }
+
     void wait_request()
     {
         if (draining_ || srv_.stopping)
             return close();
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(srv_.limits.header_limit));
-        parser_->body_limit(boost::none); // the length is checked once the route is known
-        if (buffer_.size() > 0)           // a pipelined request is already here
+        reader_.emplace();
+        reader_->head_limit(static_cast<std::uint32_t>(srv_.limits.header_limit));
+        reader_->body_limit(boost::none); // the length is checked once the route is known
+        reader_->body_capacity_hint(srv_.limits.max_body);
+        if (buffer_.size() > 0) // a pipelined request is already here
             return read_header();
-        idle_ = true;
+        idle_since_ = std::max<std::int64_t>(1, steady::now().time_since_epoch().count());
         stream_.expires_after(srv_.limits.idle_timeout);
-        stream_.async_read_some(buffer_.prepare(4096),
+        stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(4096, buffer_.max_size())),
                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                                    self->idle_ = false;
+                                    self->idle_since_ = 0;
                                     if (ec)
                                         return self->close();
                                     self->buffer_.commit(n);
@@ -153,7 +206,7 @@ private:
         start_ = steady::now();
         // One deadline for the whole request: a slow sender is cut when it passes.
         stream_.expires_after(srv_.limits.read_timeout);
-        http::async_read_header(stream_, buffer_, *parser_,
+        http::async_read_header(stream_, buffer_, *reader_,
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                     self->on_header(ec);
                                 });
@@ -163,22 +216,15 @@ private:
     {
         if (ec)
             return read_failed(ec);
-        auto const& req = parser_->get();
-        auto const len = parser_->content_length();
+        auto const len = reader_->content_length();
         if (len && *len > srv_.limits.max_body)
             return answer(true); // 413 before reading the body
-        parser_->body_limit(srv_.limits.max_body);
-        if (beast::iequals(req[http::field::expect], "100-continue") && req.version() >= 11) {
+        reader_->body_limit(srv_.limits.max_body);
+        if (beast::iequals(reader_->expect, "100-continue") && reader_->version >= 11) {
             // RFC 9110 10.1.1: a final answer instead of 100 when the head decides it.
-            std::optional<oauthreg::http_response> early;
-            try {
-                early = srv_.precheck(request_view(false));
-            } catch (...) { // an exception must end this request, never the server
-                early = server_error();
-            }
-            if (early)
+            if (auto early = answer_now(request_view(false)))
                 return finish(std::move(*early), false);
-            continue_.emplace(http::status::continue_, req.version());
+            continue_.emplace(http::status::continue_, reader_->version);
             return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 if (ec)
                     return self->close();
@@ -190,7 +236,7 @@ private:
 
     void read_body()
     {
-        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        http::async_read(stream_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (ec == http::error::body_limit)
                 return self->answer(true); // a chunked body passed the limit
             if (ec)
@@ -200,19 +246,25 @@ private:
     }
 
     /** Timeouts and dropped connections close; malformed HTTP gets 400 (431
-        for headers over the limit) and closes. */
+        for a head over the limit, 501 for a transfer coding we cannot read)
+        and closes. */
     void read_failed(beast::error_code ec)
     {
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == http::error::partial_message)
             return close();
-        bool const too_big = ec == http::error::header_limit;
-        unsigned const status = too_big ? 431 : 400;
-        oauthreg::http_response r = detail::problem_response(
-            detail::envelope::errors,
-            {status, "invalid_request", too_big ? "the request header is too large" : "malformed HTTP request", {}});
-        send(std::move(r), false, 11);
-        access_log("", "", status, start_);
+        unsigned status = 400;
+        std::string reason = "malformed HTTP request";
+        if (reader_ && reader_->problem.status != 0) {
+            status = reader_->problem.status;
+            reason = reader_->problem.reason;
+        } else if (ec == http::error::header_limit) {
+            status = 431;
+            reason = "the request head, or its trailer section, is too large";
+        } else if (ec == http::error::buffer_overflow) {
+            reason = "a chunk-size line or the trailer section is too long";
+        }
+        send(detail::problem_response(detail::envelope::errors, {status, "invalid_request", reason, {}}), false);
     }
 
     static oauthreg::http_response server_error()
@@ -221,58 +273,86 @@ private:
                                         {500, "server_error", "the server could not answer", {}});
     }
 
-    /** The parsed request as the handler reads it (views into the parser). */
+    /** The request as the handler reads it (views into the reader). */
     oauthreg::http_request request_view(bool over_limit) const
     {
-        auto const& req = parser_->get();
         oauthreg::http_request in;
-        in.method = req.method_string();
-        in.target = req.target();
-        in.authorization = req[http::field::authorization];
-        auto const [first, last] = req.equal_range(http::field::authorization);
-        in.authorization_repeated = first != last && std::next(first) != last;
-        in.content_type = req[http::field::content_type];
-        in.body = req.body();
+        in.method = reader_->method;
+        in.target = reader_->target;
+        in.authorization = reader_->authorization;
+        in.authorization_repeated = reader_->authorization_lines > 1;
+        in.content_type = reader_->content_type;
+        in.body = reader_->body;
         in.body_over_limit = over_limit;
         return in;
     }
 
+    std::optional<oauthreg::http_response> answer_now(oauthreg::http_request const& req)
+    {
+        try {
+            return srv_.answer_now(req);
+        } catch (...) { // an exception must end this request, never the server
+            return server_error();
+        }
+    }
+
+    /** Answers at once what needs no store; hands the rest to a store thread,
+        whose answer comes back to this connection's strand. */
     void answer(bool over_limit)
     {
-        oauthreg::http_response out;
-        try {
-            out = srv_.handle(request_view(over_limit));
-        } catch (...) { // an exception must end this request, never the server
-            out = server_error();
-        }
-        finish(std::move(out), !over_limit);
+        auto const req = request_view(over_limit);
+        if (auto now = answer_now(req))
+            return finish(std::move(*now), !over_limit);
+        auto job = [self = shared_from_this(), over_limit] {
+            oauthreg::http_response out;
+            try {
+                out = self->srv_.handle(self->request_view(over_limit));
+            } catch (...) {
+                out = server_error();
+            }
+            asio::post(self->stream_.get_executor(), [self, over_limit, out = std::move(out)]() mutable {
+                self->finish(std::move(out), !over_limit);
+            });
+        };
+        if (!srv_.submit(std::move(job)))
+            finish(srv_.unavailable(req), !over_limit);
     }
 
-    /** Logs and sends an answer; `body_read`: the connection is still in step. */
+    /** Sends an answer; `body_read`: the connection is still in step. */
     void finish(oauthreg::http_response out, bool body_read)
     {
-        auto const& req = parser_->get();
-        bool const keep = req.keep_alive() && body_read && !draining_ && !srv_.stopping;
-        access_log(req.method_string(), req.target(), out.status, start_);
-        send(std::move(out), keep, req.version());
+        bool const keep = reader_->keep_alive() && body_read && !draining_ && !srv_.stopping;
+        send(std::move(out), keep);
     }
 
-    void send(oauthreg::http_response r, bool keep_alive, unsigned version)
+    void send(oauthreg::http_response r, bool keep_alive)
     {
+        unsigned const version = reader_ && reader_->version == 10 ? 10 : 11;
+        bool const head = reader_ && reader_->method == "HEAD";
         res_.emplace(static_cast<http::status>(r.status), version);
         for (auto const& [name, value] : r.headers)
             res_->set(name, value);
-        res_->body() = std::move(r.body);
+        // RFC 9110 8.6: no Content-Length on 204; on HEAD, the length GET would send.
+        if (r.status != 204 && !(head && r.length_unknown))
+            res_->content_length(r.body.size());
+        if (!head)
+            res_->body() = std::move(r.body);
         res_->keep_alive(keep_alive);
-        res_->prepare_payload();
         stream_.expires_after(srv_.limits.read_timeout);
         http::async_write(stream_, *res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+            self->log_answer();
             if (ec)
                 return self->close();
             if (!keep_alive)
                 return self->linger();
             self->wait_request();
         });
+    }
+
+    void log_answer()
+    {
+        bool const parsed = reader_ && reader_->is_header_done();
+        access_log(parsed ? reader_->method : "", parsed ? reader_->target : "", res_->result_int(), start_);
     }
 
     /** Closes after an answer without reading the rest of the request: shut
@@ -291,7 +371,7 @@ private:
         if (total > 1024 * 1024)
             return close();
         buffer_.clear();
-        stream_.async_read_some(buffer_.prepare(16 * 1024),
+        stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(16 * 1024, buffer_.max_size())),
                                 [self = shared_from_this(), total](beast::error_code ec, std::size_t n) {
                                     if (ec)
                                         return self->close();
@@ -307,24 +387,28 @@ private:
     }
 
     beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
+    beast::flat_buffer buffer_; ///< bounded: limits.buffer_limit()
+    std::optional<request_reader> reader_;
     std::optional<http::response<http::string_body>> res_;
     std::optional<http::response<http::empty_body>> continue_;
     server_base& srv_;
+    peer_key const peer_;
+    std::list<session*>::iterator at_;
     steady::time_point start_ = steady::now();
-    bool idle_ = false;
+    std::atomic<std::int64_t> idle_since_{0};
     bool draining_ = false;
 };
 
-/** Accepts connections (at most limits.max_connections open at once), runs
-    sessions on a pool of threads, and drains on SIGINT/SIGTERM. */
+/** Accepts connections (at most limits.max_connections open at once, at most
+    limits.max_connections_per_peer from one client), runs sessions on the
+    I/O threads and store calls on a pool, and drains on SIGINT/SIGTERM. */
 template <class Handler> class server final : public server_base {
 public:
-    server(asio::io_context& ioc, tcp::acceptor& acceptor, Handler& handler)
+    server(asio::io_context& ioc, tcp::acceptor& acceptor, Handler& handler, server_limits lim)
         : ioc_(ioc), acceptor_(acceptor), strand_(asio::make_strand(ioc)), retry_(strand_), signals_(ioc, SIGINT, SIGTERM),
-          handler_(handler)
+          handler_(handler), peers_(lim.max_connections_per_peer), pool_(lim.store_threads, lim.store_queue)
     {
+        limits = lim;
         signals_.async_wait([this](beast::error_code ec, int) {
             if (!ec)
                 stop();
@@ -336,14 +420,30 @@ public:
         asio::dispatch(strand_, [this] { accept(); });
     }
 
+    /** Lets the store calls in flight finish, then stops their threads. */
+    void join_store_threads() { pool_.stop(); }
+
     oauthreg::http_response handle(oauthreg::http_request const& req) override { return handler_(req); }
-    std::optional<oauthreg::http_response> precheck(oauthreg::http_request const& head) override
+    std::optional<oauthreg::http_response> answer_now(oauthreg::http_request const& req) override
     {
-        return handler_.precheck(head);
+        return handler_.answer_without_store(req);
+    }
+    oauthreg::http_response unavailable(oauthreg::http_request const& req) override { return handler_.unavailable(req); }
+
+    bool submit(std::function<void()> job) override
+    {
+        // The I/O threads keep running until the answer is posted back.
+        auto work = asio::prefer(ioc_.get_executor(), asio::execution::outstanding_work.tracked);
+        return pool_.try_post([job = std::move(job), work] { job(); });
     }
 
-    void session_closed() override
+    void session_closed(peer_key const& peer, std::list<session*>::iterator at) override
     {
+        peers_.remove(peer);
+        {
+            std::lock_guard lock(mutex_);
+            sessions_.erase(at);
+        }
         open_.fetch_sub(1);
         asio::post(strand_, [this] {
             if (paused_ && !stopping) {
@@ -360,9 +460,11 @@ private:
             return;
         if (open_.load() >= limits.max_connections) {
             paused_ = true; // the kernel's backlog holds the rest until a connection closes
+            make_room();
             return;
         }
-        acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+        acceptor_.async_accept(asio::make_strand(ioc_), asio::bind_executor(strand_, [this](beast::error_code ec,
+                                                                                             tcp::socket socket) {
             if (stopping)
                 return;
             if (ec) {
@@ -371,18 +473,68 @@ private:
                 retry_.async_wait([this](beast::error_code) { accept(); });
                 return;
             }
-            open_.fetch_add(1);
-            beast::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored); // each answer is one write: send it at once
-            auto s = std::make_shared<session>(std::move(socket), *this);
-            {
-                std::lock_guard lock(mutex_);
-                sessions_.remove_if([](auto const& w) { return w.expired(); });
-                sessions_.push_back(s);
-            }
-            s->start();
+            admit(std::move(socket));
             accept();
-        });
+        }));
+    }
+
+    /** At the cap, while a connection waits in the backlog: the longest-idle
+        connection is closed for it (its close resumes accepting). With none
+        idle, look again shortly. */
+    void make_room()
+    {
+        acceptor_.async_wait(tcp::acceptor::wait_read, asio::bind_executor(strand_, [this](beast::error_code ec) {
+            if (ec || stopping || !paused_)
+                return;
+            shed_oldest_idle();
+            retry_.expires_after(std::chrono::milliseconds(50));
+            retry_.async_wait([this](beast::error_code ec) {
+                if (!ec && paused_ && !stopping)
+                    make_room();
+            });
+        }));
+    }
+
+    /** Starts a session for `socket`, unless its peer holds its share already:
+        then it is closed at once, and other peers are unaffected. */
+    void admit(tcp::socket socket)
+    {
+        beast::error_code ec;
+        auto const remote = socket.remote_endpoint(ec);
+        if (ec)
+            return;
+        auto const peer = peer_key::of(remote.address());
+        if (!peers_.try_add(peer)) {
+            socket.close(ec);
+            return;
+        }
+        open_.fetch_add(1);
+        socket.set_option(tcp::no_delay(true), ec); // each answer is one write: send it at once
+        auto s = std::make_shared<session>(std::move(socket), *this, peer);
+        std::list<session*>::iterator at;
+        {
+            std::lock_guard lock(mutex_);
+            at = sessions_.insert(sessions_.end(), s.get());
+        }
+        s->start(at);
+    }
+
+    /** At the connection cap: the connection that has waited longest for a
+        request goes, so a new one can come in. */
+    void shed_oldest_idle()
+    {
+        std::shared_ptr<session> oldest;
+        {
+            std::lock_guard lock(mutex_);
+            session* pick = nullptr;
+            for (auto* s : sessions_)
+                if (auto const t = s->idle_since(); t != 0 && (!pick || t < pick->idle_since()))
+                    pick = s;
+            if (pick)
+                oldest = pick->weak_from_this().lock(); // null when it is closing already
+        }
+        if (oldest) // outside the lock: the last reference may end here, and its destructor takes the lock
+            oldest->shed_if_idle();
     }
 
     void stop()
@@ -392,12 +544,28 @@ private:
             beast::error_code ec;
             acceptor_.close(ec);
             retry_.cancel();
-            std::lock_guard lock(mutex_);
-            for (auto& w : sessions_)
-                if (auto s = w.lock())
-                    s->drain();
-            sessions_.clear();
+            watch_drain();
+            std::vector<std::shared_ptr<session>> alive;
+            {
+                std::lock_guard lock(mutex_);
+                for (auto* s : sessions_)
+                    if (auto p = s->weak_from_this().lock())
+                        alive.push_back(std::move(p));
+            }
+            for (auto& s : alive) // outside the lock (see shed_oldest_idle)
+                s->drain();
         });
+    }
+
+    /** A store that hangs must not hang the shutdown: past the drain timeout,
+        the process ends with what it answered (every 201 it sent is stored). */
+    void watch_drain()
+    {
+        std::thread([timeout = limits.drain_timeout] {
+            std::this_thread::sleep_for(timeout);
+            log_line(R"({"shutdown":"requests still in flight after the drain timeout; exiting"})");
+            std::_Exit(1);
+        }).detach();
     }
 
     asio::io_context& ioc_;
@@ -406,17 +574,24 @@ private:
     asio::steady_timer retry_;
     asio::signal_set signals_;
     Handler& handler_;
+    peer_counts peers_;
+    work_pool pool_;
     std::atomic<std::size_t> open_{0};
     bool paused_ = false;
     std::mutex mutex_;
-    std::list<std::weak_ptr<session>> sessions_;
+    /// Every session alive: one in this list is not yet destroyed while mutex_ is held,
+    /// as its destructor takes itself out under mutex_.
+    std::list<session*> sessions_;
 };
+
+/// The shortest API key a keys file may hold.
+inline constexpr std::size_t min_api_key_bytes = 16;
 
 /** `{"keys": [{"key" | "key_sha256": ..., "org_id": ..., "user_id": ...}, ...]}` */
 inline api_keys load_api_keys(std::string const& path)
 {
     auto const doc = read_json_object_file(path, 8);
-    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why}; };
+    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why, false}; };
     auto const* list = doc.as_object().if_contains("keys");
     if (!list || !list->is_array())
         throw bad("no \"keys\" array");
@@ -441,6 +616,10 @@ inline api_keys load_api_keys(std::string const& path)
         if (key.has_value() == hex.has_value())
             throw bad("each entry needs exactly one of \"key\" and \"key_sha256\"");
         if (key) {
+            // A key an attacker can guess is no key: at least 128 bits of a 6-bit alphabet's worth.
+            if (key->size() < min_api_key_bytes)
+                throw bad("a \"key\" must be at least " + std::to_string(min_api_key_bytes) +
+                          " bytes (generate one with: openssl rand -base64 32)");
             keys.add(*key, std::move(who));
         } else {
             auto h = api_keys::parse_sha256_hex(*hex);
@@ -459,7 +638,7 @@ inline std::pair<std::string, std::string> split_listen(std::string const& s)
 {
     auto const colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
-        throw usage_error{"--listen takes HOST:PORT, e.g. 127.0.0.1:8080 ([::1]:8080 for IPv6)"};
+        throw usage_error{"--listen takes HOST:PORT, e.g. 127.0.0.1:8080 ([::1]:8080 for IPv6)", false};
     std::string host = s.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
@@ -470,7 +649,8 @@ inline long to_number(std::string_view flag, std::string const& v, long lo, long
 {
     auto n = detail::parse_bounded(v, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
     if (!n)
-        throw usage_error{std::string(flag) + " takes an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
+        throw usage_error{std::string(flag) + " takes an integer from " + std::to_string(lo) + " to " + std::to_string(hi),
+                          false};
     return static_cast<long>(*n);
 }
 
@@ -486,12 +666,66 @@ inline void raise_open_files_limit()
 
 } // namespace serve_detail
 
+/** `oauthreg serve --help`: every flag, with its default. */
+inline constexpr char const* serve_help =
+    "usage: oauthreg serve [OPTIONS]\n"
+    "Serves the registration API over HTTP/1.1 (docs/http.md) until SIGINT or SIGTERM.\n"
+    "\n"
+    "  --listen HOST:PORT            address to listen on; HOST an address or a name, PORT 0 for any\n"
+    "                                (default 127.0.0.1:8080)\n"
+    "  --store URI                   memory, sqlite:PATH or postgres:CONNINFO (default memory)\n"
+    "  --api-keys FILE               {\"keys\": [{\"key\" | \"key_sha256\", \"org_id\", \"user_id\"}]}; keys of\n"
+    "                                16 bytes or more (default: one fresh key, printed on the ready line)\n"
+    "  --public-url URL              the issuer and base of registration_client_uri (default: the\n"
+    "                                listening URL)\n"
+    "  --profile NAME                default or rfc7591 (default default)\n"
+    "  --trusted-issuers FILE        issuers whose software statements are trusted (default none)\n"
+    "  --threads N                   I/O threads, 1 to 256 (default: the number of cores)\n"
+    "  --store-threads N             threads for store calls, 1 to 256 (default 8)\n"
+    "  --store-queue N               store calls waiting beyond those running before 503, 1 to\n"
+    "                                1000000 (default 1024)\n"
+    "  --max-connections N           connections open at once, 1 to 1000000 (default 10000); at the\n"
+    "                                cap the longest-idle connection is closed first\n"
+    "  --max-connections-per-peer N  connections one client address (IPv6: one /64) may hold, 0 for\n"
+    "                                no cap (default 64)\n"
+    "  --header-limit BYTES          request line and headers, and apart the trailer section, 256 to\n"
+    "                                1048576 (default 16384)\n"
+    "  --read-timeout-ms MS          a whole request, first byte to last (default 30000)\n"
+    "  --idle-timeout-ms MS          waiting for a request's first byte (default 60000)\n"
+    "  --drain-timeout-ms MS         SIGINT/SIGTERM: the longest wait for requests in flight before\n"
+    "                                exiting 1 (default 10000)\n"
+    "  --help                        this text\n"
+    "\n"
+    "The body limit is the profile's (64 KiB by default). OAUTHREG_SECRET_PEPPER (environment): an\n"
+    "HMAC key for stored secrets.\n";
+
+/** --listen's HOST: an address as it is, a name resolved (its first address). */
+inline boost::asio::ip::address listen_address(boost::asio::io_context& ioc, std::string const& host)
+{
+    using namespace serve_detail;
+    beast::error_code ec;
+    auto a = asio::ip::make_address(host, ec);
+    if (!ec)
+        return a;
+    tcp::resolver resolver(ioc);
+    auto const found = resolver.resolve(host, "", ec);
+    if (ec || found.empty())
+        throw usage_error{"--listen: cannot resolve " + host + (ec ? ": " + ec.message() : std::string()), false};
+    return found.begin()->endpoint().address();
+}
+
 int cmd_serve(int argc, char** argv)
 {
     using namespace serve_detail;
+    for (int i = 2; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+            std::cout << serve_help;
+            return exit_ok;
+        }
     std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url;
     long threads = static_cast<long>(std::max(1u, std::thread::hardware_concurrency()));
     server_limits lim;
+    auto ms = [](long n) { return std::chrono::milliseconds(n); };
     auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
         if (a == "--listen")
             listen = value();
@@ -503,12 +737,20 @@ int cmd_serve(int argc, char** argv)
             public_url = value();
         else if (a == "--threads")
             threads = to_number(a, value(), 1, 256);
+        else if (a == "--store-threads")
+            lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
+        else if (a == "--store-queue")
+            lim.store_queue = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
         else if (a == "--read-timeout-ms")
-            lim.read_timeout = std::chrono::milliseconds(to_number(a, value(), 1, 3600000));
+            lim.read_timeout = ms(to_number(a, value(), 1, 3600000));
         else if (a == "--idle-timeout-ms")
-            lim.idle_timeout = std::chrono::milliseconds(to_number(a, value(), 1, 3600000));
+            lim.idle_timeout = ms(to_number(a, value(), 1, 3600000));
+        else if (a == "--drain-timeout-ms")
+            lim.drain_timeout = ms(to_number(a, value(), 1, 3600000));
         else if (a == "--max-connections")
             lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
+        else if (a == "--max-connections-per-peer")
+            lim.max_connections_per_peer = static_cast<std::size_t>(to_number(a, value(), 0, 1000000));
         else if (a == "--header-limit")
             lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
         else
@@ -524,14 +766,16 @@ int cmd_serve(int argc, char** argv)
         auto u = boost::urls::parse_absolute_uri(public_url);
         if (!u || (u->scheme() != "http" && u->scheme() != "https") || !u->has_authority() || u->has_query() ||
             u->has_fragment())
-            throw usage_error{"--public-url must be an absolute http(s) URL without query or fragment"};
+            throw usage_error{"--public-url must be an absolute http(s) URL without query or fragment", false};
     }
     raise_open_files_limit();
+    // A log reader that goes away must not end the server: a line that cannot be written is dropped.
+    std::signal(SIGPIPE, SIG_IGN);
 
     asio::io_context ioc(static_cast<int>(threads));
     tcp::acceptor acceptor(ioc);
+    auto const address = listen_address(ioc, host);
     try {
-        auto const address = asio::ip::make_address(host);
         tcp::endpoint ep(address, port_number);
         acceptor.open(ep.protocol());
         acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -561,8 +805,7 @@ int cmd_serve(int argc, char** argv)
     lim.max_body = ro.profile.limits.max_body_bytes;
     return with_store(store, std::move(ro), [&](auto& reg) {
         basic_http_handler handler(reg, std::move(keys), public_url);
-        server srv(ioc, acceptor, handler);
-        srv.limits = lim;
+        server srv(ioc, acceptor, handler, lim);
         boost::json::object ready;
         ready["listening"] = listening;
         if (generated_key)
@@ -575,6 +818,7 @@ int cmd_serve(int argc, char** argv)
         ioc.run();
         for (auto& t : pool)
             t.join();
+        srv.join_store_threads();
         return static_cast<int>(exit_ok);
     }, store_error_log);
 }

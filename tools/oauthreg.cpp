@@ -21,7 +21,7 @@ constexpr char const* usage_text =
     "      stores: memory (default), sqlite:PATH, postgres:CONNINFO (libpq conninfo or URI)\n"
     "      (the secret pepper, if any, comes from OAUTHREG_SECRET_PEPPER)\n"
     "  oauthreg serve [--listen HOST:PORT] [--store URI] [--api-keys FILE] [--public-url URL]\n"
-    "                 [--threads N] [--profile NAME] [--trusted-issuers FILE]\n"
+    "                 [--threads N] [--profile NAME] [--trusted-issuers FILE] [more: serve --help]\n"
     "      serve the registration API over HTTP/1.1 (docs/http.md); prints\n"
     "      {\"listening\": URL} when ready, one access-log line per request on standard error\n"
     "  oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]\n"
@@ -29,7 +29,7 @@ constexpr char const* usage_text =
     "  oauthreg --version\n"
     "\n"
     "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
-    "validate and run also take --trusted-issuers FILE: {\"issuers\": [{\"iss\": ..., \"jwks\": {\"keys\": [...]}}]}\n"
+    "validate, run and serve take --trusted-issuers FILE: {\"issuers\": [{\"iss\": ..., \"jwks\": {\"keys\": [...]}}]}\n"
     "exit codes: 0 valid, 1 invalid request, 2 usage or I/O error\n";
 
 } // namespace
@@ -62,7 +62,9 @@ int main(int argc, char** argv)
         std::cerr << "oauthreg: unknown command '" << cmd << "'\n" << usage_text;
         return exit_usage;
     } catch (usage_error const& e) {
-        std::cerr << "oauthreg: " << e.message << "\n" << usage_text;
+        std::cerr << "oauthreg: " << e.message << "\n";
+        if (e.show_usage) // usage is for usage errors: not for a bad value or file (docs/cli.md)
+            std::cerr << usage_text;
         return exit_usage;
     } catch (std::exception const& e) {
         std::cerr << "oauthreg: " << e.what() << "\n";

@@ -43,11 +43,18 @@ struct http_request {
     bool authorization_repeated = false;
 };
 
-/** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204). */
+/** What the HTTP layer answers: a status, its headers, and a JSON body (empty for 204).
+
+    An answer to `HEAD` (RFC 9110 9.3.2) carries the body the same `GET` would
+    carry, so that its length can be sent as `Content-Length`; the host sends
+    the head only, never the body. Where that length is not known without side
+    effects (an RFC 7592 read issues a fresh token), the body is empty and
+    `length_unknown` is set: send no `Content-Length` then (RFC 9110 8.6). */
 struct http_response {
     unsigned status = 200;                                          ///< the HTTP status code
     std::vector<std::pair<std::string_view, std::string>> headers; ///< name and value, in order (`Content-Type`, `Cache-Control`, ...)
     std::string body;                                               ///< serialized JSON, empty for 204
+    bool length_unknown = false; ///< a HEAD answer whose GET length is not known: no `Content-Length`
 };
 
 /** The registry options an HTTP service needs: `profile`, and RFC 7592
@@ -85,6 +92,14 @@ inline std::string_view reason_of(unsigned status) noexcept
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
     default:
         return "Internal Server Error";
     }
@@ -364,7 +379,7 @@ public:
             return t.query.empty() ? metadata_response() : no_query(t.env);
         if (auto bad = body_problem(req))
             return detail::problem_response(t.env, *bad);
-        bool const paged = t.r.kind == route_kind::clients && req.method == "GET";
+        bool const paged = t.r.kind == route_kind::clients && is_get(req.method);
         if (!t.query.empty() && !paged)
             return no_query(t.env);
         switch (t.r.kind) {
@@ -389,6 +404,45 @@ public:
         return check_head(head, parse_target(head), who);
     }
 
+    /** The answer a request gets without asking the registry's store, or
+        nullopt when the store must be asked: an unknown route (404), the RFC
+        8414 document, a missing or unknown API key or a missing registration
+        access token (401), repeated `Authorization` (400), a query where none
+        is taken, and on API-key routes a body the host refused or that is not
+        JSON (413, 415). It is the answer `operator()` would give. A host that
+        runs store calls off its I/O threads answers these at once, so they
+        never wait behind a slow store.
+        @param req the request; with only its head known, the body empty
+        @return the answer, or nullopt when `operator()` must run */
+    std::optional<http_response> answer_without_store(http_request const& req) const
+    {
+        auto const t = parse_target(req);
+        owner who;
+        if (auto early = check_head(req, t, who, false))
+            return early;
+        if (t.r.kind == route_kind::metadata)
+            return t.query.empty() ? metadata_response() : no_query(t.env);
+        if (t.r.kind == route_kind::management)
+            return std::nullopt; // its token is checked against the store first
+        if (auto bad = body_problem(req))
+            return detail::problem_response(t.env, *bad);
+        if (!t.query.empty() && !(t.r.kind == route_kind::clients && is_get(req.method)))
+            return no_query(t.env);
+        return std::nullopt;
+    }
+
+    /** 503 with `Retry-After` in the route's error shape: for a host that
+        cannot take the request now (its queue for store calls is full).
+        @param req the request
+        @return the answer */
+    http_response unavailable(http_request const& req) const
+    {
+        auto r = detail::problem_response(parse_target(req).env,
+                                          {503, "temporarily_unavailable", "the server is busy; try again", {}});
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+    }
+
 private:
     static constexpr std::string_view well_known = "/.well-known/oauth-authorization-server";
 
@@ -398,17 +452,20 @@ private:
         std::string_view id; ///< the raw (still percent-encoded) {id} segment
     };
 
+    /** GET and HEAD read the same route (RFC 9110 9.1: HEAD wherever GET). */
+    static bool is_get(std::string_view method) noexcept { return method == "GET" || method == "HEAD"; }
+
     route match(std::string_view method, std::string_view path, std::vector<std::string_view> const& seg) const
     {
         if (path == well_known || path == metadata_path_)
-            return {method == "GET" ? route_kind::metadata : route_kind::none, {}};
+            return {is_get(method) ? route_kind::metadata : route_kind::none, {}};
         if (seg.size() == 2 && seg[0] == "oauth" && seg[1] == "register")
             return {method == "POST" ? route_kind::register_client : route_kind::none, {}};
-        bool const one_of = method == "GET" || method == "PUT" || method == "DELETE";
+        bool const one_of = is_get(method) || method == "PUT" || method == "DELETE";
         if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "register" && !seg[2].empty())
             return {one_of ? route_kind::management : route_kind::none, seg[2]};
         if (seg.size() == 1 && seg[0] == "oauth_clients")
-            return {method == "GET" || method == "POST" ? route_kind::clients : route_kind::none, {}};
+            return {is_get(method) || method == "POST" ? route_kind::clients : route_kind::none, {}};
         if (seg.size() == 2 && seg[0] == "oauth_clients" && !seg[1].empty())
             return {one_of ? route_kind::client : route_kind::none, seg[1]};
         return {};
@@ -436,8 +493,11 @@ private:
 
     /** The order of checks: an unknown route, then the credential (an API key,
         or on RFC 7592 routes the client's registration access token), then a
-        body the host refused as too large. Sets `who` for API-key routes. */
-    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, owner& who) const
+        body the host refused as too large. Sets `who` for API-key routes.
+        Without `ask_store`, an RFC 7592 route stops after the checks that need
+        no store (nullopt: its token is still to be checked). */
+    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, owner& who,
+                                            bool ask_store = true) const
     {
         if (t.r.kind == route_kind::none)
             return detail::problem_response(t.env, {404, "not_found",
@@ -453,6 +513,8 @@ private:
         auto const token = detail::bearer_token(req.authorization);
         if (t.r.kind == route_kind::management) {
             auto const id = detail::decode_segment(t.r.id);
+            if (!ask_store)
+                return id && !token.empty() ? std::nullopt : std::optional(unauthorized(t.env, req.authorization));
             // RFC 7592 2: an unknown client and a wrong token get the same 401.
             auto ok = id && !token.empty() ? reg_.check_registration_token(*id, token)
                                            : make_error(error::authentication_failed, "");
@@ -530,6 +592,8 @@ private:
             return gone ? unauthorized(env, req.authorization) : detail::rfc7591_error(detail::status_of(e, true), e);
         };
         auto const token = detail::bearer_token(req.authorization);
+        if (req.method == "HEAD") // the token was checked; a read would rotate it, unseen (RFC 7592 3)
+            return head_of_read();
         if (req.method == "DELETE") { // at the version whose token was checked (RFC 7592 2.3)
             auto r = reg_.delete_registration(id, token);
             return r ? detail::no_content() : failed(r.error());
@@ -542,7 +606,7 @@ private:
         everything scoped to the caller's organization. */
     http_response records(http_request const& req, route const& r, owner const& who, std::string_view query)
     {
-        if (r.kind == route_kind::clients && req.method == "GET") {
+        if (r.kind == route_kind::clients && is_get(req.method)) {
             client_page_query q;
             q.owner.org_id = who.org_id;
             if (auto bad = detail::page_query_from(query, q))
@@ -557,7 +621,7 @@ private:
         auto const id = detail::decode_segment(r.id);
         if (!id) // an id that cannot be decoded names no client
             return detail::record_error(make_error(error::client_not_found, "client_id"));
-        if (req.method == "GET") {
+        if (is_get(req.method)) {
             auto c = reg_.find(*id, who);
             return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());
         }
@@ -567,6 +631,16 @@ private:
         }
         auto gone = reg_.erase(*id, who);
         return gone ? detail::no_content() : detail::record_error(gone.error());
+    }
+
+    /** HEAD on an RFC 7592 route: the read's head without its body, and
+        without its length, which holds a token that must not be issued unseen. */
+    static http_response head_of_read()
+    {
+        auto r = detail::json_response(200, boost::json::object{});
+        r.body.clear();
+        r.length_unknown = true;
+        return r;
     }
 
     static http_response data_answer(unsigned status, registration const& r)

@@ -450,8 +450,9 @@ def test_timeouts():
 
 def test_many_connections(srv, n=1000):
     socks = []
-    for _ in range(n):
-        socks.append(srv.connect(timeout=60))
+    for i in range(n):  # from 20 addresses, 50 each: under the per-address cap (64)
+        s = socket.create_connection((srv.host, srv.port), timeout=60, source_address=("127.0.1.%d" % (1 + i % 20), 0))
+        socks.append(s)
     for round_no in range(2):
         for s in socks:
             s.sendall(request_bytes("GET", "/oauth_clients?page[size]=1", KEY_A1))
@@ -466,9 +467,8 @@ def test_many_connections(srv, n=1000):
 def test_cap_on_connections():
     srv = Server(BIN, "--api-keys", KEYS, "--max-connections", "2")
     a, b = srv.connect(), srv.connect()
-    for s in (a, b):
-        s.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
-        Reader(s).read()
+    for s in (a, b):  # both busy: a request head under way
+        s.sendall(b"GET /.well-known/oauth-authorization-server HTTP/1.1\r\n")
     c = srv.connect(timeout=2)
     c.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
     try:
@@ -476,13 +476,19 @@ def test_cap_on_connections():
         waited = False
     except socket.timeout:
         waited = True
-    check("over the connection cap a new connection waits", waited)
+    check("over the connection cap, with none idle, a new connection waits", waited)
     a.close()
     c.settimeout(30)
     r = Reader(c).read()
     check("it is served once another closes", r.status == 200, r.status)
-    b.close()
-    c.close()
+    # c is now idle (kept alive): at the cap it is the one to go for a new connection.
+    d = srv.connect(timeout=10)
+    d.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server"))
+    r = Reader(d).read()
+    check("at the cap the idle connection is closed first, and the new one served", r.status == 200 and
+          Reader(c).closed(), r.status)
+    for s in (b, c, d):
+        s.close()
     srv.stop()
 
 

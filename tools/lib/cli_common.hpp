@@ -27,6 +27,7 @@ enum exit_code : int { exit_ok = 0, exit_invalid = 1, exit_usage = 2 };
 
 struct usage_error {
     std::string message;
+    bool show_usage = true; ///< false for a bad value or file: the message alone says it
 };
 
 /** Reads `f` to its end, or its first `max` bytes; nothing on a read error
@@ -60,10 +61,10 @@ inline boost::json::value read_json_object_file(std::string const& path, std::si
 {
     auto text = read_file(path);
     if (!text)
-        throw usage_error{"cannot read " + path};
+        throw usage_error{"cannot read " + path, false};
     auto doc = detail::parse_strict(*text, depth);
     if (!doc.value || !doc.value->is_object())
-        throw usage_error{path + ": not a JSON object (duplicate names are refused too)"};
+        throw usage_error{path + ": not a JSON object (duplicate names are refused too)", false};
     return std::move(*doc.value);
 }
 
@@ -73,7 +74,7 @@ inline software_statement_rules load_trusted_issuers(std::string const& path)
 {
     auto const doc = read_json_object_file(path, 16);
     auto const& root = doc.as_object();
-    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why}; };
+    auto bad = [&](std::string const& why) { return usage_error{path + ": " + why, false}; };
     software_statement_rules rules;
     if (auto const* skew = root.if_contains("clock_skew")) {
         if (!skew->is_int64() || skew->get_int64() < 0)

@@ -60,8 +60,10 @@ template <class F> int with_store(std::string_view uri, registry_options ro, F&&
         registry reg(std::move(ro));
         return f(reg);
     }
+    // A SQLite path is named; a PostgreSQL conninfo never is (it may hold a password).
     auto cannot_open = [&](error_info const& e) {
-        std::cerr << "oauthreg: cannot open store " << uri.substr(0, uri.find(':')) << ": " << e.description << "\n";
+        std::string_view const named = uri.starts_with("sqlite:") ? uri : uri.substr(0, uri.find(':'));
+        std::cerr << "oauthreg: cannot open store " << detail::printable(named, 512) << ": " << e.description << "\n";
         return static_cast<int>(exit_usage);
     };
 #ifdef OAUTHREG_HAS_SQLITE
