@@ -9,6 +9,9 @@
 #
 #   benchmarks/http.sh [SECONDS] [OUT]        (defaults: 10, benchmarks/results-http.json)
 #   OAUTHREG=path/to/oauthreg THREADS=2 WRK_THREADS=2 CONNECTIONS=64 benchmarks/http.sh
+# wrk's connections all come from one address: the server runs without the
+# per-address cap (SERVE_ARGS, default "--max-connections-per-peer 0"; set it
+# empty for a build older than that flag).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
@@ -17,6 +20,7 @@ bin="${OAUTHREG:-build/tools/oauthreg}"
 threads="${THREADS:-2}"
 wrk_threads="${WRK_THREADS:-2}"
 connections="${CONNECTIONS:-64}"
+read -r -a serve_args <<< "${SERVE_ARGS---max-connections-per-peer 0}"
 work=$(mktemp -d)
 server=""
 source scripts/serve-lib.sh
@@ -74,7 +78,7 @@ results="{"
 for store in memory sqlite; do
     uri="$store"
     [ "$store" = sqlite ] && uri="sqlite:$work/clients.db"
-    start_server "$bin" "$work" --listen 127.0.0.1:0 --threads "$threads" --store "$uri"
+    start_server "$bin" "$work" --listen 127.0.0.1:0 --threads "$threads" --store "$uri" "${serve_args[@]}"
     register=$(run_wrk /oauth/register "$body")
     id=$(curl -sS -X POST "$url/oauth/register" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         -d "$body" | python3 -c 'import json, sys; print(json.load(sys.stdin)["client_id"])')

@@ -609,7 +609,7 @@ private:
         // Compared as authenticate compares: hash, then constant time, then one decision.
         bool const match =
             detail::equal_constant_time(current.client_secret_hash.value_or(secret_hash{}), hasher_(text));
-        if (secret->is_string() & current.client_secret_hash.has_value() & match)
+        if (secret->is_string() && current.client_secret_hash.has_value() && match) // match was computed either way
             return std::nullopt;
         return make_error(error::client_secret_mismatch, "client_secret");
     }
