@@ -6,6 +6,7 @@
 #include "../support/catch.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -154,10 +155,14 @@ TEST_CASE("metrics: the status label space is bounded", "[metrics][issue28]")
 TEST_CASE("metrics: counts from four threads are exact", "[metrics][issue28]")
 {
     metrics m;
-    constexpr int per_thread = 20000;
+    constexpr int per_thread = 500000;
+    std::atomic<int> waiting{4};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&m, t] {
+        threads.emplace_back([&m, &waiting, t] {
+            waiting.fetch_sub(1);
+            while (waiting.load() > 0) // all four start together, so their updates collide
+                std::this_thread::yield();
             for (int i = 0; i < per_thread; ++i) {
                 m.observe(route_id::register_client, method_id::post, 201, std::chrono::microseconds(i % 3000));
                 m.observe(route_id::client, method_id::get, t % 2 == 0 ? 200 : 404, 1ms);
