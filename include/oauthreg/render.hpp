@@ -168,7 +168,8 @@ inline boost::json::object registration_object(client_record const& rec, std::op
     @code
     auto r = reg.register_client(body);
     boost::json::object answer = r ? oauthreg::registration_response(*r) : oauthreg::error_response(r.error());
-    @endcode */
+    @endcode
+*/
 inline boost::json::object registration_response(registration const& r)
 {
     return detail::registration_object(r.record, detail::view_of(r.client_secret),

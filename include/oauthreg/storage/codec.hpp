@@ -68,9 +68,11 @@ constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) no
     @return whether they are UTF-8 text
 
     @par Example
+    <!-- example: body -->
     @code
     bool ok = oauthreg::valid_utf8("caf\xc3\xa9") && !oauthreg::valid_utf8("\xc0\xaf"); // overlong '/'
-    @endcode */
+    @endcode
+*/
 constexpr bool valid_utf8(std::string_view s) noexcept
 {
     for (std::size_t i = 0; i < s.size();) {
