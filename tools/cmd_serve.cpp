@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "lib/cli_common.hpp"
+#include "lib/log_writer.hpp"
 #include "lib/peer_limit.hpp"
 #include "lib/request_reader.hpp"
 #include "lib/store.hpp"
@@ -34,6 +35,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -82,16 +84,10 @@ struct server_limits {
     std::size_t buffer_limit() const { return header_limit + 8 * 1024; }
 };
 
-/** Log lines that could not be written (standard error closed, a full pipe
-    whose reader left): dropped, never fatal, counted here. */
-inline std::atomic<std::uint64_t> dropped_log_lines{0};
-
-inline void log_line(std::string const& line)
-{
-    std::string l = line + '\n';
-    if (::write(2, l.data(), l.size()) != static_cast<ssize_t>(l.size()))
-        dropped_log_lines.fetch_add(1, std::memory_order_relaxed);
-}
+/** A log line on standard error, through the log thread: a reader that
+    stops reading (a paused pager, a stuck shipper) or goes away costs lines,
+    never a request. */
+inline void log_line(std::string line) { log_writer::instance().write(std::move(line)); }
 
 /** One JSON line per request on standard error, written with one write(2) so
     lines from several threads never interleave. `us` runs from the request's
@@ -321,7 +317,7 @@ private:
     /** Sends an answer; `body_read`: the connection is still in step. */
     void finish(oauthreg::http_response out, bool body_read)
     {
-        bool const keep = reader_->keep_alive() && body_read && !draining_ && !srv_.stopping;
+        bool const keep = reader_->keep_alive_requested() && body_read && !draining_ && !srv_.stopping;
         send(std::move(out), keep);
     }
 
@@ -341,6 +337,8 @@ private:
         stream_.expires_after(srv_.limits.read_timeout);
         http::async_write(stream_, *res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
             self->log_answer();
+            self->res_.reset(); // an idle connection holds no answer (a page may be megabytes)
+            self->continue_.reset();
             if (ec)
                 return self->close();
             if (!keep_alive)
@@ -564,6 +562,7 @@ private:
         std::thread([timeout = limits.drain_timeout] {
             std::this_thread::sleep_for(timeout);
             log_line(R"({"shutdown":"requests still in flight after the drain timeout; exiting"})");
+            log_writer::instance().flush(std::chrono::milliseconds(500));
             std::_Exit(1);
         }).detach();
     }
@@ -769,6 +768,9 @@ int cmd_serve(int argc, char** argv)
             throw usage_error{"--public-url must be an absolute http(s) URL without query or fragment", false};
     }
     raise_open_files_limit();
+    // Large answers (a page can be megabytes) go back to the system when freed:
+    // glibc's threshold would otherwise rise to 32 MiB and keep them in its arenas.
+    ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     // A log reader that goes away must not end the server: a line that cannot be written is dropped.
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -819,6 +821,7 @@ int cmd_serve(int argc, char** argv)
         for (auto& t : pool)
             t.join();
         srv.join_store_threads();
+        log_writer::instance().flush(std::chrono::seconds(1));
         return static_cast<int>(exit_ok);
     }, store_error_log);
 }

@@ -156,7 +156,37 @@ TEST_CASE("RFC 9112 3.2.2: an absolute-form target is read as its path and query
     CHECK(request_reader::origin_form("HTTPS://t:8443/a/b") == "/a/b");
     CHECK(request_reader::origin_form("http://t") == "/");
     CHECK(request_reader::origin_form("http://t?q") == "/?q");
+    CHECK(request_reader::origin_form("http://[::1]:80/x") == "/x");
     CHECK(request_reader::origin_form("/already/origin") == "/already/origin");
-    CHECK(request_reader::origin_form("ftp://t/x") == "ftp://t/x"); // no route: 404
     CHECK(request_reader::origin_form("*") == "*");
+    // RFC 9110 4.2.1: no empty host; 4.2.4: no userinfo; only http(s); no fragment
+    for (auto const* bad : {"http:///x", "http://u:p@t/x", "ftp://user:pw@t/x", "http://[::1/x", "http://t:xx/x",
+                            "http://t:99999/x", "http://t/x#f", "t/x", "mailto:a@b"}) {
+        INFO(bad);
+        CHECK_FALSE(request_reader::origin_form(bad));
+    }
+}
+
+TEST_CASE("RFC 9112 3.2: a Host value is an RFC 3986 authority with a host", "[serve][framing]")
+{
+    for (auto const* good : {"", "t", "t:8080", "t:", "[::1]", "[::1]:443", "127.0.0.1", "[v1.x]", "a%41b"})
+        CHECK(request_reader::valid_host(good));
+    for (auto const* bad : {"[", ":::", "[::1", "%zz", "a:b", "a:1:2", ":80", "t:99999999999", "u@t", "a b"}) {
+        INFO(bad);
+        CHECK_FALSE(request_reader::valid_host(bad));
+    }
+}
+
+TEST_CASE("RFC 9110 6.5.1: Connection in a trailer does not end keep-alive", "[serve][framing]")
+{
+    outcome o;
+    read_all(o, chunked_post("chunked").substr(0, chunked_post("chunked").size() - 2) + "Connection: close\r\n\r\n");
+    REQUIRE(o.r.is_done());
+    CHECK(o.r.keep_alive_requested());
+    outcome head;
+    read_all(head, "GET / HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, close\r\n\r\n");
+    CHECK_FALSE(head.r.keep_alive_requested());
+    outcome old;
+    read_all(old, "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+    CHECK(old.r.keep_alive_requested());
 }

@@ -4,6 +4,8 @@
 #ifndef OAUTHREG_TOOLS_LIB_REQUEST_READER_HPP
 #define OAUTHREG_TOOLS_LIB_REQUEST_READER_HPP
 
+#include <oauthreg/detail/uri.hpp>
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +61,8 @@ private:
     bool host_ok_ = true;
     bool content_length_ = false;
     bool has_transfer_encoding_ = false;
+    bool connection_close_ = false;
+    bool connection_keep_alive_ = false;
     std::string transfer_coding_; ///< every Transfer-Encoding line, joined with ','
 
     using error_code = boost::beast::error_code;
@@ -70,11 +75,14 @@ private:
     }
 
     void on_request_impl(boost::beast::http::verb, boost::beast::string_view m, boost::beast::string_view t, int v,
-                         error_code&) override
+                         error_code& ec) override
     {
         method.assign(m.data(), m.size());
-        target = origin_form({t.data(), t.size()});
         version = static_cast<unsigned>(v);
+        auto origin = origin_form({t.data(), t.size()});
+        if (!origin)
+            return refuse(ec, 400, "the request target is neither a path nor an http(s) URL with a host");
+        target = std::move(*origin);
     }
 
     void on_field_impl(field f, boost::beast::string_view n, boost::beast::string_view v, error_code& ec) override
@@ -101,6 +109,9 @@ private:
             break;
         case field::expect:
             expect = value;
+            break;
+        case field::connection:
+            read_connection(value);
             break;
         case field::host:
             ++host_lines_;
@@ -210,39 +221,57 @@ public:
         return n == 1 ? codings::chunked : codings::unknown;
     }
 
-    /** An absolute-form target ("http://host/p?q") as origin-form ("/p?q");
-        any other target as it is (RFC 9112 3.2.2: the server accepts it, and
-        the target's authority replaces Host). */
-    static std::string origin_form(std::string_view t)
+    /** The target as origin-form ("/p?q"), or nullopt when it cannot be
+        served. An absolute-form target ("http://host/p?q") is accepted (RFC
+        9112 3.2.2) when its scheme is http or https, its authority a valid one
+        with a host and without userinfo (RFC 9110 4.2.1, 4.2.4), and it has no
+        fragment; "*" stays as it is (no route takes it). */
+    static std::optional<std::string> origin_form(std::string_view t)
     {
-        auto const colon = t.find("://");
-        if (colon == std::string_view::npos || t.empty() || t.front() == '/')
+        if (t == "*" || (!t.empty() && t.front() == '/'))
             return std::string(t);
-        auto const scheme = t.substr(0, colon);
-        if (!boost::beast::iequals(scheme, "http") && !boost::beast::iequals(scheme, "https"))
-            return std::string(t);
-        auto const rest = t.substr(colon + 3);
-        auto const path = rest.find_first_of("/?");
-        if (path == std::string_view::npos)
-            return "/";
-        std::string out(rest.substr(path));
-        if (out.front() == '?')
-            out.insert(out.begin(), '/');
+        auto const u = oauthreg::detail::parse_uri(t);
+        if (!u || !(boost::beast::iequals(u->scheme, "http") || boost::beast::iequals(u->scheme, "https")) ||
+            !u->has_authority() || !authority_ok(*u) || u->has_fragment)
+            return std::nullopt;
+        std::string out = u->path.empty() ? "/" : std::string(u->path);
+        if (u->has_query)
+            out.append("?").append(u->query);
         return out;
     }
 
-    /** A Host field value: RFC 3986 authority characters only (reg-name,
-        IP-literal, port), possibly empty (RFC 9112 3.2). */
+    /** A Host field value (RFC 9112 3.2): empty, or an RFC 3986 authority
+        with a host, without userinfo, whose port is a port. */
     static bool valid_host(std::string_view v)
     {
-        return std::all_of(v.begin(), v.end(), [](char c) {
-            auto const u = static_cast<unsigned char>(c);
-            return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-                   std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
+        if (v.empty())
+            return true;
+        oauthreg::detail::uri_parts parts;
+        auto const* end = oauthreg::detail::parse_authority(v.data(), v.data() + v.size(), parts);
+        return end == v.data() + v.size() && authority_ok(parts);
+    }
+
+    /** Whether keep-alive holds after this request, from the head's
+        `Connection` alone (RFC 9112 9.3; never a trailer's). */
+    bool keep_alive_requested() const { return !connection_close_ && (version >= 11 || connection_keep_alive_); }
+
+private:
+    static bool authority_ok(oauthreg::detail::uri_parts const& u)
+    {
+        if (u.has_userinfo || u.host.empty())
+            return false;
+        // RFC 3986 3.2.3 allows any digits; a TCP port is at most 65535.
+        return !u.has_port || u.port.empty() || (u.port.size() <= 5 && std::stoul(std::string(u.port)) <= 65535);
+    }
+
+    void read_connection(std::string_view value)
+    {
+        for_each_element(value, [this](std::string_view option) {
+            connection_close_ = connection_close_ || boost::beast::iequals(option, "close");
+            connection_keep_alive_ = connection_keep_alive_ || boost::beast::iequals(option, "keep-alive");
         });
     }
 
-private:
     template <class F> static void for_each_element(std::string_view list, F&& f)
     {
         while (!list.empty()) {
