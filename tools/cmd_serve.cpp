@@ -3,10 +3,14 @@
 
 #include "commands.hpp"
 #include "lib/cli_common.hpp"
+#include "lib/forwarded.hpp"
 #include "lib/log_writer.hpp"
+#include "lib/metrics.hpp"
 #include "lib/peer_limit.hpp"
+#include "lib/rate_limit.hpp"
 #include "lib/request_reader.hpp"
 #include "lib/store.hpp"
+#include "lib/tls_context.hpp"
 #include "lib/work_pool.hpp"
 
 #include <oauthreg/api_keys.hpp>
@@ -22,18 +26,24 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <array>
+#include <cctype>
 
 #include <malloc.h>
 #include <sys/resource.h>
@@ -42,6 +52,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
+#include <random>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -53,6 +65,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -77,6 +90,8 @@ struct server_limits {
     std::size_t max_body = 64 * 1024;
     std::size_t store_threads = 8;
     std::size_t store_queue = 1024;
+    std::uint32_t rate_limit = 0;          ///< requests per second per client (0: off)
+    std::uint32_t register_rate_limit = 0; ///< registrations per minute per client (0: off)
 
     /// The most a connection buffers of what is not yet parsed: a request head,
     /// or a chunk-size line, or a trailer section, each under header_limit,
@@ -93,10 +108,48 @@ inline void log_line(std::string line) { log_writer::instance().write(std::move(
     lines from several threads never interleave. `us` runs from the request's
     first byte read to its answer's last byte written. Never a header, body,
     secret or token: only what is listed here. */
-inline void access_log(std::string_view method, std::string_view target, unsigned status, steady::time_point start)
+/** Now as RFC 3339 UTC with milliseconds: 2026-12-06T02:30:00.123Z. */
+inline std::string rfc3339_now()
+{
+    auto const now = std::chrono::system_clock::now();
+    auto const t = std::chrono::system_clock::to_time_t(now);
+    auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+}
+
+/** What the log says of who asked: the client address and the request id. */
+struct request_tag {
+    std::string remote;
+    std::string id;
+};
+
+/** A caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh one. */
+inline std::string request_id_for(std::string_view given)
+{
+    bool const usable = !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+    if (usable)
+        return std::string(given);
+    thread_local std::mt19937_64 gen{std::random_device{}()}; // unique enough to find a line; no secret
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
+    return buf;
+}
+
+inline void access_log(std::string_view method, std::string_view target, unsigned status, steady::time_point start,
+                       request_tag const& tag)
 {
     auto const us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start).count();
     boost::json::object o;
+    o["ts"] = rfc3339_now();
+    o["remote"] = tag.remote;
+    o["request_id"] = tag.id;
     o["method"] = detail::printable(method);
     o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
     o["status"] = status;
@@ -114,7 +167,17 @@ inline void store_error_log(std::string_view text)
     log_line(boost::json::serialize(o));
 }
 
-class session;
+/** A connection as the server manages it, whatever its stream. */
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    virtual ~connection() = default;
+    /** When it started waiting for a request (steady ticks), 0 while busy. */
+    virtual std::int64_t idle_since() const = 0;
+    /** Closes it if it is waiting for a request (the cap is reached: idle ones go first). */
+    virtual void shed_if_idle() = 0;
+    /** SIGINT/SIGTERM: closes it now if waiting, else after the answer in progress. */
+    virtual void drain() = 0;
+};
 
 /** What a session needs from its server. */
 class server_base {
@@ -127,30 +190,66 @@ public:
     virtual oauthreg::http_response unavailable(oauthreg::http_request const& req) = 0;
     /** Runs `job` on a store thread; false when the queue is full. */
     virtual bool submit(std::function<void()> job) = 0;
-    virtual void session_closed(peer_key const& peer, std::list<session*>::iterator at) = 0;
+    virtual oauthreg::http_response too_many(oauthreg::http_request const& req, std::chrono::seconds retry) = 0;
+    /** On a store thread: whether the store answers a trivial query. */
+    virtual bool store_ready() = 0;
+    virtual void session_closed(std::optional<peer_key> const& peer, std::list<connection*>::iterator at) = 0;
+
+    /** The rate-limit answer for a request from `client`, if it is over a limit
+        (every registration attempt counts, whatever its answer). */
+    std::optional<oauthreg::http_response> over_limit(asio::ip::address const& client, oauthreg::http_request const& req)
+    {
+        auto const key = peer_key::of(client);
+        auto const now = steady::now();
+        auto v = requests.take(key, now);
+        auto const path = req.target.substr(0, req.target.find('?'));
+        if (v.allowed && req.method == "POST" && (path == "/oauth/register" || path == "/oauth_clients"))
+            v = registrations.take(key, now);
+        if (v.allowed)
+            return std::nullopt;
+        stats.rate_limited();
+        return too_many(req, v.retry_after);
+    }
+
     server_limits limits;
     std::atomic<bool> stopping{false};
+    trusted_proxies proxies;
+    rate_limiter requests{0, 0};
+    rate_limiter registrations{0, 0};
+    metrics stats;
 };
 
-class session : public std::enable_shared_from_this<session> {
+/** One connection over `Stream`: beast::tcp_stream, or an SSL stream over one. */
+template <class Stream> class session final : public connection {
+    static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
 public:
-    session(tcp::socket socket, server_base& srv, peer_key peer)
-        : stream_(std::move(socket)), buffer_(srv.limits.buffer_limit()), srv_(srv), peer_(peer)
+    /** `stream_args` make the stream (the socket, and for TLS the context, which
+        `keep` keeps alive: a SIGHUP may replace the server's). */
+    template <class... A>
+    session(server_base& srv, asio::ip::address address, std::optional<peer_key> counted, std::shared_ptr<void> keep,
+            A&&... stream_args)
+        : stream_(std::forward<A>(stream_args)...), buffer_(srv.limits.buffer_limit()), srv_(srv), address_(address),
+          peer_(counted), keep_(std::move(keep))
     {
     }
-    ~session() { srv_.session_closed(peer_, at_); }
+    ~session() override { srv_.session_closed(peer_, at_); }
 
-    void start(std::list<session*>::iterator at)
+    /** The TLS handshake, the first byte and the whole first request head
+        arrive within the read timeout from now (the accept), however the
+        bytes trickle. */
+    void start(std::list<connection*>::iterator at)
     {
         at_ = at;
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_request(); });
+        first_deadline_ = steady::now() + srv_.limits.read_timeout;
+        asio::dispatch(stream_.get_executor(), [self = self()] { self->handshake(); });
     }
 
     /** SIGINT/SIGTERM: a connection waiting for a request closes now; one in
         the middle of a request answers it, then closes. */
-    void drain()
+    void drain() override
     {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        asio::dispatch(stream_.get_executor(), [self = self()] {
             self->draining_ = true;
             self->shed();
         });
@@ -158,20 +257,37 @@ public:
 
     /** Closes the connection if it is waiting for a request (the connection cap
         is reached: idle ones go first). */
-    void shed_if_idle()
+    void shed_if_idle() override
     {
-        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->shed(); });
+        asio::dispatch(stream_.get_executor(), [self = self()] { self->shed(); });
     }
 
-    /** When this connection started waiting for a request (steady ticks), 0 while busy. */
-    std::int64_t idle_since() const { return idle_since_.load(std::memory_order_relaxed); }
+    std::int64_t idle_since() const override { return idle_since_.load(std::memory_order_relaxed); }
 
 private:
+    std::shared_ptr<session> self() { return std::static_pointer_cast<session>(shared_from_this()); }
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void handshake()
+    {
+        if constexpr (is_tls) {
+            idle_since_ = std::max<std::int64_t>(1, steady::now().time_since_epoch().count());
+            lowest().expires_at(first_deadline_);
+            stream_.async_handshake(asio::ssl::stream_base::server, [self = self()](beast::error_code ec) {
+                self->idle_since_ = 0;
+                if (ec)
+                    return self->close_now();
+                self->wait_request();
+            });
+        } else {
+            wait_request();
+        }
+    }
     void shed()
     {
         if (idle_since_.load() != 0) {
             beast::error_code ec;
-            stream_.socket().cancel(ec);
+            lowest().socket().cancel(ec);
         }
     }
 
@@ -186,9 +302,12 @@ private:
         if (buffer_.size() > 0) // a pipelined request is already here
             return read_header();
         idle_since_ = std::max<std::int64_t>(1, steady::now().time_since_epoch().count());
-        stream_.expires_after(srv_.limits.idle_timeout);
+        if (first_request_)
+            lowest().expires_at(first_deadline_);
+        else
+            lowest().expires_after(srv_.limits.idle_timeout);
         stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(4096, buffer_.max_size())),
-                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                [self = self()](beast::error_code ec, std::size_t n) {
                                     self->idle_since_ = 0;
                                     if (ec)
                                         return self->close();
@@ -200,10 +319,15 @@ private:
     void read_header()
     {
         start_ = steady::now();
-        // One deadline for the whole request: a slow sender is cut when it passes.
-        stream_.expires_after(srv_.limits.read_timeout);
+        // One deadline for the whole request: a slow sender is cut when it passes
+        // (a first request's head also by the deadline counted from the accept).
+        auto deadline = start_ + srv_.limits.read_timeout;
+        if (first_request_)
+            deadline = std::min(deadline, first_deadline_);
+        first_request_ = false;
+        lowest().expires_at(deadline);
         http::async_read_header(stream_, buffer_, *reader_,
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                [self = self()](beast::error_code ec, std::size_t) {
                                     self->on_header(ec);
                                 });
     }
@@ -212,6 +336,10 @@ private:
     {
         if (ec)
             return read_failed(ec);
+        auto const client = srv_.proxies.client_address(address_, reader_->forwarded_for);
+        tag_ = {client.to_string(), request_id_for(reader_->request_id)};
+        if (auto limited = srv_.over_limit(client, request_view(false)))
+            return finish(std::move(*limited), false); // before the body: the connection closes
         auto const len = reader_->content_length();
         if (len && *len > srv_.limits.max_body)
             return answer(true); // 413 before reading the body
@@ -221,7 +349,7 @@ private:
             if (auto early = answer_now(request_view(false)))
                 return finish(std::move(*early), false);
             continue_.emplace(http::status::continue_, reader_->version);
-            return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            return http::async_write(stream_, *continue_, [self = self()](beast::error_code ec, std::size_t) {
                 if (ec)
                     return self->close();
                 self->read_body();
@@ -232,7 +360,7 @@ private:
 
     void read_body()
     {
-        http::async_read(stream_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        http::async_read(stream_, buffer_, *reader_, [self = self()](beast::error_code ec, std::size_t) {
             if (ec == http::error::body_limit)
                 return self->answer(true); // a chunked body passed the limit
             if (ec)
@@ -249,6 +377,7 @@ private:
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == http::error::partial_message)
             return close();
+        tag_ = {srv_.proxies.client_address(address_, "").to_string(), request_id_for("")};
         unsigned status = 400;
         std::string reason = "malformed HTTP request";
         if (reader_ && reader_->problem.status != 0) {
@@ -297,9 +426,15 @@ private:
     void answer(bool over_limit)
     {
         auto const req = request_view(over_limit);
+        if (req.method == "GET" || req.method == "HEAD") {
+            if (req.target == "/healthz")
+                return finish(probe_answer(true), !over_limit);
+            if (req.target == "/readyz")
+                return readyz(over_limit);
+        }
         if (auto now = answer_now(req))
             return finish(std::move(*now), !over_limit);
-        auto job = [self = shared_from_this(), over_limit] {
+        auto job = [self = self(), over_limit] {
             oauthreg::http_response out;
             try {
                 out = self->srv_.handle(self->request_view(over_limit));
@@ -312,6 +447,45 @@ private:
         };
         if (!srv_.submit(std::move(job)))
             finish(srv_.unavailable(req), !over_limit);
+    }
+
+    static oauthreg::http_response probe_answer(bool ok)
+    {
+        oauthreg::http_response r;
+        r.status = ok ? 200 : 503;
+        r.headers.emplace_back("Content-Type", "application/json");
+        r.headers.emplace_back("Cache-Control", "no-store");
+        r.body = ok ? R"({"status":"ok"})" : R"({"status":"unavailable"})";
+        return r;
+    }
+
+    /** /readyz: 200 when the store answers a trivial query within 1 s, else
+        503; asked on a store thread, so a hung store never holds this thread. */
+    void readyz(bool over_limit)
+    {
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        auto once = [self = self(), answered, over_limit](bool ok) {
+            if (!answered->exchange(true)) {
+                self->ready_timer_->cancel();
+                self->finish(probe_answer(ok), !over_limit);
+            }
+        };
+        ready_timer_.emplace(stream_.get_executor());
+        ready_timer_->expires_after(std::chrono::seconds(1));
+        ready_timer_->async_wait([once](beast::error_code ec) {
+            if (!ec)
+                once(false);
+        });
+        bool const queued = srv_.submit([self = self(), once] {
+            bool ok = false;
+            try {
+                ok = self->srv_.store_ready();
+            } catch (...) {
+            }
+            asio::post(self->stream_.get_executor(), [once, ok] { once(ok); });
+        });
+        if (!queued)
+            once(false);
     }
 
     /** Sends an answer; `body_read`: the connection is still in step. */
@@ -333,9 +507,12 @@ private:
             res_->content_length(r.body.size());
         if (!head)
             res_->body() = std::move(r.body);
+        if (tag_.id.empty())
+            tag_.id = request_id_for("");
+        res_->set("X-Request-Id", tag_.id);
         res_->keep_alive(keep_alive);
-        stream_.expires_after(srv_.limits.read_timeout);
-        http::async_write(stream_, *res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        lowest().expires_after(srv_.limits.read_timeout);
+        http::async_write(stream_, *res_, [self = self(), keep_alive](beast::error_code ec, std::size_t) {
             self->log_answer();
             self->res_.reset(); // an idle connection holds no answer (a page may be megabytes)
             self->continue_.reset();
@@ -350,7 +527,16 @@ private:
     void log_answer()
     {
         bool const parsed = reader_ && reader_->is_header_done();
-        access_log(parsed ? reader_->method : "", parsed ? reader_->target : "", res_->result_int(), start_);
+        std::string_view const method = parsed ? std::string_view(reader_->method) : "";
+        std::string_view const target = parsed ? std::string_view(reader_->target) : "";
+        unsigned const status = res_->result_int();
+        access_log(method, target, status, start_, tag_);
+        auto const route = route_of(method, target);
+        srv_.stats.observe(route, method_of(method), status, steady::now() - start_);
+        if (status == 201 && (route == route_id::register_client || route == route_id::clients))
+            srv_.stats.client_registered();
+        if (status == 500)
+            srv_.stats.store_error();
     }
 
     /** Closes after an answer without reading the rest of the request: shut
@@ -358,10 +544,14 @@ private:
         the answer is not lost to a reset (RFC 9112 9.6). */
     void linger()
     {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.expires_after(std::chrono::seconds(1));
-        discard(0);
+        if constexpr (is_tls) {
+            close(); // close_notify; TLS has no half-close to read behind
+        } else {
+            beast::error_code ec;
+            lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+            lowest().expires_after(std::chrono::seconds(1));
+            discard(0);
+        }
     }
 
     void discard(std::size_t total)
@@ -370,28 +560,45 @@ private:
             return close();
         buffer_.clear();
         stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(16 * 1024, buffer_.max_size())),
-                                [self = shared_from_this(), total](beast::error_code ec, std::size_t n) {
+                                [self = self(), total](beast::error_code ec, std::size_t n) {
                                     if (ec)
                                         return self->close();
                                     self->discard(total + n);
                                 });
     }
 
+    /** Ends the connection: TLS first says so (close_notify, within a second). */
     void close()
     {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        if constexpr (is_tls) {
+            lowest().expires_after(std::chrono::seconds(1));
+            stream_.async_shutdown([self = self()](beast::error_code) { self->close_now(); });
+        } else {
+            close_now();
+        }
     }
 
-    beast::tcp_stream stream_;
+    void close_now()
+    {
+        beast::error_code ec;
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        lowest().close();
+    }
+
+    Stream stream_;
     beast::flat_buffer buffer_; ///< bounded: limits.buffer_limit()
     std::optional<request_reader> reader_;
     std::optional<http::response<http::string_body>> res_;
     std::optional<http::response<http::empty_body>> continue_;
     server_base& srv_;
-    peer_key const peer_;
-    std::list<session*>::iterator at_;
+    asio::ip::address const address_;      ///< the socket's peer
+    std::optional<peer_key> const peer_;   ///< counted against the per-peer cap (not for a trusted proxy)
+    request_tag tag_;                      ///< the current request's client and id
+    std::optional<asio::steady_timer> ready_timer_;
+    std::shared_ptr<void> keep_;          ///< what the stream needs alive (the TLS context)
+    steady::time_point first_deadline_{}; ///< the accept plus the read timeout
+    bool first_request_ = true;
+    std::list<connection*>::iterator at_;
     steady::time_point start_ = steady::now();
     std::atomic<std::int64_t> idle_since_{0};
     bool draining_ = false;
@@ -402,11 +609,15 @@ private:
     I/O threads and store calls on a pool, and drains on SIGINT/SIGTERM. */
 template <class Handler> class server final : public server_base {
 public:
-    server(asio::io_context& ioc, tcp::acceptor& acceptor, Handler& handler, server_limits lim)
+    server(asio::io_context& ioc, tcp::acceptor& acceptor, Handler& handler, server_limits lim,
+           std::function<bool()> probe)
         : ioc_(ioc), acceptor_(acceptor), strand_(asio::make_strand(ioc)), retry_(strand_), signals_(ioc, SIGINT, SIGTERM),
-          handler_(handler), peers_(lim.max_connections_per_peer), pool_(lim.store_threads, lim.store_queue)
+          handler_(handler), probe_(std::move(probe)), peers_(lim.max_connections_per_peer),
+          pool_(lim.store_threads, lim.store_queue)
     {
         limits = lim;
+        requests = rate_limiter::per_second(lim.rate_limit);
+        registrations = rate_limiter::per_minute(lim.register_rate_limit);
         signals_.async_wait([this](beast::error_code ec, int) {
             if (!ec)
                 stop();
@@ -418,6 +629,9 @@ public:
         asio::dispatch(strand_, [this] { accept(); });
     }
 
+    std::function<void()> on_stop; ///< on SIGINT/SIGTERM, beside closing the acceptor
+    tls_credentials* tls = nullptr; ///< HTTPS when set
+
     /** Lets the store calls in flight finish, then stops their threads. */
     void join_store_threads() { pool_.stop(); }
 
@@ -427,6 +641,11 @@ public:
         return handler_.answer_without_store(req);
     }
     oauthreg::http_response unavailable(oauthreg::http_request const& req) override { return handler_.unavailable(req); }
+    oauthreg::http_response too_many(oauthreg::http_request const& req, std::chrono::seconds retry) override
+    {
+        return handler_.too_many_requests(req, retry);
+    }
+    bool store_ready() override { return probe_(); }
 
     bool submit(std::function<void()> job) override
     {
@@ -435,9 +654,11 @@ public:
         return pool_.try_post([job = std::move(job), work] { job(); });
     }
 
-    void session_closed(peer_key const& peer, std::list<session*>::iterator at) override
+    void session_closed(std::optional<peer_key> const& peer, std::list<connection*>::iterator at) override
     {
-        peers_.remove(peer);
+        if (peer)
+            peers_.remove(*peer);
+        stats.connection_closed();
         {
             std::lock_guard lock(mutex_);
             sessions_.erase(at);
@@ -501,15 +722,30 @@ private:
         auto const remote = socket.remote_endpoint(ec);
         if (ec)
             return;
-        auto const peer = peer_key::of(remote.address());
-        if (!peers_.try_add(peer)) {
-            socket.close(ec);
-            return;
+        std::optional<peer_key> peer;
+        if (!proxies.trusted(remote.address())) { // a trusted proxy speaks for many clients
+            peer = peer_key::of(remote.address());
+            if (!peers_.try_add(*peer)) {
+                socket.close(ec);
+                return;
+            }
         }
         open_.fetch_add(1);
+        stats.connection_opened();
         socket.set_option(tcp::no_delay(true), ec); // each answer is one write: send it at once
-        auto s = std::make_shared<session>(std::move(socket), *this, peer);
-        std::list<session*>::iterator at;
+        if (tls) {
+            auto ctx = tls->current();
+            start_session(std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
+                *this, remote.address(), peer, ctx, std::move(socket), *ctx));
+        } else {
+            start_session(
+                std::make_shared<session<beast::tcp_stream>>(*this, remote.address(), peer, nullptr, std::move(socket)));
+        }
+    }
+
+    template <class S> void start_session(std::shared_ptr<S> const& s)
+    {
+        std::list<connection*>::iterator at;
         {
             std::lock_guard lock(mutex_);
             at = sessions_.insert(sessions_.end(), s.get());
@@ -521,10 +757,10 @@ private:
         request goes, so a new one can come in. */
     void shed_oldest_idle()
     {
-        std::shared_ptr<session> oldest;
+        std::shared_ptr<connection> oldest;
         {
             std::lock_guard lock(mutex_);
-            session* pick = nullptr;
+            connection* pick = nullptr;
             for (auto* s : sessions_)
                 if (auto const t = s->idle_since(); t != 0 && (!pick || t < pick->idle_since()))
                     pick = s;
@@ -542,8 +778,10 @@ private:
             beast::error_code ec;
             acceptor_.close(ec);
             retry_.cancel();
+            if (on_stop)
+                on_stop();
             watch_drain();
-            std::vector<std::shared_ptr<session>> alive;
+            std::vector<std::shared_ptr<connection>> alive;
             {
                 std::lock_guard lock(mutex_);
                 for (auto* s : sessions_)
@@ -573,6 +811,7 @@ private:
     asio::steady_timer retry_;
     asio::signal_set signals_;
     Handler& handler_;
+    std::function<bool()> probe_;
     peer_counts peers_;
     work_pool pool_;
     std::atomic<std::size_t> open_{0};
@@ -580,7 +819,85 @@ private:
     std::mutex mutex_;
     /// Every session alive: one in this list is not yet destroyed while mutex_ is held,
     /// as its destructor takes itself out under mutex_.
-    std::list<session*> sessions_;
+    std::list<connection*> sessions_;
+};
+
+/** `--metrics-listen`: GET /metrics in the Prometheus text format, one
+    bounded request per connection, no authentication (bind it privately). */
+class metrics_endpoint {
+public:
+    metrics_endpoint(asio::io_context& ioc, tcp::acceptor& acceptor, metrics const& stats)
+        : ioc_(ioc), acceptor_(acceptor), stats_(stats)
+    {
+    }
+
+    void start() { accept(); }
+
+    void stop()
+    {
+        asio::post(acceptor_.get_executor(), [this] {
+            beast::error_code ec;
+            acceptor_.close(ec);
+        });
+    }
+
+private:
+    struct exchange : std::enable_shared_from_this<exchange> {
+        exchange(tcp::socket s, metrics const& m) : stream(std::move(s)), stats(m) {}
+        beast::tcp_stream stream;
+        beast::flat_buffer buffer{16 * 1024};
+        http::request_parser<http::empty_body> parser;
+        http::response<http::string_body> res;
+        metrics const& stats;
+
+        void run()
+        {
+            parser.header_limit(8 * 1024);
+            parser.body_limit(0);
+            stream.expires_after(std::chrono::seconds(10));
+            http::async_read(stream, buffer, parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                self->answer(ec);
+            });
+        }
+
+        void answer(beast::error_code ec)
+        {
+            if (ec)
+                return close();
+            auto const& req = parser.get();
+            bool const found = req.target() == "/metrics" && (req.method() == http::verb::get || req.method() == http::verb::head);
+            res = http::response<http::string_body>(found ? http::status::ok : http::status::not_found, req.version());
+            res.set(http::field::content_type, found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain");
+            res.body() = found ? stats.render() : "not found\n";
+            res.prepare_payload();
+            if (req.method() == http::verb::head)
+                res.body().clear(); // the length stays GET's (RFC 9110 9.3.2)
+            res.keep_alive(false);
+            http::async_write(stream, res, [self = shared_from_this()](beast::error_code, std::size_t) { self->close(); });
+        }
+
+        void close()
+        {
+            beast::error_code ec;
+            stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+            stream.close();
+        }
+    };
+
+    void accept()
+    {
+        acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+                return;
+            if (!ec)
+                std::make_shared<exchange>(std::move(socket), stats_)->run();
+            accept();
+        });
+    }
+
+    asio::io_context& ioc_;
+    tcp::acceptor& acceptor_;
+    metrics const& stats_;
 };
 
 /// The shortest API key a keys file may hold.
@@ -665,39 +982,6 @@ inline void raise_open_files_limit()
 
 } // namespace serve_detail
 
-/** `oauthreg serve --help`: every flag, with its default. */
-inline constexpr char const* serve_help =
-    "usage: oauthreg serve [OPTIONS]\n"
-    "Serves the registration API over HTTP/1.1 (docs/http.md) until SIGINT or SIGTERM.\n"
-    "\n"
-    "  --listen HOST:PORT            address to listen on; HOST an address or a name, PORT 0 for any\n"
-    "                                (default 127.0.0.1:8080)\n"
-    "  --store URI                   memory, sqlite:PATH or postgres:CONNINFO (default memory)\n"
-    "  --api-keys FILE               {\"keys\": [{\"key\" | \"key_sha256\", \"org_id\", \"user_id\"}]}; keys of\n"
-    "                                16 bytes or more (default: one fresh key, printed on the ready line)\n"
-    "  --public-url URL              the issuer and base of registration_client_uri (default: the\n"
-    "                                listening URL)\n"
-    "  --profile NAME                default or rfc7591 (default default)\n"
-    "  --trusted-issuers FILE        issuers whose software statements are trusted (default none)\n"
-    "  --threads N                   I/O threads, 1 to 256 (default: the number of cores)\n"
-    "  --store-threads N             threads for store calls, 1 to 256 (default 8)\n"
-    "  --store-queue N               store calls waiting beyond those running before 503, 1 to\n"
-    "                                1000000 (default 1024)\n"
-    "  --max-connections N           connections open at once, 1 to 1000000 (default 10000); at the\n"
-    "                                cap the longest-idle connection is closed first\n"
-    "  --max-connections-per-peer N  connections one client address (IPv6: one /64) may hold, 0 for\n"
-    "                                no cap (default 64)\n"
-    "  --header-limit BYTES          request line and headers, and apart the trailer section, 256 to\n"
-    "                                1048576 (default 16384)\n"
-    "  --read-timeout-ms MS          a whole request, first byte to last (default 30000)\n"
-    "  --idle-timeout-ms MS          waiting for a request's first byte (default 60000)\n"
-    "  --drain-timeout-ms MS         SIGINT/SIGTERM: the longest wait for requests in flight before\n"
-    "                                exiting 1 (default 10000)\n"
-    "  --help                        this text\n"
-    "\n"
-    "The body limit is the profile's (64 KiB by default). OAUTHREG_SECRET_PEPPER (environment): an\n"
-    "HMAC key for stored secrets.\n";
-
 /** --listen's HOST: an address as it is, a name resolved (its first address). */
 inline boost::asio::ip::address listen_address(boost::asio::io_context& ioc, std::string const& host)
 {
@@ -713,6 +997,128 @@ inline boost::asio::ip::address listen_address(boost::asio::io_context& ioc, std
     return found.begin()->endpoint().address();
 }
 
+/** SIGHUP's outcome, one JSON line on standard error. */
+inline void reload_log(std::string const& failure)
+{
+    boost::json::object o;
+    if (failure.empty())
+        o["tls"] = "reloaded the certificate and key";
+    else
+        o["tls_error"] = "kept the old certificate and key: " + detail::printable(failure, 512);
+    serve_detail::log_line(boost::json::serialize(o));
+}
+
+/** Binds and listens on HOST:PORT (`flag` names it in errors); false, with a
+    message on standard error, when the address cannot be bound. */
+inline bool bind_listener(boost::asio::io_context& ioc, boost::asio::ip::tcp::acceptor& acceptor, std::string_view flag,
+                          std::string const& where)
+{
+    using namespace serve_detail;
+    auto const [host, port] = split_listen(where);
+    auto const port_number = static_cast<unsigned short>(to_number(std::string(flag) + " port", port, 0, 65535));
+    try {
+        tcp::endpoint ep(listen_address(ioc, host), port_number);
+        acceptor.open(ep.protocol());
+        acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+        acceptor.bind(ep);
+        acceptor.listen(boost::asio::socket_base::max_listen_connections);
+    } catch (boost::system::system_error const& e) {
+        std::cerr << "oauthreg: cannot listen on " << where << " (" << flag << "): " << e.what() << "\n";
+        return false;
+    }
+    return true;
+}
+
+/** scheme://HOST:PORT of what `acceptor` is bound to. */
+inline std::string url_of(boost::asio::ip::tcp::acceptor const& acceptor, std::string_view scheme)
+{
+    auto const bound = acceptor.local_endpoint();
+    auto const a = bound.address().to_string();
+    return std::string(scheme) + "://" + (bound.address().is_v6() ? "[" + a + "]" : a) + ":" +
+           std::to_string(bound.port());
+}
+
+/** `oauthreg serve --help`: every flag, with its default. */
+inline constexpr char const* serve_help =
+    "usage: oauthreg serve [OPTIONS]\n"
+    "Serves the registration API over HTTP/1.1 (docs/http.md) until SIGINT or SIGTERM.\n"
+    "Every option can also come from the environment: OAUTHREG_ and its name in upper case,\n"
+    "'-' as '_' (OAUTHREG_STORE, OAUTHREG_TLS_CERT); the command line wins.\n"
+    "\n"
+    "  --listen HOST:PORT            address to listen on; HOST an address or a name, PORT 0 for any\n"
+    "                                (default 127.0.0.1:8080)\n"
+    "  --store URI                   memory, sqlite:PATH or postgres:CONNINFO (default memory)\n"
+    "  --api-keys FILE               {\"keys\": [{\"key\" | \"key_sha256\", \"org_id\", \"user_id\"}]}; keys of\n"
+    "                                16 bytes or more (default: one fresh key, printed on the ready line)\n"
+    "  --public-url URL              the issuer and base of registration_client_uri (default: the\n"
+    "                                listening URL)\n"
+    "  --profile NAME                default or rfc7591 (default default)\n"
+    "  --trusted-issuers FILE        issuers whose software statements are trusted (default none)\n"
+    "  --tls-cert FILE               PEM certificate (its chain may follow): serve HTTPS, TLS 1.2 and\n"
+    "                                1.3 only; SIGHUP reloads it and the key (default none: HTTP)\n"
+    "  --tls-key FILE                PEM private key of --tls-cert (default none)\n"
+    "  --threads N                   I/O threads, 1 to 256 (default: the number of cores)\n"
+    "  --store-threads N             threads for store calls, 1 to 256 (default 8)\n"
+    "  --store-queue N               store calls waiting beyond those running before 503, 1 to\n"
+    "                                1000000 (default 1024)\n"
+    "  --max-connections N           connections open at once, 1 to 1000000 (default 10000); at the\n"
+    "                                cap the longest-idle connection is closed first\n"
+    "  --max-connections-per-peer N  connections one client address (IPv6: one /64) may hold, 0 for\n"
+    "                                no cap (default 64); trusted proxies are exempt\n"
+    "  --rate-limit N                requests per second per client address, a burst of N; 0 is off\n"
+    "                                (default 0)\n"
+    "  --register-rate-limit N       registrations (POST /oauth/register, POST /oauth_clients) per\n"
+    "                                minute per client address; 0 is off (default 0)\n"
+    "  --trusted-proxies CIDRS       proxies whose X-Forwarded-For names the client, comma-separated\n"
+    "                                (default none)\n"
+    "  --metrics-listen HOST:PORT    serve GET /metrics (Prometheus) there, without authentication:\n"
+    "                                bind it to a private address (default none)\n"
+    "  --header-limit BYTES          request line and headers, and apart the trailer section, 256 to\n"
+    "                                1048576 (default 16384)\n"
+    "  --read-timeout-ms MS          a whole request, first byte to last; a new connection's TLS\n"
+    "                                handshake and first request head, from accept (default 30000)\n"
+    "  --idle-timeout-ms MS          a kept-alive connection waiting for a request (default 60000)\n"
+    "  --drain-timeout-ms MS         SIGINT/SIGTERM: the longest wait for requests in flight before\n"
+    "                                exiting 1 (default 10000)\n"
+    "  --help                        this text\n"
+    "\n"
+    "The body limit is the profile's (64 KiB by default). OAUTHREG_SECRET_PEPPER (environment): an\n"
+    "HMAC key for stored secrets.\n";
+
+/** Every long option of serve that takes a value: each may come from the environment. */
+inline constexpr std::array<std::string_view, 21> serve_options = {
+    "--listen",        "--store",          "--api-keys",      "--public-url",     "--profile",
+    "--trusted-issuers", "--tls-cert",     "--tls-key",       "--threads",        "--store-threads",
+    "--store-queue",   "--max-connections", "--max-connections-per-peer", "--rate-limit",
+    "--register-rate-limit", "--trusted-proxies", "--metrics-listen", "--header-limit",
+    "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms"};
+
+/** `--max-connections` as OAUTHREG_MAX_CONNECTIONS. */
+inline std::string environment_name(std::string_view option)
+{
+    std::string name = "OAUTHREG_";
+    for (char c : option.substr(2))
+        name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
+}
+
+/** The command line, with each option it does not give taken from its
+    OAUTHREG_ variable (a non-empty one): the command line wins. */
+inline std::vector<std::string> with_environment(int argc, char** argv)
+{
+    std::vector<std::string> args(argv, argv + argc);
+    for (auto option : serve_options) {
+        if (std::find(args.begin() + 2, args.end(), option) != args.end())
+            continue;
+        char const* value = std::getenv(environment_name(option).c_str());
+        if (value && *value) {
+            args.emplace_back(option);
+            args.emplace_back(value);
+        }
+    }
+    return args;
+}
+
 int cmd_serve(int argc, char** argv)
 {
     using namespace serve_detail;
@@ -721,11 +1127,17 @@ int cmd_serve(int argc, char** argv)
             std::cout << serve_help;
             return exit_ok;
         }
-    std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url;
+    auto args = with_environment(argc, argv);
+    std::vector<char*> args_c;
+    for (auto& a : args)
+        args_c.push_back(a.data());
+    std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url, tls_cert, tls_key, proxies_text,
+                metrics_listen;
     long threads = static_cast<long>(std::max(1u, std::thread::hardware_concurrency()));
     server_limits lim;
     auto ms = [](long n) { return std::chrono::milliseconds(n); };
-    auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
+    auto count = [](std::string_view a, std::string const& v, long hi) { return static_cast<std::size_t>(to_number(a, v, 0, hi)); };
+    auto opts = parse_common(static_cast<int>(args_c.size()), args_c.data(), 2, [&](std::string_view a, int&, auto& value) {
         if (a == "--listen")
             listen = value();
         else if (a == "--store")
@@ -734,6 +1146,14 @@ int cmd_serve(int argc, char** argv)
             keys_path = value();
         else if (a == "--public-url")
             public_url = value();
+        else if (a == "--tls-cert")
+            tls_cert = value();
+        else if (a == "--tls-key")
+            tls_key = value();
+        else if (a == "--trusted-proxies")
+            proxies_text = value();
+        else if (a == "--metrics-listen")
+            metrics_listen = value();
         else if (a == "--threads")
             threads = to_number(a, value(), 1, 256);
         else if (a == "--store-threads")
@@ -749,7 +1169,11 @@ int cmd_serve(int argc, char** argv)
         else if (a == "--max-connections")
             lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
         else if (a == "--max-connections-per-peer")
-            lim.max_connections_per_peer = static_cast<std::size_t>(to_number(a, value(), 0, 1000000));
+            lim.max_connections_per_peer = count(a, value(), 1000000);
+        else if (a == "--rate-limit")
+            lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+        else if (a == "--register-rate-limit")
+            lim.register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
         else if (a == "--header-limit")
             lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
         else
@@ -758,8 +1182,12 @@ int cmd_serve(int argc, char** argv)
     });
     if (!opts.positional.empty())
         throw usage_error{"serve takes no positional arguments"};
-    auto const [host, port] = split_listen(listen);
-    unsigned short const port_number = static_cast<unsigned short>(to_number("--listen port", port, 0, 65535));
+    std::string why;
+    auto proxies = trusted_proxies::parse(proxies_text, why);
+    if (!proxies)
+        throw usage_error{"--trusted-proxies: " + why, false};
+    if (tls_cert.empty() != tls_key.empty())
+        throw usage_error{"--tls-cert and --tls-key go together", false};
     api_keys keys = keys_path.empty() ? api_keys{} : load_api_keys(keys_path);
     if (!public_url.empty()) {
         auto u = boost::urls::parse_absolute_uri(public_url);
@@ -775,22 +1203,21 @@ int cmd_serve(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     asio::io_context ioc(static_cast<int>(threads));
-    tcp::acceptor acceptor(ioc);
-    auto const address = listen_address(ioc, host);
-    try {
-        tcp::endpoint ep(address, port_number);
-        acceptor.open(ep.protocol());
-        acceptor.set_option(asio::socket_base::reuse_address(true));
-        acceptor.bind(ep);
-        acceptor.listen(asio::socket_base::max_listen_connections);
-    } catch (std::exception const& e) {
-        std::cerr << "oauthreg: cannot listen on " << listen << ": " << e.what() << "\n";
+    tcp::acceptor acceptor(ioc), metrics_acceptor(ioc);
+    if (!bind_listener(ioc, acceptor, "--listen", listen))
         return exit_usage;
+    if (!metrics_listen.empty() && !bind_listener(ioc, metrics_acceptor, "--metrics-listen", metrics_listen))
+        return exit_usage;
+    std::optional<tls_credentials> tls;
+    if (!tls_cert.empty()) {
+        try {
+            tls.emplace(tls_cert, tls_key);
+        } catch (std::exception const& e) {
+            std::cerr << "oauthreg: --tls-cert/--tls-key: " << e.what() << "\n";
+            return exit_usage;
+        }
     }
-    auto const bound = acceptor.local_endpoint();
-    std::string const url_host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                         : bound.address().to_string();
-    std::string const listening = "http://" + url_host + ":" + std::to_string(bound.port());
+    std::string const listening = url_of(acceptor, tls ? "https" : "http");
     if (public_url.empty())
         public_url = listening;
 
@@ -807,11 +1234,42 @@ int cmd_serve(int argc, char** argv)
     lim.max_body = ro.profile.limits.max_body_bytes;
     return with_store(store, std::move(ro), [&](auto& reg) {
         basic_http_handler handler(reg, std::move(keys), public_url);
-        server srv(ioc, acceptor, handler, lim);
+        // A trivial write: deleting a client that does not exist takes the store's
+        // write path (SQLite's write lock), without changing anything.
+        auto probe = [&reg] {
+            auto r = reg.storage().erase("oauthreg-readiness-probe");
+            return r.has_value() || r.error().kind() == error::client_not_found;
+        };
+        server srv(ioc, acceptor, handler, lim, probe);
+        srv.proxies = *proxies;
+        srv.tls = tls ? &*tls : nullptr;
+        asio::signal_set hangup(ioc, SIGHUP);
+        std::function<void()> on_hangup = [&] {
+            hangup.async_wait([&](beast::error_code ec, int) {
+                if (ec)
+                    return;
+                if (tls) // new connections take the new pair; a pair that fails leaves the old one
+                    reload_log(tls->reload());
+                on_hangup();
+            });
+        };
+        on_hangup();
+        std::optional<metrics_endpoint> metrics_at;
         boost::json::object ready;
         ready["listening"] = listening;
         if (generated_key)
             ready["api_key"] = *generated_key;
+        if (metrics_acceptor.is_open()) {
+            metrics_at.emplace(ioc, metrics_acceptor, srv.stats);
+            metrics_at->start();
+            srv.on_stop = [&metrics_at, &hangup] {
+                metrics_at->stop();
+                hangup.cancel();
+            };
+            ready["metrics"] = url_of(metrics_acceptor, "http") + "/metrics";
+        }
+        if (!srv.on_stop)
+            srv.on_stop = [&hangup] { hangup.cancel(); };
         print_line(ready);
         srv.start();
         std::vector<std::thread> pool;

@@ -19,6 +19,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -429,6 +431,19 @@ public:
         if (!t.query.empty() && !(t.r.kind == route_kind::clients && is_get(req.method)))
             return no_query(t.env);
         return std::nullopt;
+    }
+
+    /** 429 with `Retry-After` in the route's error shape, code `rate_limited`
+        (RFC 6585 4): for a host that limits how often a client may call.
+        @param req the request
+        @param retry_after when the client may try again (at least one second is sent)
+        @return the answer */
+    http_response too_many_requests(http_request const& req, std::chrono::seconds retry_after) const
+    {
+        auto r = detail::problem_response(parse_target(req).env,
+                                          {429, "rate_limited", "too many requests; try again later", {}});
+        r.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(1, retry_after.count())));
+        return r;
     }
 
     /** 503 with `Retry-After` in the route's error shape: for a host that

@@ -633,8 +633,11 @@ def test_access_log(srv):
         except ValueError:
             pass
     check("access log: every line is JSON", len(parsed) == len(lines) and lines, len(lines))
-    check("access log: method, path, status, us and nothing else",
-          all(set(p) == {"method", "path", "status", "us"} for p in parsed), parsed[:2])
+    check("access log: ts, remote, request_id, method, path, status, us and nothing else",
+          all(set(p) == {"ts", "remote", "request_id", "method", "path", "status", "us"} for p in parsed), parsed[:2])
+    check("access log: ts is RFC 3339 UTC with milliseconds, remote an address without a port",
+          all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", p["ts"]) and re.fullmatch(r"127(\.\d+){3}", p["remote"])
+              for p in parsed), parsed[:1])
     check("access log: paths without the query", all("?" not in p["path"] for p in parsed))
     check("access log: the statuses seen", {200, 201, 204, 400, 401, 404, 413, 415, 422} <= {p["status"] for p in parsed},
           sorted({p["status"] for p in parsed}))

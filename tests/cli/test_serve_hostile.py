@@ -254,7 +254,7 @@ def test_access_log_counts_from_first_byte():
         s.sendall(raw[10:])
         Reader(s).read()
     srv.stop()
-    lines = [json.loads(l) for l in srv.log_lines if l.startswith("{\"method\"")]
+    lines = [json.loads(l) for l in srv.log_lines if "\"method\"" in l]
     check("access log: a request whose bytes took 0.6 s logs us >= 600000",
           lines and lines[-1]["us"] >= 600000, lines[-1:])
 

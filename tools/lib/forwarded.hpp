@@ -17,7 +17,7 @@
 
 namespace oauthreg::cli {
 
-namespace detail {
+namespace forwarded_detail {
 
 /** `a` with an IPv4-mapped IPv6 address (::ffff:0:0/96, RFC 4291 2.5.5.2)
     made its IPv4 address: the contract compares addresses unmapped. */
@@ -90,7 +90,7 @@ inline std::optional<boost::asio::ip::address> parse_forwarded_entry(std::string
     return parse_ip(s);
 }
 
-} // namespace detail
+} // namespace forwarded_detail
 
 /** The address ranges of `--trusted-proxies`, and the client address they
     give a request.
@@ -122,11 +122,11 @@ public:
     static std::optional<trusted_proxies> parse(std::string_view list, std::string& why)
     {
         trusted_proxies out;
-        if (detail::trim_ows(list).empty())
+        if (forwarded_detail::trim_ows(list).empty())
             return out;
         for (std::size_t from = 0;;) {
             auto const comma = list.find(',', from);
-            auto const item = detail::trim_ows(list.substr(from, comma - from));
+            auto const item = forwarded_detail::trim_ows(list.substr(from, comma - from));
             auto r = parse_cidr(item, why);
             if (!r)
                 return std::nullopt;
@@ -143,7 +143,7 @@ public:
     /** @return whether `a`, unmapped, is in one of the ranges */
     bool trusted(boost::asio::ip::address const& a) const
     {
-        auto const u = detail::unmapped(a);
+        auto const u = forwarded_detail::unmapped(a);
         return std::any_of(ranges_.begin(), ranges_.end(), [&](range const& r) { return r.holds(u); });
     }
 
@@ -157,14 +157,14 @@ public:
     boost::asio::ip::address client_address(boost::asio::ip::address const& peer,
                                             std::string_view x_forwarded_for) const
     {
-        auto client = detail::unmapped(peer);
+        auto client = forwarded_detail::unmapped(peer);
         for (auto rest = x_forwarded_for; trusted(client) && !rest.empty();) {
             auto const comma = rest.rfind(',');
-            auto const item = detail::trim_ows(rest.substr(comma == std::string_view::npos ? 0 : comma + 1));
+            auto const item = forwarded_detail::trim_ows(rest.substr(comma == std::string_view::npos ? 0 : comma + 1));
             rest = rest.substr(0, comma == std::string_view::npos ? 0 : comma);
             if (item.empty())
                 continue; // empty list elements are ignored (RFC 9110 5.6.1)
-            auto const a = detail::parse_forwarded_entry(item);
+            auto const a = forwarded_detail::parse_forwarded_entry(item);
             if (!a)
                 break;
             client = *a;
@@ -205,7 +205,7 @@ private:
     static std::optional<range> parse_cidr(std::string_view s, std::string& why)
     {
         auto const slash = s.find('/');
-        auto const addr = detail::parse_ip_as_written(s.substr(0, slash));
+        auto const addr = forwarded_detail::parse_ip_as_written(s.substr(0, slash));
         if (!addr) {
             why = s.empty() ? "an empty entry" : "'" + std::string(s) + "' is not an IP address or CIDR range";
             return std::nullopt;

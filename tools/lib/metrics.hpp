@@ -64,7 +64,7 @@ constexpr method_id method_of(std::string_view method) noexcept
 constexpr std::string_view label(method_id m) noexcept { return method_labels[static_cast<std::size_t>(m)]; }
 constexpr std::string_view label(route_id r) noexcept { return route_templates[static_cast<std::size_t>(r)]; }
 
-namespace detail {
+namespace metrics_detail {
 
 /** The path of a request target: its query cut off; an absolute-form target
     (RFC 9112 3.2.2) is served as its path, so it is labelled as its path. */
@@ -81,7 +81,7 @@ constexpr std::string_view target_path(std::string_view target) noexcept
     return target;
 }
 
-} // namespace detail
+} // namespace metrics_detail
 
 /** The route a request is labelled with: the route the handler serves it
     on, matched on raw path segments as the handler matches them (so an id
@@ -95,7 +95,7 @@ constexpr std::string_view target_path(std::string_view target) noexcept
 constexpr route_id route_of(std::string_view method, std::string_view target) noexcept
 {
     constexpr std::string_view well_known = "/.well-known/oauth-authorization-server";
-    auto const path = detail::target_path(target);
+    auto const path = metrics_detail::target_path(target);
     bool const get = method == "GET" || method == "HEAD"; // RFC 9110 9.1: HEAD wherever GET
     bool const one_of = get || method == "PUT" || method == "DELETE";
     auto const pick = [](bool served, route_id r) { return served ? r : route_id::other; };

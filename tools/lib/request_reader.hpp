@@ -49,6 +49,8 @@ public:
     std::size_t authorization_lines = 0;
     std::string content_type; ///< the first `Content-Type` line of the head
     std::string expect;       ///< the `Expect` field of the head
+    std::string forwarded_for; ///< every `X-Forwarded-For` line of the head, joined with ',' (RFC 9110 5.3)
+    std::string request_id;    ///< the first `X-Request-Id` line of the head
     std::string body;         ///< the content, at most body_limit bytes
     framing_problem problem;  ///< set with the parser's error when the head's framing is refused
 
@@ -85,10 +87,10 @@ private:
         target = std::move(*origin);
     }
 
-    void on_field_impl(field f, boost::beast::string_view n, boost::beast::string_view v, error_code& ec) override
+    void on_field_impl(field f, boost::beast::string_view name, boost::beast::string_view v, error_code& ec) override
     {
         if (is_header_done()) { // a trailer field: never merged (RFC 9110 6.5.1), bounded as the head is
-            trailer_bytes_ += n.size() + v.size() + 4;
+            trailer_bytes_ += name.size() + v.size() + 4;
             if (++trailer_fields_ > max_fields || trailer_bytes_ > trailer_limit_)
                 ec = boost::beast::http::error::header_limit;
             return;
@@ -127,7 +129,20 @@ private:
             transfer_coding_ += value;
             break;
         default:
+            read_unknown(name, value);
             break;
+        }
+    }
+
+    /** The fields Beast has no name for that the server reads. */
+    void read_unknown(boost::beast::string_view name, std::string_view value)
+    {
+        if (boost::beast::iequals(name, "x-forwarded-for")) {
+            if (!forwarded_for.empty())
+                forwarded_for += ',';
+            forwarded_for += value;
+        } else if (boost::beast::iequals(name, "x-request-id") && request_id.empty()) {
+            request_id = value;
         }
     }
 
