@@ -3,7 +3,8 @@
 # ./build/prefix, run an example session through `oauthreg run` on the default
 # in-memory store, then start `oauthreg serve` on a free port and drive it with
 # curl (register as in the seed, retrieve the oauth_client record, list,
-# delete), printing each answer, and stop it.
+# delete), printing each answer, and stop it; then the same over HTTPS with a
+# certificate it makes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -34,3 +35,14 @@ kill -TERM "$server"
 wait "$server"
 echo "== server stopped (exit $?); its access log:" >&2
 cat "$work/access.log" >&2
+
+# The same server over HTTPS, with a self-signed certificate made here (docs/operating.md).
+echo "== openssl req -x509 ... ; ./build/prefix/bin/oauthreg serve --tls-cert cert.pem --tls-key key.pem" >&2
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+start_server ./build/prefix/bin/oauthreg "$work" --listen 127.0.0.1:0 --tls-cert "$work/cert.pem" --tls-key "$work/key.pem"
+echo "$ready"
+show --cacert "$work/cert.pem" -X POST "$url/oauth/register" -H "Authorization: Bearer $key" \
+    -H 'Content-Type: application/json' -d '{"redirect_uris":["https://example.com/callback"],"client_name":"Over TLS"}'
+kill -TERM "$server"
+wait "$server"

@@ -1055,7 +1055,8 @@ inline constexpr char const* serve_help =
     "  --profile NAME                default or rfc7591 (default default)\n"
     "  --trusted-issuers FILE        issuers whose software statements are trusted (default none)\n"
     "  --tls-cert FILE               PEM certificate (its chain may follow): serve HTTPS, TLS 1.2 and\n"
-    "                                1.3 only; SIGHUP reloads it and the key (default none: HTTP)\n"
+    "                                1.3 only, plain HTTP without it; SIGHUP reloads it and the key\n"
+    "                                (default none)\n"
     "  --tls-key FILE                PEM private key of --tls-cert (default none)\n"
     "  --threads N                   I/O threads, 1 to 256 (default: the number of cores)\n"
     "  --store-threads N             threads for store calls, 1 to 256 (default 8)\n"
@@ -1106,16 +1107,17 @@ inline std::string environment_name(std::string_view option)
     OAUTHREG_ variable (a non-empty one): the command line wins. */
 inline std::vector<std::string> with_environment(int argc, char** argv)
 {
-    std::vector<std::string> args(argv, argv + argc);
+    std::vector<std::string> args(argv, argv + 2), given(argv + 2, argv + argc);
     for (auto option : serve_options) {
-        if (std::find(args.begin() + 2, args.end(), option) != args.end())
+        if (std::find(given.begin(), given.end(), option) != given.end())
             continue;
         char const* value = std::getenv(environment_name(option).c_str());
-        if (value && *value) {
+        if (value && *value) { // before the command line, so a flag left without its value stays so
             args.emplace_back(option);
             args.emplace_back(value);
         }
     }
+    args.insert(args.end(), given.begin(), given.end());
     return args;
 }
 
