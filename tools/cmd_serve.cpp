@@ -195,6 +195,28 @@ public:
     virtual bool store_ready() = 0;
     virtual void session_closed(std::optional<peer_key> const& peer, std::list<connection*>::iterator at) = 0;
 
+    /** /readyz: `done(ok)` once the store answered a trivial query, from any
+        thread. One probe at a time, shared by every request that comes while
+        it runs: probes never take more than one store thread, however many come. */
+    void ask_ready(std::function<void(bool)> done)
+    {
+        std::unique_lock lock(ready_mutex_);
+        ready_waiters_.push_back(std::move(done));
+        if (std::exchange(probing_, true))
+            return;
+        lock.unlock();
+        bool const queued = submit([this] {
+            bool ok = false;
+            try {
+                ok = store_ready();
+            } catch (...) { // a store that throws is not ready
+            }
+            ready_answered(ok);
+        });
+        if (!queued)
+            ready_answered(false);
+    }
+
     /** The rate-limit answer for a request from `client`, if it is over a limit
         (every registration attempt counts, whatever its answer). */
     std::optional<oauthreg::http_response> over_limit(asio::ip::address const& client, oauthreg::http_request const& req)
@@ -211,8 +233,27 @@ public:
         return too_many(req, v.retry_after);
     }
 
+private:
+    void ready_answered(bool ok)
+    {
+        std::vector<std::function<void(bool)>> waiting;
+        {
+            std::lock_guard lock(ready_mutex_);
+            probing_ = false;
+            waiting.swap(ready_waiters_);
+        }
+        for (auto& w : waiting)
+            w(ok);
+    }
+
+    std::mutex ready_mutex_;
+    bool probing_ = false;
+    std::vector<std::function<void(bool)>> ready_waiters_;
+
+public:
     server_limits limits;
     std::atomic<bool> stopping{false};
+    bool store_inline = false; ///< the memory store never waits: its calls run on the I/O threads
     trusted_proxies proxies;
     rate_limiter requests{0, 0};
     rate_limiter registrations{0, 0};
@@ -229,8 +270,8 @@ public:
     template <class... A>
     session(server_base& srv, asio::ip::address address, std::optional<peer_key> counted, std::shared_ptr<void> keep,
             A&&... stream_args)
-        : stream_(std::forward<A>(stream_args)...), buffer_(srv.limits.buffer_limit()), srv_(srv), address_(address),
-          peer_(counted), keep_(std::move(keep))
+        : keep_(std::move(keep)), stream_(std::forward<A>(stream_args)...), buffer_(srv.limits.buffer_limit()),
+          srv_(srv), address_(address), peer_(counted)
     {
     }
     ~session() override { srv_.session_closed(peer_, at_); }
@@ -427,13 +468,23 @@ private:
     {
         auto const req = request_view(over_limit);
         if (req.method == "GET" || req.method == "HEAD") {
-            if (req.target == "/healthz")
+            auto const path = req.target.substr(0, req.target.find('?'));
+            if (path == "/healthz")
                 return finish(probe_answer(true), !over_limit);
-            if (req.target == "/readyz")
+            if (path == "/readyz")
                 return readyz(over_limit);
         }
         if (auto now = answer_now(req))
             return finish(std::move(*now), !over_limit);
+        if (srv_.store_inline) { // a store that never waits: no hop to another thread
+            oauthreg::http_response out;
+            try {
+                out = srv_.handle(req);
+            } catch (...) {
+                out = server_error();
+            }
+            return finish(std::move(out), !over_limit);
+        }
         auto job = [self = self(), over_limit] {
             oauthreg::http_response out;
             try {
@@ -463,29 +514,24 @@ private:
         503; asked on a store thread, so a hung store never holds this thread. */
     void readyz(bool over_limit)
     {
-        auto answered = std::make_shared<std::atomic<bool>>(false);
-        auto once = [self = self(), answered, over_limit](bool ok) {
-            if (!answered->exchange(true)) {
-                self->ready_timer_->cancel();
-                self->finish(probe_answer(ok), !over_limit);
+        auto answered = std::make_shared<bool>(false); // on this strand only
+        auto once = [answered, over_limit](std::shared_ptr<session> const& s, bool ok) {
+            if (!std::exchange(*answered, true)) {
+                s->ready_timer_->cancel();
+                s->finish(probe_answer(ok), !over_limit);
             }
         };
         ready_timer_.emplace(stream_.get_executor());
         ready_timer_->expires_after(std::chrono::seconds(1));
-        ready_timer_->async_wait([once](beast::error_code ec) {
+        ready_timer_->async_wait([self = self(), once](beast::error_code ec) {
             if (!ec)
-                once(false);
+                once(self, false);
         });
-        bool const queued = srv_.submit([self = self(), once] {
-            bool ok = false;
-            try {
-                ok = self->srv_.store_ready();
-            } catch (...) {
-            }
-            asio::post(self->stream_.get_executor(), [once, ok] { once(ok); });
+        // The probe holds no session: a connection that goes away frees its slot.
+        srv_.ask_ready([weak = std::weak_ptr<session>(self()), once](bool ok) {
+            if (auto s = weak.lock())
+                asio::post(s->stream_.get_executor(), [s, once, ok] { once(s, ok); });
         });
-        if (!queued)
-            once(false);
     }
 
     /** Sends an answer; `body_read`: the connection is still in step. */
@@ -585,6 +631,7 @@ private:
         lowest().close();
     }
 
+    std::shared_ptr<void> keep_; ///< what the stream needs alive (the TLS context): made before it, gone after it
     Stream stream_;
     beast::flat_buffer buffer_; ///< bounded: limits.buffer_limit()
     std::optional<request_reader> reader_;
@@ -595,7 +642,6 @@ private:
     std::optional<peer_key> const peer_;   ///< counted against the per-peer cap (not for a trusted proxy)
     request_tag tag_;                      ///< the current request's client and id
     std::optional<asio::steady_timer> ready_timer_;
-    std::shared_ptr<void> keep_;          ///< what the stream needs alive (the TLS context)
     steady::time_point first_deadline_{}; ///< the accept plus the read timeout
     bool first_request_ = true;
     std::list<connection*>::iterator at_;
@@ -649,6 +695,10 @@ public:
 
     bool submit(std::function<void()> job) override
     {
+        if (store_inline) {
+            job();
+            return true;
+        }
         // The I/O threads keep running until the answer is posted back.
         auto work = asio::prefer(ioc_.get_executor(), asio::execution::outstanding_work.tracked);
         return pool_.try_post([job = std::move(job), work] { job(); });
@@ -1129,6 +1179,7 @@ int cmd_serve(int argc, char** argv)
             std::cout << serve_help;
             return exit_ok;
         }
+    std::signal(SIGHUP, SIG_IGN); // until the reload handler is in place, a SIGHUP must not end the process
     auto args = with_environment(argc, argv);
     std::vector<char*> args_c;
     for (auto& a : args)
@@ -1243,6 +1294,7 @@ int cmd_serve(int argc, char** argv)
             return r.has_value() || r.error().kind() == error::client_not_found;
         };
         server srv(ioc, acceptor, handler, lim, probe);
+        srv.store_inline = !is_persistent_store(store); // memory: never waits, so no thread hop
         srv.proxies = *proxies;
         srv.tls = tls ? &*tls : nullptr;
         asio::signal_set hangup(ioc, SIGHUP);

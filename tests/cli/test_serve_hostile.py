@@ -244,6 +244,31 @@ def test_slow_store():
     srv.stop(signal.SIGKILL)
 
 
+def test_readiness_probes_share_one_store_thread():
+    """/readyz while the store hangs: every probe is 503 within about a second,
+    and probes never take the store threads from the requests that work (one
+    probe at a time, shared)."""
+    path = os.path.join(scratch_dir(), "probed.db")
+    srv = Server(BIN, "--api-keys", KEYS, "--store", "sqlite:" + path, "--store-threads", "2")
+    exchange(srv, request_bytes("POST", "/oauth/register", KEY, SEED), see_close=False)
+    results = []
+    with LockedSqlite(path):
+        def probe(i):
+            results.append(timed(srv, request_bytes("GET", "/readyz"), source="127.0.3.%d" % (1 + i % 200)))
+        probes = [threading.Thread(target=probe, args=(i,)) for i in range(40)]
+        for t in probes:
+            t.start()
+        for t in probes:
+            t.join(30)
+        r, took = timed(srv, request_bytes("GET", "/oauth_clients", KEY), source="127.0.0.9")
+    check("40 probes while the store hangs: each 503 within 1.5 s",
+          len(results) == 40 and all(r.status == 503 and t < 1.5 for r, t in results),
+          sorted((r.status, round(t, 2)) for r, t in results)[-3:])
+    check("... and a read the lock allows is answered at once after them (under 1 s)", r.status == 200 and took < 1,
+          (r.status, took))
+    srv.stop()
+
+
 def test_access_log_counts_from_first_byte():
     """Item 3: `us` runs from the first byte read to the last byte written."""
     srv = Server(BIN, "--api-keys", KEYS)
@@ -486,6 +511,7 @@ def test_command_line():
 
 def main():
     for test in [test_bounded_buffering, test_connection_share, test_slow_store,
+                 test_readiness_probes_share_one_store_thread,
                  test_access_log_counts_from_first_byte, test_transfer_codings, test_trailers_never_merged,
                  test_sigpipe, test_stalled_log_reader, test_idle_connection_holds_no_answer, test_head_host_and_204,
                  test_command_line]:

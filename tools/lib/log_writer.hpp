@@ -13,13 +13,14 @@
 #include <deque>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
 namespace oauthreg::cli {
 
-/** A bounded queue of lines and one thread that writes them, each with one
-    write(2). A line that finds the queue full (the reader is not reading), or
+/** A bounded queue of lines and one thread that writes them, a batch of
+    whole lines at a time. A line that finds the queue full (the reader is not reading), or
     that cannot be written (standard error closed, its reader gone: SIGPIPE is
     ignored by the server), is dropped and counted. It lives as long as the
     process (it is never destroyed, so no line is written after exit began). */
@@ -36,15 +37,18 @@ public:
     void write(std::string line)
     {
         line += '\n';
+        bool wake;
         {
             std::lock_guard lock(mutex_);
             if (queue_.size() >= max_lines_) {
                 dropped_.fetch_add(1, std::memory_order_relaxed);
                 return;
             }
+            wake = queue_.empty(); // else the writer is awake, or about to take this batch
             queue_.push_back(std::move(line));
         }
-        ready_.notify_one();
+        if (wake)
+            ready_.notify_one();
     }
 
     /** Waits up to `timeout` for the queue to be written (at exit). */
@@ -63,25 +67,42 @@ private:
         std::thread([this] { run(); }).detach();
     }
 
+    /** Takes every queued line at once and writes them together: one
+        write(2) for a batch, not one per line. */
     void run()
     {
+        std::deque<std::string> batch;
+        std::string out;
         for (;;) {
-            std::string line;
             {
                 std::unique_lock lock(mutex_);
                 ready_.wait(lock, [this] { return !queue_.empty(); });
-                line = std::move(queue_.front());
-                queue_.pop_front();
+                batch.swap(queue_);
                 writing_ = true;
             }
-            if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-                dropped_.fetch_add(1, std::memory_order_relaxed);
+            out.clear();
+            for (auto& line : batch)
+                out += line;
+            if (!write_all(out))
+                dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
+            batch.clear();
             {
                 std::lock_guard lock(mutex_);
                 writing_ = false;
             }
             idle_.notify_all();
         }
+    }
+
+    bool write_all(std::string_view s) const
+    {
+        while (!s.empty()) {
+            auto const n = ::write(fd_, s.data(), s.size());
+            if (n <= 0)
+                return false;
+            s.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
     }
 
     int const fd_;

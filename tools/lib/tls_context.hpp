@@ -62,6 +62,8 @@ public:
         SSL_CTX_set_cipher_list(native, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                                         "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                                         "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+        // An encrypted key is refused, never asked for on a terminal (it would block a thread).
+        ctx->set_password_callback([](std::size_t, context::password_purpose) { return std::string(); });
         boost::system::error_code ec;
         ctx->use_certificate_chain_file(cert, ec);
         if (ec)
