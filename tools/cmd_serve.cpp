@@ -21,6 +21,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -309,20 +310,39 @@ private:
     std::shared_ptr<session> self() { return std::static_pointer_cast<session>(shared_from_this()); }
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
+    /** TLS: the first record and handshake headers are read here, so that a
+        ClientHello declaring more than 16 KiB is refused before OpenSSL
+        buffers it (it would take up to 128 KiB a connection); legitimate ones
+        are a few hundred bytes to 2 KiB. */
     void handshake()
     {
         if constexpr (is_tls) {
             idle_since_ = std::max<std::int64_t>(1, steady::now().time_since_epoch().count());
             lowest().expires_at(first_deadline_);
-            stream_.async_handshake(asio::ssl::stream_base::server, [self = self()](beast::error_code ec) {
-                self->idle_since_ = 0;
-                if (ec)
+            asio::async_read(lowest(), asio::buffer(hello_), [self = self()](beast::error_code ec, std::size_t) {
+                if (ec || !modest_client_hello(self->hello_))
                     return self->close_now();
-                self->wait_request();
+                self->stream_.async_handshake(asio::ssl::stream_base::server, asio::const_buffer(self->hello_.data(), self->hello_.size()),
+                                              // `= 0`: Beast 1.81 checks this overload's handler
+                                              // against the unbuffered signature
+                                              [self](beast::error_code ec, std::size_t = 0) {
+                                                  self->idle_since_ = 0;
+                                                  if (ec)
+                                                      return self->close_now();
+                                                  self->wait_request();
+                                              });
             });
         } else {
             wait_request();
         }
+    }
+
+    /** A TLS handshake record (RFC 8446 5.1: type 22) whose first message is
+        a ClientHello (4.: type 1) of at most 16 KiB. */
+    static bool modest_client_hello(std::array<unsigned char, 9> const& h)
+    {
+        std::size_t const length = (std::size_t{h[6]} << 16) | (std::size_t{h[7]} << 8) | h[8];
+        return h[0] == 22 && h[1] == 3 && h[5] == 1 && length <= 16 * 1024;
     }
     void shed()
     {
@@ -644,6 +664,7 @@ private:
     std::optional<asio::steady_timer> ready_timer_;
     steady::time_point first_deadline_{}; ///< the accept plus the read timeout
     bool first_request_ = true;
+    std::array<unsigned char, 9> hello_{}; ///< TLS: the first record header and handshake header
     std::list<connection*>::iterator at_;
     steady::time_point start_ = steady::now();
     std::atomic<std::int64_t> idle_since_{0};
@@ -876,18 +897,30 @@ private:
     bounded request per connection, no authentication (bind it privately). */
 class metrics_endpoint {
 public:
+    /// At most this many scrapes at once: a scraper needs one.
+    static constexpr std::size_t max_open = 16;
+
     metrics_endpoint(asio::io_context& ioc, tcp::acceptor& acceptor, metrics const& stats)
-        : ioc_(ioc), acceptor_(acceptor), stats_(stats)
+        : ioc_(ioc), acceptor_(acceptor), stats_(stats), strand_(asio::make_strand(ioc)), retry_(strand_)
     {
     }
 
-    void start() { accept(); }
+    void start()
+    {
+        asio::dispatch(strand_, [this] { accept(); });
+    }
 
+    /** Stops accepting and closes the scrapes under way (a stop never waits for them). */
     void stop()
     {
-        asio::post(acceptor_.get_executor(), [this] {
+        asio::dispatch(strand_, [this] {
+            stopped_ = true;
             beast::error_code ec;
             acceptor_.close(ec);
+            retry_.cancel();
+            for (auto& w : open_)
+                if (auto e = w.lock())
+                    asio::post(e->stream.get_executor(), [e] { e->close(); });
         });
     }
 
@@ -936,18 +969,34 @@ private:
 
     void accept()
     {
-        acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-            if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+        acceptor_.async_accept(asio::make_strand(ioc_), asio::bind_executor(strand_, [this](beast::error_code ec,
+                                                                                             tcp::socket socket) {
+            if (stopped_)
                 return;
-            if (!ec)
-                std::make_shared<exchange>(std::move(socket), stats_)->run();
+            if (ec) { // out of descriptors, say: try again shortly, never in a loop
+                retry_.expires_after(std::chrono::milliseconds(50));
+                return retry_.async_wait([this](beast::error_code e) {
+                    if (!e && !stopped_)
+                        accept();
+                });
+            }
+            std::erase_if(open_, [](auto const& w) { return w.expired(); });
+            if (open_.size() < max_open) {
+                auto e = std::make_shared<exchange>(std::move(socket), stats_);
+                open_.push_back(e);
+                e->run();
+            } // else the socket closes here: the scrapes under way are enough
             accept();
-        });
+        }));
     }
 
     asio::io_context& ioc_;
     tcp::acceptor& acceptor_;
     metrics const& stats_;
+    asio::strand<asio::io_context::executor_type> strand_;
+    asio::steady_timer retry_;
+    std::vector<std::weak_ptr<exchange>> open_; ///< on strand_
+    bool stopped_ = false;
 };
 
 /// The shortest API key a keys file may hold.

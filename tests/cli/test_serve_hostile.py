@@ -269,6 +269,35 @@ def test_readiness_probes_share_one_store_thread():
     srv.stop()
 
 
+def test_tls_and_metrics_bounds():
+    """A ClientHello declaring more than 16 KiB is refused before OpenSSL
+    buffers it (up to 128 KiB a connection otherwise); the metrics listener
+    holds at most 16 scrapes and never delays SIGTERM."""
+    d = scratch_dir()
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-days", "1", "-subj", "/CN=localhost", "-keyout", key, "-out", cert], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = Server(BIN, "--api-keys", KEYS, "--tls-cert", cert, "--tls-key", key, "--metrics-listen", "127.0.0.1:0")
+    host, port = srv.ready["listening"][len("https://"):].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(bytes([22, 3, 1, 0x40, 0x00, 1, 0x01, 0xFF, 0xB8]) + b"\0" * 1000)  # 131,000 bytes declared
+        t0 = time.monotonic()
+        closed = s.recv(10) == b""
+    check("RFC 8446 4: a ClientHello declaring 131,000 bytes is closed at once",
+          closed and time.monotonic() - t0 < 1, time.monotonic() - t0)
+    mhost, mport = srv.ready["metrics"][len("http://"):].split("/")[0].rsplit(":", 1)
+    scrapers = [socket.create_connection((mhost, int(mport)), timeout=5) for _ in range(30)]
+    shut = closed_by_server(scrapers, 2)
+    check("the metrics listener holds at most 16 connections (the rest closed at once)", shut >= 14, shut)
+    t0 = time.monotonic()
+    rc = srv.stop()
+    check("SIGTERM with silent metrics connections open: exit 0 at once", rc == 0 and time.monotonic() - t0 < 2,
+          (rc, time.monotonic() - t0))
+    for s in scrapers:
+        s.close()
+
+
 def test_access_log_counts_from_first_byte():
     """Item 3: `us` runs from the first byte read to the last byte written."""
     srv = Server(BIN, "--api-keys", KEYS)
@@ -511,7 +540,7 @@ def test_command_line():
 
 def main():
     for test in [test_bounded_buffering, test_connection_share, test_slow_store,
-                 test_readiness_probes_share_one_store_thread,
+                 test_readiness_probes_share_one_store_thread, test_tls_and_metrics_bounds,
                  test_access_log_counts_from_first_byte, test_transfer_codings, test_trailers_never_merged,
                  test_sigpipe, test_stalled_log_reader, test_idle_connection_holds_no_answer, test_head_host_and_204,
                  test_command_line]:
