@@ -1220,6 +1220,26 @@ inline std::vector<std::string> with_environment(int argc, char** argv)
     return args;
 }
 
+/** Runs `parse`; a usage error about an option that came from the
+    environment also names its variable. */
+template <class F> auto named_from_environment(std::vector<std::string> const& args, F&& parse)
+{
+    try {
+        return parse();
+    } catch (usage_error& e) {
+        for (std::size_t i = 2; i + 1 < args.size(); i += 2) {
+            auto const from_env = std::find(args.begin() + 2, args.end(), args[i]) == args.begin() + static_cast<long>(i) &&
+                                  std::getenv(environment_name(args[i]).c_str()) != nullptr &&
+                                  std::getenv(environment_name(args[i]).c_str()) == std::string_view(args[i + 1]);
+            if (from_env && e.message.starts_with(args[i] + " ")) {
+                e.message += " (from " + environment_name(args[i]) + ")";
+                break;
+            }
+        }
+        throw;
+    }
+}
+
 int cmd_serve(int argc, char** argv)
 {
     using namespace serve_detail;
@@ -1239,49 +1259,52 @@ int cmd_serve(int argc, char** argv)
     server_limits lim;
     auto ms = [](long n) { return std::chrono::milliseconds(n); };
     auto count = [](std::string_view a, std::string const& v, long hi) { return static_cast<std::size_t>(to_number(a, v, 0, hi)); };
-    auto opts = parse_common(static_cast<int>(args_c.size()), args_c.data(), 2, [&](std::string_view a, int&, auto& value) {
-        if (a == "--listen")
-            listen = value();
-        else if (a == "--store")
-            store = value();
-        else if (a == "--api-keys")
-            keys_path = value();
-        else if (a == "--public-url")
-            public_url = value();
-        else if (a == "--tls-cert")
-            tls_cert = value();
-        else if (a == "--tls-key")
-            tls_key = value();
-        else if (a == "--trusted-proxies")
-            proxies_text = value();
-        else if (a == "--metrics-listen")
-            metrics_listen = value();
-        else if (a == "--threads")
-            threads = to_number(a, value(), 1, 256);
-        else if (a == "--store-threads")
-            lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
-        else if (a == "--store-queue")
-            lim.store_queue = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
-        else if (a == "--read-timeout-ms")
-            lim.read_timeout = ms(to_number(a, value(), 1, 3600000));
-        else if (a == "--idle-timeout-ms")
-            lim.idle_timeout = ms(to_number(a, value(), 1, 3600000));
-        else if (a == "--drain-timeout-ms")
-            lim.drain_timeout = ms(to_number(a, value(), 1, 3600000));
-        else if (a == "--max-connections")
-            lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
-        else if (a == "--max-connections-per-peer")
-            lim.max_connections_per_peer = count(a, value(), 1000000);
-        else if (a == "--rate-limit")
-            lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
-        else if (a == "--register-rate-limit")
-            lim.register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
-        else if (a == "--header-limit")
-            lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
-        else
-            return false;
-        return true;
-    });
+    auto parse = [&] {
+        return parse_common(static_cast<int>(args_c.size()), args_c.data(), 2, [&](std::string_view a, int&, auto& value) {
+            if (a == "--listen")
+                listen = value();
+            else if (a == "--store")
+                store = value();
+            else if (a == "--api-keys")
+                keys_path = value();
+            else if (a == "--public-url")
+                public_url = value();
+            else if (a == "--tls-cert")
+                tls_cert = value();
+            else if (a == "--tls-key")
+                tls_key = value();
+            else if (a == "--trusted-proxies")
+                proxies_text = value();
+            else if (a == "--metrics-listen")
+                metrics_listen = value();
+            else if (a == "--threads")
+                threads = to_number(a, value(), 1, 256);
+            else if (a == "--store-threads")
+                lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
+            else if (a == "--store-queue")
+                lim.store_queue = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
+            else if (a == "--read-timeout-ms")
+                lim.read_timeout = ms(to_number(a, value(), 1, 3600000));
+            else if (a == "--idle-timeout-ms")
+                lim.idle_timeout = ms(to_number(a, value(), 1, 3600000));
+            else if (a == "--drain-timeout-ms")
+                lim.drain_timeout = ms(to_number(a, value(), 1, 3600000));
+            else if (a == "--max-connections")
+                lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
+            else if (a == "--max-connections-per-peer")
+                lim.max_connections_per_peer = count(a, value(), 1000000);
+            else if (a == "--rate-limit")
+                lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+            else if (a == "--register-rate-limit")
+                lim.register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+            else if (a == "--header-limit")
+                lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
+            else
+                return false;
+            return true;
+        });
+    };
+    auto opts = named_from_environment(args, parse);
     if (!opts.positional.empty())
         throw usage_error{"serve takes no positional arguments"};
     std::string why;

@@ -926,8 +926,8 @@ def test_configuration():
 
     # The environment's values are checked like the flags'.
     rc, out, err = run_serve([], env={"OAUTHREG_RATE_LIMIT": "lots"})
-    check("configuration: OAUTHREG_RATE_LIMIT=lots: exit 2 naming --rate-limit",
-          rc == 2 and b"--rate-limit" in err and out == b"", (rc, err[:200]))
+    check("configuration: OAUTHREG_RATE_LIMIT=lots: exit 2 naming --rate-limit and the variable",
+          rc == 2 and b"--rate-limit" in err and b"(from OAUTHREG_RATE_LIMIT)" in err and out == b"", (rc, err[:200]))
     rc, out, err = run_serve([], env={"OAUTHREG_API_KEYS": "/nonexistent/keys.json"})
     check("configuration: OAUTHREG_API_KEYS naming a missing file: exit 2 naming it",
           rc == 2 and b"/nonexistent/keys.json" in err, (rc, err[:200]))
