@@ -1240,45 +1240,42 @@ template <class F> auto named_from_environment(std::vector<std::string> const& a
     }
 }
 
-int cmd_serve(int argc, char** argv)
+/** What `oauthreg serve`'s options say, read and checked. */
+struct serve_settings {
+    std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url, tls_cert, tls_key, metrics_listen;
+    long threads = static_cast<long>(std::max(1u, std::thread::hardware_concurrency()));
+    serve_detail::server_limits lim;
+    trusted_proxies proxies;
+    profile prof = profile::default_profile();
+};
+
+/** The command line and the OAUTHREG_ variables as settings; a usage error otherwise. */
+inline serve_settings read_serve_settings(int argc, char** argv)
 {
     using namespace serve_detail;
-    for (int i = 2; i < argc; ++i)
-        if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
-            std::cout << serve_help;
-            return exit_ok;
-        }
-    std::signal(SIGHUP, SIG_IGN); // until the reload handler is in place, a SIGHUP must not end the process
     auto args = with_environment(argc, argv);
     std::vector<char*> args_c;
     for (auto& a : args)
         args_c.push_back(a.data());
-    std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url, tls_cert, tls_key, proxies_text,
-                metrics_listen;
-    long threads = static_cast<long>(std::max(1u, std::thread::hardware_concurrency()));
-    server_limits lim;
+    serve_settings st;
+    std::string proxies_text;
+    auto& lim = st.lim;
     auto ms = [](long n) { return std::chrono::milliseconds(n); };
     auto count = [](std::string_view a, std::string const& v, long hi) { return static_cast<std::size_t>(to_number(a, v, 0, hi)); };
+    auto text = [&](std::string_view a) -> std::string* {
+        for (auto [name, field] : {std::pair{"--listen", &st.listen}, {"--store", &st.store}, {"--api-keys", &st.keys_path},
+                                   {"--public-url", &st.public_url}, {"--tls-cert", &st.tls_cert}, {"--tls-key", &st.tls_key},
+                                   {"--trusted-proxies", &proxies_text}, {"--metrics-listen", &st.metrics_listen}})
+            if (a == name)
+                return field;
+        return nullptr;
+    };
     auto parse = [&] {
         return parse_common(static_cast<int>(args_c.size()), args_c.data(), 2, [&](std::string_view a, int&, auto& value) {
-            if (a == "--listen")
-                listen = value();
-            else if (a == "--store")
-                store = value();
-            else if (a == "--api-keys")
-                keys_path = value();
-            else if (a == "--public-url")
-                public_url = value();
-            else if (a == "--tls-cert")
-                tls_cert = value();
-            else if (a == "--tls-key")
-                tls_key = value();
-            else if (a == "--trusted-proxies")
-                proxies_text = value();
-            else if (a == "--metrics-listen")
-                metrics_listen = value();
+            if (auto* field = text(a))
+                *field = value();
             else if (a == "--threads")
-                threads = to_number(a, value(), 1, 256);
+                st.threads = to_number(a, value(), 1, 256);
             else if (a == "--store-threads")
                 lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
             else if (a == "--store-queue")
@@ -1307,19 +1304,99 @@ int cmd_serve(int argc, char** argv)
     auto opts = named_from_environment(args, parse);
     if (!opts.positional.empty())
         throw usage_error{"serve takes no positional arguments"};
+    st.prof = std::move(opts.prof);
     std::string why;
     auto proxies = trusted_proxies::parse(proxies_text, why);
     if (!proxies)
         throw usage_error{"--trusted-proxies: " + why, false};
-    if (tls_cert.empty() != tls_key.empty())
+    st.proxies = std::move(*proxies);
+    if (st.tls_cert.empty() != st.tls_key.empty())
         throw usage_error{"--tls-cert and --tls-key go together", false};
-    api_keys keys = keys_path.empty() ? api_keys{} : load_api_keys(keys_path);
-    if (!public_url.empty()) {
-        auto u = boost::urls::parse_absolute_uri(public_url);
+    if (!st.public_url.empty()) {
+        auto u = boost::urls::parse_absolute_uri(st.public_url);
         if (!u || (u->scheme() != "http" && u->scheme() != "https") || !u->has_authority() || u->has_query() ||
             u->has_fragment())
             throw usage_error{"--public-url must be an absolute http(s) URL without query or fragment", false};
     }
+    return st;
+}
+
+/** What the server listens with, bound before the store is opened. */
+struct serve_listeners {
+    boost::asio::io_context& ioc;
+    boost::asio::ip::tcp::acceptor& api;
+    boost::asio::ip::tcp::acceptor& metrics;
+    tls_credentials* tls;
+    std::string listening;
+};
+
+/** Serves `reg` until SIGINT/SIGTERM; the ready line first. */
+template <class Registry>
+int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys keys,
+               std::optional<std::string> const& generated_key)
+{
+    using namespace serve_detail;
+    basic_http_handler handler(reg, std::move(keys), st.public_url);
+    // A trivial write: deleting a client that does not exist takes the store's
+    // write path (SQLite's write lock), without changing anything.
+    auto probe = [&reg] {
+        auto r = reg.storage().erase("oauthreg-readiness-probe");
+        return r.has_value() || r.error().kind() == error::client_not_found;
+    };
+    server srv(on.ioc, on.api, handler, st.lim, probe);
+    srv.store_inline = !is_persistent_store(st.store); // memory: never waits, so no thread hop
+    srv.proxies = st.proxies;
+    srv.tls = on.tls;
+    asio::signal_set hangup(on.ioc, SIGHUP);
+    std::function<void()> on_hangup = [&] {
+        hangup.async_wait([&](beast::error_code ec, int) {
+            if (ec)
+                return;
+            if (on.tls) // new connections take the new pair; a pair that fails leaves the old one
+                reload_log(on.tls->reload());
+            on_hangup();
+        });
+    };
+    on_hangup();
+    std::optional<metrics_endpoint> metrics_at;
+    boost::json::object ready;
+    ready["listening"] = on.listening;
+    if (generated_key)
+        ready["api_key"] = *generated_key;
+    if (on.metrics.is_open()) {
+        metrics_at.emplace(on.ioc, on.metrics, srv.stats);
+        metrics_at->start();
+        ready["metrics"] = url_of(on.metrics, "http") + "/metrics";
+    }
+    srv.on_stop = [&metrics_at, &hangup] {
+        if (metrics_at)
+            metrics_at->stop();
+        hangup.cancel();
+    };
+    print_line(ready);
+    srv.start();
+    std::vector<std::thread> pool;
+    for (long i = 1; i < st.threads; ++i)
+        pool.emplace_back([&on] { on.ioc.run(); });
+    on.ioc.run();
+    for (auto& t : pool)
+        t.join();
+    srv.join_store_threads();
+    log_writer::instance().flush(std::chrono::seconds(1));
+    return static_cast<int>(exit_ok);
+}
+
+int cmd_serve(int argc, char** argv)
+{
+    using namespace serve_detail;
+    for (int i = 2; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+            std::cout << serve_help;
+            return exit_ok;
+        }
+    std::signal(SIGHUP, SIG_IGN); // until the reload handler is in place, a SIGHUP must not end the process
+    auto st = read_serve_settings(argc, argv);
+    api_keys keys = st.keys_path.empty() ? api_keys{} : load_api_keys(st.keys_path);
     raise_open_files_limit();
     // Large answers (a page can be megabytes) go back to the system when freed:
     // glibc's threshold would otherwise rise to 32 MiB and keep them in its arenas.
@@ -1327,24 +1404,24 @@ int cmd_serve(int argc, char** argv)
     // A log reader that goes away must not end the server: a line that cannot be written is dropped.
     std::signal(SIGPIPE, SIG_IGN);
 
-    asio::io_context ioc(static_cast<int>(threads));
+    asio::io_context ioc(static_cast<int>(st.threads));
     tcp::acceptor acceptor(ioc), metrics_acceptor(ioc);
-    if (!bind_listener(ioc, acceptor, "--listen", listen))
+    if (!bind_listener(ioc, acceptor, "--listen", st.listen))
         return exit_usage;
-    if (!metrics_listen.empty() && !bind_listener(ioc, metrics_acceptor, "--metrics-listen", metrics_listen))
+    if (!st.metrics_listen.empty() && !bind_listener(ioc, metrics_acceptor, "--metrics-listen", st.metrics_listen))
         return exit_usage;
     std::optional<tls_credentials> tls;
-    if (!tls_cert.empty()) {
+    if (!st.tls_cert.empty()) {
         try {
-            tls.emplace(tls_cert, tls_key);
+            tls.emplace(st.tls_cert, st.tls_key);
         } catch (std::exception const& e) {
             std::cerr << "oauthreg: --tls-cert/--tls-key: " << e.what() << "\n";
             return exit_usage;
         }
     }
-    std::string const listening = url_of(acceptor, tls ? "https" : "http");
-    if (public_url.empty())
-        public_url = listening;
+    serve_listeners on{ioc, acceptor, metrics_acceptor, tls ? &*tls : nullptr, url_of(acceptor, tls ? "https" : "http")};
+    if (st.public_url.empty())
+        st.public_url = on.listening;
 
     std::optional<std::string> generated_key;
     if (keys.empty()) {
@@ -1353,60 +1430,12 @@ int cmd_serve(int argc, char** argv)
         generated_key = std::string(k);
         keys.add(*generated_key, {"default", "default"});
     }
-    registry_options ro = http_registry_options(public_url, opts.prof);
+    registry_options ro = http_registry_options(st.public_url, st.prof);
     if (char const* pepper = std::getenv("OAUTHREG_SECRET_PEPPER"))
         ro.secret_pepper = pepper;
-    lim.max_body = ro.profile.limits.max_body_bytes;
-    return with_store(store, std::move(ro), [&](auto& reg) {
-        basic_http_handler handler(reg, std::move(keys), public_url);
-        // A trivial write: deleting a client that does not exist takes the store's
-        // write path (SQLite's write lock), without changing anything.
-        auto probe = [&reg] {
-            auto r = reg.storage().erase("oauthreg-readiness-probe");
-            return r.has_value() || r.error().kind() == error::client_not_found;
-        };
-        server srv(ioc, acceptor, handler, lim, probe);
-        srv.store_inline = !is_persistent_store(store); // memory: never waits, so no thread hop
-        srv.proxies = *proxies;
-        srv.tls = tls ? &*tls : nullptr;
-        asio::signal_set hangup(ioc, SIGHUP);
-        std::function<void()> on_hangup = [&] {
-            hangup.async_wait([&](beast::error_code ec, int) {
-                if (ec)
-                    return;
-                if (tls) // new connections take the new pair; a pair that fails leaves the old one
-                    reload_log(tls->reload());
-                on_hangup();
-            });
-        };
-        on_hangup();
-        std::optional<metrics_endpoint> metrics_at;
-        boost::json::object ready;
-        ready["listening"] = listening;
-        if (generated_key)
-            ready["api_key"] = *generated_key;
-        if (metrics_acceptor.is_open()) {
-            metrics_at.emplace(ioc, metrics_acceptor, srv.stats);
-            metrics_at->start();
-            srv.on_stop = [&metrics_at, &hangup] {
-                metrics_at->stop();
-                hangup.cancel();
-            };
-            ready["metrics"] = url_of(metrics_acceptor, "http") + "/metrics";
-        }
-        if (!srv.on_stop)
-            srv.on_stop = [&hangup] { hangup.cancel(); };
-        print_line(ready);
-        srv.start();
-        std::vector<std::thread> pool;
-        for (long i = 1; i < threads; ++i)
-            pool.emplace_back([&ioc] { ioc.run(); });
-        ioc.run();
-        for (auto& t : pool)
-            t.join();
-        srv.join_store_threads();
-        log_writer::instance().flush(std::chrono::seconds(1));
-        return static_cast<int>(exit_ok);
+    st.lim.max_body = ro.profile.limits.max_body_bytes;
+    return with_store(st.store, std::move(ro), [&](auto& reg) {
+        return run_server(reg, st, on, std::move(keys), generated_key);
     }, store_error_log);
 }
 
