@@ -309,8 +309,10 @@ def test_access_log_counts_from_first_byte():
         Reader(s).read()
     srv.stop()
     lines = [json.loads(l) for l in srv.log_lines if "\"method\"" in l]
-    check("access log: a request whose bytes took 0.6 s logs us >= 600000",
-          lines and lines[-1]["us"] >= 600000, lines[-1:])
+    # The server sees the first byte a little after it was sent: 0.5 s of the
+    # 0.6 s is the bound (counted from the whole head, it would be about 1 ms).
+    check("access log: a request whose bytes took 0.6 s logs us >= 500000",
+          lines and lines[-1]["us"] >= 500000, lines[-1:])
 
 
 def test_transfer_codings():
