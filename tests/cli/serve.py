@@ -7,6 +7,7 @@ import resource
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -145,3 +146,26 @@ def write_json(obj):
     json.dump(obj, f)
     f.close()
     return f.name
+
+
+def connect_from(srv, source="127.0.0.1", timeout=10):
+    """A connection to `srv` from the loopback address `source` (127.0.0.0/8 is all ours)."""
+    s = socket.create_connection((srv.host, srv.port), timeout=timeout, source_address=(source, 0))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+class LockedSqlite:
+    """Another process's write lock on a SQLite file (BEGIN IMMEDIATE), held
+    for the `with` block."""
+
+    def __init__(self, path):
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc):
+        self.db.execute("ROLLBACK")
+        self.db.close()

@@ -23,14 +23,14 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
 
 import harness
 from harness import check
-from serve import Reader, Server, raise_open_files_limit, request_bytes, scratch_dir, write_json
+from serve import (LockedSqlite, Reader, Server, connect_from, raise_open_files_limit, request_bytes, scratch_dir,
+                   write_json)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
@@ -51,13 +51,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def connect_from(srv, source, timeout=10):
-    """A connection to `srv` from the loopback address `source` (127.0.0.0/8 is all ours)."""
-    s = socket.create_connection((srv.host, srv.port), timeout=timeout, source_address=(source, 0))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
 
 
 def exchange(srv, raw, source="127.0.0.1", timeout=10, see_close=True):
@@ -167,21 +160,6 @@ def test_connection_share():
     for s in idle:
         s.close()
     srv.stop()
-
-
-class LockedSqlite:
-    """Another process's write lock on a SQLite file (BEGIN IMMEDIATE), as
-    the review held it."""
-
-    def __init__(self, path):
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *exc):
-        self.db.execute("ROLLBACK")
 
 
 def timed(srv, raw, source="127.0.0.1"):

@@ -44,7 +44,8 @@ import http.client
 
 import harness
 from harness import check
-from serve import Reader, Server, raise_open_files_limit, request_bytes, scratch_dir, write_json
+from serve import (LockedSqlite, Reader, Server, connect_from, raise_open_files_limit, request_bytes, scratch_dir,
+                   write_json)
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
@@ -142,12 +143,6 @@ class OpServer(Server):
 
     def line_for(self, request_id, wait=3.0):
         return self.wait_log(lambda o: o.get("request_id") == request_id and "status" in o, wait)
-
-
-def connect_from(srv, source="127.0.0.1", timeout=10):
-    s = socket.create_connection((srv.host, srv.port), timeout=timeout, source_address=(source, 0))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return s
 
 
 def exchange(srv, raw, source="127.0.0.1", see_close=False, timeout=10):
@@ -648,21 +643,6 @@ def test_trusted_proxies():
 
 
 # --- 4. health ------------------------------------------------------------------------------------------
-
-class LockedSqlite:
-    """Another process's write lock on the SQLite file (BEGIN IMMEDIATE)."""
-
-    def __init__(self, path):
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *exc):
-        self.db.execute("ROLLBACK")
-        self.db.close()
-
 
 def timed(srv, raw, source="127.0.0.1"):
     t0 = time.monotonic()
