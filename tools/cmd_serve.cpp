@@ -222,6 +222,8 @@ public:
         (every registration attempt counts, whatever its answer). */
     std::optional<oauthreg::http_response> over_limit(asio::ip::address const& client, oauthreg::http_request const& req)
     {
+        if (!requests.enabled() && !registrations.enabled())
+            return std::nullopt;
         auto const key = peer_key::of(client);
         auto const now = steady::now();
         auto v = requests.take(key, now);
@@ -254,7 +256,7 @@ private:
 public:
     server_limits limits;
     std::atomic<bool> stopping{false};
-    bool store_inline = false; ///< the memory store never waits: its calls run on the I/O threads
+    bool store_inline = false; ///< no store threads (limits.store_threads 0): calls run on the I/O threads
     trusted_proxies proxies;
     rate_limiter requests{0, 0};
     rate_limiter registrations{0, 0};
@@ -683,6 +685,7 @@ public:
           pool_(lim.store_threads, lim.store_queue)
     {
         limits = lim;
+        store_inline = lim.store_threads == 0;
         requests = rate_limiter::per_second(lim.rate_limit);
         registrations = rate_limiter::per_minute(lim.register_rate_limit);
         signals_.async_wait([this](beast::error_code ec, int) {
@@ -1343,8 +1346,9 @@ int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys 
         auto r = reg.storage().erase("oauthreg-readiness-probe");
         return r.has_value() || r.error().kind() == error::client_not_found;
     };
+    if (!is_persistent_store(st.store))
+        st.lim.store_threads = 0; // the memory store never waits: its calls stay on the I/O threads, no pool
     server srv(on.ioc, on.api, handler, st.lim, probe);
-    srv.store_inline = !is_persistent_store(st.store); // memory: never waits, so no thread hop
     srv.proxies = st.proxies;
     srv.tls = on.tls;
     asio::signal_set hangup(on.ioc, SIGHUP);
