@@ -195,7 +195,8 @@ TEST_CASE("every condition has its wire string", "[error]")
         {condition::invalid_client, "invalid_client"},
         {condition::conflict, "conflict"},
         {condition::invalid_request, "invalid_request"},
-        {condition::server_error, "server_error"}};
+        {condition::server_error, "server_error"},
+        {condition::quota_exceeded, "quota_exceeded"}};
     for (auto const& [c, wire] : conditions) {
         CHECK(to_string(c) == wire);
         CHECK(make_error_condition(c).message() == wire);

@@ -107,7 +107,12 @@ enum class error {
     member_missing,      ///< a required record member is absent
     invalid_client_type, ///< client_type is neither "public" nor "confidential"
     public_client_pkce,  ///< require_pkce false on a public client (RFC 9700 2.1.1)
-    invalid_page         ///< a page number below 1 or a page size outside 1..250
+    invalid_page,        ///< a page number below 1 or a page size outside 1..250
+
+    // -- the client lifecycle (RFC 7591 section 3: who may register) --------
+    quota_exceeded,                 ///< the organization holds as many clients as it may
+    invalid_initial_access_token,   ///< unknown, spent, expired or revoked (RFC 7591 3)
+    anonymous_client_credentials    ///< an anonymous registration asked for client_credentials
     // A new enumerator goes above, with a message and a condition, and moves detail::last_error.
 };
 
@@ -129,7 +134,8 @@ enum class condition {
     invalid_client,                ///< RFC 6749 section 5.2 (failed client authentication)
     conflict,                      ///< concurrent modification (optimistic concurrency)
     invalid_request,               ///< a malformed operation
-    server_error                   ///< the storage backend failed
+    server_error,                  ///< the storage backend failed
+    quota_exceeded                 ///< the owner may not hold more clients (403)
 };
 
 } // namespace oauthreg
@@ -165,6 +171,8 @@ constexpr std::string_view to_string(condition c) noexcept
         return "invalid_request";
     case condition::server_error:
         return "server_error";
+    case condition::quota_exceeded:
+        return "quota_exceeded";
     }
     return "server_error";
 }
@@ -205,6 +213,12 @@ constexpr condition condition_of(error e) noexcept
     case error::version_conflict:
     case error::client_exists:
         return condition::conflict;
+    case error::quota_exceeded:
+        return condition::quota_exceeded;
+    case error::invalid_initial_access_token:
+        return condition::invalid_client;
+    case error::anonymous_client_credentials:
+        return condition::invalid_client_metadata;
     case error::storage_failure:
         return condition::server_error;
     case error::malformed_operation:
@@ -258,7 +272,7 @@ constexpr condition condition_of(error e) noexcept
 namespace detail {
 
 /** The last @ref error enumerator, so that a test can visit them all. */
-inline constexpr error last_error = error::invalid_page;
+inline constexpr error last_error = error::anonymous_client_credentials;
 
 constexpr char const* message_of(error e) noexcept
 {
@@ -395,6 +409,12 @@ constexpr char const* message_of(error e) noexcept
         return "a public client must use PKCE";
     case error::invalid_page:
         return "invalid page number or page size";
+    case error::quota_exceeded:
+        return "the organization has as many clients as it may hold";
+    case error::invalid_initial_access_token:
+        return "the initial access token is unknown, spent, expired or revoked";
+    case error::anonymous_client_credentials:
+        return "an anonymous client may not use the client_credentials grant";
     }
     return "unknown error";
 }

@@ -84,6 +84,8 @@ inline std::string_view reason_of(unsigned status) noexcept
         return "Bad Request";
     case 401:
         return "Unauthorized";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 409:
@@ -132,6 +134,8 @@ inline unsigned status_of(error_info const& e, bool rfc7591)
         return 401;
     case condition::conflict:
         return 409;
+    case condition::quota_exceeded:
+        return 403;
     case condition::invalid_request:
         return 400;
     case condition::server_error:

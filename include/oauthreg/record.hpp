@@ -28,6 +28,27 @@ constexpr std::string_view to_string(client_type t) noexcept
     return t == client_type::public_client ? "public" : "confidential";
 }
 
+/** How a client came to be: through RFC 7591 registration (`POST /oauth/register`,
+    where open registration lands) or through the record API (`POST /oauth_clients`).
+    Reaping is by origin, so clients an operator made on purpose are spared. */
+enum class client_origin : std::uint8_t { registration, api };
+
+/** @param o an origin @return "registration" or "api" */
+constexpr std::string_view to_string(client_origin o) noexcept
+{
+    return o == client_origin::registration ? "registration" : "api";
+}
+
+/** @param s "registration" or "api" @return the origin, or nullopt */
+constexpr std::optional<client_origin> parse_client_origin(std::string_view s) noexcept
+{
+    if (s == "registration")
+        return client_origin::registration;
+    if (s == "api")
+        return client_origin::api;
+    return std::nullopt;
+}
+
 /** Who registered a client: the organization and user the host authenticated. */
 struct owner {
     std::string org_id;                                           ///< empty when the host has none
@@ -49,6 +70,8 @@ struct client_record {
     unix_seconds created_at = 0;                        ///< also client_id_issued_at (RFC 7591 3.2.1)
     unix_seconds updated_at = 0;                        ///< the last replacement
     std::uint64_t version = 1;                          ///< bumped by every replacement
+    unix_seconds last_used_at = 0;                      ///< the last recorded use; 0: never (not versioned)
+    client_origin origin = client_origin::registration; ///< the route that made it
     client_metadata metadata;                           ///< as validated
     oauthreg::owner owner;                              ///< who registered it (list() filters on it)
 

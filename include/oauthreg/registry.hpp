@@ -19,6 +19,7 @@
 #include <oauthreg/rng/cryptopp.hpp>
 #include <oauthreg/secure_string.hpp>
 #include <oauthreg/storage/concept.hpp>
+#include <oauthreg/storage/lifecycle.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>
 
@@ -50,6 +51,18 @@ struct registry_options {
 
     std::size_t default_list_limit = 20; ///< page size of a list() that asks for none
     std::size_t max_list_limit = 100;    ///< larger page sizes are lowered to this
+
+    /** Clients an organization may hold; 0: no limit. Checked and counted by
+        the store in the insert's transaction (a `lifecycle_storage`), so
+        concurrent registrations never overshoot it. */
+    std::size_t max_clients_per_org = 0;
+};
+
+/** An initial access token just minted (RFC 7591 3): the token, shown this
+    once, and what is stored of it. */
+struct minted_initial_access_token {
+    initial_access_token_record record; ///< as stored (its hash, never the token)
+    secure_string token;                ///< 32 random bytes, base64url
 };
 
 /** The answer to rotate_secret. */
@@ -165,6 +178,139 @@ public:
         return issue(std::move(*md), std::move(who), pkce, now);
     }
 
+    /** Registers a client for a caller without credentials (open
+        registration, RFC 7591 3): like register_client, but a client without
+        an accountable owner may not use the `client_credentials` grant (it
+        would be a machine identity anyone can mint).
+        @param body the request body, as received
+        @param who the owner anonymous clients get (e.g. org "public", user "anonymous")
+        @return as register_client, or `anonymous_client_credentials` */
+    result<registration> register_anonymous(std::string_view body, owner who)
+    {
+        unix_seconds const now = clock_.now();
+        auto md = validate_request(body, opts_.profile, now);
+        if (!md)
+            return md.error();
+        if (md->has_grant(grant_type::client_credentials))
+            return make_error(error::anonymous_client_credentials, "grant_types", "RFC 7591 3");
+        bool const pkce = pkce_required(*md);
+        return issue(std::move(*md), std::move(who), pkce, now);
+    }
+
+    /** Registers a client with an initial access token (RFC 7591 3): the
+        client belongs to the organization that minted the token, and the
+        store spends one of the token's uses in the insert's transaction, so
+        concurrent registrations never both spend its last use. A request
+        refused for its metadata spends nothing.
+        @param body the request body, as received
+        @param token the bearer token presented
+        @return as register_client, or `invalid_initial_access_token` for a
+        token that is unknown, spent, expired or revoked */
+    result<registration> register_with_initial_access_token(std::string_view body, std::string_view token)
+        requires lifecycle_storage<Storage>
+    {
+        unix_seconds const now = clock_.now();
+        auto const hash = hasher_(token);
+        auto t = storage_.find_token(hash);
+        bool const live = t && detail::token_spendable(*t, now);
+        if (!t && store_failed(t.error()))
+            return t.error();
+        if (!live)
+            return make_error(error::invalid_initial_access_token, "");
+        auto md = validate_request(body, opts_.profile, now);
+        if (!md)
+            return md.error();
+        bool const pkce = pkce_required(*md);
+        insert_conditions c{opts_.max_clients_per_org, hash, now};
+        return issue(std::move(*md), {t->org_id, t->user_id}, pkce, now, rfc7592_token::when_configured,
+                     client_origin::registration, &c);
+    }
+
+    /** Whether @p token is a live initial access token, and whose.
+        @param token the bearer token presented
+        @return the organization and user it registers for, or
+        `invalid_initial_access_token` */
+    result<owner> initial_access_token_owner(std::string_view token) const requires lifecycle_storage<Storage>
+    {
+        auto t = storage_.find_token(hasher_(token));
+        if (!t && store_failed(t.error()))
+            return t.error();
+        if (!t || !detail::token_spendable(*t, clock_.now()))
+            return make_error(error::invalid_initial_access_token, "");
+        return owner{t->org_id, t->user_id};
+    }
+
+    /** Mints an initial access token for the caller's organization (RFC 7591 3).
+        @param caller who mints it; clients registered with it are theirs
+        @param max_uses how many registrations it allows (at least 1)
+        @param expires_in seconds from now until it stops working (at least 1)
+        @return the token, shown this once, and its stored record */
+    result<minted_initial_access_token> mint_initial_access_token(owner const& caller, std::uint32_t max_uses,
+                                                                  std::int64_t expires_in)
+        requires lifecycle_storage<Storage>
+    {
+        minted_initial_access_token out;
+        auto& r = out.record;
+        r.org_id = caller.org_id;
+        r.user_id = caller.user_id;
+        r.max_uses = std::max<std::uint32_t>(1, max_uses);
+        r.created_at = clock_.now();
+        r.expires_at = saturating_add(r.created_at, std::max<std::int64_t>(1, expires_in));
+        for (int attempt = 0;; ++attempt) {
+            out.token = random_secret();
+            r.token_hash = hasher_(out.token);
+            r.id = random_client_id();
+            auto ins = storage_.insert_token(r);
+            if (ins)
+                return out;
+            if (ins.error().kind() != error::client_exists || attempt == 3)
+                return ins.error();
+        }
+    }
+
+    /** @param org_id an organization
+        @return its initial access tokens, newest first (never the tokens themselves) */
+    result<std::vector<initial_access_token_record>> initial_access_tokens(std::string_view org_id) const
+        requires lifecycle_storage<Storage>
+    {
+        return storage_.list_tokens(org_id);
+    }
+
+    /** Revokes one of the organization's initial access tokens.
+        @param org_id the caller's organization
+        @param id the token's id
+        @return nothing, or `client_not_found` (unknown, or another organization's) */
+    result<void> revoke_initial_access_token(std::string_view org_id, std::string_view id)
+        requires lifecycle_storage<Storage>
+    {
+        return storage_.erase_token(org_id, id);
+    }
+
+    /** Deletes idle clients in bounded batches: those of `origin` (nullopt:
+        any) neither created nor used at or after `idle_since`. Each delete is
+        conditional on the client still being idle, so one used meanwhile
+        survives; between batches the store takes no lock.
+        @param origin which clients
+        @param idle_since the cut-off
+        @param dry_run count, delete nothing
+        @return how many were deleted (or would be) */
+    result<std::size_t> reap(std::optional<client_origin> origin, unix_seconds idle_since, bool dry_run = false)
+        requires lifecycle_storage<Storage>
+    {
+        reap_query q{origin, idle_since, reap_batch};
+        if (dry_run)
+            return storage_.count_idle(q);
+        std::size_t total = 0;
+        for (;;) {
+            auto n = storage_.reap(q);
+            if (!n)
+                return n.error();
+            total += *n;
+            if (*n < q.limit)
+                return total;
+        }
+    }
+
     /** Registers a client from a body in the `oauth_client` record's shape
         (see @ref validate_record): the same rules as register_client, errors
         named in the record's terms, an unknown member refused. The caller is
@@ -191,7 +337,7 @@ public:
         if (!req)
             return req.error();
         bool const pkce = req->require_pkce.value_or(pkce_required(req->metadata));
-        return issue(std::move(req->metadata), caller, pkce, clock_.now(), rfc7592_token::none);
+        return issue(std::move(req->metadata), caller, pkce, clock_.now(), rfc7592_token::none, client_origin::api);
     }
 
     /** Registers metadata built by the host: the rules of @ref validate_metadata
@@ -261,27 +407,46 @@ public:
         @param client_secret the secret it presented
         @return nothing, or `invalid_client`
     */
-    result<void> authenticate(std::string_view client_id, std::string_view client_secret) const
+    result<void> authenticate(std::string_view client_id, std::string_view client_secret)
     {
         auto const candidate = hasher_(client_secret);
         secret_hash stored{};
         bool has_secret = false;
-        unix_seconds expires_at = 0;
+        unix_seconds expires_at = 0, last_used_at = 0;
         auto found = storage_.visit(client_id, [&](client_record const& rec) {
             if (rec.client_secret_hash) {
                 stored = *rec.client_secret_hash;
                 has_secret = true;
             }
             expires_at = rec.client_secret_expires_at;
+            last_used_at = rec.last_used_at;
         });
         if (!found && store_failed(found.error()))
             return found.error();
         bool const match = detail::equal_constant_time(stored, candidate);
+        unix_seconds const now = clock_.now();
         // RFC 7591 3.2.1: client_secret_expires_at is when it expires; 0 means never.
-        bool const live = expires_at == 0 || clock_.now() < expires_at;
-        if (found.has_value() & has_secret & match & live)
-            return {};
-        return make_error(error::authentication_failed, "");
+        bool const live = expires_at == 0 || now < expires_at;
+        if (!(found.has_value() & has_secret & match & live))
+            return make_error(error::authentication_failed, "");
+        record_use(client_id, last_used_at, now);
+        return {};
+    }
+
+    /** Records a use of a client (`last_used_at`) the way authenticate does:
+        the first at once, later ones at most once a minute, never changing
+        the record's version. For a host that authenticates clients by other
+        means (mTLS, a client check of its own).
+        @param client_id the client
+        @return nothing, or `client_not_found` */
+    result<void> record_use(std::string_view client_id)
+    {
+        unix_seconds last = 0;
+        auto found = storage_.visit(client_id, [&](client_record const& rec) { last = rec.last_used_at; });
+        if (!found)
+            return found.error();
+        record_use(client_id, last, clock_.now());
+        return {};
     }
 
     /** Checks an RFC 7592 registration access token, with the same care as a
@@ -619,12 +784,15 @@ private:
     enum class rfc7592_token : bool { none, when_configured };
 
     result<registration> issue(client_metadata&& md, owner who, bool require_pkce, unix_seconds now,
-                               rfc7592_token token = rfc7592_token::when_configured)
+                               rfc7592_token token = rfc7592_token::when_configured,
+                               client_origin origin = client_origin::registration,
+                               insert_conditions const* conditions = nullptr)
     {
         registration out;
         client_record& rec = out.record;
         rec.metadata = std::move(md);
         rec.owner = std::move(who);
+        rec.origin = origin;
         rec.created_at = rec.updated_at = now;
         rec.require_pkce = require_pkce;
         if (uses_client_secret(rec.metadata.token_endpoint_auth_method))
@@ -634,7 +802,7 @@ private:
         // A v4 UUID collision is a 2^-122 event; retry rather than fail if one ever happens.
         for (int attempt = 0;; ++attempt) {
             rec.client_id = random_client_id();
-            auto ins = storage_.insert(rec);
+            auto ins = insert(rec, conditions, now);
             if (ins)
                 break;
             if (ins.error().kind() != error::client_exists || attempt == 3)
@@ -644,6 +812,35 @@ private:
             set_registration_client_uri(out);
         return out;
     }
+
+    /** The store's insert, with the quota and a token's use counted in its
+        transaction when there are any (a `lifecycle_storage`). A store that
+        cannot count them cannot enforce a quota: that is refused, not ignored. */
+    result<void> insert(client_record const& rec, insert_conditions const* conditions, unix_seconds now)
+    {
+        if constexpr (lifecycle_storage<Storage>) {
+            if (conditions)
+                return storage_.insert(rec, *conditions);
+            if (opts_.max_clients_per_org > 0)
+                return storage_.insert(rec, insert_conditions{opts_.max_clients_per_org, std::nullopt, now});
+        } else if (opts_.max_clients_per_org > 0) {
+            return make_error(error::storage_failure, "", "this store cannot enforce max_clients_per_org");
+        }
+        return storage_.insert(rec);
+    }
+
+    /** DESIGN "Client lifecycle": the first use is written at once, later
+        ones at most once a minute, so authentication stays a read. */
+    void record_use(std::string_view client_id, unix_seconds last_used_at, unix_seconds now)
+    {
+        if constexpr (lifecycle_storage<Storage>) {
+            if (last_used_at == 0 || now - last_used_at >= use_interval)
+                (void)storage_.touch(client_id, now); // a use is not refused for a write that failed
+        }
+    }
+
+    static constexpr unix_seconds use_interval = 60; ///< seconds between two writes of last_used_at
+    static constexpr std::size_t reap_batch = 500;   ///< clients deleted per store call by reap()
 
     /** An RFC 7592 2.2 update's require_pkce: the stored value stays (the
         record API may have set it; it is no RFC 7591 metadata the body could

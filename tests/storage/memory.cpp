@@ -1,5 +1,6 @@
 // Tests of storage/memory.hpp: the storage contract for both mutex variants.
 #include <oauthreg/storage/memory.hpp>
+#include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
 
 #include "../support/catch.hpp"
@@ -188,6 +189,17 @@ TEST_CASE("memory_storage_mt meets the storage contract", "[storage][conformance
 TEST_CASE("memory_storage_st meets the storage contract (single-threaded)", "[storage][conformance]")
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_st>(); }, false);
+}
+
+TEST_CASE("memory_storage_mt keeps the client lifecycle (quotas, RFC 7591 3 tokens, use, reaping)",
+          "[storage][conformance][lifecycle]")
+{
+    oauthreg::testing::check_lifecycle_contract([] { return std::make_unique<memory_storage_mt>(); });
+}
+
+TEST_CASE("memory_storage_st keeps the client lifecycle (single-threaded)", "[storage][conformance][lifecycle]")
+{
+    oauthreg::testing::check_lifecycle_contract([] { return std::make_unique<memory_storage_st>(); }, false);
 }
 
 TEST_CASE("RFC 8259 8.1: memory storage keeps ids that are not UTF-8 exactly; it writes no JSON", "[storage][codec]")

@@ -232,8 +232,11 @@ inline std::optional<error_info> unholdable_id(client_record const& rec, holds_t
 } // namespace detail
 
 /** The text a persistent store keeps for a record: compact JSON holding
-    every member of @ref client_record (hashes as base64url, never a secret),
-    so that @ref decode_record gives back an equal record byte for byte.
+    every member of @ref client_record (hashes as base64url, never a secret)
+    but `last_used_at`, so that @ref decode_record gives back an equal record
+    byte for byte. `last_used_at` changes without a new version (a use is not
+    an update), so a store keeps it beside the text, where a use writes it
+    without rewriting the record.
     The JWK Set is kept as its text, not re-serialized. A record whose
     client_id, org_id or user_id is not UTF-8 (see @ref valid_utf8) is
     refused: JSON text could not carry it, and it would not read back.
@@ -286,6 +289,7 @@ inline result<std::string> encode_record(client_record const& rec)
     o["registration_token_hash"] = detail::hash_value(rec.registration_token_hash);
     o["require_pkce"] = rec.require_pkce;
     o["version"] = rec.version;
+    o["origin"] = to_string(rec.origin);
     o["metadata"] = std::move(m);
     return boost::json::serialize(o);
 }
@@ -335,6 +339,14 @@ inline result<client_record> decode_record(std::string_view text)
     if (version < 1)
         r.fail("version");
     rec.version = static_cast<std::uint64_t>(version);
+    // A record written before origins were kept has none: one with an RFC
+    // 7592 token came through registration, the record API issues none.
+    if (auto o = r.opt_string("origin")) {
+        auto origin = parse_client_origin(*o);
+        origin ? void(rec.origin = *origin) : r.fail("origin");
+    } else {
+        rec.origin = rec.registration_token_hash ? client_origin::registration : client_origin::api;
+    }
 
     detail::record_reader m(r.object("metadata"));
     auto& md = rec.metadata;
