@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <regex>
@@ -1164,7 +1165,9 @@ TEST_CASE("validate_request: every row's field and description are the ones writ
     // What a client reads in error_description is part of the contract too.
     // tests/validate_verdicts.txt holds one line per row, in table order:
     // "section | name | field | description", or "section | name | valid".
-    // OAUTHREG_WRITE_VERDICTS=1 rewrites it (review the diff before committing).
+    // OAUTHREG_WRITE_VERDICTS=PATH writes this build's lines to PATH, another
+    // file: the run still compares with the file written down, never with what
+    // it just wrote (copy PATH over it after reviewing the diff).
     auto line_of = [](row const& r) {
         auto got = oauthreg::validate_request(r.body, make_profile(r.p));
         std::string l = std::string(r.section) + " | " + r.name + " | ";
@@ -1173,10 +1176,14 @@ TEST_CASE("validate_request: every row's field and description are the ones writ
         return l;
     };
     auto const& table = rows();
-    if (std::getenv("OAUTHREG_WRITE_VERDICTS")) {
-        std::ofstream out(OAUTHREG_VALIDATE_VERDICTS, std::ios::binary);
+    if (char const* path = std::getenv("OAUTHREG_WRITE_VERDICTS")) {
+        std::error_code ec;
+        INFO("OAUTHREG_WRITE_VERDICTS=" << path << " must name a file other than " OAUTHREG_VALIDATE_VERDICTS);
+        REQUIRE_FALSE(std::filesystem::equivalent(path, OAUTHREG_VALIDATE_VERDICTS, ec));
+        std::ofstream out(path, std::ios::binary);
         for (auto const& r : table)
             out << line_of(r) << '\n';
+        REQUIRE(out.flush());
     }
     std::ifstream in(OAUTHREG_VALIDATE_VERDICTS, std::ios::binary);
     REQUIRE(in);
