@@ -19,11 +19,11 @@ std::string members(int n, std::string const& value = "1")
     return s + "}";
 }
 
-std::string padded_body(std::size_t total)
+std::string padded_body(std::size_t total) // padded with whitespace: no string is past its own limit
 {
-    std::string head = R"({"grant_types":["client_credentials"],"x":")";
-    std::string tail = "\"}";
-    return head + std::string(total - head.size() - tail.size(), 'a') + tail;
+    std::string head = R"({"grant_types":["client_credentials"])";
+    std::string tail = "}";
+    return head + std::string(total - head.size() - tail.size(), ' ') + tail;
 }
 
 error kind_of(std::string const& body, profile const& p = profile{})
@@ -226,4 +226,96 @@ TEST_CASE("limits: work grows linearly with the input, not faster", "[limits]")
     detail::parse_work = 0;
     CHECK(ok(members(64)));
     CHECK(detail::parse_work < 64 * 64 + 200);
+}
+
+namespace {
+
+std::string with_member(std::string const& name, std::string const& value)
+{
+    return R"({"grant_types":["client_credentials"],")" + name + "\":" + value + "}";
+}
+
+std::string quoted(std::size_t n, char c = 'a') { return "\"" + std::string(n, c) + "\""; }
+
+/** A body registering an Ed25519 key with these extra members (`,"m":v...`). */
+std::string with_key(std::string const& extra, std::string const& beside_keys = "")
+{
+    return R"({"grant_types":["client_credentials"],"jwks":{"keys":[{"kty":"OKP","crv":"Ed25519",)"
+           R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")" +
+           extra + "}]" + beside_keys + "}}";
+}
+
+error_info error_of(std::string const& body, profile const& p = profile{})
+{
+    auto r = validate_request(body, p);
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+}
+
+bool says(error_info const& e, std::string_view part) { return e.description.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("limits: a string in an unknown member, within the larger of max_string_length and max_uri_length",
+          "[limits]")
+{
+    // unknown members are dropped (RFC 7591 2), not read: they may hold text or a URI
+    CHECK(ok(with_member("x", quoted(2048))));
+    auto e = error_of(with_member("x", quoted(2049)));
+    CHECK(e.kind() == error::string_too_long);
+    CHECK(e.field == "x");
+    CHECK(says(e, "2048 bytes"));
+    // at any depth, and split by escapes
+    CHECK(kind_of(with_member("x", R"({"y":[1,)" + quoted(5000) + "]}")) == error::string_too_long);
+    std::string escaped = "\"";
+    for (int i = 0; i < 700; ++i)
+        escaped += "\\u0061";
+    CHECK(ok(with_member("x", escaped + "\"")));
+    CHECK(kind_of(with_member("x", escaped + std::string(1349, 'a') + "\"")) == error::string_too_long);
+    // members the server sets (RFC 7591 3.2.1) are ignored, and bounded alike
+    CHECK(kind_of(with_member("client_secret", quoted(5000))) == error::string_too_long);
+    profile p;
+    p.limits.max_string_length = 20;
+    p.limits.max_uri_length = 25;
+    CHECK(ok(with_member("x", quoted(25)), p));
+    CHECK(kind_of(with_member("x", quoted(26)), p) == error::string_too_long);
+    p.limits.max_string_length = 30;
+    CHECK(ok(with_member("x", quoted(30)), p));
+    CHECK(kind_of(with_member("x", quoted(31)), p) == error::string_too_long);
+}
+
+TEST_CASE("limits: strings in jwks, within max_string_length; x5u max_uri_length; keys and certificates "
+          "max_key_length (RFC 7517 4, RFC 7518 6)",
+          "[limits]")
+{
+    CHECK(ok(with_key(R"(,"kid":)" + quoted(1024))));
+    auto e = error_of(with_key(R"(,"kid":)" + quoted(5000)));
+    CHECK(e.kind() == error::string_too_long);
+    CHECK(e.field == "jwks");
+    CHECK(says(e, "keys[0].kid is longer than the profile's max_string_length (1024 bytes)"));
+    // any other string of a key or beside "keys", at any depth
+    CHECK(kind_of(with_key(R"(,"use":)" + quoted(1025))) == error::string_too_long);
+    CHECK(kind_of(with_key(R"(,"key_ops":["sign",)" + quoted(1025) + "]")) == error::string_too_long);
+    CHECK(kind_of(with_key(R"(,"x-meta":{"a":)" + quoted(1025) + "}")) == error::string_too_long);
+    CHECK(kind_of(with_key("", R"(,"note":)" + quoted(1025))) == error::string_too_long);
+    CHECK(kind_of(R"({"grant_types":["client_credentials"],"jwks":{"keys":[)" + quoted(1025) + "]}}") ==
+          error::string_too_long);
+    // a URI, a certificate chain (RFC 7517 4.6, 4.7)
+    CHECK(ok(with_key(R"(,"x5u":"https://a.example/)" + std::string(2048 - 18, 'u') + "\"")));
+    CHECK(says(error_of(with_key(R"(,"x5u":"https://a.example/)" + std::string(2049 - 18, 'u') + "\"")),
+               "keys[0].x5u is longer than the profile's max_uri_length"));
+    CHECK(ok(with_key(R"(,"x5c":[)" + quoted(3000, 'A') + "," + quoted(16384, 'B') + "]")));
+    CHECK(says(error_of(with_key(R"(,"x5c":[)" + quoted(16385, 'A') + "]")),
+               "keys[0].x5c is longer than the profile's max_key_length (16384 bytes)"));
+    // an RSA modulus of 16,384 bits is 2,731 bytes of base64url (RFC 7518 6.3.1.1)
+    std::string const rsa = R"({"grant_types":["client_credentials"],"jwks":{"keys":[{"kty":"RSA","e":"AQAB","n":)";
+    CHECK(ok(rsa + quoted(2731, 'n') + "}]}}"));
+    profile p;
+    p.limits.max_key_length = 2730;
+    CHECK(kind_of(rsa + quoted(2731, 'n') + "}]}}", p) == error::string_too_long);
+    // and the stored jwks is the one sent
+    auto md = validate_request(with_key(R"(,"kid":)" + quoted(1024)));
+    REQUIRE(md.has_value());
+    REQUIRE(md->jwks.has_value());
+    CHECK(md->jwks->find(std::string(1024, 'a')) != std::string::npos);
 }

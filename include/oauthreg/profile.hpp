@@ -54,10 +54,11 @@ struct limits {
     std::size_t max_array_length = 64;              ///< elements of any one array (grant_types, contacts, keys, ...)
     std::size_t max_redirect_uris = 32;             ///< elements of redirect_uris
     std::size_t max_uri_length = 2048;              ///< any URI
-    std::size_t max_string_length = 1024;           ///< client_name, contacts, software_id, ... and scope
+    std::size_t max_string_length = 1024;           ///< names, contacts, scope, member names, ... (docs/profile.md)
     std::size_t max_scope_tokens = 64;              ///< tokens in scope
     std::size_t max_localized_values = 32;          ///< members such as client_name#fr
     std::size_t max_software_statement = 16 * 1024; ///< bytes of software_statement
+    std::size_t max_key_length = 16 * 1024;         ///< a key or certificate in jwks: n, e, x, y, each x5c element
     friend bool operator==(limits const&, limits const&) = default; ///< member by member
 };
 

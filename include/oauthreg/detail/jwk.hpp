@@ -10,12 +10,15 @@
 // public-key code; verifying a signature with a key is detail/jws.hpp's.
 
 #include <oauthreg/detail/base64url.hpp>
+#include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/text.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -135,6 +138,64 @@ inline std::optional<std::string_view> jwk_set_problem(boost::json::value const&
                 if (seen == id)
                     return "two keys share a \"kid\"";
             kids.push_back(id);
+        }
+    }
+    return std::nullopt;
+}
+
+/** The bounds on the strings of a client's JWK Set, from the profile's limits. */
+struct jwk_set_limits {
+    std::size_t text = 0; ///< limits::max_string_length: kid, alg, use, crv, ..., any string not below
+    std::size_t uri = 0;  ///< limits::max_uri_length: a key's "x5u" (RFC 7517 4.6)
+    std::size_t key = 0;  ///< limits::max_key_length: a key's "n", "e", "x", "y" and each "x5c" element
+};
+
+/** The first string of JWK Set `set` longer than its bound, described
+    ("keys[0].kid is longer than the profile's max_string_length (1024
+    bytes)"), or nothing. A key's values (RSA "n" and "e", RFC 7518 6.3.1; EC
+    and OKP "x" and "y", RFC 7518 6.2.1, RFC 8037 2) and its certificates
+    ("x5c", RFC 7517 4.7) are as long as the key is, so they have a bound of
+    their own; every other string, in a key or beside "keys", is short text. */
+inline std::optional<std::string> jwk_set_string_problem(boost::json::object const& set, jwk_set_limits const& lim)
+{
+    struct bound {
+        std::size_t max;
+        std::string_view name;
+    };
+    auto const text = bound{lim.text, "max_string_length"};
+    auto over = [](boost::json::value const& v, bound b) {
+        return any_scalar(v,
+                          [&](boost::json::value const& s) { return s.is_string() && s.get_string().size() > b.max; });
+    };
+    auto problem = [](std::string where, bound b) {
+        return where + " is longer than the profile's " + std::string(b.name) + " (" + std::to_string(b.max) +
+               " bytes)";
+    };
+    for (auto const& m : set) {
+        std::string_view const name = m.key();
+        auto const* keys = name == "keys" ? m.value().if_array() : nullptr;
+        if (!keys) {
+            if (over(m.value(), text))
+                return problem(std::string(clip(name)), text);
+            continue;
+        }
+        for (std::size_t i = 0; i < keys->size(); ++i) {
+            auto const at = "keys[" + std::to_string(i) + "]";
+            auto const* jwk = (*keys)[i].if_object();
+            if (!jwk) {
+                if (over((*keys)[i], text))
+                    return problem(at, text);
+                continue;
+            }
+            for (auto const& km : *jwk) {
+                std::string_view const k = km.key();
+                bool const key_sized = k == "n" || k == "e" || k == "x" || k == "y" || k == "x5c";
+                auto const b = key_sized    ? bound{lim.key, "max_key_length"}
+                               : k == "x5u" ? bound{lim.uri, "max_uri_length"}
+                                            : text;
+                if (over(km.value(), b))
+                    return problem(at + "." + std::string(clip(k)), b);
+            }
         }
     }
     return std::nullopt;

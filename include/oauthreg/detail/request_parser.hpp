@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 #define OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 
+#include <oauthreg/detail/jwk.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/detail/text.hpp>
 #include <oauthreg/error.hpp>
@@ -317,13 +318,15 @@ public:
         return push_frame(ec, true);
     }
 
-    bool on_object_end(std::size_t n, ec_t&)
+    bool on_object_end(std::size_t n, ec_t& ec)
     {
         pop_frame();
         if (capture_depth_ > 0) {
             stack_.push_object(n);
-            if (--capture_depth_ == 0)
+            if (--capture_depth_ == 0) {
                 out.jwks = stack_.release();
+                return jwks_strings_ok(ec);
+            }
         }
         return true;
     }
@@ -696,14 +699,34 @@ private:
 
     bool string_length_ok(ec_t& ec, std::size_t n)
     {
-        if (target_ == nullptr)
-            return true;
+        if (capture_depth_ > 0)
+            return true; // jwks: jwks_strings_ok, once it is whole
+        if (target_ == nullptr) {
+            // a member the engine does not read: it may hold a URI or text
+            auto const max = std::max(lim_->max_string_length, lim_->max_uri_length);
+            return n <= max || unread_too_long(ec, max);
+        }
         if (n <= string_limit())
             return true;
         if (slot_.flags.redirect_uris)
             return fail(ec, error::redirect_uri_too_long, "redirect_uris", "");
         return fail(ec, slot_.flags.uri ? error::invalid_uri : error::string_too_long, member_name_,
                     "longer than the profile allows");
+    }
+
+    [[gnu::noinline, gnu::cold]] bool unread_too_long(ec_t& ec, std::size_t max)
+    {
+        auto const why = "a string in a member the engine does not read is longer than the profile allows (" +
+                         std::to_string(max) + " bytes: the larger of max_string_length and max_uri_length)";
+        return fail(ec, error::string_too_long, clip(member_name_), why);
+    }
+
+    /** The strings of a complete jwks value, each within its limit (docs/profile.md, The body). */
+    bool jwks_strings_ok(ec_t& ec)
+    {
+        auto const why = jwk_set_string_problem(out.jwks->get_object(),
+                                                {lim_->max_string_length, lim_->max_uri_length, lim_->max_key_length});
+        return !why || fail(ec, error::string_too_long, "jwks", *why);
     }
 
     /** The limit on the length of the current member's strings. */

@@ -185,27 +185,32 @@ inline strict_parse_result parse_strict(std::string_view text, std::size_t max_d
     return out;
 }
 
+/** Whether `pred` holds for a scalar (a string, number, bool or null)
+    anywhere in `v`, in document order; it stops at the first. */
+template <class Pred> bool any_scalar(boost::json::value const& v, Pred const& pred)
+{
+    switch (v.kind()) {
+    case boost::json::kind::array:
+        for (auto const& e : v.get_array())
+            if (any_scalar(e, pred))
+                return true;
+        return false;
+    case boost::json::kind::object:
+        for (auto const& kv : v.get_object())
+            if (any_scalar(kv.value(), pred))
+                return true;
+        return false;
+    default:
+        return pred(v);
+    }
+}
+
 /** Whether `v` holds a number beyond the range of a double anywhere (1e400
     parses as infinity). Boost.JSON writes such a number as `Infinity`, which
     is not JSON, so a value holding one must never be serialized. */
 inline bool holds_non_finite(boost::json::value const& v) noexcept
 {
-    switch (v.kind()) {
-    case boost::json::kind::double_:
-        return !std::isfinite(v.get_double());
-    case boost::json::kind::array:
-        for (auto const& e : v.get_array())
-            if (holds_non_finite(e))
-                return true;
-        return false;
-    case boost::json::kind::object:
-        for (auto const& kv : v.get_object())
-            if (holds_non_finite(kv.value()))
-                return true;
-        return false;
-    default:
-        return false;
-    }
+    return any_scalar(v, [](boost::json::value const& s) { return s.is_double() && !std::isfinite(s.get_double()); });
 }
 
 /** Sets member `k` of `o` to `*v`, or leaves it out when `v` is empty: an
