@@ -107,7 +107,7 @@ TEST_CASE("huge pages: a small block comes from the heap", "[huge_pages]")
     detail::deallocate_block(nullptr, 4096); // a no-op, like free(nullptr)
 }
 
-TEST_CASE("huge pages: a Boost.Pool block of the most elements fills one huge page exactly", "[huge_pages]")
+TEST_CASE("huge pages: the most elements a Boost.Pool block holds fit in one huge page", "[huge_pages]")
 {
     using ua = detail::huge_page_user_allocator;
     std::size_t const elem = 768;

@@ -41,10 +41,13 @@ constexpr std::size_t huge_page_span(std::size_t bytes) noexcept
 }
 
 /** A block of `bytes`: from the heap when small; otherwise a mapping of whole
-    huge pages, aligned to one, advised as transparent huge pages on Linux. A
-    store of 10^6 clients then spans ~500 TLB entries instead of ~250,000, and a
-    lookup stops paying a page walk per cache miss. Returns nullptr when out of
-    memory. */
+    huge pages, aligned to one, advised as transparent huge pages on Linux. The
+    memory store's entries (840 bytes each) at 10^6 clients then fill ~400 huge
+    pages instead of ~205,000 4 KiB ones (the records' strings stay in malloc;
+    benchmarks/README.md). Where the TLB caches 2 MiB translations, that is ~400
+    entries; on the virtual machine of benchmarks/README.md, whose hypervisor
+    backs guests with 4 KiB pages, it shortens the page walk but measured no TLB
+    gain. Returns nullptr when out of memory. */
 inline void* allocate_block(std::size_t bytes) noexcept
 {
 #if defined(__linux__)
@@ -112,7 +115,11 @@ template <class T> struct huge_page_allocator {
 struct huge_page_user_allocator {
     using size_type = std::size_t;
     using difference_type = std::ptrdiff_t;
-    /** The header; keeps the pool's blocks on a cache line boundary. */
+    /** The header, 64 bytes: in a block mapped as huge pages (aligned to one)
+        the pool's storage starts on a cache line; a heap block (a small pool's)
+        has only malloc's 16-byte alignment, and elements whose size is not a
+        multiple of 64 (the memory store's 840-byte entries) fall on no line
+        boundary either way. */
     static constexpr std::size_t header = 64;
 
     static char* malloc BOOST_PREVENT_MACRO_SUBSTITUTION(size_type bytes) noexcept
@@ -130,8 +137,12 @@ struct huge_page_user_allocator {
     }
 
     /** The most elements of `element_size` bytes a Boost.Pool block may hold
-        so that the block, its header and the pool's own 16 bytes fill one
-        huge page exactly. */
+        so that the block, its header and the pool's own 16 bytes fit in one
+        huge page: at most its 2,097,152 bytes, not exactly (2,496 entries of
+        840 bytes take 2,096,720). With blocks growing from 32 elements and
+        doubling, the blocks of 32 to 2,048 stay on the heap (under 7/8 of a
+        page, huge_page_span), so the memory store's first huge page holds its
+        4,065th client. */
     static constexpr std::size_t elements_per_huge_page(std::size_t element_size) noexcept
     {
         return (huge_page_size - header - 2 * sizeof(void*)) / element_size;
