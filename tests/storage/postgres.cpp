@@ -10,6 +10,7 @@
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/storage_conformance.hpp>
 
 #include <atomic>
@@ -373,7 +374,9 @@ TEST_CASE("postgres storage: stores opening one empty database at the same momen
             CHECK(o->has_value());
         }
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
-        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "4");
+        // The primary key, the three owner indexes, the reaper's (schema 2).
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "5");
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "2");
         if (opened[0]->has_value() && opened[n - 1]->has_value()) {
             CHECK(opened[0]->value().insert(testing::full_record("shared")).has_value());
             CHECK(opened[n - 1]->value().find("shared").has_value());
@@ -523,4 +526,48 @@ TEST_CASE("postgres storage: a statement stuck on another session's lock ends at
     CHECK(s.find("locked")->version == 1);            // the same connection answers at once
     release.join();
     CHECK(s.replace(v2, 1).has_value());
+}
+
+TEST_CASE("postgres storage keeps the client lifecycle", "[storage][postgres][conformance][lifecycle][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    testing::check_lifecycle_contract(
+        [&] { return std::make_unique<owned_pg_store>(server, unique_name("oauthreg_lifecycle_")); });
+}
+
+TEST_CASE("postgres storage: two instances on one database never overshoot a quota nor overspend a token",
+          "[storage][postgres][lifecycle][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_instances_"));
+    auto b = postgres_storage::open({.conninfo = server, .schema = a.schema}).value();
+    postgres_storage* instances[] = {&a, &b};
+    for (int round = 0; round < 3; ++round) {
+        auto const tag = std::to_string(round);
+        insert_conditions const quota{5, std::nullopt, 1700000000};
+        int const stored = testing::detail::count_concurrent_successes(16, [&](int i) {
+            return instances[i % 2]
+                ->insert(testing::full_record("quota-" + tag + "-" + std::to_string(i), "org-race-" + tag), quota)
+                .has_value();
+        });
+        CHECK(stored == 5);
+        CHECK(admin(server, "SELECT count(*) FROM " + a.schema + ".oauth_clients WHERE org_id = 'org-race-" + tag +
+                                "'") == "5");
+
+        auto const seed = static_cast<std::uint8_t>(0x50 + round);
+        REQUIRE(a.insert_token(testing::token_record("t-" + tag, seed, "org-t", 3)).has_value());
+        insert_conditions const spend{0, testing::token_record("", seed).token_hash, 1700000010};
+        int const spent = testing::detail::count_concurrent_successes(16, [&](int i) {
+            return instances[i % 2]
+                ->insert(testing::full_record("token-" + tag + "-" + std::to_string(i), "org-t"), spend)
+                .has_value();
+        });
+        CHECK(spent == 3);
+        CHECK(b.find_token(*spend.initial_access_token)->uses == 3);
+    }
+    CHECK(a.size().value() == 3 * (5 + 3));
 }

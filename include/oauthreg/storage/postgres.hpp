@@ -11,12 +11,18 @@
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
+#include <oauthreg/storage/lifecycle.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -65,7 +71,19 @@ struct pg_result_deleter {
 };
 using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
 
-inline constexpr int postgres_schema_version = 1;
+inline constexpr int postgres_schema_version = 2;
+
+/** The tables of one store, schema-qualified when the options name a schema. */
+struct pg_tables {
+    std::string clients = "oauth_clients";
+    std::string tokens = "oauth_initial_access_tokens"; ///< RFC 7591 3 initial access tokens (schema 2)
+    std::string meta = "oauthreg_schema";               ///< the schema version
+};
+
+/** Which clients are idle (parameters: $1 the cut-off, $2 the origin or ''
+    for any), in the terms of the expression index schema 2 makes, so the
+    reaper reads that index rather than the table. */
+inline constexpr char const* pg_idle_clients = "GREATEST(created_at, last_used_at) < $1 AND ($2 = '' OR origin = $2)";
 
 /** How a @ref pg_connection connects and how long it waits. */
 struct pg_settings {
@@ -85,10 +103,24 @@ struct pg_settings {
 class pg_connection {
 public:
     /** The shared statements, then PostgreSQL's own. */
-    enum stmt : std::size_t { xact_status = sql_statements::shared, stmt_count };
+    enum stmt : std::size_t {
+        xact_status = sql_statements::shared,
+        touch,
+        spend_token, ///< one use of an initial access token, if it has one left
+        quota_lock,  ///< the organization's transaction-scoped advisory lock
+        count_org,
+        reap,
+        count_idle,
+        insert_token,
+        find_token,
+        list_tokens,
+        erase_token,
+        stmt_count
+    };
     using clock = std::chrono::steady_clock;
 
-    pg_connection(pg_settings settings, std::string table) : settings_(std::move(settings)), table_(std::move(table)) {}
+    pg_connection(pg_settings settings, pg_tables tables) : settings_(std::move(settings)), tables_(std::move(tables))
+    {}
     pg_connection(pg_connection const&) = delete;
     pg_connection& operator=(pg_connection const&) = delete;
     ~pg_connection() { PQfinish(conn_); }
@@ -110,12 +142,11 @@ public:
     {
         if (auto r = connect_plain(); !r)
             return r;
-        auto const shared = sql_statements::text(table_, '$', " RETURNING txid_current()");
-        std::array<std::string, stmt_count> sql;
-        std::copy(shared.begin(), shared.end(), sql.begin());
-        sql[xact_status] = "SELECT txid_status($1)";
+        sql_ = statements();
         for (std::size_t i = 0; i < stmt_count; ++i) {
-            auto r = reply(conn_ && PQsendPrepare(conn_, name(i), sql[i].c_str(), 0, nullptr));
+            if (planned_each_time(i))
+                continue;
+            auto r = reply(conn_ && PQsendPrepare(conn_, name(i), sql_[i].c_str(), 0, nullptr));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return fail("cannot prepare statements", r.get());
         }
@@ -165,14 +196,17 @@ public:
 
     PGconn* native() const noexcept { return conn_; }
 
-    /** Runs prepared statement `s` (a sql_statements::id or a stmt) with
-        text parameters, at most 8. */
+    /** Runs statement `s` (a sql_statements::id or a stmt) with text
+        parameters, at most 10: prepared, but for those planned each time. */
     pg_result run(std::size_t s, std::span<std::string const> params)
     {
-        std::array<char const*, 8> values{};
+        std::array<char const*, 10> values{};
         auto const n = std::min(params.size(), values.size());
         for (std::size_t i = 0; i < n; ++i)
             values[i] = params[i].c_str();
+        if (planned_each_time(s))
+            return reply(conn_ && PQsendQueryParams(conn_, sql_[s].c_str(), static_cast<int>(n), nullptr, values.data(),
+                                                    nullptr, nullptr, 0));
         return reply(conn_ &&
                      PQsendQueryPrepared(conn_, name(s), static_cast<int>(n), values.data(), nullptr, nullptr, 0));
     }
@@ -180,6 +214,13 @@ public:
     /** Runs SQL text: one or more statements, without parameters; the
         result of the last (or of the one that failed). */
     pg_result query(char const* sql) { return reply(conn_ && PQsendQuery(conn_, sql)); }
+
+    /** Runs one unprepared statement with one text parameter (schema management). */
+    pg_result query(char const* sql, std::string const& param)
+    {
+        char const* value = param.c_str();
+        return reply(conn_ && PQsendQueryParams(conn_, sql, 1, nullptr, &value, nullptr, nullptr, 0));
+    }
 
     /** Runs a statement without parameters or rows (BEGIN, COMMIT, ...). */
     bool command(char const* sql) { return PQresultStatus(query(sql).get()) == PGRES_COMMAND_OK; }
@@ -225,13 +266,68 @@ public:
     }
 
 private:
+    /** The reaper's statements are not prepared but planned with their
+        values each time: a prepared statement's generic plan guesses that
+        `< $1` keeps a third of the rows and reads the whole table, where the
+        expression index's statistics find the few idle clients. */
+    static bool planned_each_time(std::size_t s) noexcept { return s == reap || s == count_idle; }
+
     static char const* name(std::size_t s) noexcept
     {
         static constexpr char const* names[stmt_count] = {
-            "oauthreg_insert",    "oauthreg_find",          "oauthreg_update",   "oauthreg_exists",
-            "oauthreg_erase",     "oauthreg_erase_version", "oauthreg_list_all", "oauthreg_list_org",
-            "oauthreg_list_user", "oauthreg_list_owner",    "oauthreg_count",    "oauthreg_xact_status"};
+            "oauthreg_insert",      "oauthreg_find",          "oauthreg_update",       "oauthreg_exists",
+            "oauthreg_erase",       "oauthreg_erase_version", "oauthreg_list_all",     "oauthreg_list_org",
+            "oauthreg_list_user",   "oauthreg_list_owner",    "oauthreg_count",        "oauthreg_xact_status",
+            "oauthreg_touch",       "oauthreg_spend_token",   "oauthreg_quota_lock",   "oauthreg_count_org",
+            "oauthreg_reap",        "oauthreg_count_idle",    "oauthreg_insert_token", "oauthreg_find_token",
+            "oauthreg_list_tokens", "oauthreg_erase_token"};
         return names[s];
+    }
+
+    /** Every statement's text: the shared ones, PostgreSQL's variants of
+        some, then its own. Every read of a client returns `last_used_at` as
+        its second column, beside the record's text (which does not hold it). */
+    std::array<std::string, stmt_count> statements() const
+    {
+        auto const shared = sql_statements::text(tables_.clients, '$', " RETURNING txid_current()");
+        std::array<std::string, stmt_count> sql;
+        std::copy(shared.begin(), shared.end(), sql.begin());
+        for (auto read : {sql_statements::find, sql_statements::list_all, sql_statements::list_org,
+                          sql_statements::list_user, sql_statements::list_owner})
+            sql[read].insert(std::string_view("SELECT record").size(), ", last_used_at");
+        auto const& t = tables_.clients;
+        auto const& k = tables_.tokens;
+        // The columns schema 2 added, which the shared statements do not know.
+        sql[sql_statements::insert] = "INSERT INTO " + t +
+                                      "(client_id, org_id, user_id, version, created_at, updated_at, record, origin, "
+                                      "last_used_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                                      "ON CONFLICT(client_id) DO NOTHING";
+        // A replacement leaves last_used_at alone: a use is not an update.
+        sql[sql_statements::update] = "UPDATE " + t +
+                                      " SET org_id = $2, user_id = $3, version = $4, updated_at = $5, record = $6, "
+                                      "created_at = $8, origin = $9 WHERE client_id = $1 AND version = $7";
+        sql[xact_status] = "SELECT txid_status($1)";
+        sql[touch] = "UPDATE " + t + " SET last_used_at = $2 WHERE client_id = $1 AND last_used_at < $2";
+        sql[spend_token] = "UPDATE " + k +
+                           " SET uses = uses + 1 WHERE token_hash = $1 AND org_id = $2 AND uses < max_uses AND "
+                           "expires_at > $3";
+        sql[quota_lock] = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+        sql[count_org] = "SELECT count(*) FROM " + t + " WHERE org_id = $1";
+        // The row is deleted only if the subquery's lock found it idle and it
+        // still is (a use that committed first keeps it); rows locked by
+        // another reaper or a use are skipped, never waited for. ARRAY() makes
+        // the subquery an InitPlan, run once: `IN (SELECT ... LIMIT n)` may be
+        // run again for each row of a nested loop, and delete more than n.
+        sql[reap] = "DELETE FROM " + t + " WHERE client_id = ANY(ARRAY(SELECT client_id FROM " + t + " WHERE " +
+                    pg_idle_clients + " LIMIT $3 FOR UPDATE SKIP LOCKED)) AND " + pg_idle_clients;
+        sql[count_idle] = "SELECT count(*) FROM " + t + " WHERE " + pg_idle_clients;
+        std::string const token_columns = "id, token_hash, org_id, user_id, max_uses, uses, expires_at, created_at";
+        sql[insert_token] = "INSERT INTO " + k + "(" + token_columns +
+                            ") VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+        sql[find_token] = "SELECT " + token_columns + " FROM " + k + " WHERE token_hash = $1";
+        sql[list_tokens] = "SELECT " + token_columns + " FROM " + k + " WHERE org_id = $1 ORDER BY created_at DESC, id";
+        sql[erase_token] = "DELETE FROM " + k + " WHERE org_id = $1 AND id = $2 RETURNING txid_current()";
+        return sql;
     }
 
     /** Waits until the socket is ready for `events` or the call's deadline
@@ -314,7 +410,8 @@ private:
     }
 
     pg_settings settings_;
-    std::string table_;
+    pg_tables tables_;
+    std::array<std::string, stmt_count> sql_; ///< every statement's text, once connected
     PGconn* conn_ = nullptr;
     clock::time_point deadline_ = clock::time_point::max();
     bool timed_out_ = false;
@@ -336,7 +433,18 @@ inline bool pg_text(std::string_view s) noexcept { return valid_utf8(s) && !has_
     is `UPDATE ... WHERE version = expected` (optimistic concurrency across
     instances); listing is a keyset seek on an (owner, client_id) index.
     The schema is created on first open under an advisory lock and tagged with
-    a version for later migrations.
+    a version; a database an older release wrote is migrated on open, under
+    that lock and in one transaction (schema 1 to 2: `last_used_at`, `origin`,
+    the reaper's index and the initial access tokens' table), and a newer
+    one is refused.
+
+    The client lifecycle (@ref lifecycle_storage) lives in the database too,
+    so several instances on one database agree: an insert under conditions
+    spends the token's use and counts the organization's clients (under a
+    transaction-scoped advisory lock per organization) in its own
+    transaction; `last_used_at` is a column a use updates alone; the reaper
+    deletes with `FOR UPDATE SKIP LOCKED`, in short batches, each row only if
+    it is still idle.
 
     Server errors come back as `error::storage_failure` naming the operation;
     the server's own text goes to `postgres_options::log`. An id, owner or
@@ -369,11 +477,12 @@ public:
             return make_error(error::storage_failure, "", "this libpq was built without thread support");
         if (opts.connections == 0)
             opts.connections = 1;
-        std::string table = "oauth_clients", meta = "oauthreg_schema", schema;
+        detail::pg_tables tables;
+        std::string schema;
         detail::pg_settings const settings{std::move(opts.conninfo), opts.statement_timeout, opts.call_timeout};
         if (!opts.schema.empty()) {
             // Quoting needs a connection; the first one is made just for it.
-            detail::pg_connection probe(settings, table);
+            detail::pg_connection probe(settings, tables);
             probe.start_call();
             if (auto r = probe.connect_plain(); !r)
                 return r.error();
@@ -382,17 +491,17 @@ public:
                 return probe.fail("bad schema name").error();
             schema = q;
             PQfreemem(q);
-            table = schema + "." + table;
-            meta = schema + "." + meta;
+            for (auto* name : {&tables.clients, &tables.tokens, &tables.meta})
+                *name = schema + "." + *name;
         }
         auto pool = std::make_unique<pool_type>(std::move(opts.log));
         for (std::size_t i = 0; i < opts.connections; ++i) {
-            auto c = std::make_unique<detail::pg_connection>(settings, table);
+            auto c = std::make_unique<detail::pg_connection>(settings, tables);
             if (i == 0) {
                 // Connect once without statements to create what they refer to.
-                detail::pg_connection admin(settings, table);
+                detail::pg_connection admin(settings, tables);
                 admin.start_call();
-                if (auto r = migrate(admin, schema, table, meta); !r)
+                if (auto r = migrate(admin, schema, tables); !r)
                     return r.error();
             }
             c->start_call();
@@ -400,7 +509,7 @@ public:
                 return r.error();
             pool->add(std::move(c));
         }
-        return postgres_storage(std::move(pool));
+        return postgres_storage(std::move(pool), tables.clients);
     }
 
     postgres_storage(postgres_storage&&) noexcept = default; ///< takes over the pool
@@ -410,21 +519,12 @@ public:
     /** @copydoc basic_memory_storage::insert */
     result<void> insert(client_record rec)
     {
-        if (auto bad = detail::unholdable_id(rec, detail::pg_text))
-            return *bad;
-        auto encoded = encode_record(rec);
-        if (!encoded)
-            return encoded.error();
-        std::string const& text = *encoded;
-        std::array<std::string, 7> params{rec.client_id,
-                                          rec.owner.org_id,
-                                          rec.owner.user_id,
-                                          std::to_string(rec.version),
-                                          std::to_string(rec.created_at),
-                                          std::to_string(rec.updated_at),
-                                          text};
+        auto const params = insert_params(rec);
+        if (!params)
+            return params.error();
+        std::string const& text = (*params)[6];
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(sql::insert, params);
+            auto r = c.run(sql::insert, *params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return failed(c, "insert", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
@@ -433,6 +533,211 @@ public:
                 return {}; // our first attempt landed before the connection dropped
             return make_error(error::client_exists, "client_id");
         });
+    }
+
+    /** One transaction: spends the initial access token's use (`UPDATE ...
+        WHERE uses < max_uses`: its row lock makes concurrent spenders, on
+        any instance, wait and check again), takes the organization's
+        transaction-scoped advisory lock and counts its clients, then
+        inserts. Any failure rolls it all back, the token's use included.
+        @param rec the record
+        @param conditions the quota and the token to spend (see @ref insert_conditions)
+        @return nothing, `client_exists`, `quota_exceeded`,
+        `invalid_initial_access_token`, `invalid_identifier` or `storage_failure` */
+    result<void> insert(client_record rec, insert_conditions const& conditions)
+    {
+        auto const params = insert_params(rec);
+        if (!params)
+            return params.error();
+        std::string const& text = (*params)[6];
+        auto const& token = conditions.initial_access_token;
+        std::array<std::string, 3> const spend{token ? bytea_of(*token) : std::string(), rec.owner.org_id,
+                                               std::to_string(conditions.now)};
+        // Keyed on the table too: stores in other schemas do not wait on each other.
+        std::array<std::string, 1> const lock{"oauthreg quota " + clients_ + " " + rec.owner.org_id};
+        std::array<std::string, 1> const org{rec.owner.org_id};
+        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
+            if (retry && stored_text(c, rec.client_id) == text)
+                return {}; // our first attempt committed before the connection dropped
+            if (!c.command("BEGIN"))
+                return failed(c, "insert");
+            auto abandon = [&c](error_info e) -> result<void> {
+                c.command("ROLLBACK");
+                return e;
+            };
+            if (token) {
+                auto r = c.run(conn::spend_token, spend);
+                if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                    return abandon(failed(c, "insert", r.get()));
+                if (std::string_view(PQcmdTuples(r.get())) != "1")
+                    return abandon(make_error(error::invalid_initial_access_token, ""));
+            }
+            if (conditions.max_clients_per_org > 0) {
+                // The count is its own statement, so its snapshot is taken
+                // once the lock is held: it sees every insert that held it before.
+                auto l = c.run(conn::quota_lock, lock);
+                if (PQresultStatus(l.get()) != PGRES_TUPLES_OK)
+                    return abandon(failed(c, "insert", l.get()));
+                auto n = c.run(conn::count_org, org);
+                if (PQresultStatus(n.get()) != PGRES_TUPLES_OK)
+                    return abandon(failed(c, "insert", n.get()));
+                if (integer_of(n.get(), 0) >= static_cast<std::int64_t>(conditions.max_clients_per_org))
+                    return abandon(make_error(error::quota_exceeded, "org_id"));
+            }
+            auto r = c.run(sql::insert, *params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return abandon(failed(c, "insert", r.get()));
+            if (std::string_view(PQcmdTuples(r.get())) != "1")
+                return abandon(make_error(error::client_exists, "client_id"));
+            if (!c.command("COMMIT"))
+                return failed(c, "insert");
+            return {};
+        });
+    }
+
+    /** Records a use: `UPDATE ... SET last_used_at` only when later; the
+        record's text and version are not written.
+        @param id a client_id
+        @param used_at the time of the use
+        @return nothing, `client_not_found`, or `storage_failure` */
+    result<void> touch(std::string_view id, unix_seconds used_at)
+    {
+        if (!detail::pg_text(id))
+            return make_error(error::client_not_found, "client_id");
+        std::array<std::string, 2> const params{std::string(id), std::to_string(used_at)};
+        return with_connection<void>([&](conn& c, bool) -> result<void> {
+            auto r = c.run(conn::touch, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return failed(c, "touch", r.get());
+            if (std::string_view(PQcmdTuples(r.get())) == "1")
+                return {};
+            auto e = c.run(sql::exists, std::span(params).first(1)); // a later use, or no such client
+            if (PQresultStatus(e.get()) != PGRES_TUPLES_OK)
+                return failed(c, "touch", e.get());
+            if (PQntuples(e.get()) == 0)
+                return make_error(error::client_not_found, "client_id");
+            return {};
+        });
+    }
+
+    /** Deletes at most `q.limit` idle clients, in batches of at most 1000,
+        each one short statement: `DELETE ... WHERE client_id IN (SELECT ...
+        LIMIT n FOR UPDATE SKIP LOCKED) AND <still idle>`, on the index of
+        `GREATEST(created_at, last_used_at)`. Registrations never wait for it.
+        @param q which clients, and how many at most
+        @return how many were deleted, or `storage_failure` */
+    result<std::size_t> reap(reap_query const& q)
+    {
+        constexpr std::size_t batch = 1000;
+        std::size_t deleted = 0;
+        while (deleted < q.limit) {
+            auto const n = std::min(batch, q.limit - deleted);
+            std::array<std::string, 3> const params{std::to_string(q.idle_since),
+                                                    q.origin ? std::string(to_string(*q.origin)) : std::string(),
+                                                    std::to_string(n)};
+            // A retry after a lost reply deletes more idle clients, never a used one.
+            auto gone = with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {
+                auto r = c.run(conn::reap, params);
+                if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                    return failed(c, "reap", r.get());
+                return static_cast<std::size_t>(std::stoull(PQcmdTuples(r.get())));
+            });
+            if (!gone)
+                return gone.error();
+            deleted += *gone;
+            if (*gone < n)
+                break;
+        }
+        return deleted;
+    }
+
+    /** @param q which clients (`q.limit` is ignored)
+        @return how many @ref reap would delete, all batches together */
+    result<std::size_t> count_idle(reap_query const& q) const
+    {
+        std::array<std::string, 2> const params{std::to_string(q.idle_since),
+                                                q.origin ? std::string(to_string(*q.origin)) : std::string()};
+        return with_connection<std::size_t>([&](conn& c, bool) -> result<std::size_t> {
+            auto r = c.run(conn::count_idle, params);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return failed(c, "count_idle", r.get());
+            return static_cast<std::size_t>(integer_of(r.get(), 0));
+        });
+    }
+
+    /** Stores an initial access token (RFC 7591 3).
+        @param t the token's record (its hash, never the token)
+        @return nothing, `client_exists` when its id or hash is taken,
+        `invalid_identifier` for an id the database cannot hold, or `storage_failure` */
+    result<void> insert_token(initial_access_token_record t)
+    {
+        for (auto [field, value] :
+             {std::pair<char const*, std::string_view>{"id", t.id}, {"org_id", t.org_id}, {"user_id", t.user_id}})
+            if (!detail::pg_text(value))
+                return make_error(error::invalid_identifier, field);
+        std::array<std::string, 8> const params{t.id,
+                                                bytea_of(t.token_hash),
+                                                t.org_id,
+                                                t.user_id,
+                                                std::to_string(t.max_uses),
+                                                std::to_string(t.uses),
+                                                std::to_string(t.expires_at),
+                                                std::to_string(t.created_at)};
+        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
+            auto r = c.run(conn::insert_token, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return failed(c, "insert_token", r.get());
+            if (std::string_view(PQcmdTuples(r.get())) == "1")
+                return {};
+            if (retry) { // our first attempt may have landed before the connection dropped
+                auto same = find_token_on(c, t.token_hash);
+                if (same && same->id == t.id && same->org_id == t.org_id)
+                    return {};
+            }
+            return make_error(error::client_exists, "id");
+        });
+    }
+
+    /** @param hash a presented token's hash
+        @return its record, `invalid_initial_access_token`, or `storage_failure` */
+    result<initial_access_token_record> find_token(secret_hash const& hash) const
+    {
+        return with_connection<initial_access_token_record>(
+            [&](conn& c, bool) -> result<initial_access_token_record> { return find_token_on(c, hash); });
+    }
+
+    /** @param org_id an organization
+        @return its tokens, newest first (then by id), spent and expired ones included */
+    result<std::vector<initial_access_token_record>> list_tokens(std::string_view org_id) const
+    {
+        using tokens = std::vector<initial_access_token_record>;
+        if (!detail::pg_text(org_id))
+            return tokens{};
+        std::array<std::string, 1> const params{std::string(org_id)};
+        return with_connection<tokens>([&](conn& c, bool) -> result<tokens> {
+            auto r = c.run(conn::list_tokens, params);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return failed(c, "list_tokens", r.get());
+            tokens out;
+            for (int i = 0, n = PQntuples(r.get()); i < n; ++i)
+                out.push_back(token_of(r.get(), i));
+            return out;
+        });
+    }
+
+    /** Revokes a token, in the manner of @ref erase(std::string_view).
+        @param org_id the caller's organization
+        @param id the token's id
+        @return nothing, `client_not_found` (unknown, or another
+        organization's), or `storage_failure` */
+    result<void> erase_token(std::string_view org_id, std::string_view id)
+    {
+        if (!detail::pg_text(org_id) || !detail::pg_text(id))
+            return make_error(error::client_not_found, "id");
+        auto r = erase_where(conn::erase_token, {std::string(org_id), std::string(id)});
+        if (!r && r.error().kind() == error::client_not_found)
+            return make_error(error::client_not_found, "id");
+        return r;
     }
 
     /** @copydoc basic_memory_storage::find */
@@ -447,7 +752,10 @@ public:
                 return failed(c, "find", r.get());
             if (PQntuples(r.get()) == 0)
                 return detail::not_found_after_stand_in();
-            return detail::decode_found(pool_->log(), text_of(r.get(), 0));
+            auto rec = detail::decode_found(pool_->log(), text_of(r.get(), 0));
+            if (rec)
+                rec->last_used_at = integer_of(r.get(), 0, 1);
+            return rec;
         });
     }
 
@@ -471,13 +779,15 @@ public:
         if (!encoded)
             return encoded.error();
         std::string const& text = *encoded;
-        std::array<std::string, 7> params{rec.client_id,
+        std::array<std::string, 9> params{rec.client_id,
                                           rec.owner.org_id,
                                           rec.owner.user_id,
                                           std::to_string(rec.version),
                                           std::to_string(rec.updated_at),
                                           text,
-                                          std::to_string(expected_version)};
+                                          std::to_string(expected_version),
+                                          std::to_string(rec.created_at),
+                                          std::string(to_string(rec.origin))};
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
             auto r = c.run(sql::update, params);
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
@@ -527,7 +837,8 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        return detail::keyset_page(filter, limit, cursor, detail::pg_text, [&](auto const& q, auto&& row) {
+        detail::last_used_column used;
+        auto page = detail::keyset_page(filter, limit, cursor, detail::pg_text, [&](auto const& q, auto&& row) {
             std::vector<std::string> params{q.after, std::to_string(q.rows)};
             params.insert(params.end(), q.owner_ids.begin(), q.owner_ids.end());
             return with_connection<void>([&](conn& c, bool) -> result<void> {
@@ -536,11 +847,14 @@ public:
                     return failed(c, "list", r.get());
                 // Rows arrive only once the query succeeded: a retried attempt adds none twice.
                 int const rows = PQntuples(r.get());
-                for (int i = 0; i < rows && row(text_of(r.get(), i, 1), text_of(r.get(), i)); ++i) {
-                }
+                for (int i = 0; i < rows && row(text_of(r.get(), i, 2), text_of(r.get(), i)); ++i)
+                    used.emplace_back(text_of(r.get(), i, 2), integer_of(r.get(), i, 1));
                 return {};
             });
         });
+        if (page)
+            detail::set_last_used(*page, used);
+        return page;
     }
 
     /** @return the number of stored clients */
@@ -558,11 +872,91 @@ private:
     using conn = detail::pg_connection;
     using sql = detail::sql_statements;
     using pool_type = detail::connection_pool<conn>;
-    explicit postgres_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+    postgres_storage(std::unique_ptr<pool_type> p, std::string clients) noexcept
+        : pool_(std::move(p)), clients_(std::move(clients))
+    {}
 
     static std::string_view text_of(PGresult const* r, int row, int column = 0)
     {
         return {PQgetvalue(r, row, column), static_cast<std::size_t>(PQgetlength(r, row, column))};
+    }
+
+    /** A bigint column's value (0 for NULL). */
+    static std::int64_t integer_of(PGresult const* r, int row, int column = 0)
+    {
+        auto const t = text_of(r, row, column);
+        std::int64_t v = 0;
+        std::from_chars(t.data(), t.data() + t.size(), v);
+        return v;
+    }
+
+    /** A hash as a bytea parameter (hex input format). */
+    static std::string bytea_of(secret_hash const& h)
+    {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string out = "\\x";
+        for (auto b : h) {
+            out += digits[b >> 4];
+            out += digits[b & 15];
+        }
+        return out;
+    }
+
+    /** A bytea column of 32 bytes, in the hex output format. */
+    static secret_hash hash_of(PGresult const* r, int row, int column)
+    {
+        secret_hash h{};
+        auto const t = text_of(r, row, column);
+        auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+        if (t.size() == 2 + 2 * h.size() && t.starts_with("\\x"))
+            for (std::size_t i = 0; i < h.size(); ++i)
+                h[i] = static_cast<std::uint8_t>(nibble(t[2 + 2 * i]) << 4 | nibble(t[3 + 2 * i]));
+        return h;
+    }
+
+    /** Row `row` of a token query (its columns in the order the statements name them). */
+    static initial_access_token_record token_of(PGresult const* r, int row)
+    {
+        initial_access_token_record t;
+        t.id = text_of(r, row, 0);
+        t.token_hash = hash_of(r, row, 1);
+        t.org_id = text_of(r, row, 2);
+        t.user_id = text_of(r, row, 3);
+        t.max_uses = static_cast<std::uint32_t>(integer_of(r, row, 4));
+        t.uses = static_cast<std::uint32_t>(integer_of(r, row, 5));
+        t.expires_at = integer_of(r, row, 6);
+        t.created_at = integer_of(r, row, 7);
+        return t;
+    }
+
+    result<initial_access_token_record> find_token_on(conn& c, secret_hash const& hash) const
+    {
+        auto r = c.run(conn::find_token, std::array<std::string, 1>{bytea_of(hash)});
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+            return failed(c, "find_token", r.get());
+        if (PQntuples(r.get()) == 0)
+            return make_error(error::invalid_initial_access_token, "");
+        return token_of(r.get(), 0);
+    }
+
+    /** The parameters of the insert statement, the record's text seventh; or
+        why the record cannot be stored. */
+    static result<std::array<std::string, 9>> insert_params(client_record const& rec)
+    {
+        if (auto bad = detail::unholdable_id(rec, detail::pg_text))
+            return *bad;
+        auto text = encode_record(rec);
+        if (!text)
+            return text.error();
+        return std::array<std::string, 9>{rec.client_id,
+                                          rec.owner.org_id,
+                                          rec.owner.user_id,
+                                          std::to_string(rec.version),
+                                          std::to_string(rec.created_at),
+                                          std::to_string(rec.updated_at),
+                                          std::move(*text),
+                                          std::string(to_string(rec.origin)),
+                                          std::to_string(rec.last_used_at)};
     }
 
     /** A call's storage_failure; the server's text goes to the log only. */
@@ -571,9 +965,9 @@ private:
         return detail::storage_failed(pool_->log(), operation, c.why(r));
     }
 
-    /** The delete transaction of @ref erase(std::string_view); `params`
-        start with the client_id. */
-    result<void> erase_where(sql::id statement, std::vector<std::string> params)
+    /** The delete transaction of @ref erase(std::string_view) and
+        @ref erase_token; for a client, `params` start with the client_id. */
+    result<void> erase_where(std::size_t statement, std::vector<std::string> params)
     {
         std::string committing; // the transaction whose COMMIT was sent
         return with_connection<void>([&](conn& c, bool) -> result<void> {
@@ -642,8 +1036,12 @@ private:
         return op(*c, retry);
     }
 
-    static result<void> migrate(conn& admin, std::string const& schema, std::string const& table,
-                                std::string const& meta)
+    /** Creates the schema, or brings an older one to @ref
+        detail::postgres_schema_version, one step per version, all in one
+        transaction under the advisory lock every opening store takes: stores
+        opening one database at once, or an older one, agree, and a failed
+        step leaves the database as it was. */
+    static result<void> migrate(conn& admin, std::string const& schema, detail::pg_tables const& t)
     {
         if (auto r = admin.connect_plain(); !r)
             return r;
@@ -653,35 +1051,23 @@ private:
             if (!schema.empty())
                 if (auto r = admin.exec("CREATE SCHEMA IF NOT EXISTS " + schema); !r)
                     return r;
-            if (auto r = admin.exec("CREATE TABLE IF NOT EXISTS " + meta + " (version integer NOT NULL)"); !r)
+            if (auto r = admin.exec("CREATE TABLE IF NOT EXISTS " + t.meta + " (version integer NOT NULL)"); !r)
                 return r;
-            auto v = admin.query(("SELECT max(version) FROM " + meta).c_str());
+            auto v = admin.query(("SELECT max(version) FROM " + t.meta).c_str());
             if (PQresultStatus(v.get()) != PGRES_TUPLES_OK)
                 return admin.fail("schema", v.get());
-            if (!PQgetisnull(v.get(), 0, 0)) {
-                int version = std::atoi(PQgetvalue(v.get(), 0, 0));
-                if (version == detail::postgres_schema_version)
-                    return {};
+            int version = PQgetisnull(v.get(), 0, 0) ? 0 : std::atoi(PQgetvalue(v.get(), 0, 0));
+            if (version == detail::postgres_schema_version)
+                return {};
+            if (version < 0 || version > detail::postgres_schema_version)
                 return make_error(error::storage_failure, "",
                                   "database schema version " + std::to_string(version) +
                                       " is not one this oauthreg reads (" +
                                       std::to_string(detail::postgres_schema_version) + ")");
-            }
-            // Later schema versions migrate from here, one step per version.
-            // COLLATE "C" orders client_id bytewise, as every other store does.
-            return admin.exec("CREATE TABLE " + table +
-                              " ("
-                              " client_id text COLLATE \"C\" PRIMARY KEY,"
-                              " org_id text COLLATE \"C\" NOT NULL,"
-                              " user_id text COLLATE \"C\" NOT NULL,"
-                              " version bigint NOT NULL,"
-                              " created_at bigint NOT NULL,"
-                              " updated_at bigint NOT NULL,"
-                              " record text NOT NULL);"
-                              "CREATE INDEX ON " +
-                              table + " (org_id, client_id);CREATE INDEX ON " + table +
-                              " (user_id, client_id);CREATE INDEX ON " + table +
-                              " (org_id, user_id, client_id);INSERT INTO " + meta + " VALUES (1)");
+            if (version == 0)
+                if (auto r = create_v1(admin, t); !r)
+                    return r;
+            return migrate_to_v2(admin, t);
         };
         auto r = body();
         if (!r) {
@@ -691,11 +1077,95 @@ private:
         return admin.exec("COMMIT");
     }
 
+    /** Schema 1, as the first release made it; a new database then takes
+        the same steps as one that release wrote. */
+    static result<void> create_v1(conn& admin, detail::pg_tables const& t)
+    {
+        // COLLATE "C" orders client_id bytewise, as every other store does.
+        return admin.exec("CREATE TABLE " + t.clients +
+                          " ("
+                          " client_id text COLLATE \"C\" PRIMARY KEY,"
+                          " org_id text COLLATE \"C\" NOT NULL,"
+                          " user_id text COLLATE \"C\" NOT NULL,"
+                          " version bigint NOT NULL,"
+                          " created_at bigint NOT NULL,"
+                          " updated_at bigint NOT NULL,"
+                          " record text NOT NULL);"
+                          "CREATE INDEX ON " +
+                          t.clients + " (org_id, client_id);CREATE INDEX ON " + t.clients +
+                          " (user_id, client_id);CREATE INDEX ON " + t.clients +
+                          " (org_id, user_id, client_id);INSERT INTO " + t.meta + " VALUES (1)");
+    }
+
+    /** Schema 2 (DESIGN "Client lifecycle"): `last_used_at` (0: never) and
+        `origin` beside each record, filled from the record's text as
+        @ref decode_record reads it (a record without "origin" came through
+        registration if it holds a registration token hash, else through the
+        record API), `created_at` set from the text again, the reaper's index,
+        and the initial access tokens' table. Rows are read through a cursor,
+        a thousand at a time, each batch within its own `call_timeout`. A row
+        whose text cannot be decoded keeps a NULL origin: it is kept, listed
+        as unreadable, and reaped only by a reaper of any origin. */
+    static result<void> migrate_to_v2(conn& admin, detail::pg_tables const& t)
+    {
+        if (auto r = admin.exec("ALTER TABLE " + t.clients +
+                                " ADD COLUMN last_used_at bigint NOT NULL DEFAULT 0,"
+                                " ADD COLUMN origin text COLLATE \"C\";"
+                                "DECLARE oauthreg_v1_rows NO SCROLL CURSOR FOR SELECT client_id, record FROM " +
+                                t.clients);
+            !r)
+            return r;
+        std::string const fill =
+            "UPDATE " + t.clients +
+            " AS c SET origin = v.origin, created_at = v.created_at"
+            " FROM jsonb_to_recordset($1::jsonb) AS v(client_id text, origin text, created_at bigint)"
+            " WHERE c.client_id = v.client_id COLLATE \"C\"";
+        for (;;) {
+            admin.start_call();
+            auto rows = admin.query("FETCH 1000 FROM oauthreg_v1_rows");
+            if (PQresultStatus(rows.get()) != PGRES_TUPLES_OK)
+                return admin.fail("schema", rows.get());
+            int const n = PQntuples(rows.get());
+            if (n == 0)
+                break;
+            boost::json::array batch;
+            for (int i = 0; i < n; ++i) {
+                auto rec = decode_record(text_of(rows.get(), i, 1));
+                if (rec)
+                    batch.push_back(boost::json::object{{"client_id", text_of(rows.get(), i)},
+                                                        {"origin", to_string(rec->origin)},
+                                                        {"created_at", rec->created_at}});
+            }
+            if (batch.empty())
+                continue;
+            auto r = admin.query(fill.c_str(), boost::json::serialize(batch));
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return admin.fail("schema", r.get());
+        }
+        admin.start_call();
+        return admin.exec("CLOSE oauthreg_v1_rows;"
+                          "CREATE INDEX ON " +
+                          t.clients + " ((GREATEST(created_at, last_used_at)), origin);CREATE TABLE " + t.tokens +
+                          " ("
+                          " id text COLLATE \"C\" PRIMARY KEY,"
+                          " token_hash bytea NOT NULL UNIQUE,"
+                          " org_id text COLLATE \"C\" NOT NULL,"
+                          " user_id text COLLATE \"C\" NOT NULL,"
+                          " max_uses bigint NOT NULL,"
+                          " uses bigint NOT NULL,"
+                          " expires_at bigint NOT NULL,"
+                          " created_at bigint NOT NULL);"
+                          "CREATE INDEX ON " +
+                          t.tokens + " (org_id, created_at DESC, id);UPDATE " + t.meta + " SET version = 2");
+    }
+
     // Behind a pointer so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;
+    std::string clients_; ///< the clients table's name, part of the quota locks' keys
 };
 
 static_assert(versioned_erase_storage<postgres_storage>);
+static_assert(lifecycle_storage<postgres_storage>);
 
 } // namespace oauthreg
 

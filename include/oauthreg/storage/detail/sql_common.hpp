@@ -259,6 +259,25 @@ result<list_page> keyset_page(owner_filter const& filter, std::size_t limit, std
     return page.take();
 }
 
+/** Each row's `last_used_at`, which a SQL store keeps in a column beside the
+    record's text (@ref encode_record leaves it out), in the rows' order. */
+using last_used_column = std::vector<std::pair<std::string, unix_seconds>>;
+
+/** Sets the `last_used_at` of a page's records from the rows they came from.
+    @param page what @ref keyset_page made of the rows
+    @param used each row's client_id and last_used_at, in the same order (the
+    page holds some of them: not the unreadable ones, nor the one past the limit) */
+inline void set_last_used(list_page& page, last_used_column const& used)
+{
+    auto u = used.begin();
+    for (auto& rec : page.clients) {
+        while (u != used.end() && u->first != rec.client_id)
+            ++u;
+        if (u != used.end())
+            rec.last_used_at = u->second;
+    }
+}
+
 /** `visit` for stores that decode a copy: `f` sees a record nothing can change. */
 template <class Store, class F> result<void> visit_copy(Store const& store, std::string_view id, F&& f)
 {
