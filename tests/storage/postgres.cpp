@@ -16,10 +16,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -570,4 +572,135 @@ TEST_CASE("postgres storage: two instances on one database never overshoot a quo
         CHECK(b.find_token(*spend.initial_access_token)->uses == 3);
     }
     CHECK(a.size().value() == 3 * (5 + 3));
+}
+
+namespace {
+
+/** The fixture's clients: tests/storage/fixtures/README.md says how they were made. */
+struct v1_client {
+    char const* id;
+    client_origin origin;
+    unix_seconds created_at;
+    std::uint64_t version;
+    char const* org;
+};
+constexpr v1_client v1_clients[] = {
+    {"6f87eda8-59a5-48c2-bb28-3f6ca53a630c", client_origin::registration, 1700000000, 2, "org-1"},
+    {"96ce5d83-2bfa-49b0-b02e-11b81c944b40", client_origin::registration, 1700000100, 1, "org-1"},
+    {"212e3bd2-a803-4863-93e7-4c8742a971e8", client_origin::registration, 1700000200, 1, "org-2"},
+    {"8970dfec-a75d-4c0e-8f20-00a9d710771d", client_origin::api, 1700000300, 1, "org-1"},
+    {"a30c1ef3-893d-4772-8523-b3f6b8a1fe27", client_origin::api, 1700000400, 1, "org-2"},
+};
+
+/** A file of tests/storage/fixtures. */
+std::string fixture(char const* name)
+{
+#ifdef OAUTHREG_FIXTURES_DIR
+    return std::string(OAUTHREG_FIXTURES_DIR) + "/" + name;
+#else
+    std::string const here = __FILE__;
+    return here.substr(0, here.find_last_of('/') + 1) + "fixtures/" + name;
+#endif
+}
+
+/** Runs a pg_dump file's SQL on `conninfo`, less psql's meta-commands
+    (`\restrict` and its kin, which only psql reads). */
+void load_dump(std::string const& conninfo, std::string const& path)
+{
+    std::ifstream in(path);
+    REQUIRE(in.good());
+    std::ostringstream sql;
+    for (std::string line; std::getline(in, line);)
+        if (!line.starts_with("\\"))
+            sql << line << '\n';
+    admin(conninfo, sql.str());
+}
+
+} // namespace
+
+TEST_CASE("postgres storage: a database written by the release before schema 2 opens with every client, "
+          "migrated once",
+          "[storage][postgres][lifecycle][migration]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    auto db = unique_name("oauthreg_v1_");
+    admin(server, "CREATE DATABASE " + db);
+    auto const conninfo = server + " dbname=" + db;
+    load_dump(conninfo, fixture("postgres_v1.sql"));
+    REQUIRE(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "1");
+    REQUIRE(admin(conninfo, "SELECT count(*) FROM oauth_clients") == "5");
+    // A row whose text no longer decodes (issue 14): the migration keeps it too.
+    admin(conninfo, "INSERT INTO oauth_clients SELECT 'unreadable', org_id, user_id, version, created_at, "
+                    "updated_at, replace(record, '\"metadata\":{', '\"metadata\":{\"n\":Infinity,') FROM "
+                    "oauth_clients WHERE client_id = 'a30c1ef3-893d-4772-8523-b3f6b8a1fe27'");
+    {
+        auto s = postgres_storage::open({.conninfo = conninfo, .connections = 2}).value();
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "2");
+        CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
+        CHECK(s.size().value() == 6);
+        for (auto const& c : v1_clients) {
+            INFO(c.id);
+            auto rec = s.find(c.id);
+            REQUIRE(rec.has_value());
+            CHECK(rec->origin == c.origin);
+            CHECK(rec->last_used_at == 0);
+            CHECK(rec->created_at == c.created_at);
+            CHECK(rec->version == c.version);
+            CHECK(rec->owner.org_id == c.org);
+            // The columns the reaper reads hold what the text says.
+            CHECK(admin(conninfo, std::string("SELECT origin || ' ' || created_at || ' ' || last_used_at FROM "
+                                              "oauth_clients WHERE client_id = '") +
+                                      c.id + "'") ==
+                  std::string(to_string(c.origin)) + " " + std::to_string(c.created_at) + " 0");
+        }
+        auto page = s.list({}, 10, "").value();
+        CHECK(page.clients.size() == 5);
+        REQUIRE(page.unreadable.size() == 1);
+        CHECK(page.unreadable[0].client_id == "unreadable");
+        CHECK(admin(conninfo, "SELECT count(*) FROM oauth_clients WHERE origin IS NULL") == "1");
+
+        // touch: the column moves, the record's text and version stay.
+        auto const* used = v1_clients[0].id;
+        auto const text_before =
+            admin(conninfo, std::string("SELECT record FROM oauth_clients WHERE client_id = '") + used + "'");
+        REQUIRE(s.touch(used, 1800000000).has_value());
+        CHECK(s.find(used)->last_used_at == 1800000000);
+        CHECK(s.find(used)->version == 2);
+        CHECK(admin(conninfo, std::string("SELECT record FROM oauth_clients WHERE client_id = '") + used + "'") ==
+              text_before);
+
+        // A quota counts the clients the old release stored (org-1 holds 3).
+        auto fresh = [](std::string id, std::string org) {
+            auto r = testing::full_record(std::move(id), std::move(org));
+            r.created_at = r.updated_at = 1800000000;
+            return r;
+        };
+        CHECK(s.insert(fresh("new-1", "org-1"), insert_conditions{3, std::nullopt, 1800000000}).error().kind() ==
+              error::quota_exceeded);
+        CHECK(s.insert(fresh("new-1", "org-1"), insert_conditions{4, std::nullopt, 1800000000}).has_value());
+        REQUIRE(s.insert_token(testing::token_record("t-1", 0x61, "org-2", 1, 1800000000)).has_value());
+        CHECK(s.insert(fresh("new-2", "org-2"),
+                       insert_conditions{0, testing::token_record("", 0x61).token_hash, 1800000001})
+                  .has_value());
+
+        // The reaper sees the old clients by their migrated origin and times.
+        reap_query const idle_registrations{client_origin::registration, 1800000000, 100};
+        CHECK(s.count_idle(idle_registrations).value() == 2);
+        CHECK(s.count_idle(reap_query{client_origin::api, 1800000000, 100}).value() == 2);
+        CHECK(s.reap(idle_registrations).value() == 2);
+        CHECK(s.find(v1_clients[1].id).error().kind() == error::client_not_found);
+        CHECK(s.find(v1_clients[2].id).error().kind() == error::client_not_found);
+        CHECK(s.find(used).has_value());
+        CHECK(s.find(v1_clients[3].id).has_value());
+        CHECK(s.find(v1_clients[4].id).has_value());
+    }
+    // Opening it again migrates nothing more.
+    {
+        auto s = postgres_storage::open({.conninfo = conninfo, .connections = 1}).value();
+        CHECK(s.find(v1_clients[0].id)->last_used_at == 1800000000);
+        CHECK(admin(conninfo, "SELECT max(version) || ' ' || count(*) FROM oauthreg_schema") == "2 1");
+    }
+    admin(server, "DROP DATABASE " + db);
 }
