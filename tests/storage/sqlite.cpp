@@ -7,6 +7,7 @@
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/storage_conformance.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
 
@@ -257,8 +258,10 @@ TEST_CASE("sqlite storage: a schema version it does not know is refused, not ove
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().kind() == error::storage_failure);
     CHECK(refused.error().description.find("schema version 7") != std::string::npos);
-    raw_exec(db, "PRAGMA user_version = 1");
+    raw_exec(db, ("PRAGMA user_version = " + std::to_string(detail::sqlite_schema_version)).c_str());
     CHECK(open_at(db).find("kept").has_value()); // nothing was lost
+    raw_exec(db, ("PRAGMA user_version = " + std::to_string(detail::sqlite_schema_version + 1)).c_str());
+    CHECK_FALSE(sqlite_storage::open({.path = db.path.string()}).has_value()); // the next version is newer than ours
 }
 
 TEST_CASE("sqlite storage: a corrupt row is an error value, not a crash", "[storage][sqlite]")
@@ -424,4 +427,196 @@ TEST_CASE("RFC 8259 8.1: sqlite storage never stores a record whose ids would no
     moved.version = 2;
     CHECK(s.replace(moved, 1).error().kind() == error::invalid_identifier);
     CHECK(s.find("c").value() == testing::full_record("c")); // untouched, and it reads back
+}
+
+// -- the client lifecycle (DESIGN "Client lifecycle"; schema version 2) ------
+
+namespace {
+
+/** The rows `sql` returns on `db`, each row's columns joined by '|'. */
+std::vector<std::string> raw_rows(fs::path const& db, std::string const& sql)
+{
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(db.string().c_str(), &h) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+    std::vector<std::string> rows;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        std::string row;
+        for (int i = 0; i < sqlite3_column_count(s); ++i) {
+            auto const* t = reinterpret_cast<char const*>(sqlite3_column_text(s, i));
+            row += (i ? "|" : "") + std::string(t ? t : "NULL");
+        }
+        rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return rows;
+}
+
+std::string own_sql(detail::sqlite_statements::id id)
+{
+    return detail::sqlite_statements::text()[std::size_t{id} - detail::sql_statements::shared];
+}
+
+} // namespace
+
+TEST_CASE("sqlite storage keeps the client lifecycle", "[storage][sqlite][conformance][lifecycle]")
+{
+    testing::check_lifecycle_contract([] { return std::make_unique<owned_sqlite_store>(); }, true);
+}
+
+TEST_CASE("sqlite storage: two stores on one file (two instances) never overshoot a quota nor a token's uses",
+          "[storage][sqlite][lifecycle]")
+{
+    // Each store has its own connections; only the file's write lock (BEGIN
+    // IMMEDIATE) orders their conditional inserts. A third connection holds
+    // that lock while the 16 racers start, so that all those holding a
+    // connection reach the file at once when it is released (on two cores,
+    // commits this fast barely overlap otherwise).
+    using namespace std::chrono_literals;
+    temp_db db;
+    auto open_one = [&] { return sqlite_storage::open({.path = db.path.string(), .busy_timeout = 60s}).value(); };
+    auto a = open_one();
+    auto b = open_one();
+    sqlite_storage* stores[] = {&a, &b};
+    std::atomic<int> refused{0};
+    auto race = [&](std::string const& prefix, std::string const& org, insert_conditions const& c, error expected) {
+        sqlite3* gate = nullptr;
+        REQUIRE(sqlite3_open(db.path.string().c_str(), &gate) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(gate, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+        int wins = 0;
+        std::thread racers([&] {
+            wins = testing::detail::count_concurrent_successes(16, [&](int i) {
+                auto r = stores[i % 2]->insert(testing::full_record(prefix + std::to_string(i), org), c);
+                if (!r && r.error().kind() == expected)
+                    ++refused;
+                return r.has_value();
+            });
+        });
+        std::this_thread::sleep_for(300ms);
+        sqlite3_exec(gate, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(gate);
+        racers.join();
+        return wins;
+    };
+
+    CHECK(race("quota-", "org-race", insert_conditions{5, std::nullopt, 1700000000}, error::quota_exceeded) == 5);
+    CHECK(refused.exchange(0) == 11); // every other one for the quota, none for a busy file
+    CHECK(testing::detail::collect(b, owner_filter{"org-race", std::nullopt}, 100).size() == 5);
+
+    REQUIRE(a.insert_token(testing::token_record("t-race", 0x44, "org-t", 3)).has_value());
+    insert_conditions const spend{0, testing::token_record("", 0x44).token_hash, 1700000010};
+    CHECK(race("token-", "org-t", spend, error::invalid_initial_access_token) == 3);
+    CHECK(refused.load() == 13);
+    CHECK(b.find_token(*spend.initial_access_token)->uses == 3);
+    CHECK(a.size().value() == 8);
+}
+
+TEST_CASE("sqlite storage: a client used after the reaper read it as idle is not deleted",
+          "[storage][sqlite][lifecycle]")
+{
+    // Another connection holds the write lock with a use of "idle-a" not yet
+    // committed: the reaper reads both clients as idle, waits for the lock,
+    // and its DELETE, testing the idleness again, spares the one used meanwhile.
+    using namespace std::chrono_literals;
+    temp_db db;
+    auto s = open_at(db);
+    unix_seconds const cut = 1700100000;
+    for (char const* id : {"idle-a", "idle-b"})
+        REQUIRE(s.insert(testing::detail::aged_record(id, "org-1", cut - 10, client_origin::registration)).has_value());
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(db.path.string().c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto const use = "UPDATE oauth_clients SET last_used_at = " + std::to_string(cut) + " WHERE client_id = 'idle-a'";
+    REQUIRE(sqlite3_exec(other, use.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    std::latch started(1);
+    result<std::size_t> reaped = 0;
+    std::thread reaper([&] {
+        started.count_down();
+        reaped = s.reap(reap_query{client_origin::registration, cut, 10});
+    });
+    started.wait();
+    std::this_thread::sleep_for(300ms); // the reaper reads its batch, then waits for the lock
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    reaper.join();
+    sqlite3_close(other);
+    REQUIRE(reaped.has_value());
+    CHECK(*reaped == 1);
+    CHECK(s.find("idle-a").value().last_used_at == cut);
+    CHECK(s.find("idle-b").error().kind() == error::client_not_found);
+}
+
+TEST_CASE("sqlite storage: a use writes last_used_at beside the record, never the record or its version; every read "
+          "returns it",
+          "[storage][sqlite][lifecycle]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    REQUIRE(s.insert(testing::full_record("used")).has_value());
+    REQUIRE(s.insert(testing::full_record("unused")).has_value());
+    auto const row = "SELECT record, version, updated_at FROM oauth_clients WHERE client_id = 'used'";
+    auto const before = raw_rows(db.path, row);
+    REQUIRE(s.touch("used", 1700000500).has_value());
+    CHECK(raw_rows(db.path, row) == before);
+    CHECK(raw_rows(db.path, "SELECT last_used_at FROM oauth_clients ORDER BY client_id") ==
+          std::vector<std::string>{"0", "1700000500"});
+    CHECK(s.find("used")->last_used_at == 1700000500);
+    unix_seconds visited = 0;
+    REQUIRE(s.visit("used", [&](client_record const& r) { visited = r.last_used_at; }).has_value());
+    CHECK(visited == 1700000500);
+    auto all = s.list({}, 10, "").value();
+    REQUIRE(all.clients.size() == 2);
+    CHECK(all.clients[0].last_used_at == 0); // "unused"
+    CHECK(all.clients[1].last_used_at == 1700000500);
+    auto first = s.list({}, 1, "").value(); // "used" is read past the page, not in it
+    REQUIRE(first.clients.size() == 1);
+    CHECK(first.clients[0].last_used_at == 0);
+    auto second = s.list({}, 1, first.next_cursor.value()).value();
+    REQUIRE(second.clients.size() == 1);
+    CHECK(second.clients[0].client_id == "used");
+    CHECK(second.clients[0].last_used_at == 1700000500);
+}
+
+TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its index; the quota counts on the "
+          "organization's",
+          "[storage][sqlite][lifecycle]")
+{
+    temp_db db;
+    (void)open_at(db);
+    auto plan = [&](detail::sqlite_statements::id id) {
+        std::string all;
+        for (auto const& row : raw_rows(db.path, "EXPLAIN QUERY PLAN " + own_sql(id)))
+            all += row + "\n";
+        return all;
+    };
+    for (auto id : {detail::sqlite_statements::idle_ids, detail::sqlite_statements::count_idle}) {
+        auto const p = plan(id);
+        INFO(p);
+        CHECK(p.find("INDEX oauth_clients_idle (origin=? AND <expr><?)") != std::string::npos);
+    }
+    auto const quota = plan(detail::sqlite_statements::org_count);
+    INFO(quota);
+    CHECK(quota.find("COVERING INDEX oauth_clients_by_org (org_id=?)") != std::string::npos);
+}
+
+TEST_CASE("sqlite storage: a failed migration leaves the version 1 file as it was", "[storage][sqlite][lifecycle]")
+{
+    temp_db db;
+    raw_exec(db, detail::sqlite_schema_v1);
+    raw_exec(db, "INSERT INTO oauth_clients VALUES('corrupt', 'org-1', 'user-1', 1, 5, 5, 'not json');"
+                 "CREATE TABLE oauth_initial_access_tokens(x);"); // in the migration's way
+    auto refused = sqlite_storage::open({.path = db.path.string()});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind() == error::storage_failure);
+    CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"1"});
+    CHECK(raw_rows(db.path, "SELECT count(*) FROM pragma_table_info('oauth_clients')") ==
+          std::vector<std::string>{"7"});
+    raw_exec(db, "DROP TABLE oauth_initial_access_tokens");
+    auto s = open_at(db);
+    CHECK(raw_rows(db.path, "PRAGMA user_version") ==
+          std::vector<std::string>{std::to_string(detail::sqlite_schema_version)});
+    // A row whose text is not JSON does not stop the migration; it is kept, and listed as unreadable.
+    CHECK(raw_rows(db.path, "SELECT origin, last_used_at FROM oauth_clients") == std::vector<std::string>{"api|0"});
+    CHECK(test_support::listed_rows(s, 10) == std::vector<std::string>{"!corrupt"});
 }

@@ -11,10 +11,12 @@
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
+#include <oauthreg/storage/lifecycle.hpp>
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -54,7 +56,127 @@ struct sqlite_options {
 
 namespace detail {
 
-inline constexpr int sqlite_schema_version = 1;
+/** 1: the clients table. 2: `last_used_at` and `origin` columns, the
+    reaper's index, the initial access tokens table (DESIGN "Client lifecycle"). */
+inline constexpr int sqlite_schema_version = 2;
+
+/** Schema version 1, as the releases before the client lifecycle made it;
+    a new file is made at version 1, then migrated like an old one. */
+inline constexpr char const* sqlite_schema_v1 =
+    "CREATE TABLE oauth_clients ("
+    " client_id TEXT NOT NULL PRIMARY KEY,"
+    " org_id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " record TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX oauth_clients_by_org ON oauth_clients(org_id, client_id);"
+    "CREATE INDEX oauth_clients_by_user ON oauth_clients(user_id, client_id);"
+    "CREATE INDEX oauth_clients_by_owner ON oauth_clients(org_id, user_id, client_id);"
+    "PRAGMA user_version = 1;";
+
+/** Version 1 to 2. `last_used_at` lives beside the record text (a use is
+    not an update); `origin` is filled from the text as @ref decode_record
+    reads it: the text's own, else "registration" for a record with an RFC
+    7592 token, else "api" (also for a row whose text is not JSON, which
+    stays unreadable but kept). created_at has been a column since version 1.
+    The default of `origin` is the origin the reaper spares by default. */
+inline constexpr char const* sqlite_migrate_v1_v2 =
+    "ALTER TABLE oauth_clients ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE oauth_clients ADD COLUMN origin TEXT NOT NULL DEFAULT 'api';"
+    "UPDATE oauth_clients SET origin = CASE"
+    " WHEN NOT json_valid(record) THEN 'api'"
+    " WHEN json_type(record, '$.origin') IS NOT NULL THEN"
+    "  CASE WHEN json_extract(record, '$.origin') IN ('registration', 'api')"
+    "   THEN json_extract(record, '$.origin') ELSE 'api' END"
+    " WHEN json_type(record, '$.registration_token_hash') = 'text' THEN 'registration'"
+    " ELSE 'api' END;"
+    // The reaper's query: one origin (or each), newest of created_at and
+    // last_used_at before the cut-off; only idle clients are visited.
+    "CREATE INDEX oauth_clients_idle ON oauth_clients(origin, max(created_at, last_used_at));"
+    "CREATE TABLE oauth_initial_access_tokens ("
+    " id TEXT NOT NULL PRIMARY KEY,"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " org_id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " max_uses INTEGER NOT NULL,"
+    " uses INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX oauth_initial_access_tokens_by_org ON oauth_initial_access_tokens(org_id, created_at);"
+    "PRAGMA user_version = 2;";
+
+/** How many idle clients a reap deletes per write transaction. */
+inline constexpr std::size_t sqlite_reap_batch = 256;
+
+/** The SQLite store's own statements, prepared after the shared ones: those
+    that know the columns of schema version 2 and the client lifecycle. The
+    idleness test is `?1`, `?2` (origins) and `?3` (the cut-off) in each. */
+struct sqlite_statements {
+    enum id : std::size_t {
+        insert_client = sql_statements::shared, ///< with origin and last_used_at
+        find_client,                            ///< record, last_used_at
+        update_client,                          ///< keeps last_used_at
+        list_all_used,                          ///< list_* + last_used_at, in owner_query order
+        list_org_used,
+        list_user_used,
+        list_owner_used,
+        touch,
+        org_count,
+        spend_token,
+        idle_ids,
+        reap_one,
+        count_idle,
+        insert_token,
+        find_token,
+        list_tokens,
+        erase_token,
+        begin_immediate,
+        commit,
+        rollback,
+        end
+    };
+
+    static std::array<std::string, std::size_t{end} - sql_statements::shared> text()
+    {
+        std::string const idle = "origin IN (?1, ?2) AND max(created_at, last_used_at) < ?3";
+        std::string const seek = "client_id > ?1 ORDER BY client_id LIMIT ?2";
+        std::string const list = "SELECT record, client_id, last_used_at FROM oauth_clients WHERE ";
+        std::string const token = "SELECT id, token_hash, org_id, user_id, max_uses, uses, expires_at, created_at"
+                                  " FROM oauth_initial_access_tokens WHERE ";
+        return {
+            "INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record, origin,"
+            " last_used_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(client_id) DO NOTHING",
+            "SELECT record, last_used_at FROM oauth_clients WHERE client_id = ?1",
+            "UPDATE oauth_clients SET org_id = ?2, user_id = ?3, version = ?4, updated_at = ?5, record = ?6,"
+            " origin = ?8, last_used_at = max(last_used_at, ?9) WHERE client_id = ?1 AND version = ?7",
+            list + seek,
+            list + "org_id = ?3 AND " + seek,
+            list + "user_id = ?3 AND " + seek,
+            list + "org_id = ?3 AND user_id = ?4 AND " + seek,
+            "UPDATE oauth_clients SET last_used_at = ?2 WHERE client_id = ?1 AND last_used_at < ?2",
+            "SELECT count(*) FROM oauth_clients WHERE org_id = ?1",
+            "UPDATE oauth_initial_access_tokens SET uses = uses + 1"
+            " WHERE token_hash = ?1 AND org_id = ?2 AND uses < max_uses AND expires_at > ?3",
+            "SELECT client_id FROM oauth_clients WHERE " + idle + " LIMIT ?4",
+            // The idleness is tested again here: a client used since it was
+            // read as idle is not deleted.
+            "DELETE FROM oauth_clients WHERE client_id = ?4 AND " + idle,
+            "SELECT count(*) FROM oauth_clients WHERE " + idle,
+            "INSERT INTO oauth_initial_access_tokens(id, token_hash, org_id, user_id, max_uses, uses, expires_at,"
+            " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            token + "token_hash = ?1",
+            token + "org_id = ?1 ORDER BY created_at DESC, id",
+            "DELETE FROM oauth_initial_access_tokens WHERE org_id = ?1 AND id = ?2",
+            "BEGIN IMMEDIATE",
+            "COMMIT",
+            "ROLLBACK",
+        };
+    }
+};
 
 inline result<void> sqlite_fail(sqlite3* db, std::string_view what)
 {
@@ -69,7 +191,7 @@ inline result<void> sqlite_fail(sqlite3* db, std::string_view what)
 /** One connection and its prepared statements; used by one thread at a time. */
 class sqlite_connection {
 public:
-    using stmt = sql_statements::id;
+    using stmt = std::size_t; ///< a sql_statements::id or a sqlite_statements::id
 
     sqlite_connection() = default;
     sqlite_connection(sqlite_connection const&) = delete;
@@ -105,8 +227,9 @@ public:
         return {};
     }
 
-    /** Creates the schema on first open (one transaction, so a concurrent
-        first open by another process waits, then finds it made). */
+    /** Creates the schema on first open, or migrates an older one, in one
+        transaction (so a concurrent first open by another process waits,
+        then finds it made, and a failed migration leaves the file as it was). */
     result<void> migrate()
     {
         if (auto r = exec("BEGIN IMMEDIATE"); !r)
@@ -121,10 +244,13 @@ public:
 
     result<void> prepare()
     {
-        auto const sql = sql_statements::text("oauth_clients", '?');
-        for (std::size_t i = 0; i < sql.size(); ++i)
-            if (sqlite3_prepare_v3(db_, sql[i].c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i], nullptr) != SQLITE_OK)
+        auto const shared = sql_statements::text("oauth_clients", '?');
+        auto const own = sqlite_statements::text();
+        for (std::size_t i = 0; i < sqlite_statements::end; ++i) {
+            auto const& sql = i < shared.size() ? shared[i] : own[i - shared.size()];
+            if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i], nullptr) != SQLITE_OK)
                 return sqlite_fail(db_, "cannot prepare statements");
+        }
         return {};
     }
 
@@ -146,6 +272,10 @@ public:
             sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
         }
         void bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+        void bind(int i, secret_hash const& h)
+        {
+            sqlite3_bind_blob(s_, i, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
+        }
         int step() { return sqlite3_step(s_); }
         std::string_view text(int col) const
         {
@@ -154,12 +284,48 @@ public:
                      : std::string_view();
         }
         std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+        /** @return the column's bytes as a hash, or nullopt when it is not one */
+        std::optional<secret_hash> hash(int col) const
+        {
+            auto const* p = static_cast<std::uint8_t const*>(sqlite3_column_blob(s_, col));
+            secret_hash h{};
+            if (!p || static_cast<std::size_t>(sqlite3_column_bytes(s_, col)) != h.size())
+                return std::nullopt;
+            std::copy_n(p, h.size(), h.begin());
+            return h;
+        }
 
     private:
         sqlite3_stmt* s_;
     };
 
     statement get(stmt s) noexcept { return statement(stmts_[s]); }
+
+    /** BEGIN IMMEDIATE (the write lock, waited for up to the busy timeout)
+        ... COMMIT; rolled back if left before the commit. */
+    class write_transaction {
+    public:
+        explicit write_transaction(sqlite_connection& c) noexcept : c_(c) {}
+        write_transaction(write_transaction const&) = delete;
+        write_transaction& operator=(write_transaction const&) = delete;
+        ~write_transaction()
+        {
+            if (open_ && !sqlite3_get_autocommit(c_.db()))
+                c_.get(sqlite_statements::rollback).step();
+        }
+        bool begin() { return open_ = c_.get(sqlite_statements::begin_immediate).step() == SQLITE_DONE; }
+        bool commit()
+        {
+            if (c_.get(sqlite_statements::commit).step() != SQLITE_DONE)
+                return false;
+            open_ = false;
+            return true;
+        }
+
+    private:
+        sqlite_connection& c_;
+        bool open_ = false;
+    };
 
 private:
     result<void> exec(char const* sql)
@@ -203,16 +369,16 @@ private:
         return out;
     }
 
-    /** The file's schema version, read without writing: ours, or 0 for an
-        empty database; an unknown version, or another application's tables
-        without a version, are refused. */
+    /** The file's schema version, read without writing: ours, an older one
+        open() migrates, or 0 for an empty database; a newer version, or
+        another application's tables without a version, are refused. */
     result<int> schema_version()
     {
         auto read = version_and_objects();
         if (!read)
             return sqlite_fail(db_, "cannot read the schema version").error();
         auto const [version, objects] = *read;
-        if (version == sqlite_schema_version || (version == 0 && objects == 0))
+        if ((version >= 1 && version <= sqlite_schema_version) || (version == 0 && objects == 0))
             return version;
         if (version == 0)
             return make_error(error::storage_failure, "",
@@ -227,26 +393,18 @@ private:
         auto version = schema_version();
         if (!version)
             return version.error();
-        if (*version == sqlite_schema_version)
-            return {};
-        // Later schema versions migrate from here, one step per version.
-        return exec("CREATE TABLE oauth_clients ("
-                    " client_id TEXT NOT NULL PRIMARY KEY,"
-                    " org_id TEXT NOT NULL,"
-                    " user_id TEXT NOT NULL,"
-                    " version INTEGER NOT NULL,"
-                    " created_at INTEGER NOT NULL,"
-                    " updated_at INTEGER NOT NULL,"
-                    " record TEXT NOT NULL"
-                    ") WITHOUT ROWID;"
-                    "CREATE INDEX oauth_clients_by_org ON oauth_clients(org_id, client_id);"
-                    "CREATE INDEX oauth_clients_by_user ON oauth_clients(user_id, client_id);"
-                    "CREATE INDEX oauth_clients_by_owner ON oauth_clients(org_id, user_id, client_id);"
-                    "PRAGMA user_version = 1;");
+        // One step per version, all in the caller's transaction.
+        if (*version == 0)
+            if (auto r = exec(sqlite_schema_v1); !r)
+                return r;
+        if (*version < 2)
+            if (auto r = exec(sqlite_migrate_v1_v2); !r)
+                return r;
+        return {};
     }
 
     sqlite3* db_ = nullptr;
-    sqlite3_stmt* stmts_[sql_statements::shared] = {};
+    sqlite3_stmt* stmts_[sqlite_statements::end] = {};
 };
 
 } // namespace detail
@@ -256,10 +414,13 @@ private:
 
     WAL journaling (readers never block the writer), prepared statements, one
     statement per write (so each is its own transaction: atomic, and durable
-    once it returns), a pool of connections, and a schema created on first
-    open and tagged with `PRAGMA user_version` for later migrations. A file
-    with a version it does not know, or with another application's tables,
-    is refused before anything is written to it (WAL mode included).
+    once it returns) but for the client lifecycle's short `BEGIN IMMEDIATE`
+    transactions (a conditional insert, a reaper's batch), a pool of
+    connections, and a schema created on first open and tagged with `PRAGMA
+    user_version`; a file of an older version is migrated in one transaction
+    on open, keeping every client. A file with a newer version, or with
+    another application's tables, is refused before anything is written to
+    it (WAL mode included).
     A call that fails names its operation; SQLite's text goes to
     `sqlite_options::log`.
 
@@ -313,18 +474,199 @@ public:
         if (!text)
             return text.error();
         auto c = pool_->take();
-        auto s = c->get(sql::insert);
-        s.bind(1, rec.client_id);
-        s.bind(2, rec.owner.org_id);
-        s.bind(3, rec.owner.user_id);
-        s.bind(4, static_cast<std::int64_t>(rec.version));
-        s.bind(5, rec.created_at);
-        s.bind(6, rec.updated_at);
-        s.bind(7, *text);
-        if (s.step() != SQLITE_DONE)
+        return insert_row(*c, rec, *text);
+    }
+
+    /** Inserts a record under @p cond in one write transaction (`BEGIN
+        IMMEDIATE`): the token's use is spent by a conditional `UPDATE`, the
+        organization's clients are counted on its index, then the row goes
+        in; any failure rolls it all back. The write lock is the file's, so
+        stores in several processes on one file never overshoot either.
+        @param rec the record
+        @param cond the quota and the initial access token to spend
+        @return nothing, `client_exists`, `quota_exceeded`,
+        `invalid_initial_access_token`, `invalid_identifier` or `storage_failure` */
+    result<void> insert(client_record rec, insert_conditions const& cond)
+    {
+        if (!cond.initial_access_token && cond.max_clients_per_org == 0)
+            return insert(std::move(rec));
+        auto text = encode_record(rec);
+        if (!text)
+            return text.error();
+        auto c = pool_->take();
+        conn::write_transaction tx(*c);
+        if (!tx.begin())
             return failed(*c, "insert");
+        if (cond.initial_access_token) {
+            auto s = c->get(own::spend_token);
+            s.bind(1, *cond.initial_access_token);
+            s.bind(2, rec.owner.org_id);
+            s.bind(3, cond.now);
+            if (s.step() != SQLITE_DONE)
+                return failed(*c, "insert");
+            if (sqlite3_changes(c->db()) == 0)
+                return make_error(error::invalid_initial_access_token, "");
+        }
+        if (cond.max_clients_per_org > 0) {
+            auto s = c->get(own::org_count);
+            s.bind(1, rec.owner.org_id);
+            if (s.step() != SQLITE_ROW)
+                return failed(*c, "insert");
+            if (static_cast<std::uint64_t>(s.integer(0)) >= cond.max_clients_per_org)
+                return make_error(error::quota_exceeded, "org_id");
+        }
+        if (auto r = insert_row(*c, rec, *text); !r)
+            return r;
+        if (!tx.commit())
+            return failed(*c, "insert");
+        return {};
+    }
+
+    /** One statement, `UPDATE ... SET last_used_at = ? WHERE ... AND
+        last_used_at < ?`: the record's text and version are not written.
+        @copydetails basic_memory_storage::touch */
+    result<void> touch(std::string_view id, unix_seconds used_at)
+    {
+        auto c = pool_->take();
+        {
+            auto s = c->get(own::touch);
+            s.bind(1, id);
+            s.bind(2, used_at);
+            if (s.step() != SQLITE_DONE)
+                return failed(*c, "touch");
+            if (sqlite3_changes(c->db()) == 1)
+                return {};
+        }
+        auto s = c->get(sql::exists); // no row, or a use as late already recorded
+        s.bind(1, id);
+        int const rc = s.step();
+        if (rc == SQLITE_DONE)
+            return make_error(error::client_not_found, "client_id");
+        if (rc != SQLITE_ROW)
+            return failed(*c, "touch");
+        return {};
+    }
+
+    /** Deletes at most `q.limit` idle clients, in batches: each batch's ids
+        are read without a lock, then deleted in a short write transaction by
+        a `DELETE` that tests the idleness again, so a client used since it
+        was read survives, and registrations wait for one batch at most.
+        @param q which clients, and how many at most
+        @return how many were deleted */
+    result<std::size_t> reap(reap_query const& q)
+    {
+        std::size_t deleted = 0;
+        std::vector<std::string> ids;
+        auto c = pool_->take();
+        while (deleted < q.limit) {
+            ids.clear();
+            {
+                auto s = c->get(own::idle_ids);
+                bind_idle(s, q);
+                s.bind(4, static_cast<std::int64_t>(std::min(detail::sqlite_reap_batch, q.limit - deleted)));
+                int rc;
+                while ((rc = s.step()) == SQLITE_ROW)
+                    ids.emplace_back(s.text(0));
+                if (rc != SQLITE_DONE)
+                    return failed(*c, "reap");
+            }
+            if (ids.empty())
+                break;
+            conn::write_transaction tx(*c);
+            if (!tx.begin())
+                return failed(*c, "reap");
+            std::size_t batch = 0;
+            for (auto const& id : ids) {
+                auto s = c->get(own::reap_one);
+                bind_idle(s, q);
+                s.bind(4, id);
+                if (s.step() != SQLITE_DONE)
+                    return failed(*c, "reap");
+                batch += static_cast<std::size_t>(sqlite3_changes(c->db()));
+            }
+            if (!tx.commit())
+                return failed(*c, "reap");
+            deleted += batch;
+        }
+        return deleted;
+    }
+
+    /** @param q which clients (`q.limit` is ignored)
+        @return how many @ref reap would delete, all batches together */
+    result<std::size_t> count_idle(reap_query const& q) const
+    {
+        auto c = pool_->take();
+        auto s = c->get(own::count_idle);
+        bind_idle(s, q);
+        if (s.step() != SQLITE_ROW)
+            return failed(*c, "count_idle");
+        return static_cast<std::size_t>(s.integer(0));
+    }
+
+    /** @copydoc basic_memory_storage::insert_token */
+    result<void> insert_token(initial_access_token_record t)
+    {
+        auto c = pool_->take();
+        auto s = c->get(own::insert_token);
+        s.bind(1, t.id);
+        s.bind(2, t.token_hash);
+        s.bind(3, t.org_id);
+        s.bind(4, t.user_id);
+        s.bind(5, static_cast<std::int64_t>(t.max_uses));
+        s.bind(6, static_cast<std::int64_t>(t.uses));
+        s.bind(7, t.expires_at);
+        s.bind(8, t.created_at);
+        if (s.step() != SQLITE_DONE)
+            return failed(*c, "insert_token");
         if (sqlite3_changes(c->db()) == 0)
-            return make_error(error::client_exists, "client_id");
+            return make_error(error::client_exists, "id");
+        return {};
+    }
+
+    /** @copydoc basic_memory_storage::find_token */
+    result<initial_access_token_record> find_token(secret_hash const& hash) const
+    {
+        auto c = pool_->take();
+        auto s = c->get(own::find_token);
+        s.bind(1, hash);
+        int const rc = s.step();
+        if (rc == SQLITE_DONE)
+            return make_error(error::invalid_initial_access_token, "");
+        if (rc != SQLITE_ROW)
+            return failed(*c, "find_token");
+        return token_row(s, "find_token");
+    }
+
+    /** @copydoc basic_memory_storage::list_tokens */
+    result<std::vector<initial_access_token_record>> list_tokens(std::string_view org_id) const
+    {
+        std::vector<initial_access_token_record> out;
+        auto c = pool_->take();
+        auto s = c->get(own::list_tokens);
+        s.bind(1, org_id);
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            auto t = token_row(s, "list_tokens");
+            if (!t)
+                return t.error();
+            out.push_back(std::move(*t));
+        }
+        if (rc != SQLITE_DONE)
+            return failed(*c, "list_tokens");
+        return out;
+    }
+
+    /** @copydoc basic_memory_storage::erase_token */
+    result<void> erase_token(std::string_view org_id, std::string_view id)
+    {
+        auto c = pool_->take();
+        auto s = c->get(own::erase_token);
+        s.bind(1, org_id);
+        s.bind(2, id);
+        if (s.step() != SQLITE_DONE)
+            return failed(*c, "erase_token");
+        if (sqlite3_changes(c->db()) == 0)
+            return make_error(error::client_not_found, "id");
         return {};
     }
 
@@ -332,14 +674,17 @@ public:
     result<client_record> find(std::string_view id) const
     {
         auto c = pool_->take();
-        auto s = c->get(sql::find);
+        auto s = c->get(own::find_client);
         s.bind(1, id);
         int rc = s.step();
         if (rc == SQLITE_DONE)
             return detail::not_found_after_stand_in();
         if (rc != SQLITE_ROW)
             return failed(*c, "find");
-        return detail::decode_found(pool_->log(), s.text(0));
+        auto rec = detail::decode_found(pool_->log(), s.text(0));
+        if (rec)
+            rec->last_used_at = s.integer(1);
+        return rec;
     }
 
     /** Calls `f` with a decoded copy: nothing can change what it sees.
@@ -351,7 +696,8 @@ public:
         return detail::visit_copy(*this, id, std::forward<F>(f));
     }
 
-    /** @copydoc basic_memory_storage::replace */
+    /** The `last_used_at` column is kept (a use recorded meanwhile stays).
+        @copydoc basic_memory_storage::replace */
     result<void> replace(client_record rec, std::uint64_t expected_version)
     {
         if (!detail::valid_utf8(rec.client_id))
@@ -361,7 +707,7 @@ public:
             return text.error();
         auto c = pool_->take();
         {
-            auto s = c->get(sql::update);
+            auto s = c->get(own::update_client);
             s.bind(1, rec.client_id);
             s.bind(2, rec.owner.org_id);
             s.bind(3, rec.owner.user_id);
@@ -369,6 +715,8 @@ public:
             s.bind(5, rec.updated_at);
             s.bind(6, *text);
             s.bind(7, static_cast<std::int64_t>(expected_version));
+            s.bind(8, to_string(rec.origin));
+            s.bind(9, rec.last_used_at);
             if (s.step() != SQLITE_DONE)
                 return failed(*c, "replace");
             if (sqlite3_changes(c->db()) == 1)
@@ -415,20 +763,32 @@ public:
         @return the page */
     result<list_page> list(owner_filter const& filter, std::size_t limit, std::string_view cursor) const
     {
-        return detail::keyset_page(filter, limit, cursor, detail::valid_utf8, [&](auto const& q, auto&& row) {
+        std::vector<std::pair<std::string, unix_seconds>> used; // each row's last_used_at, in row order
+        auto page = detail::keyset_page(filter, limit, cursor, detail::valid_utf8, [&](auto const& q, auto&& row) {
             auto c = pool_->take();
-            auto s = c->get(q.statement);
+            auto s = c->get(own::list_all_used + (q.statement - sql::list_all));
             s.bind(1, q.after);
             s.bind(2, q.rows);
             for (std::size_t i = 0; i < q.owner_ids.size(); ++i)
                 s.bind(static_cast<int>(i) + 3, q.owner_ids[i]);
             int rc;
-            while ((rc = s.step()) == SQLITE_ROW && row(s.text(1), s.text(0))) {
-            }
+            while ((rc = s.step()) == SQLITE_ROW && row(s.text(1), s.text(0)))
+                used.emplace_back(s.text(1), s.integer(2));
             if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                 return result<void>(failed(*c, "list"));
             return result<void>();
         });
+        if (!page)
+            return page;
+        // The page's records are some of the rows, in the same order.
+        auto u = used.begin();
+        for (auto& rec : page->clients) {
+            while (u != used.end() && u->first != rec.client_id)
+                ++u;
+            if (u != used.end())
+                rec.last_used_at = u->second;
+        }
+        return page;
     }
 
     /** @return the number of stored clients */
@@ -444,6 +804,7 @@ public:
 private:
     using conn = detail::sqlite_connection;
     using sql = detail::sql_statements;
+    using own = detail::sqlite_statements;
     using pool_type = detail::connection_pool<conn>;
     explicit sqlite_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
 
@@ -461,6 +822,52 @@ private:
         return make_error(error::version_conflict, "client_id");
     }
 
+    /** A plain insert on `c`, in its transaction if one is open. */
+    result<void> insert_row(conn& c, client_record const& rec, std::string const& text) const
+    {
+        auto s = c.get(own::insert_client);
+        s.bind(1, rec.client_id);
+        s.bind(2, rec.owner.org_id);
+        s.bind(3, rec.owner.user_id);
+        s.bind(4, static_cast<std::int64_t>(rec.version));
+        s.bind(5, rec.created_at);
+        s.bind(6, rec.updated_at);
+        s.bind(7, text);
+        s.bind(8, to_string(rec.origin));
+        s.bind(9, rec.last_used_at);
+        if (s.step() != SQLITE_DONE)
+            return failed(c, "insert");
+        if (sqlite3_changes(c.db()) == 0)
+            return make_error(error::client_exists, "client_id");
+        return {};
+    }
+
+    /** Binds the idleness test of @p q: its origin (or every origin) and cut-off. */
+    static void bind_idle(conn::statement& s, reap_query const& q)
+    {
+        s.bind(1, to_string(q.origin.value_or(client_origin::registration)));
+        s.bind(2, to_string(q.origin.value_or(client_origin::api)));
+        s.bind(3, q.idle_since);
+    }
+
+    /** The token on the current row of @p s (see sqlite_statements' token columns). */
+    result<initial_access_token_record> token_row(conn::statement const& s, std::string_view operation) const
+    {
+        auto hash = s.hash(1);
+        if (!hash)
+            return detail::storage_failed(pool_->log(), operation, "a token_hash is not 32 bytes");
+        initial_access_token_record t;
+        t.id = s.text(0);
+        t.token_hash = *hash;
+        t.org_id = s.text(2);
+        t.user_id = s.text(3);
+        t.max_uses = static_cast<std::uint32_t>(s.integer(4));
+        t.uses = static_cast<std::uint32_t>(s.integer(5));
+        t.expires_at = s.integer(6);
+        t.created_at = s.integer(7);
+        return t;
+    }
+
     /** A call's storage_failure; SQLite's text goes to the log only. */
     error_info failed(conn const& c, std::string_view operation) const
     {
@@ -472,6 +879,7 @@ private:
 };
 
 static_assert(versioned_erase_storage<sqlite_storage>);
+static_assert(lifecycle_storage<sqlite_storage>);
 
 } // namespace oauthreg
 
