@@ -620,3 +620,76 @@ TEST_CASE("sqlite storage: a failed migration leaves the version 1 file as it wa
     CHECK(raw_rows(db.path, "SELECT origin, last_used_at FROM oauth_clients") == std::vector<std::string>{"api|0"});
     CHECK(test_support::listed_rows(s, 10) == std::vector<std::string>{"!corrupt"});
 }
+
+TEST_CASE("sqlite storage: a file written by the release before the client lifecycle (schema version 1) opens "
+          "migrated, every client kept",
+          "[storage][sqlite][lifecycle][migration]")
+{
+    // tests/storage/fixtures/README.md says how the fixture was made.
+    temp_db db;
+    fs::copy_file(fs::path(OAUTHREG_FIXTURES_DIR) / "sqlite_v1.db", db.path);
+    REQUIRE(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"1"});
+    auto const v1_rows = raw_rows(db.path, "SELECT client_id, org_id, version, created_at, record FROM oauth_clients "
+                                           "ORDER BY client_id");
+    REQUIRE(v1_rows.size() == 7);
+
+    auto s = open_at(db);
+    CHECK(raw_rows(db.path, "PRAGMA user_version") ==
+          std::vector<std::string>{std::to_string(detail::sqlite_schema_version)});
+    // Nothing of a client was rewritten: its text, version and times are as they were.
+    CHECK(raw_rows(db.path, "SELECT client_id, org_id, version, created_at, record FROM oauth_clients "
+                            "ORDER BY client_id") == v1_rows);
+    auto const listed = testing::detail::collect(s, {}, 2);
+    REQUIRE(listed.size() == v1_rows.size());
+    // The fixture's sessions named each client after the route that made it;
+    // one registered without an RFC 7592 token reads as made by the record
+    // API, as decode_record infers it.
+    std::vector<std::string> seen;
+    for (auto const& id : listed) {
+        auto rec = s.find(id);
+        REQUIRE(rec.has_value());
+        auto const name = rec->metadata.client_name.value_or("");
+        INFO(id << " " << name);
+        CHECK(rec->origin == (rec->registration_token_hash ? client_origin::registration : client_origin::api));
+        CHECK(rec->last_used_at == 0);
+        seen.push_back(name + ": " + std::string(to_string(rec->origin)));
+    }
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == std::vector<std::string>{"created 1 (patched): api", "created 2: api", "registered 1: registration",
+                                           "registered 2: registration", "registered 3: registration",
+                                           "registered 4 (no owner): registration",
+                                           "registered 5 (no RFC 7592 token): api"});
+    CHECK(raw_rows(db.path, "SELECT origin, count(*) FROM oauth_clients GROUP BY origin ORDER BY origin") ==
+          std::vector<std::string>{"api|3", "registration|4"});
+
+    SECTION("touch, quotas, tokens and reaping work on it")
+    {
+        unix_seconds const later = 4000000000; // after the fixture's clients were made
+        std::string const used = listed.front();
+        auto const origin_of_used = s.find(used)->origin;
+        auto const version_of_used = s.find(used)->version;
+        REQUIRE(s.touch(used, later).has_value());
+        CHECK(s.find(used)->last_used_at == later);
+        CHECK(s.find(used)->version == version_of_used);
+
+        std::size_t const in_org_1 = testing::detail::collect(s, owner_filter{"org-1", std::nullopt}, 100).size();
+        REQUIRE(in_org_1 > 0);
+        CHECK(s.insert(testing::full_record("over", "org-1"), insert_conditions{in_org_1, std::nullopt, later})
+                  .error()
+                  .kind() == error::quota_exceeded);
+        REQUIRE(s.insert_token(testing::token_record("t-1", 0x55, "org-1", 1, later)).has_value());
+        auto const spend = insert_conditions{in_org_1 + 1, testing::token_record("", 0x55).token_hash, later};
+        CHECK(s.insert(testing::full_record("under", "org-1"), spend).has_value());
+        CHECK(s.find_token(*spend.initial_access_token)->uses == 1);
+
+        // "under" (made at 1700000000 by full_record, origin registration) is idle too.
+        std::size_t const idle_registrations = 4 + 1 - (origin_of_used == client_origin::registration ? 1 : 0);
+        reap_query const q{client_origin::registration, later, 100};
+        CHECK(s.count_idle(q).value() == idle_registrations);
+        CHECK(s.reap(q).value() == idle_registrations);
+        std::size_t const idle_api = 3 - (origin_of_used == client_origin::api ? 1 : 0);
+        CHECK(s.count_idle(reap_query{std::nullopt, later, 100}).value() == idle_api);
+        CHECK(s.find(used).has_value());
+        CHECK(s.size().value() == idle_api + 1);
+    }
+}
