@@ -25,5 +25,7 @@ echo "== TSan (clang)"
 CXX=clang++ cmake -S . -B build-tsan "${common[@]}" -DOAUTHREG_BUILD_TOOLS=OFF -DOAUTHREG_BUILD_EXAMPLES=OFF \
     -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer"
 cmake --build build-tsan -j"$JOBS" --target oauthreg_tests oauthreg_backend_tests
-TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_tests "[concurrency]"
-TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_backend_tests "[conformance]"
+# Every case that starts threads is tagged [concurrency]; -w NoTests fails a
+# filter that matches nothing (Catch2 2.13 would exit 0).
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_tests "[concurrency]" -w NoTests
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/oauthreg_backend_tests "[concurrency]" -w NoTests

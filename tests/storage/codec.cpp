@@ -208,7 +208,7 @@ TEST_CASE("codec: rows from before optional_string and inline lists stay readabl
     CHECK(back->metadata.response_types == response_type_list{response_type::code});
 }
 
-TEST_CASE("codec: the RFC 8705 2.1.2 certificate subject round-trips; rows from before it stay readable",
+TEST_CASE("codec: the RFC 8705 2.1.2 certificate subject round-trips, and rows from before it stay readable",
           "[storage][codec]")
 {
     auto rec = testing::full_record("c");

@@ -9,7 +9,7 @@ TEST_CASE("a user's custom store answers filtered, page-numbered listings unchan
     oauthreg::testing::check_client_pages([] { return std::make_unique<map_storage>(); });
 }
 
-TEST_CASE("a user's custom store meets the storage contract in five lines", "[storage][conformance]")
+TEST_CASE("a user's custom store meets the storage contract in five lines", "[storage][conformance][concurrency]")
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<map_storage>(); });
 }

@@ -181,7 +181,7 @@ TEST_CASE("memory_storage_mt answers filtered, page-numbered listings", "[storag
     oauthreg::testing::check_client_pages([] { return std::make_unique<memory_storage_mt>(); });
 }
 
-TEST_CASE("memory_storage_mt meets the storage contract", "[storage][conformance]")
+TEST_CASE("memory_storage_mt meets the storage contract", "[storage][conformance][concurrency]")
 {
     oauthreg::testing::check_storage_contract([] { return std::make_unique<memory_storage_mt>(); });
 }
@@ -192,7 +192,7 @@ TEST_CASE("memory_storage_st meets the storage contract (single-threaded)", "[st
 }
 
 TEST_CASE("memory_storage_mt keeps the client lifecycle (quotas, RFC 7591 3 tokens, use, reaping)",
-          "[storage][conformance][lifecycle]")
+          "[storage][conformance][lifecycle][concurrency]")
 {
     oauthreg::testing::check_lifecycle_contract([] { return std::make_unique<memory_storage_mt>(); });
 }
@@ -202,7 +202,7 @@ TEST_CASE("memory_storage_st keeps the client lifecycle (single-threaded)", "[st
     oauthreg::testing::check_lifecycle_contract([] { return std::make_unique<memory_storage_st>(); }, false);
 }
 
-TEST_CASE("RFC 8259 8.1: memory storage keeps ids that are not UTF-8 exactly; it writes no JSON", "[storage][codec]")
+TEST_CASE("RFC 8259 8.1: memory storage keeps ids that are not UTF-8 exactly, and it writes no JSON", "[storage][codec]")
 {
     memory_storage_st s;
     std::string const bad = "id-\xc0\xaf\x80\xe2\x82"; // overlong, lone continuation, truncated

@@ -108,7 +108,7 @@ postgres_storage logging_store(std::string const& server, std::string const& sch
 
 } // namespace
 
-TEST_CASE("postgres storage meets the storage contract", "[storage][postgres][conformance]")
+TEST_CASE("postgres storage meets the storage contract", "[storage][postgres][conformance][concurrency]")
 {
     auto server = test_server();
     if (server.empty())
@@ -298,7 +298,7 @@ TEST_CASE("postgres storage: an id, owner or cursor that is not UTF-8 gets the a
     CHECK(reg.storage().size().value() == 1);
 }
 
-TEST_CASE("postgres storage: a failing call names the operation; the server's text goes to the log hook",
+TEST_CASE("postgres storage: a failing call names the operation, and the server's text goes to the log hook",
           "[storage][postgres]")
 {
     auto server = test_server();
@@ -349,7 +349,7 @@ TEST_CASE("postgres storage: the log hook gets the server's primary message, nev
 }
 
 TEST_CASE("postgres storage: stores opening one empty database at the same moment all succeed, schema made once",
-          "[storage][postgres]")
+          "[storage][postgres][concurrency]")
 {
     auto server = test_server();
     if (server.empty())
@@ -477,7 +477,7 @@ TEST_CASE("postgres storage: a server that stops answering makes a call a storag
 
 TEST_CASE("postgres storage: a statement stuck on another session's lock ends at statement_timeout, on a "
           "connection that stays usable",
-          "[storage][postgres][timeout]")
+          "[storage][postgres][timeout][concurrency]")
 {
     using namespace std::chrono_literals;
     using clock = std::chrono::steady_clock;

@@ -94,7 +94,7 @@ TEST_CASE("sqlite storage answers filtered, page-numbered listings", "[storage][
     testing::check_client_pages([] { return std::make_unique<owned_sqlite_store>(); });
 }
 
-TEST_CASE("sqlite storage meets the storage contract", "[storage][sqlite][conformance]")
+TEST_CASE("sqlite storage meets the storage contract", "[storage][sqlite][conformance][concurrency]")
 {
     testing::check_storage_contract([] { return std::make_unique<owned_sqlite_store>(); });
 }
@@ -138,7 +138,7 @@ TEST_CASE("sqlite storage: two stores on one file see each other's writes", "[st
 }
 
 TEST_CASE("sqlite storage: stores opened at once on a fresh file all open, and the schema is made once",
-          "[storage][sqlite]")
+          "[storage][sqlite][concurrency]")
 {
     // Each open reads the schema version and the table count from one
     // snapshot; read apart, a first open committing in between looked like
@@ -165,7 +165,7 @@ TEST_CASE("sqlite storage: stores opened at once on a fresh file all open, and t
 
 TEST_CASE("sqlite storage: a first open meeting another connection's write lock waits for it, within the busy "
           "timeout",
-          "[storage][sqlite]")
+          "[storage][sqlite][concurrency]")
 {
     // Switching a fresh file to WAL needs it unlocked, and SQLite answers
     // SQLITE_BUSY there without calling the busy handler: the open retries.
@@ -340,7 +340,7 @@ TEST_CASE("sqlite storage: a file it refuses is left byte for byte as it was, ne
     CHECK(file_bytes(garbage.path) == std::string(4096, 'x'));
 }
 
-TEST_CASE("sqlite storage: a failing call names the operation; SQLite's text goes to the log hook", "[storage][sqlite]")
+TEST_CASE("sqlite storage: a failing call names the operation, and SQLite's text goes to the log hook", "[storage][sqlite]")
 {
     temp_db db;
     std::vector<std::string> lines;
@@ -461,13 +461,13 @@ std::string own_sql(detail::sqlite_statements::id id)
 
 } // namespace
 
-TEST_CASE("sqlite storage keeps the client lifecycle", "[storage][sqlite][conformance][lifecycle]")
+TEST_CASE("sqlite storage keeps the client lifecycle", "[storage][sqlite][conformance][lifecycle][concurrency]")
 {
     testing::check_lifecycle_contract([] { return std::make_unique<owned_sqlite_store>(); }, true);
 }
 
 TEST_CASE("sqlite storage: two stores on one file (two instances) never overshoot a quota nor a token's uses",
-          "[storage][sqlite][lifecycle]")
+          "[storage][sqlite][lifecycle][concurrency]")
 {
     // Each store has its own connections; only the file's write lock (BEGIN
     // IMMEDIATE) orders their conditional inserts. A third connection holds
@@ -514,7 +514,7 @@ TEST_CASE("sqlite storage: two stores on one file (two instances) never overshoo
 }
 
 TEST_CASE("sqlite storage: a client used after the reaper read it as idle is not deleted",
-          "[storage][sqlite][lifecycle]")
+          "[storage][sqlite][lifecycle][concurrency]")
 {
     // Another connection holds the write lock with a use of "idle-a" not yet
     // committed: the reaper reads both clients as idle, waits for the lock,
@@ -547,7 +547,7 @@ TEST_CASE("sqlite storage: a client used after the reaper read it as idle is not
     CHECK(s.find("idle-b").error().kind() == error::client_not_found);
 }
 
-TEST_CASE("sqlite storage: a use writes last_used_at beside the record, never the record or its version; every read "
+TEST_CASE("sqlite storage: a use writes last_used_at beside the record, never the record or its version, and every read "
           "returns it",
           "[storage][sqlite][lifecycle]")
 {
@@ -578,7 +578,7 @@ TEST_CASE("sqlite storage: a use writes last_used_at beside the record, never th
     CHECK(second.clients[0].last_used_at == 1700000500);
 }
 
-TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its index; the quota counts on the "
+TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its index, and the quota counts on the "
           "organization's",
           "[storage][sqlite][lifecycle]")
 {
