@@ -14,7 +14,9 @@
 #include <cryptopp/sha.h>
 
 #include <atomic>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -120,13 +122,26 @@ TEST_CASE("RFC 7591 3.2.2: an invalid registration stores nothing", "[registry]"
     CHECK(reg.storage().size() == 0);
 }
 
+/** The in-memory store, counting the inserts it is asked for. */
+struct counting_store : memory_storage_st {
+    using memory_storage_st::insert;
+    result<void> insert(client_record rec)
+    {
+        ++inserts;
+        return memory_storage_st::insert(std::move(rec));
+    }
+    std::size_t inserts = 0;
+};
+
 // Hidden ([.slow]): the `unit_slow` test of CMake and Meson runs it. 100,000
 // draws find ids or secrets that carry only about 32 random bits (a fill that
 // leaves most bytes fixed: a collision is then likely near 77,000 draws),
-// which a few hundred draws would not.
+// which a few hundred draws would not. A repeated id is drawn again (the next
+// test), so the stored ids are distinct whatever the draws: one insert per
+// registration is what shows that no id was ever drawn twice.
 TEST_CASE("ids and secrets are unique over 100,000 registrations", "[registry][.slow]")
 {
-    basic_registry<memory_storage_st, os_rng, manual_clock> reg;
+    basic_registry<counting_store, os_rng, manual_clock> reg;
     std::set<std::string> ids, secrets;
     for (int i = 0; i < 100000; ++i) {
         auto r = reg.register_client(service_client);
@@ -134,9 +149,52 @@ TEST_CASE("ids and secrets are unique over 100,000 registrations", "[registry][.
         ids.insert(r->record.client_id);
         secrets.insert(std::string(std::string_view(*r->client_secret)));
     }
+    CHECK(reg.storage().inserts == 100000);
     CHECK(ids.size() == 100000);
     CHECK(secrets.size() == 100000);
     CHECK(reg.storage().size() == 100000);
+}
+
+/** An RNG whose next `repeats` draws of 16 bytes (a client id's) are all the
+    same bytes; every other draw differs from all before it. Copies share it. */
+struct colliding_rng {
+    struct state {
+        int repeats = 0;
+        std::uint64_t count = 0;
+    };
+    std::shared_ptr<state> s = std::make_shared<state>();
+    void fill(std::uint8_t* out, std::size_t n)
+    {
+        if (n == 16 && s->repeats > 0) {
+            --s->repeats;
+            std::memset(out, 0x5a, n);
+            return;
+        }
+        ++s->count;
+        for (std::size_t i = 0; i < n; ++i)
+            out[i] = static_cast<std::uint8_t>(s->count >> (8 * (i % 8)));
+    }
+};
+
+TEST_CASE("a client id drawn again is replaced, four draws at most", "[registry]")
+{
+    colliding_rng rng;
+    basic_registry<counting_store, colliding_rng, manual_clock> reg({}, counting_store{}, rng);
+    rng.s->repeats = 1;
+    auto const first = reg.register_client(service_client).value();
+    rng.s->repeats = 3; // the first id, three times: the fourth draw is a new one
+    auto const second = reg.register_client(service_client);
+    REQUIRE(second.has_value());
+    CHECK(second->record.client_id != first.record.client_id);
+    CHECK(is_uuid_v4(second->record.client_id));
+    CHECK(reg.storage().inserts == 5);
+    CHECK(reg.find(first.record.client_id).value().client_secret_hash == first.record.client_secret_hash);
+    rng.s->repeats = 4; // four times: the registration fails and stores nothing
+    auto const third = reg.register_client(service_client);
+    REQUIRE_FALSE(third.has_value());
+    CHECK(third.error().kind() == error::client_exists);
+    CHECK(reg.storage().inserts == 9);
+    CHECK(reg.storage().size() == 2);
 }
 
 TEST_CASE("the seeded RNG makes reproducible ids, the OS RNG does not", "[registry]")
@@ -496,7 +554,7 @@ TEST_CASE("RFC 7592 3: registration access token, stored only as a hash", "[regi
     CHECK(resp.at("registration_client_uri") == r.registration_client_uri->c_str());
 }
 
-TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token; the old one stops working",
+TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token, and the old one stops working",
           "[registry]")
 {
     test_registry reg(managed());
@@ -515,7 +573,7 @@ TEST_CASE("RFC 7592 3: an update answers with a fresh registration access token;
     CHECK_FALSE(resp.contains("client_secret")); // the secret is kept, not shown again
 }
 
-TEST_CASE("RFC 7592 3: a read answers with a fresh registration access token; the old one stops working", "[registry]")
+TEST_CASE("RFC 7592 3: a read answers with a fresh registration access token, and the old one stops working", "[registry]")
 {
     test_registry reg(managed());
     auto r = reg.register_client(web_client).value();
