@@ -8,6 +8,7 @@
 #include "lib/metrics.hpp"
 #include "lib/peer_limit.hpp"
 #include "lib/rate_limit.hpp"
+#include "lib/reaper.hpp"
 #include "lib/request_reader.hpp"
 #include "lib/store.hpp"
 #include "lib/tls_context.hpp"
@@ -1063,15 +1064,6 @@ inline std::pair<std::string, std::string> split_listen(std::string const& s)
     return {host, s.substr(colon + 1)};
 }
 
-inline long to_number(std::string_view flag, std::string const& v, long lo, long hi)
-{
-    auto n = detail::parse_bounded(v, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
-    if (!n)
-        throw usage_error{std::string(flag) + " takes an integer from " + std::to_string(lo) + " to " + std::to_string(hi),
-                          false};
-    return static_cast<long>(*n);
-}
-
 /** Lets this process open as many connections as its hard limit allows. */
 inline void raise_open_files_limit()
 {
@@ -1171,7 +1163,16 @@ inline constexpr char const* serve_help =
     "  --rate-limit N                requests per second per client address, a burst of N; 0 is off\n"
     "                                (default 0)\n"
     "  --register-rate-limit N       registrations (POST /oauth/register, POST /oauth_clients) per\n"
-    "                                minute per client address; 0 is off (default 0)\n"
+    "                                minute per client address; 0 is off (default 0; 20 with\n"
+    "                                --registration open)\n"
+    "  --registration MODE           who may register: api-key, open (anyone; without a credential\n"
+    "                                the client is anonymous) or initial-access-token (default api-key)\n"
+    "  --open-org ORG                the organization of anonymous clients (default public)\n"
+    "  --max-clients-per-org N       clients an organization may hold, 0 for no limit (default 0)\n"
+    "  --secret-lifetime SECONDS     client_secret_expires_at of issued secrets, 0 for never\n"
+    "                                (default 0)\n"
+    "  --reap-idle DAYS              once an hour, delete registered clients neither used nor\n"
+    "                                created in the last DAYS days (default: never)\n"
     "  --trusted-proxies CIDRS       proxies whose X-Forwarded-For names the client, comma-separated\n"
     "                                (default none)\n"
     "  --metrics-listen HOST:PORT    serve GET /metrics (Prometheus) there, without authentication:\n"
@@ -1189,12 +1190,13 @@ inline constexpr char const* serve_help =
     "HMAC key for stored secrets.\n";
 
 /** Every long option of serve that takes a value: each may come from the environment. */
-inline constexpr std::array<std::string_view, 21> serve_options = {
+inline constexpr std::array<std::string_view, 26> serve_options = {
     "--listen",        "--store",          "--api-keys",      "--public-url",     "--profile",
     "--trusted-issuers", "--tls-cert",     "--tls-key",       "--threads",        "--store-threads",
     "--store-queue",   "--max-connections", "--max-connections-per-peer", "--rate-limit",
     "--register-rate-limit", "--trusted-proxies", "--metrics-listen", "--header-limit",
-    "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms"};
+    "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms", "--registration",
+    "--open-org",      "--max-clients-per-org", "--secret-lifetime", "--reap-idle"};
 
 /** `--max-connections` as OAUTHREG_MAX_CONNECTIONS. */
 inline std::string environment_name(std::string_view option)
@@ -1250,7 +1252,22 @@ struct serve_settings {
     serve_detail::server_limits lim;
     trusted_proxies proxies;
     profile prof = profile::default_profile();
+    registration_policy registration;       ///< --registration, --open-org
+    std::size_t max_clients_per_org = 0;    ///< --max-clients-per-org
+    std::optional<long> reap_idle_days;     ///< --reap-idle
 };
+
+/** `--registration`'s value. */
+inline registration_mode registration_mode_from(std::string_view a, std::string const& v)
+{
+    if (v == "api-key")
+        return registration_mode::api_key;
+    if (v == "open")
+        return registration_mode::open;
+    if (v == "initial-access-token")
+        return registration_mode::initial_access_token;
+    throw usage_error{std::string(a) + " takes api-key, open or initial-access-token", false};
+}
 
 /** The command line and the OAUTHREG_ variables as settings; a usage error otherwise. */
 inline serve_settings read_serve_settings(int argc, char** argv)
@@ -1262,13 +1279,15 @@ inline serve_settings read_serve_settings(int argc, char** argv)
         args_c.push_back(a.data());
     serve_settings st;
     std::string proxies_text;
+    std::optional<std::uint32_t> register_rate_limit;
     auto& lim = st.lim;
     auto ms = [](long n) { return std::chrono::milliseconds(n); };
     auto count = [](std::string_view a, std::string const& v, long hi) { return static_cast<std::size_t>(to_number(a, v, 0, hi)); };
     auto text = [&](std::string_view a) -> std::string* {
         for (auto [name, field] : {std::pair{"--listen", &st.listen}, {"--store", &st.store}, {"--api-keys", &st.keys_path},
                                    {"--public-url", &st.public_url}, {"--tls-cert", &st.tls_cert}, {"--tls-key", &st.tls_key},
-                                   {"--trusted-proxies", &proxies_text}, {"--metrics-listen", &st.metrics_listen}})
+                                   {"--trusted-proxies", &proxies_text}, {"--metrics-listen", &st.metrics_listen},
+                                   {"--open-org", &st.registration.open_org}})
             if (a == name)
                 return field;
         return nullptr;
@@ -1296,7 +1315,15 @@ inline serve_settings read_serve_settings(int argc, char** argv)
             else if (a == "--rate-limit")
                 lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
             else if (a == "--register-rate-limit")
-                lim.register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+                register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+            else if (a == "--registration")
+                st.registration.mode = registration_mode_from(a, value());
+            else if (a == "--max-clients-per-org")
+                st.max_clients_per_org = count(a, value(), 1000000000);
+            else if (a == "--secret-lifetime")
+                st.prof.client_secret_lifetime = to_number(a, value(), 0, 100L * 366 * 86400);
+            else if (a == "--reap-idle")
+                st.reap_idle_days = to_number(a, value(), 0, 36600);
             else if (a == "--header-limit")
                 lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
             else
@@ -1307,7 +1334,14 @@ inline serve_settings read_serve_settings(int argc, char** argv)
     auto opts = named_from_environment(args, parse);
     if (!opts.positional.empty())
         throw usage_error{"serve takes no positional arguments"};
+    auto const secret_lifetime = st.prof.client_secret_lifetime; // --profile may come after --secret-lifetime
     st.prof = std::move(opts.prof);
+    if (secret_lifetime != 0)
+        st.prof.client_secret_lifetime = secret_lifetime;
+    // DESIGN "Serving on the open internet": open registration is limited unless told otherwise.
+    lim.register_rate_limit = register_rate_limit.value_or(st.registration.mode == registration_mode::open ? 20 : 0);
+    if (st.registration.open_org.empty())
+        throw usage_error{"--open-org takes a non-empty organization id", false};
     std::string why;
     auto proxies = trusted_proxies::parse(proxies_text, why);
     if (!proxies)
@@ -1333,13 +1367,35 @@ struct serve_listeners {
     std::string listening;
 };
 
+/** `--reap-idle DAYS`: once at start, then hourly, delete the registered
+    clients idle that long, and log `{"reaped": N}` (or `reap_error`). */
+template <class Registry>
+std::unique_ptr<periodic_task> start_reaper(Registry& reg, std::optional<long> days)
+{
+    if (!days)
+        return nullptr;
+    if constexpr (!requires { reg.reap(client_origin::registration, unix_seconds{}); }) {
+        serve_detail::log_line(R"({"reap_error":"this store cannot reap"})");
+        return nullptr;
+    } else
+        return std::make_unique<periodic_task>(std::chrono::hours(1), [&reg, days = *days] {
+        auto n = reg.reap(client_origin::registration, idle_cutoff(system_clock{}.now(), days));
+        boost::json::object o;
+        if (n)
+            o["reaped"] = *n;
+        else
+            o["reap_error"] = detail::printable(n.error().description, 512);
+        serve_detail::log_line(boost::json::serialize(o));
+    });
+}
+
 /** Serves `reg` until SIGINT/SIGTERM; the ready line first. */
 template <class Registry>
 int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys keys,
                std::optional<std::string> const& generated_key)
 {
     using namespace serve_detail;
-    basic_http_handler handler(reg, std::move(keys), st.public_url);
+    basic_http_handler handler(reg, std::move(keys), st.public_url, st.registration);
     // A trivial write: deleting a client that does not exist takes the store's
     // write path (SQLite's write lock), without changing anything.
     auto probe = [&reg] {
@@ -1378,6 +1434,7 @@ int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys 
         hangup.cancel();
     };
     print_line(ready);
+    auto reaper = start_reaper(reg, st.reap_idle_days);
     srv.start();
     std::vector<std::thread> pool;
     for (long i = 1; i < st.threads; ++i)
@@ -1386,6 +1443,7 @@ int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys 
     for (auto& t : pool)
         t.join();
     srv.join_store_threads();
+    reaper.reset();
     log_writer::instance().flush(std::chrono::seconds(1));
     return static_cast<int>(exit_ok);
 }
@@ -1435,6 +1493,7 @@ int cmd_serve(int argc, char** argv)
         keys.add(*generated_key, {"default", "default"});
     }
     registry_options ro = http_registry_options(st.public_url, st.prof);
+    ro.max_clients_per_org = st.max_clients_per_org;
     if (char const* pepper = std::getenv("OAUTHREG_SECRET_PEPPER"))
         ro.secret_pepper = pepper;
     st.lim.max_body = ro.profile.limits.max_body_bytes;

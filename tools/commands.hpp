@@ -12,6 +12,7 @@ int cmd_validate(int argc, char** argv); ///< `oauthreg validate`: one request, 
 int cmd_run(int argc, char** argv);      ///< `oauthreg run`: JSON Lines operations on standard input
 int cmd_serve(int argc, char** argv);    ///< `oauthreg serve`: the HTTP API
 int cmd_bench(int argc, char** argv);    ///< `oauthreg bench`: throughput on a corpus
+int cmd_reap(int argc, char** argv);     ///< `oauthreg reap`: delete idle clients
 
 } // namespace oauthreg::cli
 

@@ -26,6 +26,9 @@ constexpr char const* usage_text =
     "      {\"listening\": URL} when ready, one access-log line per request on standard error\n"
     "  oauthreg bench --corpus FILE [--passes N] [--threads T] [--profile NAME] [--store URI]\n"
     "      throughput on a corpus (one request per line): one JSON object, medians of N passes\n"
+    "  oauthreg reap --store URI --idle DAYS [--origin registration|api|any] [--dry-run]\n"
+    "      delete clients of that origin (default registration) neither used nor created in the\n"
+    "      last DAYS days (0: all); prints {\"deleted\": N} ({\"would_delete\": N}); safe beside serve\n"
     "  oauthreg --version\n"
     "\n"
     "profiles: default (the reference API), rfc7591 (every RFC 7591 grant type and auth method)\n"
@@ -51,6 +54,8 @@ int main(int argc, char** argv)
             return cmd_serve(argc, argv);
         if (cmd == "bench")
             return cmd_bench(argc, argv);
+        if (cmd == "reap")
+            return cmd_reap(argc, argv);
         if (cmd == "--version") {
             std::cout << "oauthreg " OAUTHREG_VERSION_STRING "\n";
             return exit_ok;

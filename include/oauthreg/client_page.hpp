@@ -30,6 +30,9 @@ struct client_page_query {
     std::optional<std::string> name_contains;      ///< a substring, ASCII letters case-insensitive
     std::optional<client_type> type;               ///< client_type
     std::optional<grant_type> grant_type_contains; ///< one of allowed_grant_types
+    std::optional<unix_seconds> last_used_before;  ///< last used before this, or never used
+    std::optional<unix_seconds> created_before;    ///< created before this
+    std::optional<client_origin> origin;           ///< made through this route
     std::size_t page_number = 1;                   ///< 1..max_page_number
     std::size_t page_size = 20;                    ///< 1..max_page_size
 };
@@ -82,7 +85,9 @@ inline bool page_filters_match(client_page_query const& q, client_record const& 
     std::string_view const name = md.client_name ? std::string_view(*md.client_name) : std::string_view{};
     return (!q.client_id || *q.client_id == r.client_id) && (!q.name || (md.client_name && *q.name == name)) &&
            (!q.name_contains || (md.client_name && ascii_icontains(name, *q.name_contains))) &&
-           (!q.type || *q.type == r.type()) && (!q.grant_type_contains || md.has_grant(*q.grant_type_contains));
+           (!q.type || *q.type == r.type()) && (!q.grant_type_contains || md.has_grant(*q.grant_type_contains)) &&
+           (!q.last_used_before || r.last_used_at < *q.last_used_before) &&
+           (!q.created_before || r.created_at < *q.created_before) && (!q.origin || *q.origin == r.origin);
 }
 
 /** Counts matching records and keeps those that fall on the asked page. */

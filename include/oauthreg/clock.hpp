@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace oauthreg {
 
@@ -98,6 +100,56 @@ inline std::string to_rfc3339(unix_seconds t)
                            static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                            static_cast<int>(hms.seconds().count()));
     return std::string(buf, static_cast<std::size_t>(n));
+}
+
+/** Reads an RFC 3339 section 5.6 `date-time`: "2023-11-07T05:31:56Z", with
+    optional fractional seconds (dropped) and a numeric offset ("+02:00");
+    "T" and "Z" in either case (section 5.6, NOTE). A leap second (":60") is
+    read as the second after ":59" (section 5.7).
+    @param s the text
+    @return the time, or nullopt when it is not a valid date-time */
+inline std::optional<unix_seconds> parse_rfc3339(std::string_view s)
+{
+    using namespace std::chrono;
+    auto digits = [&](std::size_t at, std::size_t n) -> int {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (i >= s.size() || s[i] < '0' || s[i] > '9')
+                return -1;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    };
+    int const y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
+              sec = digits(17, 2);
+    bool const seps = s.size() >= 20 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == 't') &&
+                      s[13] == ':' && s[16] == ':';
+    if (!seps || y < 0 || mo < 1 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
+        return std::nullopt;
+    year_month_day const ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    std::size_t i = 19;
+    if (s[i] == '.') { // time-secfrac = "." 1*DIGIT
+        std::size_t const from = ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
+        if (i == from)
+            return std::nullopt;
+    }
+    long offset = 0;
+    if (i + 1 == s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+        // UTC
+    } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int const oh = digits(i + 1, 2), om = digits(i + 4, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return std::nullopt;
+        offset = (s[i] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+    } else {
+        return std::nullopt;
+    }
+    auto const days_since = sys_days{ymd}.time_since_epoch().count();
+    return static_cast<unix_seconds>(days_since) * 86400 + h * 3600 + mi * 60 + sec - offset;
 }
 
 } // namespace oauthreg

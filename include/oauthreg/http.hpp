@@ -6,6 +6,7 @@
 
 #include <oauthreg/api_keys.hpp>
 #include <oauthreg/client_page.hpp>
+#include <oauthreg/detail/http_lifecycle.hpp>
 #include <oauthreg/detail/http_query.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
@@ -246,6 +247,15 @@ inline std::optional<http_problem> page_query_from(std::string_view raw, client_
             q.grant_type_contains = parse_grant_type(p.value);
             if (!q.grant_type_contains)
                 return bad_value("not a grant type");
+        } else if (p.name == "filter[last_used_before]" || p.name == "filter[created_before]") {
+            auto t = parse_rfc3339(p.value);
+            if (!t)
+                return bad_value("an RFC 3339 date-time");
+            (p.name == "filter[created_before]" ? q.created_before : q.last_used_before) = *t;
+        } else if (p.name == "filter[origin]") {
+            q.origin = parse_client_origin(p.value);
+            if (!q.origin)
+                return bad_value("registration or api");
         } else {
             return http_problem{400, "invalid_request", "unknown parameter " + printable(p.name), printable(p.name)};
         }
@@ -354,9 +364,10 @@ public:
         its issuer; it is also answered under the issuer's path (RFC 8414 3.1).
         @param reg the registry, which must outlive the handler
         @param keys the bearer API keys of the record API
-        @param public_url the public base URL, the same given to @ref http_registry_options */
-    basic_http_handler(Registry& reg, api_keys keys, std::string public_url)
-        : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url))
+        @param public_url the public base URL, the same given to @ref http_registry_options
+        @param policy who may register (DESIGN "Client lifecycle"); by default an API key */
+    basic_http_handler(Registry& reg, api_keys keys, std::string public_url, registration_policy policy = {})
+        : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url)), policy_(std::move(policy))
     {
         // RFC 8414 2: the issuer is a URL without a trailing slash.
         while (!issuer_.empty() && issuer_.back() == '/')
@@ -378,7 +389,7 @@ public:
     http_response operator()(http_request const& req)
     {
         auto const t = parse_target(req);
-        owner who;
+        caller who;
         if (auto early = check_head(req, t, who))
             return *early;
         if (t.r.kind == route_kind::metadata)
@@ -393,8 +404,11 @@ public:
             return register_client(req, who);
         case route_kind::management:
             return management(req, t.env, *detail::decode_segment(t.r.id));
+        case route_kind::tokens:
+        case route_kind::token:
+            return tokens(req, t.r, who.who);
         default:
-            return records(req, t.r, who, t.query);
+            return records(req, t.r, who.who, t.query);
         }
     }
 
@@ -406,7 +420,7 @@ public:
         @return the final answer, or nullopt when the body must be read */
     std::optional<http_response> precheck(http_request const& head) const
     {
-        owner who;
+        caller who;
         return check_head(head, parse_target(head), who);
     }
 
@@ -423,7 +437,7 @@ public:
     std::optional<http_response> answer_without_store(http_request const& req) const
     {
         auto const t = parse_target(req);
-        owner who;
+        caller who;
         if (auto early = check_head(req, t, who, false))
             return early;
         if (t.r.kind == route_kind::metadata)
@@ -465,7 +479,14 @@ public:
 private:
     static constexpr std::string_view well_known = "/.well-known/oauth-authorization-server";
 
-    enum class route_kind { none, metadata, register_client, management, clients, client };
+    enum class route_kind { none, metadata, register_client, management, clients, client, tokens, token };
+
+    /** What authenticated a request: the owner it acts for, and how. */
+    enum class credential { api_key, anonymous, initial_access_token };
+    struct caller {
+        owner who;
+        credential kind = credential::api_key;
+    };
     struct route {
         route_kind kind = route_kind::none;
         std::string_view id; ///< the raw (still percent-encoded) {id} segment
@@ -483,6 +504,10 @@ private:
         bool const one_of = is_get(method) || method == "PUT" || method == "DELETE";
         if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "register" && !seg[2].empty())
             return {one_of ? route_kind::management : route_kind::none, seg[2]};
+        if (seg.size() == 2 && seg[0] == "oauth" && seg[1] == "initial_access_tokens")
+            return {is_get(method) || method == "POST" ? route_kind::tokens : route_kind::none, {}};
+        if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "initial_access_tokens" && !seg[2].empty())
+            return {method == "DELETE" ? route_kind::token : route_kind::none, seg[2]};
         if (seg.size() == 1 && seg[0] == "oauth_clients")
             return {is_get(method) || method == "POST" ? route_kind::clients : route_kind::none, {}};
         if (seg.size() == 2 && seg[0] == "oauth_clients" && !seg[1].empty())
@@ -515,7 +540,7 @@ private:
         body the host refused as too large. Sets `who` for API-key routes.
         Without `ask_store`, an RFC 7592 route stops after the checks that need
         no store (nullopt: its token is still to be checked). */
-    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, owner& who,
+    std::optional<http_response> check_head(http_request const& req, parsed_target const& t, caller& who,
                                             bool ask_store = true) const
     {
         if (t.r.kind == route_kind::none)
@@ -541,15 +566,51 @@ private:
                 return detail::rfc7591_error(500, ok.error());
             if (!ok)
                 return unauthorized(t.env, req.authorization);
+        } else if (t.r.kind == route_kind::register_client) {
+            if (auto refused = check_registrant(req, t.env, token, who, ask_store))
+                return refused;
         } else {
             auto w = keys_.authenticate(token);
             if (!w)
                 return unauthorized(t.env, req.authorization);
-            who = std::move(*w);
+            who.who = std::move(*w);
         }
         if (req.body_over_limit)
             return detail::problem_response(t.env, too_large());
         return std::nullopt;
+    }
+
+    /** Who may register (DESIGN "Client lifecycle"): an API key in every
+        mode; an initial access token unless the mode is `api_key`; nothing at
+        all in `open` mode. A credential that is not valid is 401 in every
+        mode, never a fall back to anonymous. Without `ask_store`, a token that
+        is no API key is left for the store to check (nullopt). */
+    std::optional<http_response> check_registrant(http_request const& req, detail::envelope env,
+                                                  std::string_view token, caller& who, bool ask_store) const
+    {
+        if (req.authorization.empty() && policy_.mode == registration_mode::open) {
+            who = {{policy_.open_org, policy_.open_user}, credential::anonymous};
+            return std::nullopt;
+        }
+        if (auto w = keys_.authenticate(token)) {
+            who.who = std::move(*w);
+            return std::nullopt;
+        }
+        if (policy_.mode == registration_mode::api_key || token.empty())
+            return unauthorized(env, req.authorization);
+        who.kind = credential::initial_access_token;
+        if (!ask_store)
+            return std::nullopt;
+        if constexpr (has_lifecycle) {
+            auto w = reg_.initial_access_token_owner(token);
+            if (w) {
+                who.who = std::move(*w);
+                return std::nullopt;
+            }
+            if (w.error().kind() == error::storage_failure)
+                return detail::rfc7591_error(500, w.error());
+        }
+        return unauthorized(env, req.authorization);
     }
 
     static http_response no_query(detail::envelope env)
@@ -587,12 +648,64 @@ private:
         return std::nullopt;
     }
 
-    http_response register_client(http_request const& req, owner const& who)
+    http_response register_client(http_request const& req, caller const& who)
     {
-        auto r = reg_.register_client(req.body, who);
+        auto r = registered(req, who);
+        if (!r && r.error().kind() == error::invalid_initial_access_token) // spent or revoked since check_head
+            return unauthorized(detail::envelope::rfc7591, req.authorization);
         if (!r)
             return detail::rfc7591_error(detail::status_of(r.error(), true), r.error());
         return registration_answer(201, *r);
+    }
+
+    result<registration> registered(http_request const& req, caller const& who)
+    {
+        if (who.kind == credential::anonymous)
+            return reg_.register_anonymous(req.body, who.who);
+        if (who.kind == credential::initial_access_token) {
+            if constexpr (has_lifecycle)
+                return reg_.register_with_initial_access_token(req.body, detail::bearer_token(req.authorization));
+            return make_error(error::invalid_initial_access_token, "");
+        }
+        return reg_.register_client(req.body, who.who);
+    }
+
+    /** `/oauth/initial_access_tokens`: mint (POST), list (GET), and revoke
+        (`DELETE .../{id}`) the caller's organization's tokens (RFC 7591 3). */
+    http_response tokens(http_request const& req, route const& r, owner const& who)
+    {
+        if constexpr (!has_lifecycle) {
+            return detail::problem_response(detail::envelope::errors,
+                                            {501, "not_implemented", "this store keeps no initial access tokens", {}});
+        } else {
+            if (r.kind == route_kind::token) {
+                auto const id = detail::decode_segment(r.id);
+                auto gone = id ? reg_.revoke_initial_access_token(who.org_id, *id)
+                               : result<void>(make_error(error::client_not_found, "id"));
+                return gone ? detail::no_content() : detail::record_error(gone.error());
+            }
+            if (is_get(req.method)) {
+                auto list = reg_.initial_access_tokens(who.org_id);
+                if (!list)
+                    return detail::record_error(list.error());
+                boost::json::array data;
+                for (auto const& t : *list)
+                    data.emplace_back(detail::token_object(t));
+                return detail::json_response(200, boost::json::object{{"data", std::move(data)}});
+            }
+            auto ask = detail::token_request_from(req.body);
+            if (auto* bad = std::get_if<1>(&ask))
+                return detail::problem_response(detail::envelope::errors,
+                                                {400, "invalid_request", bad->first.empty() ? bad->second
+                                                                                           : bad->first + ": " + bad->second,
+                                                 {}});
+            auto const& q = std::get<0>(ask);
+            auto minted = reg_.mint_initial_access_token(who, q.max_uses, q.expires_in);
+            if (!minted)
+                return detail::record_error(minted.error());
+            auto o = detail::token_object(minted->record, std::string_view(minted->token));
+            return detail::json_response(201, boost::json::object{{"data", std::move(o)}});
+        }
     }
 
     static http_response registration_answer(unsigned status, registration const& r)
@@ -667,9 +780,12 @@ private:
         return detail::json_response(status, with_data_envelope(oauth_client(r.record, detail::view_of(r.client_secret))));
     }
 
+    static constexpr bool has_lifecycle = requires(Registry& g) { g.initial_access_tokens(std::string_view{}); };
+
     Registry& reg_;
     api_keys keys_;
     std::string issuer_;
+    registration_policy policy_;
     std::string metadata_;
     std::string metadata_path_;
 };

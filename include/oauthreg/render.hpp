@@ -133,6 +133,8 @@ inline boost::json::object registration_object(client_record const& rec, std::op
     boost::json::object o;
     o["client_id"] = rec.client_id;
     o["client_id_issued_at"] = rec.created_at;
+    if (rec.last_used_at != 0) // omitted until the first use (DESIGN "Client lifecycle")
+        o["last_used_at"] = rec.last_used_at;
     if (client_secret)
         o["client_secret"] = *client_secret;
     if (rec.client_secret_hash)
@@ -219,6 +221,9 @@ inline boost::json::object oauth_client(client_record const& rec,
     o["require_pkce"] = rec.require_pkce;
     o["created_at"] = to_rfc3339(rec.created_at);
     o["updated_at"] = to_rfc3339(rec.updated_at);
+    if (rec.last_used_at != 0) // omitted until the first use
+        o["last_used_at"] = to_rfc3339(rec.last_used_at);
+    o["origin"] = to_string(rec.origin);
     boost::json::array scopes;
     for (auto& t : md.scope_tokens())
         scopes.emplace_back(t);

@@ -2,6 +2,7 @@
 #ifndef OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
 #define OAUTHREG_TOOLS_LIB_CLI_COMMON_HPP
 
+#include <oauthreg/detail/http_query.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/profile.hpp>
@@ -154,6 +155,16 @@ template <class Extra> common_options parse_common(int argc, char** argv, int fi
 
 /** Writes `line` and a newline to standard error with one write(2), so lines
     from several threads never interleave. */
+/** A flag's integer value in [lo, hi]; a usage error naming the flag otherwise. */
+inline long to_number(std::string_view flag, std::string const& v, long lo, long hi)
+{
+    auto n = detail::parse_bounded(v, static_cast<std::size_t>(lo), static_cast<std::size_t>(hi));
+    if (!n)
+        throw usage_error{std::string(flag) + " takes an integer from " + std::to_string(lo) + " to " + std::to_string(hi),
+                          false};
+    return static_cast<long>(*n);
+}
+
 inline void write_stderr_line(std::string line)
 {
     line += '\n';
