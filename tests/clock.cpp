@@ -48,3 +48,22 @@ TEST_CASE("RFC 3339 5.6: a time beyond a four-digit year is clamped, not overflo
     CHECK(to_rfc3339(253402300799) == "9999-12-31T23:59:59Z");
     CHECK(to_rfc3339(-62167219200) == "0000-01-01T00:00:00Z");
 }
+
+TEST_CASE("RFC 3339 5.6: parse_rfc3339 reads date-time with Z, an offset, fractions; refuses the rest", "[clock]")
+{
+    CHECK(parse_rfc3339("2023-11-07T05:31:56Z") == unix_seconds{1699335116});
+    CHECK(parse_rfc3339("2023-11-07t05:31:56z") == unix_seconds{1699335116}); // 5.6 NOTE: either case
+    CHECK(parse_rfc3339("2023-11-07T05:31:56.123456Z") == unix_seconds{1699335116});
+    CHECK(parse_rfc3339("2023-11-07T07:31:56+02:00") == unix_seconds{1699335116});
+    CHECK(parse_rfc3339("2023-11-07T00:01:56-05:30") == unix_seconds{1699335116});
+    CHECK(parse_rfc3339("1970-01-01T00:00:00Z") == unix_seconds{0});
+    CHECK(parse_rfc3339("2016-12-31T23:59:60Z") == unix_seconds{1483228800}); // 5.7: a leap second
+    CHECK(parse_rfc3339(to_rfc3339(1796542150)) == unix_seconds{1796542150});
+    for (char const* bad : {"", "2023-11-07", "2023-11-07T05:31:56", "2023-02-30T00:00:00Z", "2023-13-01T00:00:00Z",
+                            "2023-11-07T24:00:00Z", "2023-11-07T05:60:00Z", "2023-11-07T05:31:61Z",
+                            "2023-11-07T05:31:56.Z", "2023-11-07T05:31:56+0200", "2023-11-07 05:31:56Z",
+                            "2023-11-07T05:31:56Zx", "+023-11-07T05:31:56Z", "2023-11-07T05:31:56+24:00"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_rfc3339(bad).has_value());
+    }
+}

@@ -152,6 +152,9 @@ constexpr wire_row wire_table[] = {
     {error::invalid_client_type, "invalid_client_metadata"},
     {error::public_client_pkce, "invalid_client_metadata"},
     {error::invalid_page, "invalid_request"},
+    {error::quota_exceeded, "quota_exceeded"},
+    {error::invalid_initial_access_token, "invalid_client"},
+    {error::anonymous_client_credentials, "invalid_client_metadata"},
 };
 
 } // namespace

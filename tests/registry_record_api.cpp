@@ -99,7 +99,10 @@ TEST_CASE("patch: merges, keeps type, owner, created_at and secret; updated_at m
     CHECK(rec.version == made.record.version + 1);
     CHECK(rec.client_secret_hash == made.record.client_secret_hash);
     CHECK(reg.authenticate(id, *made.client_secret).has_value());
-    CHECK(reg.find(id).value() == rec);
+    auto stored = reg.find(id).value();
+    CHECK(stored.last_used_at == 1700000500); // the use is recorded, the version is not bumped
+    stored.last_used_at = 0;
+    CHECK(stored == rec);
 }
 
 TEST_CASE("patch: an update that would break consistency is refused, the record unchanged", "[registry][record]")

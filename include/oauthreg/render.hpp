@@ -221,9 +221,6 @@ inline boost::json::object oauth_client(client_record const& rec,
     o["require_pkce"] = rec.require_pkce;
     o["created_at"] = to_rfc3339(rec.created_at);
     o["updated_at"] = to_rfc3339(rec.updated_at);
-    if (rec.last_used_at != 0) // omitted until the first use
-        o["last_used_at"] = to_rfc3339(rec.last_used_at);
-    o["origin"] = to_string(rec.origin);
     boost::json::array scopes;
     for (auto& t : md.scope_tokens())
         scopes.emplace_back(t);
@@ -243,6 +240,9 @@ inline boost::json::object oauth_client(client_record const& rec,
     o["client_id_issued_at"] = rec.created_at;
     if (rec.client_secret_hash)
         o["client_secret_expires_at"] = rec.client_secret_expires_at;
+    o["origin"] = to_string(rec.origin);
+    if (rec.last_used_at != 0) // omitted until the first use (DESIGN "Client lifecycle")
+        o["last_used_at"] = to_rfc3339(rec.last_used_at);
     if (client_secret)
         o["client_secret"] = *client_secret;
     return o;

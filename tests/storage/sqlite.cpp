@@ -445,7 +445,9 @@ std::vector<std::string> raw_rows(fs::path const& db, std::string const& sql)
         std::string row;
         for (int i = 0; i < sqlite3_column_count(s); ++i) {
             auto const* t = reinterpret_cast<char const*>(sqlite3_column_text(s, i));
-            row += (i ? "|" : "") + std::string(t ? t : "NULL");
+            if (i)
+                row += '|';
+            row += t ? t : "NULL";
         }
         rows.push_back(std::move(row));
     }
