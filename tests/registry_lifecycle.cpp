@@ -1,4 +1,4 @@
-// Tests of the client lifecycle in registry.hpp (DESIGN "Client lifecycle"):
+// Tests of the client lifecycle in registry.hpp (docs/open-registration.md):
 // open registration, initial access tokens (RFC 7591 3), quotas, last use,
 // secret expiry and reaping, on the memory store.
 #include <oauthreg/registry.hpp>
@@ -27,7 +27,7 @@ owner const org1{"org-1", "user-1"};
 
 } // namespace
 
-TEST_CASE("RFC 7591 3, DESIGN lifecycle: an anonymous registration may not use client_credentials",
+TEST_CASE("RFC 7591 3, lifecycle: an anonymous registration may not use client_credentials",
           "[registry][lifecycle]")
 {
     test_registry reg;
@@ -43,7 +43,7 @@ TEST_CASE("RFC 7591 3, DESIGN lifecycle: an anonymous registration may not use c
     CHECK(reg.register_client(machine_client, org1).has_value()); // an accountable owner may
 }
 
-TEST_CASE("DESIGN lifecycle: origin is registration for RFC 7591, api for the record API", "[registry][lifecycle]")
+TEST_CASE("lifecycle: origin is registration for RFC 7591, api for the record API", "[registry][lifecycle]")
 {
     test_registry reg;
     CHECK(reg.register_client(web_client, org1)->record.origin == client_origin::registration);
@@ -52,7 +52,7 @@ TEST_CASE("DESIGN lifecycle: origin is registration for RFC 7591, api for the re
     CHECK(made->record.origin == client_origin::api);
 }
 
-TEST_CASE("DESIGN lifecycle: authenticate records the first use at once, later ones at most once a minute, "
+TEST_CASE("lifecycle: authenticate records the first use at once, later ones at most once a minute, "
           "never bumping the version",
           "[registry][lifecycle]")
 {
@@ -137,7 +137,7 @@ TEST_CASE("RFC 7591 3: a revoked initial access token registers nothing; another
     CHECK(reg.initial_access_tokens("org-1")->empty());
 }
 
-TEST_CASE("DESIGN lifecycle: max_clients_per_org holds for registrations, tokens and creates; a delete frees a place",
+TEST_CASE("lifecycle: max_clients_per_org holds for registrations, tokens and creates; a delete frees a place",
           "[registry][lifecycle]")
 {
     registry_options o;
@@ -157,7 +157,7 @@ TEST_CASE("DESIGN lifecycle: max_clients_per_org holds for registrations, tokens
     CHECK(reg.register_client(web_client, org1).has_value());
 }
 
-TEST_CASE("DESIGN lifecycle: reap deletes idle clients of an origin in batches; a recent use or creation spares one",
+TEST_CASE("lifecycle: reap deletes idle clients of an origin in batches; a recent use or creation spares one",
           "[registry][lifecycle]")
 {
     test_registry reg;

@@ -1,5 +1,5 @@
 // `oauthreg reap --store URI --idle DAYS [--origin registration|api|any] [--dry-run]`
-// (DESIGN "Client lifecycle"): deletes clients neither used nor created in the
+// (docs/open-registration.md): deletes clients neither used nor created in the
 // last DAYS days, in bounded batches, each delete conditional on the client
 // still being idle, so it is safe beside a live server on the same store.
 

@@ -1338,7 +1338,7 @@ inline serve_settings read_serve_settings(int argc, char** argv)
     st.prof = std::move(opts.prof);
     if (secret_lifetime != 0)
         st.prof.client_secret_lifetime = secret_lifetime;
-    // DESIGN "Serving on the open internet": open registration is limited unless told otherwise.
+    // docs/operating.md, "Limits": open registration is limited unless told otherwise.
     lim.register_rate_limit = register_rate_limit.value_or(st.registration.mode == registration_mode::open ? 20 : 0);
     if (st.registration.open_org.empty())
         throw usage_error{"--open-org takes a non-empty organization id", false};

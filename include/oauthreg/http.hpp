@@ -365,7 +365,7 @@ public:
         @param reg the registry, which must outlive the handler
         @param keys the bearer API keys of the record API
         @param public_url the public base URL, the same given to @ref http_registry_options
-        @param policy who may register (DESIGN "Client lifecycle"); by default an API key */
+        @param policy who may register (docs/open-registration.md); by default an API key */
     basic_http_handler(Registry& reg, api_keys keys, std::string public_url, registration_policy policy = {})
         : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url)), policy_(std::move(policy))
     {
@@ -580,7 +580,7 @@ private:
         return std::nullopt;
     }
 
-    /** Who may register (DESIGN "Client lifecycle"): an API key in every
+    /** Who may register (docs/open-registration.md): an API key in every
         mode; an initial access token unless the mode is `api_key`; nothing at
         all in `open` mode. A credential that is not valid is 401 in every
         mode, never a fall back to anonymous. Without `ask_store`, a token that

@@ -829,7 +829,7 @@ private:
         return storage_.insert(rec);
     }
 
-    /** DESIGN "Client lifecycle": the first use is written at once, later
+    /** docs/open-registration.md: the first use is written at once, later
         ones at most once a minute, so authentication stays a read. */
     void record_use(std::string_view client_id, unix_seconds last_used_at, unix_seconds now)
     {

@@ -133,7 +133,7 @@ inline boost::json::object registration_object(client_record const& rec, std::op
     boost::json::object o;
     o["client_id"] = rec.client_id;
     o["client_id_issued_at"] = rec.created_at;
-    if (rec.last_used_at != 0) // omitted until the first use (DESIGN "Client lifecycle")
+    if (rec.last_used_at != 0) // omitted until the first use (docs/open-registration.md)
         o["last_used_at"] = rec.last_used_at;
     if (client_secret)
         o["client_secret"] = *client_secret;
@@ -241,7 +241,7 @@ inline boost::json::object oauth_client(client_record const& rec,
     if (rec.client_secret_hash)
         o["client_secret_expires_at"] = rec.client_secret_expires_at;
     o["origin"] = to_string(rec.origin);
-    if (rec.last_used_at != 0) // omitted until the first use (DESIGN "Client lifecycle")
+    if (rec.last_used_at != 0) // omitted until the first use (docs/open-registration.md)
         o["last_used_at"] = to_rfc3339(rec.last_used_at);
     if (client_secret)
         o["client_secret"] = *client_secret;

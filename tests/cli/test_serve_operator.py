@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`oauthreg serve` as an operator runs it on the open internet, over real
-sockets (../shared/DESIGN.md, "Serving on the open internet"; docs/http.md;
+sockets (docs/http.md;
 docs/operating.md). Each test names the rule it guards and the contract
 bullet or RFC section it comes from:
 
@@ -931,7 +931,8 @@ def test_configuration():
     flags = ["--listen", "--store", "--api-keys", "--public-url", "--profile", "--trusted-issuers", "--tls-cert",
              "--tls-key", "--threads", "--store-threads", "--store-queue", "--max-connections",
              "--max-connections-per-peer", "--rate-limit", "--register-rate-limit", "--trusted-proxies",
-             "--metrics-listen", "--header-limit", "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms"]
+             "--metrics-listen", "--header-limit", "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms",
+             "--registration", "--open-org", "--max-clients-per-org", "--secret-lifetime", "--reap-idle"]
     missing = [f for f in flags if f not in blocks]
     no_default = [f for f in flags if f in blocks and "default" not in blocks[f]]
     check("configuration: serve --help exits 0 on stdout, nothing on stderr", p.returncode == 0 and p.stderr == b"",

@@ -1,5 +1,5 @@
-"""deploy/ against the binary it deploys (docs/operating.md; ../shared/DESIGN.md, "Deployment",
-"Configuration"): the systemd unit passes `systemd-analyze verify` and keeps its sandbox, the
+"""deploy/ against the binary it deploys (docs/operating.md, "Settings", "Under systemd",
+"In a container"): the systemd unit passes `systemd-analyze verify` and keeps its sandbox, the
 environment example names every flag of `oauthreg serve --help` as its OAUTHREG_ variable with
 its default, and the container recipe keeps the shape the docs promise.
 

@@ -429,7 +429,7 @@ TEST_CASE("RFC 8259 8.1: sqlite storage never stores a record whose ids would no
     CHECK(s.find("c").value() == testing::full_record("c")); // untouched, and it reads back
 }
 
-// -- the client lifecycle (DESIGN "Client lifecycle"; schema version 2) ------
+// -- the client lifecycle (docs/open-registration.md; schema version 2) ------
 
 namespace {
 

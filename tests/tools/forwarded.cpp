@@ -1,5 +1,5 @@
 // Tests of tools/lib/forwarded.hpp: `--trusted-proxies` and the client address
-// it gives a request from X-Forwarded-For (DESIGN.md, "Behind a proxy").
+// it gives a request from X-Forwarded-For (docs/operating.md, "Behind a reverse proxy").
 #include "../../tools/lib/forwarded.hpp"
 
 #include "../support/catch.hpp"

@@ -1,5 +1,5 @@
 // Tests of tools/lib/rate_limit.hpp: the token buckets behind `--rate-limit`
-// and `--register-rate-limit` (DESIGN.md, "Rate limits"), with the time
+// and `--register-rate-limit` (docs/operating.md, "Limits"), with the time
 // injected; the server's 429 answers are tested at the process level.
 #include "../../tools/lib/rate_limit.hpp"
 

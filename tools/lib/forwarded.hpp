@@ -1,6 +1,6 @@
 // `--trusted-proxies CIDR[,CIDR...]`: which peers may say, in X-Forwarded-For,
-// whom they forward for (DESIGN.md, "Serving on the open internet", "Behind a
-// proxy").
+// whom they forward for (docs/operating.md,
+// "Behind a reverse proxy").
 #ifndef OAUTHREG_TOOLS_LIB_FORWARDED_HPP
 #define OAUTHREG_TOOLS_LIB_FORWARDED_HPP
 

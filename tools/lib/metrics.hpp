@@ -1,5 +1,5 @@
-// The server's Prometheus metrics (docs/operating.md; ../shared/DESIGN.md,
-// "Serving on the open internet", "Metrics"): request counts and durations by
+// The server's Prometheus metrics (docs/operating.md,
+// "Metrics"): request counts and durations by
 // route template, open connections, rate-limited requests, registrations and
 // store errors, rendered in the text exposition format 0.0.4. No socket here:
 // `oauthreg serve` counts into one `metrics` and serves `render()` on

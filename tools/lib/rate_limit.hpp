@@ -1,5 +1,5 @@
 // Per-client token buckets, for `--rate-limit` and `--register-rate-limit`
-// (docs/http.md and DESIGN.md, "Serving on the open internet", "Rate limits").
+// (docs/http.md and docs/operating.md, "Limits").
 #ifndef OAUTHREG_TOOLS_LIB_RATE_LIMIT_HPP
 #define OAUTHREG_TOOLS_LIB_RATE_LIMIT_HPP
 

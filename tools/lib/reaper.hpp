@@ -1,4 +1,4 @@
-// Reaping idle clients (DESIGN "Client lifecycle"): the cut-off both
+// Reaping idle clients (docs/open-registration.md): the cut-off both
 // `oauthreg reap` and `serve --reap-idle` use, and serve's hourly thread.
 #ifndef OAUTHREG_TOOLS_LIB_REAPER_HPP
 #define OAUTHREG_TOOLS_LIB_REAPER_HPP

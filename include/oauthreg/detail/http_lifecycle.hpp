@@ -4,7 +4,7 @@
 #ifndef OAUTHREG_DETAIL_HTTP_LIFECYCLE_HPP
 #define OAUTHREG_DETAIL_HTTP_LIFECYCLE_HPP
 
-// The bodies of the initial access token routes (DESIGN "Client lifecycle"):
+// The bodies of the initial access token routes (docs/open-registration.md):
 // what `POST /oauth/initial_access_tokens` takes, and a token's JSON.
 
 #include <oauthreg/clock.hpp>
@@ -21,7 +21,7 @@
 
 namespace oauthreg {
 
-/** Who may call `POST /oauth/register` (DESIGN "Client lifecycle"). */
+/** Who may call `POST /oauth/register` (docs/open-registration.md). */
 enum class registration_mode {
     api_key,             ///< an API key; the key's organization and user own the client
     open,                ///< anyone (RFC 7591 3); without a credential the client is anonymous

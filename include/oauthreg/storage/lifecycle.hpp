@@ -24,11 +24,12 @@ struct initial_access_token_record {
     secret_hash token_hash{}; ///< SHA-256 (or HMAC) of the token
     std::string org_id;       ///< clients registered with it belong to this organization
     std::string user_id;      ///< who minted it; the registered clients' user
-    std::uint32_t max_uses = 1;
+    std::uint32_t max_uses = 1;   ///< registrations it may answer 201 in all
     std::uint32_t uses = 0;       ///< registrations answered 201 so far
     unix_seconds expires_at = 0;  ///< no use at or after this time
-    unix_seconds created_at = 0;
+    unix_seconds created_at = 0;  ///< when it was minted
 
+    /// Member-wise equality (the conformance suite compares what it reads back).
     friend bool operator==(initial_access_token_record const&, initial_access_token_record const&) = default;
 };
 
@@ -55,7 +56,7 @@ struct reap_query {
     std::size_t limit = 500;               ///< at most this many per call (a bounded batch)
 };
 
-/** A store that also keeps the client lifecycle (DESIGN "Client lifecycle"),
+/** A store that also keeps the client lifecycle (docs/open-registration.md),
     checked by `oauthreg/testing/lifecycle_conformance.hpp`:
     - `insert(rec, conditions)`: `insert(rec)` that also enforces
       `insert_conditions` atomically with the insert (see there).

@@ -438,7 +438,7 @@ inline bool pg_text(std::string_view s) noexcept { return valid_utf8(s) && !has_
     the reaper's index and the initial access tokens' table), and a newer
     one is refused.
 
-    The client lifecycle (@ref lifecycle_storage) lives in the database too,
+    The client lifecycle (`lifecycle_storage`) lives in the database too,
     so several instances on one database agree: an insert under conditions
     spends the token's use and counts the organization's clients (under a
     transaction-scoped advisory lock per organization) in its own
@@ -1097,7 +1097,7 @@ private:
                           " (org_id, user_id, client_id);INSERT INTO " + t.meta + " VALUES (1)");
     }
 
-    /** Schema 2 (DESIGN "Client lifecycle"): `last_used_at` (0: never) and
+    /** Schema 2 (docs/open-registration.md): `last_used_at` (0: never) and
         `origin` beside each record, filled from the record's text as
         @ref decode_record reads it (a record without "origin" came through
         registration if it holds a registration token hash, else through the

@@ -57,7 +57,7 @@ struct sqlite_options {
 namespace detail {
 
 /** 1: the clients table. 2: `last_used_at` and `origin` columns, the
-    reaper's index, the initial access tokens table (DESIGN "Client lifecycle"). */
+    reaper's index, the initial access tokens table (docs/open-registration.md). */
 inline constexpr int sqlite_schema_version = 2;
 
 /** Schema version 1, as the releases before the client lifecycle made it;
