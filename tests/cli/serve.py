@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import time
 
 
 def raise_open_files_limit():
@@ -129,6 +130,24 @@ def call(server, method, path, key=None, body=None, content_type="application/js
     with server.connect() as s:
         s.sendall(request_bytes(method, path, key, body, content_type, extra))
         return Reader(s).read()
+
+
+def error_code(resp):
+    """The error code of either envelope (RFC 7591's `error`, the record API's
+    `errors[0].code`), or None when the answer is not an error document."""
+    try:
+        doc = resp.json()
+        return doc["error"] if "error" in doc else doc["errors"][0]["code"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def wait_until(predicate, timeout):
+    """Polls predicate() every 10 ms until it holds or timeout seconds pass; its last value."""
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
 
 
 _scratch = tempfile.mkdtemp(prefix="oauthreg-serve-test-")
