@@ -3,8 +3,9 @@
 against the real binary: routes, API keys, statuses and envelopes, paging and
 query parsing, RFC 7592 and RFC 8414, HTTP/1.1 framing (chunked, 100-continue,
 pipelining, limits, timeouts), 1,000 connections, SIGTERM drain, kill -9 on
-SQLite, two servers on one store, and the access log. Every server is waited
-for through its ready line; no test sleeps a fixed time to let it start.
+SQLite, two servers on one store, concurrent patches (no lost update), and the
+access log. Every server is waited for through its ready line; no test sleeps
+a fixed time to let it start.
 
 `--shared postgres` runs only the two-servers test on the PostgreSQL server of
 OAUTHREG_TEST_PG (scripts/with-postgres.sh); without one it reports itself
@@ -23,7 +24,7 @@ import time
 
 import harness
 from harness import check
-from serve import Reader, Server, call, raise_open_files_limit, request_bytes, scratch_dir, write_json
+from serve import Reader, Server, call, error_code, raise_open_files_limit, request_bytes, scratch_dir, write_json
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
@@ -43,12 +44,23 @@ SEED_CREATE = {"name": "My OAuth client", "allowed_scopes": ["admin"], "client_t
                "allowed_grant_types": ["client_credentials"]}
 SECRETS = set()      # every secret, token and API key seen: none may reach a log or an error body
 ERROR_BODIES = []
+BAD_JSON_HEADERS = []  # JSON answers without Content-Type: application/json, or (but the metadata) no-store
 
 
 def remember(resp):
-    """Collects the credentials an answer carries, and error bodies."""
+    """Collects the credentials an answer carries, error bodies, and JSON
+    answers whose headers break http.md: every JSON answer has Content-Type
+    application/json and, except the metadata, Cache-Control: no-store."""
     if resp.status >= 400:
         ERROR_BODIES.append(resp.body.decode("utf-8", "replace"))
+    try:
+        doc = json.loads(resp.body.decode("utf-8")) if resp.body else None
+    except ValueError:
+        doc = None
+    if doc is not None and (resp.headers.get("content-type") != "application/json" or
+                            (resp.headers.get("cache-control") != "no-store" and
+                             not (isinstance(doc, dict) and "issuer" in doc))):
+        BAD_JSON_HEADERS.append((resp.status, resp.headers, resp.body[:200]))
     if resp.body and resp.headers.get("content-type", "").startswith("application/json"):
         def walk(v):
             if isinstance(v, dict):
@@ -106,15 +118,6 @@ def test_bad_options():
         check("usage error, exit 2: " + why, rc == 2 and out == b"" and err != b"", (rc, out, err))
 
 
-def error_code(resp):
-    """The error code of either envelope, or None when the answer is not an error document."""
-    try:
-        doc = resp.json()
-        return doc["error"] if "error" in doc else doc["errors"][0]["code"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
 def test_every_route_needs_a_key(srv):
     routes = [("POST", "/oauth/register", SEED_REGISTER), ("POST", "/oauth_clients", SEED_CREATE),
               ("GET", "/oauth_clients", None), ("GET", "/oauth_clients/some-id", None),
@@ -122,6 +125,7 @@ def test_every_route_needs_a_key(srv):
               ("GET", "/oauth/register/some-id", None), ("PUT", "/oauth/register/some-id", SEED_REGISTER),
               ("DELETE", "/oauth/register/some-id", None)]
     for method, path, body in routes:
+        shape = "error" if path.startswith("/oauth/register") else "errors"
         for label, auth in [("missing", None), ("malformed", ["Authorization: Basic dXNlcjpwYXNz"]),
                             ("not a bearer token", ["Authorization: Bearer"]),
                             ("unknown", ["Authorization: Bearer not-a-known-key-" + "q" * 30])]:
@@ -129,8 +133,13 @@ def test_every_route_needs_a_key(srv):
             check("401 %s key: %s %s" % (label, method, path),
                   r.status == 401 and r.headers.get("www-authenticate", "").startswith("Bearer") and is_json(r),
                   (r.status, r.headers, r.body))
-        shape = "error" if path.startswith("/oauth/register") else "errors"
-        check("401 envelope: %s %s" % (method, path), shape in r.json(), r.body)
+            # RFC 6750 3.1: no error attribute when no credential was sent;
+            # invalid_token when one was sent and is not valid (http.md).
+            challenge, code = ("Bearer", "unauthorized") if auth is None else ('Bearer error="invalid_token"',
+                                                                               "invalid_token")
+            check("401 %s key: %s %s: %s, code %s, %r envelope" % (label, method, path, challenge, code, shape),
+                  r.headers.get("www-authenticate") == challenge and error_code(r) == code and shape in r.json(),
+                  (r.headers, r.body))
         # RFC 6750 3.1 / RFC 9110 11.6.2: one credential per request; with two,
         # neither wins (a proxy and this server could each read a different one).
         for order in [("valid", "unknown"), ("unknown", "valid"), ("valid", "valid")]:
@@ -141,12 +150,15 @@ def test_every_route_needs_a_key(srv):
                   r.status == 400 and err == "invalid_request", (r.status, r.body))
     # the metadata needs no key
     r = req(srv, "GET", "/.well-known/oauth-authorization-server")
-    check("metadata without a key: 200", r.status == 200, r.body)
+    check("metadata without a key: 200, the metadata", r.status == 200 and r.json()["issuer"] == srv.url, r.body)
     # order of checks: an unknown route is 404 before any key is asked for
     for method, path in [("GET", "/nope"), ("PATCH", "/oauth_clients/x"), ("GET", "/oauth/register"),
                          ("POST", "/oauth_clients/x"), ("GET", "/oauth_clients/a/b"), ("GET", "/oauth_clients/")]:
         r = req(srv, method, path)
+        shape = "error" if path.startswith("/oauth/register") else "errors"
         check("404 before 401: %s %s" % (method, path), r.status == 404 and is_json(r), (r.status, r.body))
+        check("404 before 401: %s %s: code not_found, %r envelope" % (method, path, shape),
+              is_json(r) and error_code(r) == "not_found" and shape in r.json(), r.body)
 
 
 def test_register_and_manage(srv):
@@ -161,6 +173,14 @@ def test_register_and_manage(srv):
     check("secrets and tokens: 43 characters", len(reg["client_secret"]) == 43 and
           len(reg["registration_access_token"]) == 43)
     check("Cache-Control: no-store on credentials", r.headers.get("cache-control") == "no-store", r.headers)
+    check("RFC 7591 3.2.1: the registered metadata, defaults applied (api.md)",
+          all(reg.get(k) == v for k, v in SEED_REGISTER.items()) and
+          reg.get("token_endpoint_auth_method") == "client_secret_basic" and reg.get("response_types") == ["code"],
+          reg)
+    check("RFC 7591 3.2.1: client_id a UUID v4, issued_at and expires_at integers",
+          re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", reg["client_id"])
+          is not None and abs(reg["client_id_issued_at"] - time.time()) < 600 and
+          isinstance(reg["client_secret_expires_at"], int), reg)
     cid, token = reg["client_id"], reg["registration_access_token"]
     path = "/oauth/register/" + cid
     r = req(srv, "GET", path, token)
@@ -170,20 +190,35 @@ def test_register_and_manage(srv):
           len(r.json().get("registration_access_token", "")) == 43 and
           r.json()["registration_access_token"] != token and
           r.json().get("registration_client_uri") == reg["registration_client_uri"], r.body)
+    unread = ("client_secret", "registration_access_token")
+    check("RFC 7592 2.1: the read answers the registration as registered",
+          {k: v for k, v in r.json().items() if k not in unread} == {k: v for k, v in reg.items() if k not in unread},
+          (r.body, reg))
     old_token, token = token, r.json().get("registration_access_token", token)
     r = req(srv, "GET", path, old_token)
-    check("RFC 7592 3: the token presented stops working once a fresh one is issued", r.status == 401, r.body)
+    check("RFC 7592 3: the token presented stops working once a fresh one is issued",
+          r.status == 401 and r.json()["error"] == "invalid_token", r.body)
     for label, key in [("wrong token", "w" * 43), ("an API key", KEY_A1)]:
         r = req(srv, "GET", path, key)
         check("RFC 7592 2: %s is 401" % label, r.status == 401 and r.json()["error"] == "invalid_token", r.body)
+    wrong = r
+    same = lambda a: a.status == 401 and a.body == wrong.body and \
+        a.headers.get("www-authenticate") == wrong.headers.get("www-authenticate") == 'Bearer error="invalid_token"'
     r = req(srv, "GET", "/oauth/register/00000000-0000-4000-8000-000000000000", token)
     check("RFC 7592 2: an unknown client is 401 like a wrong token", r.status == 401, r.body)
+    check("RFC 7592 2: an unknown client: the very answer of a wrong token (body and challenge)", same(r),
+          (r.headers, r.body, wrong.body))
     other = req(srv, "POST", "/oauth/register", KEY_B, SEED_REGISTER).json()
     r = req(srv, "GET", path, other["registration_access_token"])
     check("RFC 7592 2: another client's token is 401", r.status == 401, r.body)
+    check("RFC 7592 2: another client's token: the very answer of a wrong token", same(r), (r.headers, r.body))
     update = dict(SEED_REGISTER, client_id=cid, client_name="Renamed")
     r = req(srv, "PUT", path, token, update)
     check("RFC 7592 2.2 update: 200", r.status == 200 and r.json()["client_name"] == "Renamed", r.body)
+    check("RFC 7592 2.2 update: the answer is the metadata sent, for this client, without a secret",
+          all(r.json().get(k) == v for k, v in update.items()) and "client_secret" not in r.json() and
+          r.json()["client_id_issued_at"] == reg["client_id_issued_at"] and
+          r.json().get("registration_client_uri") == reg["registration_client_uri"], r.body)
     check("RFC 7592 3: the update answer carries the registration access token",
           len(r.json().get("registration_access_token", "")) == 43, r.body)
     token = r.json().get("registration_access_token", token)
@@ -192,19 +227,33 @@ def test_register_and_manage(srv):
           r.status == 400 and r.json()["error"] == "invalid_redirect_uri", r.body)
     r = req(srv, "PUT", path, token, "{not json")
     check("RFC 7592 2.2 malformed JSON: 400", r.status == 400 and "error" in r.json(), r.body)
+    check("RFC 7592 2.2 malformed JSON: code invalid_client_metadata (api.md)",
+          r.json().get("error") == "invalid_client_metadata", r.body)
+    r = req(srv, "GET", path, token)
+    check("RFC 7592 2.2: a refused update changes nothing", r.status == 200 and r.json()["client_name"] == "Renamed"
+          and r.json()["redirect_uris"] == SEED_REGISTER["redirect_uris"], r.body)
+    token = r.json().get("registration_access_token", token)
     r = req(srv, "DELETE", path, token)
     check("RFC 7592 2.3 delete: 204 with no body", r.status == 204 and r.body == b"", r.body)
     r = req(srv, "GET", path, token)
-    check("RFC 7592 2.3: the token dies with the client", r.status == 401, r.body)
+    check("RFC 7592 2.3: the token dies with the client", r.status == 401 and r.json()["error"] == "invalid_token",
+          r.body)
     r = req(srv, "POST", "/oauth/register", KEY_A1, {"redirect_uris": ["https://a.example/cb#frag"]})
     check("RFC 7591 3.2.2: 400 invalid_redirect_uri", r.status == 400 and r.json()["error"] == "invalid_redirect_uri",
           r.body)
     r = req(srv, "POST", "/oauth/register", KEY_A1, '{"client_name":"a","client_name":"b"}')
     check("RFC 7591 3.2.2: duplicate member is 400 with error", r.status == 400 and "error" in r.json(), r.body)
+    check("RFC 7591 3.2.2: duplicate member: invalid_client_metadata naming the member",
+          r.json().get("error") == "invalid_client_metadata" and "client_name" in r.json()["error_description"],
+          r.body)
     r = req(srv, "POST", "/oauth/register", KEY_A1, "[1]")
     check("RFC 7591 3.1: a body that is not an object is 400", r.status == 400, r.body)
+    check("RFC 7591 3.1: a body that is not an object: invalid_client_metadata",
+          r.status == 400 and error_code(r) == "invalid_client_metadata" and "error" in r.json(), r.body)
     r = req(srv, "POST", "/oauth/register?x=1", KEY_A1, SEED_REGISTER)
     check("unknown query parameter on /oauth/register: 400", r.status == 400, r.body)
+    check("unknown query parameter on /oauth/register: invalid_request, RFC 7591 envelope",
+          r.status == 400 and error_code(r) == "invalid_request" and "error" in r.json(), r.body)
 
 
 def test_records(srv):
@@ -216,20 +265,38 @@ def test_records(srv):
     check("absent optional members are left out, not null", None not in rec.values() and "logo_uri" not in rec, rec)
     check("timestamps RFC 3339 UTC with Z", re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rec["created_at"])
           is not None, rec["created_at"])
+    check("201: the record is the one sent, for the key's org and user (api.md)",
+          all(rec.get(k) == v for k, v in SEED_CREATE.items()) and rec["org_id"] == "org-a" and
+          rec["user_id"] == "user-1" and rec["origin"] == "api" and rec["redirect_uris"] == [] and
+          rec["token_endpoint_auth_method"] != "none" and isinstance(rec["require_pkce"], bool) and
+          rec["updated_at"] == rec["created_at"] and isinstance(rec["client_secret_expires_at"], int), rec)
     cid = rec["client_id"]
     r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A2)
     check("GET /oauth_clients/{id}: 200, same org other user", r.status == 200 and
           r.json()["data"]["client_id"] == cid and "client_secret" not in r.json()["data"], r.body)
+    check("GET /oauth_clients/{id}: the record as created, but the secret",
+          r.json()["data"] == {k: v for k, v in rec.items() if k != "client_secret"}, (r.body, rec))
     for method, body in [("GET", None), ("PUT", {"name": "stolen"}), ("DELETE", None)]:
         r = req(srv, method, "/oauth_clients/" + cid, KEY_B, body)
         unknown = req(srv, method, "/oauth_clients/00000000-0000-4000-8000-000000000000", KEY_B, body)
         check("another organization's client is 404 exactly like an unknown one: " + method,
               r.status == 404 and unknown.status == 404 and r.json()["errors"][0]["code"] ==
               unknown.json()["errors"][0]["code"], (r.body, unknown.body))
+        check("another organization's client: code not_found, the same errors document as an unknown id: " +
+              method, error_code(r) == "not_found" and r.body == unknown.body.replace(
+                  b"00000000-0000-4000-8000-000000000000", cid.encode()), (r.body, unknown.body))
     r = req(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "Renamed", "allowed_scopes": ["admin", "read"]})
     check("PUT /oauth_clients/{id}: partial update 200", r.status == 200 and r.json()["data"]["name"] == "Renamed" and
           r.json()["data"]["allowed_scopes"] == ["admin", "read"] and
           r.json()["data"]["allowed_grant_types"] == ["client_credentials"], r.body)
+    patched = r.json()["data"]
+    check("PUT partial update: every member not sent stays, no secret, updated_at not before created_at",
+          {k: v for k, v in patched.items() if k not in ("name", "allowed_scopes", "updated_at")} ==
+          {k: v for k, v in rec.items() if k not in ("name", "allowed_scopes", "updated_at", "client_secret")} and
+          patched["updated_at"] >= patched["created_at"], (patched, rec))
+    r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A2)
+    check("PUT partial update: a read answers the updated record", r.status == 200 and r.json()["data"] == patched,
+          r.body)
     r = req(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"redirect_uris": ["javascript:alert(1)"]})
     check("PUT invalid result: 422 with a JSON pointer", r.status == 422 and
           r.json()["errors"][0]["code"] == "invalid_redirect_uri" and
@@ -237,25 +304,43 @@ def test_records(srv):
     r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A1)
     check("an invalid update changes nothing", r.json()["data"]["name"] == "Renamed" and
           r.json()["data"].get("redirect_uris", []) == [], r.body)
+    check("an invalid update changes nothing: the record as the last 200 answered it", r.json()["data"] == patched,
+          r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, dict(SEED_CREATE, redirect_uris=["http://example.com/cb"]))
     check("POST invalid metadata: 422 invalid_redirect_uri", r.status == 422 and
           r.json()["errors"][0]["source"]["pointer"] == "/redirect_uris/0", r.body)
+    check("POST invalid metadata: code invalid_redirect_uri", error_code(r) == "invalid_redirect_uri", r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, dict(SEED_CREATE, client_type="public"))
     check("RFC 9700: a public client cannot use client_credentials: 422", r.status == 422, r.body)
+    check("RFC 9700: a public client with client_credentials: invalid_client_metadata at /client_type or "
+          "/allowed_grant_types", error_code(r) == "invalid_client_metadata" and
+          r.json()["errors"][0].get("source", {}).get("pointer") in ("/client_type", "/allowed_grant_types"), r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, '{"name": "x",')
     check("POST malformed JSON: 400 errors document", r.status == 400 and "errors" in r.json(), r.body)
+    check("POST malformed JSON: code invalid_client_metadata (api.md)", error_code(r) == "invalid_client_metadata",
+          r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, {"name": "x"})
     check("POST missing required members: 422 or 400", r.status in (400, 422) and "errors" in r.json(), r.body)
+    check("POST missing required members: 422 invalid_client_metadata pointing at a missing member",
+          r.status == 422 and error_code(r) == "invalid_client_metadata" and
+          r.json()["errors"][0].get("source", {}).get("pointer") in
+          ("/allowed_scopes", "/client_type", "/allowed_grant_types"), r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, "name=x", content_type="application/x-www-form-urlencoded")
     check("415: a body that is not application/json", r.status == 415 and "errors" in r.json(), r.body)
+    check("415: code unsupported_media_type", error_code(r) == "unsupported_media_type", r.body)
     r = req(srv, "POST", "/oauth/register", KEY_A1, json.dumps(SEED_REGISTER), content_type="text/plain")
     check("415 on /oauth/register too, RFC 7591 envelope", r.status == 415 and "error" in r.json(), r.body)
+    check("415 on /oauth/register: error unsupported_media_type", r.json().get("error") == "unsupported_media_type",
+          r.body)
     r = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE, content_type="Application/JSON; charset=utf-8")
     check("application/json with parameters and any case is JSON", r.status == 201, r.body)
+    check("application/json with parameters: the body was read as sent",
+          r.status == 201 and all(r.json()["data"].get(k) == v for k, v in SEED_CREATE.items()), r.body)
     r = req(srv, "DELETE", "/oauth_clients/" + cid, KEY_A2)
     check("DELETE /oauth_clients/{id}: 204", r.status == 204 and r.body == b"", r.body)
     r = req(srv, "GET", "/oauth_clients/" + cid, KEY_A1)
     check("deleted: 404", r.status == 404, r.body)
+    check("deleted: code not_found", error_code(r) == "not_found", r.body)
 
 
 def test_paging_and_query(srv):
@@ -269,11 +354,18 @@ def test_paging_and_query(srv):
             body["redirect_uris"] = ["https://a.example/cb"]
         r = req(srv, "POST", "/oauth_clients", key, body)
         ids.append(r.json()["data"]["client_id"])
+        if i == 1:
+            check("a public client is token_endpoint_auth_method none, require_pkce true, no secret (http.md, api.md)",
+                  r.status == 201 and r.json()["data"]["client_type"] == "public" and
+                  r.json()["data"]["token_endpoint_auth_method"] == "none" and
+                  r.json()["data"]["require_pkce"] is True and "client_secret" not in r.json()["data"], r.body)
     r = req(srv, "GET", "/oauth_clients", key)
     check("GET /oauth_clients: all 5, client_id order", r.status == 200 and
           [c["client_id"] for c in r.json()["data"]] == sorted(ids), r.body)
     check("meta defaults", r.json()["meta"] == {"page_number": 1, "page_size": 20, "total_pages": 1,
                                                 "total_results": 5}, r.json()["meta"])
+    check("GET /oauth_clients: oauth_client records, never a secret (api.md)",
+          all(c["record_type"] == "oauth_client" and "client_secret" not in c for c in r.json()["data"]), r.body)
     r = req(srv, "GET", "/oauth_clients?page%5Bnumber%5D=2&page%5Bsize%5D=2", key)
     check("percent-encoded page[number]=2&page[size]=2", r.status == 200 and
           [c["client_id"] for c in r.json()["data"]] == sorted(ids)[2:4] and
@@ -290,6 +382,8 @@ def test_paging_and_query(srv):
     for n in ["9007199254740992", "18446744073709551616", "99999999999999999999999"]:
         r = req(srv, "GET", "/oauth_clients?page[size]=2&page[number]=" + n, key)
         check("page[number]=%s: 400" % n, r.status == 400 and b"9007199254740991" in r.body, (r.status, r.body))
+        check("page[number]=%s: invalid_request naming page[number]" % n, error_code(r) == "invalid_request" and
+              r.json()["errors"][0].get("source") == {"parameter": "page[number]"}, r.body)
     for q, n in [("filter%5Bclient_type%5D=public", 2), ("filter[name]=Paging%203", 1),
                  ("filter[name][contains]=paging", 5), ("filter[name][contains]=Paging+4", 1),
                  ("filter[allowed_grant_types][contains]=client_credentials", 3),
@@ -297,14 +391,31 @@ def test_paging_and_query(srv):
         r = req(srv, "GET", "/oauth_clients?" + q, key)
         check("filter %s: %d" % (q, n), r.status == 200 and len(r.json()["data"]) == n and
               r.json()["meta"]["total_results"] == n, r.body)
-    for q in ["page[number]=0", "page[number]=abc", "page[number]=-1", "page[number]=1.5", "page[size]=251",
-              "page[size]=0", "page[size]=99999999999999999999999", "page[number]=", "color=blue",
-              "page[number]=1&page[number]=2", "page%5Bnumber%5D=1&page[number]=2", "page[number]=%zz",
-              "page%5number%5D=1", "filter[client_type]=private", "filter[allowed_grant_types][contains]=password2",
-              "filter[verified]=true", "=1"]:
+        want = {"filter%5Bclient_type%5D=public": lambda c: c["client_type"] == "public",
+                "filter[name]=Paging%203": lambda c: c["name"] == "Paging 3",
+                "filter[name][contains]=Paging+4": lambda c: c["name"] == "Paging 4",
+                "filter[allowed_grant_types][contains]=client_credentials":
+                    lambda c: "client_credentials" in c["allowed_grant_types"],
+                "filter[client_id]=" + ids[0]: lambda c: c["client_id"] == ids[0]}.get(q, lambda c: True)
+        check("filter %s: the clients that match" % q, r.status == 200 and all(want(c) for c in r.json()["data"]),
+              r.body)
+    # http.md: 400 naming the parameter in source.parameter; None where no
+    # parameter is named (no name, or a broken escape).
+    for q, named in [("page[number]=0", "page[number]"), ("page[number]=abc", "page[number]"),
+                     ("page[number]=-1", "page[number]"), ("page[number]=1.5", "page[number]"),
+                     ("page[size]=251", "page[size]"), ("page[size]=0", "page[size]"),
+                     ("page[size]=99999999999999999999999", "page[size]"), ("page[number]=", "page[number]"),
+                     ("color=blue", "color"), ("page[number]=1&page[number]=2", "page[number]"),
+                     ("page%5Bnumber%5D=1&page[number]=2", "page[number]"), ("page[number]=%zz", None),
+                     ("page%5number%5D=1", None), ("filter[client_type]=private", "filter[client_type]"),
+                     ("filter[allowed_grant_types][contains]=password2", "filter[allowed_grant_types][contains]"),
+                     ("filter[verified]=true", "filter[verified]"), ("=1", None)]:
         r = req(srv, "GET", "/oauth_clients?" + q, key)
         check("400 for query %r" % q, r.status == 400 and r.json()["errors"][0]["code"] == "invalid_request",
               (r.status, r.body))
+        if named:
+            check("400 for query %r names %s in source.parameter" % (q, named),
+                  r.json()["errors"][0].get("source") == {"parameter": named}, r.body)
     r = req(srv, "GET", "/oauth_clients?page[size]=1", KEY_B)
     check("another organization lists none of these", r.status == 200 and r.json()["data"] == [] and
           r.json()["meta"]["total_results"] == 0, r.body)
@@ -314,6 +425,9 @@ def test_metadata():
     srv = Server(BIN, "--public-url", "https://reg.example.com/tenant/", "--api-keys", KEYS)
     r = req(srv, "GET", "/.well-known/oauth-authorization-server")
     m = r.json()
+    check("RFC 8414 3.2: the metadata is 200 application/json", r.status == 200 and is_json(r), (r.status, r.headers))
+    check("the metadata names no authorization or token endpoint of its own (http.md)",
+          "authorization_endpoint" not in m and "token_endpoint" not in m, m)
     check("RFC 8414 2: issuer is the public URL without a trailing slash", m["issuer"] ==
           "https://reg.example.com/tenant", m)
     check("RFC 8414 2: registration_endpoint under the issuer", m["registration_endpoint"] ==
@@ -326,6 +440,8 @@ def test_metadata():
     r = req(srv, "POST", "/oauth/register", KEY_A1, SEED_REGISTER)
     check("registration_client_uri under --public-url", r.json()["registration_client_uri"].startswith(
         "https://reg.example.com/tenant/oauth/register/"), r.body)
+    check("registration_client_uri is {issuer}/oauth/register/{client_id}", r.status == 201 and
+          r.json()["registration_client_uri"] == m["issuer"] + "/oauth/register/" + r.json()["client_id"], r.body)
     srv.stop()
 
 
@@ -338,6 +454,8 @@ def test_framing(srv):
                   b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
         r = remember(Reader(s).read())
     check("chunked body: 201", r.status == 201, r.body)
+    check("chunked body: the chunks read as one body", r.status == 201 and
+          all(r.json().get(k) == v for k, v in SEED_REGISTER.items()), r.body)
     # 100-continue: the body is sent only after the interim answer
     with srv.connect() as s:
         rd = Reader(s)
@@ -347,6 +465,8 @@ def test_framing(srv):
         r = remember(rd.read())
     check("Expect: 100-continue gets 100, then 201", interim.status == 100 and r.status == 201,
           (interim.status, r.status))
+    check("Expect: 100-continue: the body sent after 100 is the one registered", r.status == 201 and
+          all(r.json().get(k) == v for k, v in SEED_REGISTER.items()), r.body)
     # RFC 9110 10.1.1: when the head decides, the final answer comes instead of 100
     for label, key, want in [("no key", None, 401), ("unknown route", KEY_A1, 404)]:
         with srv.connect() as s:
@@ -356,14 +476,21 @@ def test_framing(srv):
             r = remember(rd.read())
             check("Expect: 100-continue, %s: %d without 100, then close" % (label, want),
                   r.status == want and rd.closed(), (r.status, r.body))
+            check("Expect: 100-continue, %s: code %s" % (label, "unauthorized" if want == 401 else "not_found"),
+                  error_code(r) == ("unauthorized" if want == 401 else "not_found"), r.body)
     # pipelined requests on one connection are answered in order
     with srv.connect() as s:
         rd = Reader(s)
         s.sendall(request_bytes("GET", "/.well-known/oauth-authorization-server") +
                   request_bytes("POST", "/oauth/register", KEY_A1, SEED_REGISTER) +
                   request_bytes("GET", "/nope"))
-        got = [remember(rd.read()).status for _ in range(3)]
+        answers = [remember(rd.read()) for _ in range(3)]
+        got = [a.status for a in answers]
     check("pipelined: three answers in order", got == [200, 201, 404], got)
+    check("pipelined: each answer is its request's (metadata, registration, not_found)",
+          got == [200, 201, 404] and answers[0].json()["issuer"] == srv.url and
+          answers[1].json()["client_name"] == SEED_REGISTER["client_name"] and error_code(answers[2]) == "not_found",
+          [a.body[:80] for a in answers])
     # a body over the limit: 413 on the headers alone, then the connection closes
     with srv.connect() as s:
         s.sendall(b"POST /oauth/register HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + KEY_A1.encode() +
@@ -382,12 +509,16 @@ def test_framing(srv):
             pass
         r = remember(Reader(s).read())
         check("chunked body over the limit: 413", r.status == 413 and "errors" in r.json(), r.body)
+        check("chunked body over the limit: code body_too_large", error_code(r) == "body_too_large", r.body)
     with srv.connect() as s:
         s.sendall(b"POST /oauth_clients HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n")
         r = remember(Reader(s).read())
         check("order: no key beats a body over the limit (401)", r.status == 401, r.status)
+        check("order: no key beats a body over the limit: code unauthorized, WWW-Authenticate: Bearer",
+              error_code(r) == "unauthorized" and r.headers.get("www-authenticate") == "Bearer", (r.headers, r.body))
     r = req(srv, "POST", "/oauth_clients", KEY_A1, b" " * (64 * 1024 + 1))
     check("a body one byte over 64 KiB: 413", r.status == 413, r.status)
+    check("a body one byte over 64 KiB: code body_too_large", error_code(r) == "body_too_large", r.body)
     # malformed HTTP: 400 and close
     for raw, want in [(b"THIS IS NOT HTTP\r\n\r\n", 400), (b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 400),
                       (b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n", 431),
@@ -398,6 +529,9 @@ def test_framing(srv):
             r = rd.read()
             check("malformed HTTP %r: %d, JSON, closed" % (raw[:20], want), r.status == want and is_json(r) and
                   rd.closed(), (r.status, r.body))
+            check("malformed HTTP %r: an errors document%s" % (raw[:20], ", invalid_request" if want == 400 else ""),
+                  is_json(r) and "errors" in r.json() and (want != 400 or error_code(r) == "invalid_request"),
+                  r.body)
     # dropped mid-request, mid-header and mid-body: the server goes on
     for raw in [b"POST /oauth/register HTTP/1.1\r\nHost: t\r\nContent-Le",
                 request_bytes("POST", "/oauth/register", KEY_A1, SEED_REGISTER)[:-10]]:
@@ -504,15 +638,19 @@ def test_sigterm_drains():
     r = req(srv, "GET", "/.well-known/oauth-authorization-server")  # every connection above is accepted
     srv.p.send_signal(signal.SIGTERM)
     check("SIGTERM: an idle connection is closed", Reader(idle).closed())
-    got = []
+    got, names = [], []
     for s, rest in pending:
         s.sendall(rest)
         try:
-            got.append(remember(Reader(s).read()).status)
+            a = remember(Reader(s).read())
+            got.append(a.status)
+            names.append(a.json().get("client_name") if a.status == 201 else None)
         except EOFError:
             got.append(None)
         s.close()
     check("SIGTERM: each request in flight gets its answer", got == [201] * 20, got)
+    check("SIGTERM: each answer registers its own request's client",
+          names == ["drain %d" % i for i in range(20)], names)
     rc = srv.p.wait(timeout=60)
     check("SIGTERM: exit 0 after the drain", rc == 0, rc)
     srv.stop()
@@ -590,12 +728,15 @@ def test_two_servers(store, label):
     check(label + ": created on A, read on B", r.status == 200 and r.json()["data"]["name"] == SEED_CREATE["name"],
           r.body)
     r = req(b, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "Changed on B"})
-    check(label + ": updated on B", r.status == 200, r.body)
+    check(label + ": updated on B", r.status == 200 and r.json()["data"]["name"] == "Changed on B" and
+          r.json()["data"]["client_id"] == cid, r.body)
     r = req(a, "GET", "/oauth_clients/" + cid, KEY_A1)
     check(label + ": A sees B's update", r.json()["data"]["name"] == "Changed on B", r.body)
     reg = req(b, "POST", "/oauth/register", KEY_A1, SEED_REGISTER).json()
     r = req(a, "GET", "/oauth/register/" + reg["client_id"], reg["registration_access_token"])
-    check(label + ": RFC 7592 read on A of B's registration", r.status == 200, r.body)
+    check(label + ": RFC 7592 read on A of B's registration", r.status == 200 and
+          r.json()["client_id"] == reg["client_id"] and r.json()["client_name"] == SEED_REGISTER["client_name"],
+          r.body)
     la = req(a, "GET", "/oauth_clients?page[size]=250", KEY_A1).json()
     lb = req(b, "GET", "/oauth_clients?page[size]=250", KEY_A2).json()
     strip = lambda l: [{k: v for k, v in c.items()} for c in l["data"]]
@@ -604,24 +745,99 @@ def test_two_servers(store, label):
     r = req(b, "DELETE", "/oauth_clients/" + cid, KEY_A1)
     check(label + ": deleted on B", r.status == 204, r.body)
     r = req(a, "GET", "/oauth_clients/" + cid, KEY_A1)
-    check(label + ": gone on A", r.status == 404, r.body)
+    check(label + ": gone on A", r.status == 404 and error_code(r) == "not_found", r.body)
+    # A lost update across processes: patches sent to A and to B at once.
+    test_conflicts([a, b], label)
     check(label + ": both exit 0", a.stop() == 0 and b.stop() == 0)
 
 
-def test_conflicts(srv):
-    cid = req(srv, "POST", "/oauth_clients", KEY_A1, SEED_CREATE).json()["data"]["client_id"]
-    statuses = []
+# Each writer of test_conflicts owns one member of the record and sets only it,
+# each time to a value never sent before: the member, and its value for a tag.
+CONFLICT_MEMBERS = [("name", lambda tag: "name " + tag),
+                    ("logo_uri", lambda tag: "https://a.example/logo/" + tag),
+                    ("tos_uri", lambda tag: "https://a.example/tos/" + tag),
+                    ("policy_uri", lambda tag: "https://a.example/policy/" + tag),
+                    ("redirect_uris", lambda tag: ["https://a.example/cb/" + tag]),
+                    ("allowed_scopes", lambda tag: ["scope-" + tag])]
 
-    def writer(n):
-        for i in range(40):
-            statuses.append(call(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "w%d-%d" % (n, i)}).status)
 
-    ts = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    [t.start() for t in ts]
-    [t.join() for t in ts]
-    check("concurrent partial updates: each 200 or 409 (a lost update is impossible)",
-          set(statuses) <= {200, 409} and 200 in statuses, sorted(set(statuses)))
-    print("concurrent updates: %d answered 409 of %d" % (statuses.count(409), len(statuses)))
+def test_conflicts(servers, label, enough_conflicts=20, max_seconds=20):
+    """A lost update is impossible.
+
+    PUT /oauth_clients/{id} is a patch the server applies as a read-modify-
+    write (registry.patch): it reads the record, merges the members sent, and
+    writes the whole record back. So two patches of different members do not
+    commute by themselves: each writes back the other's member as it was when
+    it read. What keeps both is the version check at the write: the stored
+    version must still be the one read, else 409 and nothing is written.
+
+    Statuses alone cannot show that (a store with no version check answers
+    every patch 200), so each round sends one patch per writer at the same
+    moment (a barrier, on connections opened beforehand, spread over
+    `servers`), each setting the member only that writer touches to a value
+    never sent before, and then reads the record back. Every member must then
+    hold its writer's new value if the patch was answered 200, and its value
+    from before the round if it was answered 409. A store without the check
+    (last writer wins over a stale read) answers 200 to a patch that read
+    before another's write and wrote after it, and that write puts the
+    other's member back as it was before the round: a change answered 200 is
+    missing from the record, and the round fails. Each round is judged on its
+    own, so the next change of the same member cannot hide a lost one.
+
+    A 409 is such an overlap caught by the check: the rounds go on until
+    `enough_conflicts` were answered (or `max_seconds` pass), and at least one
+    is required, else the writers never overlapped and the rounds show
+    nothing."""
+    r = req(servers[0], "POST", "/oauth_clients", KEY_A1, SEED_CREATE)
+    cid = r.json()["data"]["client_id"]
+    path = "/oauth_clients/" + cid
+    record = req(servers[0], "GET", path, KEY_A1).json()["data"]
+    expected = {m: record.get(m) for m, _ in CONFLICT_MEMBERS}
+    readers = [Reader(servers[w % len(servers)].connect()) for w in range(len(CONFLICT_MEMBERS))]
+    statuses, lost, wrong_answers, bad_409 = [], [], [], []
+    t0 = time.monotonic()
+    rounds = 0
+    while statuses.count(409) < enough_conflicts and time.monotonic() - t0 < max_seconds:
+        rounds += 1
+        start = threading.Barrier(len(readers))
+        answers = [None] * len(readers)
+
+        def writer(w, tag):
+            member, value = CONFLICT_MEMBERS[w]
+            raw = request_bytes("PUT", path, KEY_A1, {member: value(tag)})
+            start.wait()
+            readers[w].sock.sendall(raw)
+            answers[w] = remember(readers[w].read())
+
+        tags = ["%d-%d" % (rounds, w) for w in range(len(readers))]
+        ts = [threading.Thread(target=writer, args=(w, tags[w])) for w in range(len(readers))]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        round_statuses = [a.status if a else None for a in answers]
+        statuses += round_statuses
+        for (member, value), tag, a in zip(CONFLICT_MEMBERS, tags, answers):
+            if a and a.status == 200:
+                expected[member] = value(tag)
+                if a.json()["data"].get(member) != expected[member]:
+                    wrong_answers.append((rounds, member, a.body))
+            elif a and a.status == 409 and not (is_json(a) and "errors" in a.json() and error_code(a) == "conflict"):
+                bad_409.append(a.body)
+        after = req(servers[rounds % len(servers)], "GET", path, KEY_A1).json()["data"]
+        got = {m: after.get(m) for m, _ in CONFLICT_MEMBERS}
+        if got != expected:
+            lost.append((rounds, round_statuses, {m: (expected[m], got[m]) for m in got if got[m] != expected[m]}))
+            expected = got
+    for rd in readers:
+        rd.sock.close()
+    conflicts = statuses.count(409)
+    check(label + ": concurrent partial updates are each answered 200 or 409",
+          set(statuses) <= {200, 409} and 200 in statuses, sorted(set(statuses), key=str))
+    check(label + ": no lost update: after each round (%d) the record holds every change answered 200, "
+          "and none answered 409" % rounds, not lost, lost[:3])
+    check(label + ": a 200 answers the record with its own change", not wrong_answers, wrong_answers[:2])
+    check(label + ": a 409 is an errors document with code conflict", not bad_409, bad_409[:2])
+    check(label + ": the writers overlapped (some patch answered 409)", conflicts >= 1, (conflicts, rounds))
+    print("%s: %d of %d concurrent updates answered 409, in %d rounds" % (label, conflicts, len(statuses), rounds))
 
 
 def test_access_log(srv):
@@ -652,6 +868,13 @@ def test_no_secret_leaks(servers):
     check("no secret, token or API key in an error body (%d bodies)" % len(ERROR_BODIES), not leaked, leaked[:2])
 
 
+def test_json_headers():
+    """http.md: every JSON answer has Content-Type: application/json and, but
+    the metadata, Cache-Control: no-store; over every answer remember() saw."""
+    check("every JSON answer: Content-Type application/json, Cache-Control no-store but the metadata",
+          not BAD_JSON_HEADERS, BAD_JSON_HEADERS[:2])
+
+
 def shared_only(backend):
     if backend == "postgres":
         server = harness.postgres_server_or_skip()
@@ -674,7 +897,7 @@ def main():
     test_records(srv)
     test_framing(srv)
     test_many_connections(srv)
-    test_conflicts(srv)
+    test_conflicts([srv], "one server, memory store")
     check("the main server exits 0", srv.stop() == 0)
     test_access_log(srv)
     gen = Server(BIN, "--api-keys", KEYS)
@@ -689,6 +912,7 @@ def main():
     failing = test_store_failure_logged()
     shared_only("sqlite")
     test_no_secret_leaks([srv, gen, failing])
+    test_json_headers()
     sys.exit(harness.finish())
 
 
