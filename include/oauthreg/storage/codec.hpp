@@ -4,9 +4,9 @@
 #ifndef OAUTHREG_STORAGE_CODEC_HPP
 #define OAUTHREG_STORAGE_CODEC_HPP
 
-#include <oauthreg/detail/request_parser.hpp>
 #include <oauthreg/detail/secret.hpp>
 #include <oauthreg/detail/strict_json.hpp>
+#include <oauthreg/detail/text.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/record.hpp>
 #include <oauthreg/storage/concept.hpp>
