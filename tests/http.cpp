@@ -155,6 +155,9 @@ TEST_CASE("Organizations: another org's client is 404 exactly like an unknown on
     CHECK(foreign.status == 404);
     CHECK(unknown.status == 404);
     CHECK(body(foreign).at("errors").at(0).at("code") == body(unknown).at("errors").at(0).at("code"));
+    // The id is in the path: no JSON pointer into a body that does not name it.
+    CHECK_FALSE(body(unknown).at("errors").at(0).as_object().contains("source"));
+    CHECK_FALSE(body(f.call("GET", "/oauth_clients/%ZZ", "key-b")).at("errors").at(0).as_object().contains("source"));
     CHECK(f.call("DELETE", "/oauth_clients/" + id, "key-b").status == 404);
     CHECK(f.call("GET", "/oauth_clients/" + id, "key-a").status == 200);
 }

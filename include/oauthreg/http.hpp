@@ -206,10 +206,15 @@ inline http_response rfc7591_error(unsigned status, error_info const& e)
     return json_response(status, error_response(e));
 }
 
-/** An engine error as an errors document (the record routes). */
+/** An engine error as an errors document (the record routes). A missing
+    client's id is in the path, not the body: no `source.pointer` for it. */
 inline http_response record_error(error_info const& e)
 {
-    return json_response(status_of(e, false), errors_document(e));
+    if (e.kind() != error::client_not_found || e.field.empty())
+        return json_response(status_of(e, false), errors_document(e));
+    error_info unplaced = e;
+    unplaced.field.clear();
+    return json_response(status_of(e, false), errors_document(unplaced));
 }
 
 /** GET /oauth_clients parameters into `q` (percent-decoded; each at most once). */

@@ -285,6 +285,8 @@ def test_records(srv):
         check("another organization's client: code not_found, the same errors document as an unknown id: " +
               method, error_code(r) == "not_found" and r.body == unknown.body.replace(
                   b"00000000-0000-4000-8000-000000000000", cid.encode()), (r.body, unknown.body))
+        check("404 on /oauth_clients/{id}: no source.pointer, the id is in the path not the body: " + method,
+              r.status == 404 and "source" not in r.json()["errors"][0], r.body)
     r = req(srv, "PUT", "/oauth_clients/" + cid, KEY_A1, {"name": "Renamed", "allowed_scopes": ["admin", "read"]})
     check("PUT /oauth_clients/{id}: partial update 200", r.status == 200 and r.json()["data"]["name"] == "Renamed" and
           r.json()["data"]["allowed_scopes"] == ["admin", "read"] and
