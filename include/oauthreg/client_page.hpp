@@ -8,7 +8,6 @@
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/record.hpp>
-#include <oauthreg/storage/concept.hpp>
 
 #include <concepts>
 #include <cstddef>

@@ -56,6 +56,14 @@ struct owner {
     friend bool operator==(owner const&, owner const&) = default; ///< member by member
 };
 
+/** Which clients a listing returns (a store's `list`, a client_page_query's
+    scope): those of an organization, of a user, of both (the pair), or every
+    client when neither is set. */
+struct owner_filter {
+    std::optional<std::string> org_id;  ///< only this organization's clients
+    std::optional<std::string> user_id; ///< only this user's clients
+};
+
 /** What is stored for a client: its metadata, owner, timestamps, hashes of its
     secrets and a version for optimistic concurrency. Never a plaintext secret.
 

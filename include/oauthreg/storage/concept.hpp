@@ -18,13 +18,6 @@
 
 namespace oauthreg {
 
-/** Which clients `list` returns: those of an organization, of a user, of both
-    (the pair), or every client when neither is set. */
-struct owner_filter {
-    std::optional<std::string> org_id;  ///< only this organization's clients
-    std::optional<std::string> user_id; ///< only this user's clients
-};
-
 /** A stored record a listing found but could not decode (a corrupt or
     foreign row): reported with its client_id instead of ending the listing. */
 struct unreadable_record {
