@@ -396,24 +396,9 @@ public:
         std::string_view const last = *after;
         std::shared_lock lock(s_->mutex_);
         list_page page;
-        if (filter.org_id && filter.user_id) {
-            std::string_view const org = *filter.org_id, user = *filter.user_id;
-            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
-            fill(page, s_->by_owner_, key(org, user, last), limit, last.empty(),
-                 [&](entry const& e) { return e.rec.owner.org_id == org && e.rec.owner.user_id == user; });
-        } else if (filter.org_id) {
-            std::string_view const org = *filter.org_id;
-            using key = std::pair<std::string_view, std::string_view>;
-            fill(page, s_->by_org_, key(org, last), limit, last.empty(),
-                 [&](entry const& e) { return e.rec.owner.org_id == org; });
-        } else if (filter.user_id) {
-            std::string_view const user = *filter.user_id;
-            using key = std::pair<std::string_view, std::string_view>;
-            fill(page, s_->by_user_, key(user, last), limit, last.empty(),
-                 [&](entry const& e) { return e.rec.owner.user_id == user; });
-        } else {
-            fill(page, s_->all_, last, limit, last.empty(), [](entry const&) { return true; });
-        }
+        with_owner_index(filter, last, [&](auto const& index, auto const& from, auto in_group) {
+            fill(page, index, from, limit, last.empty(), in_group);
+        });
         return page;
     }
 
@@ -436,19 +421,10 @@ public:
             auto it = s_->by_id_.find(std::string_view(*q.client_id));
             if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
                 take(**it);
-        } else if (f.org_id && f.user_id) {
-            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
-            scan(s_->by_owner_, key(*f.org_id, *f.user_id, {}), take,
-                 [&](entry const& e) { return e.rec.owner.org_id == *f.org_id && e.rec.owner.user_id == *f.user_id; });
-        } else if (f.org_id) {
-            using key = std::pair<std::string_view, std::string_view>;
-            scan(s_->by_org_, key(*f.org_id, {}), take, [&](entry const& e) { return e.rec.owner.org_id == *f.org_id; });
-        } else if (f.user_id) {
-            using key = std::pair<std::string_view, std::string_view>;
-            scan(s_->by_user_, key(*f.user_id, {}), take,
-                 [&](entry const& e) { return e.rec.owner.user_id == *f.user_id; });
         } else {
-            scan(s_->all_, std::string_view{}, take, [](entry const&) { return true; });
+            with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
+                scan(index, from, take, in_group);
+            });
         }
         return b.finish();
     }
@@ -540,6 +516,29 @@ private:
             s_->by_user_.erase(s_->by_user_.iterator_to(e));
         if (e.by_owner.is_linked())
             s_->by_owner_.erase(s_->by_owner_.iterator_to(e));
+    }
+
+    /** The one dispatch on an owner filter: the index that orders its clients
+        (the pair's, the organization's, the user's, or all), the key of
+        `after_id` in it, and the test that an entry is still the filter's;
+        calls `f(index, key, in_group)` with them. The lock is held. */
+    template <class F> void with_owner_index(owner_filter const& filter, std::string_view after_id, F&& f) const
+    {
+        using pair_key = std::pair<std::string_view, std::string_view>;
+        if (filter.org_id && filter.user_id) {
+            std::string_view const org = *filter.org_id, user = *filter.user_id;
+            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
+            f(s_->by_owner_, key(org, user, after_id),
+              [org, user](entry const& e) { return e.rec.owner.org_id == org && e.rec.owner.user_id == user; });
+        } else if (filter.org_id) {
+            std::string_view const org = *filter.org_id;
+            f(s_->by_org_, pair_key(org, after_id), [org](entry const& e) { return e.rec.owner.org_id == org; });
+        } else if (filter.user_id) {
+            std::string_view const user = *filter.user_id;
+            f(s_->by_user_, pair_key(user, after_id), [user](entry const& e) { return e.rec.owner.user_id == user; });
+        } else {
+            f(s_->all_, after_id, [](entry const&) { return true; });
+        }
     }
 
     /** Calls `f` on every entry of an index from `from` on while `in_group` holds. */
