@@ -274,7 +274,8 @@ namespace detail {
 /** The last @ref error enumerator, so that a test can visit them all. */
 inline constexpr error last_error = error::anonymous_client_credentials;
 
-constexpr char const* message_of(error e) noexcept
+/** The message of an error of the request body's form (RFC 7591 3.1); nullptr for any other. */
+constexpr char const* body_message(error e) noexcept
 {
     switch (e) {
     case error::body_too_large:
@@ -297,6 +298,15 @@ constexpr char const* message_of(error e) noexcept
         return "member has the wrong JSON type";
     case error::invalid_string:
         return "string is empty or holds control characters";
+    default:
+        return nullptr;
+    }
+}
+
+/** The message of an error of redirect_uris (RFC 6749 3.1.2, RFC 8252, RFC 9700); nullptr for any other. */
+constexpr char const* redirect_uri_message(error e) noexcept
+{
+    switch (e) {
     case error::redirect_uris_wrong_type:
         return "redirect_uris is not an array of strings";
     case error::redirect_uris_missing:
@@ -325,6 +335,15 @@ constexpr char const* message_of(error e) noexcept
         return "redirect URI port out of range";
     case error::redirect_uri_bad_private_scheme:
         return "private-use scheme not in reverse-domain form";
+    default:
+        return nullptr;
+    }
+}
+
+/** The message of an error of the other client metadata (RFC 7591 2) and mutual-TLS subjects (RFC 8705 2); nullptr for any other. */
+constexpr char const* metadata_message(error e) noexcept
+{
+    switch (e) {
     case error::unsupported_grant_type:
         return "grant type not supported";
     case error::unsupported_response_type:
@@ -365,6 +384,15 @@ constexpr char const* message_of(error e) noexcept
         return "a certificate subject member is only for tls_client_auth";
     case error::invalid_tls_client_auth_subject:
         return "invalid certificate subject value";
+    default:
+        return nullptr;
+    }
+}
+
+/** The message of an error of software statements (RFC 7591 2.3); nullptr for any other. */
+constexpr char const* software_statement_message(error e) noexcept
+{
+    switch (e) {
     case error::malformed_software_statement:
         return "software statement is not a valid JWT";
     case error::software_statement_signature_invalid:
@@ -375,6 +403,15 @@ constexpr char const* message_of(error e) noexcept
         return "software statement is not from a trusted issuer";
     case error::software_statement_required:
         return "a software statement is required";
+    default:
+        return nullptr;
+    }
+}
+
+/** The message of an error of lookup and management (RFC 7592); nullptr for any other. */
+constexpr char const* management_message(error e) noexcept
+{
+    switch (e) {
     case error::client_not_found:
         return "client not found";
     case error::authentication_failed:
@@ -399,6 +436,15 @@ constexpr char const* message_of(error e) noexcept
         return "client_secret is not the client's current secret";
     case error::invalid_identifier:
         return "id is not text the store can hold";
+    default:
+        return nullptr;
+    }
+}
+
+/** The message of an error of the record-shaped API and the client lifecycle; nullptr for any other. */
+constexpr char const* record_api_message(error e) noexcept
+{
+    switch (e) {
     case error::unknown_member:
         return "not a member of this request";
     case error::member_missing:
@@ -415,7 +461,18 @@ constexpr char const* message_of(error e) noexcept
         return "the initial access token is unknown, spent, expired or revoked";
     case error::anonymous_client_credentials:
         return "an anonymous client may not use the client_credentials grant";
+    default:
+        return nullptr;
     }
+}
+
+/** The error's message: the same text for every error_info of that error. */
+constexpr char const* message_of(error e) noexcept
+{
+    for (auto group : {body_message, redirect_uri_message, metadata_message, software_statement_message,
+                       management_message, record_api_message})
+        if (char const* m = group(e))
+            return m;
     return "unknown error";
 }
 
