@@ -49,7 +49,7 @@ TEST_CASE("RFC 3339 5.6: a time beyond a four-digit year is clamped, not overflo
     CHECK(to_rfc3339(-62167219200) == "0000-01-01T00:00:00Z");
 }
 
-TEST_CASE("RFC 3339 5.6: parse_rfc3339 reads date-time with Z, an offset, fractions; refuses the rest", "[clock]")
+TEST_CASE("RFC 3339 5.6: parse_rfc3339 reads date-time with Z, an offset, fractions, refuses the rest", "[clock]")
 {
     CHECK(parse_rfc3339("2023-11-07T05:31:56Z") == unix_seconds{1699335116});
     CHECK(parse_rfc3339("2023-11-07t05:31:56z") == unix_seconds{1699335116}); // 5.6 NOTE: either case

@@ -284,7 +284,7 @@ TEST_CASE("limits: a string in an unknown member, within the larger of max_strin
     CHECK(kind_of(with_member("x", quoted(31)), p) == error::string_too_long);
 }
 
-TEST_CASE("limits: strings in jwks, within max_string_length; x5u max_uri_length; keys and certificates "
+TEST_CASE("limits: strings in jwks, within max_string_length, x5u max_uri_length, keys and certificates "
           "max_key_length (RFC 7517 4, RFC 7518 6)",
           "[limits]")
 {

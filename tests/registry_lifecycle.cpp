@@ -125,7 +125,7 @@ TEST_CASE("RFC 7591 3: an initial access token registers for its organization, u
           error::invalid_initial_access_token);
 }
 
-TEST_CASE("RFC 7591 3: a revoked initial access token registers nothing; another organization cannot revoke it",
+TEST_CASE("RFC 7591 3: a revoked initial access token registers nothing, another organization cannot revoke it",
           "[registry][lifecycle]")
 {
     test_registry reg;
@@ -137,7 +137,7 @@ TEST_CASE("RFC 7591 3: a revoked initial access token registers nothing; another
     CHECK(reg.initial_access_tokens("org-1")->empty());
 }
 
-TEST_CASE("lifecycle: max_clients_per_org holds for registrations, tokens and creates; a delete frees a place",
+TEST_CASE("lifecycle: max_clients_per_org holds for registrations, tokens and creates, a delete frees a place",
           "[registry][lifecycle]")
 {
     registry_options o;
@@ -157,7 +157,7 @@ TEST_CASE("lifecycle: max_clients_per_org holds for registrations, tokens and cr
     CHECK(reg.register_client(web_client, org1).has_value());
 }
 
-TEST_CASE("lifecycle: reap deletes idle clients of an origin in batches; a recent use or creation spares one",
+TEST_CASE("lifecycle: reap deletes idle clients of an origin in batches, a recent use or creation spares one",
           "[registry][lifecycle]")
 {
     test_registry reg;

@@ -77,7 +77,7 @@ TEST_CASE("the record API is org-scoped: another organization's client is not fo
     CHECK(reg.find(id).error().kind() == error::client_not_found);
 }
 
-TEST_CASE("patch: merges, keeps type, owner, created_at and secret; updated_at moves", "[registry][record]")
+TEST_CASE("patch: merges, keeps type, owner, created_at and secret, updated_at moves", "[registry][record]")
 {
     test_registry reg;
     reg.clock().set(1700000000);

@@ -72,7 +72,7 @@ TEST_CASE("RFC 7592 2.2: an update keeps the require_pkce stored for the client"
     CHECK(updated->record.metadata.redirect_uris.front() == "https://app.example.com/cb2");
 }
 
-TEST_CASE("RFC 7592 2.2 and RFC 9700 2.1.1: an update never lowers require_pkce; a public client or a new "
+TEST_CASE("RFC 7592 2.2 and RFC 9700 2.1.1: an update never lowers require_pkce, a public client or a new "
           "authorization_code grant gets the profile's rule",
           "[registry][rfc7592][store18]")
 {

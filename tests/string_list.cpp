@@ -104,7 +104,7 @@ TEST_CASE("string_list: push_back and assign may read the list itself", "[string
     CHECK(copy_out(l) == std::vector<std::string>{"x"});
 }
 
-TEST_CASE("string_list: copies are independent; a move keeps the views", "[string_list]")
+TEST_CASE("string_list: copies are independent, a move keeps the views", "[string_list]")
 {
     string_list a{"one", "two"};
     string_list b = a;

@@ -112,6 +112,10 @@ TEST_CASE("The short paths and the general ones agree on duplicates, nulls and e
         R"({"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_dns":"a.example","grant_types":["client_credentials"]})",
         R"({"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}})",
         R"({"redirect_uris":["https://a.example/cb"],"client_name":"a","scope":"s","tos_uri":"https://a.example/t"})",
+        R"({"redirect_uris":["https://a.example/cb"],"x":{"y":{"z":1}}})",   // depth 3
+        R"({"redirect_uris":["https://a.example/cb"],"x":{"y":{"z":[1]}}})", // depth 4
+        R"({"redirect_uris":["https://a.example/cb"],"software_statement":"eyJhbGciOiJub25lIn0.e30.abcdefghij"})",
+        R"({"redirect_uris":["https://a.example/cb"],"software_statement":"eyJhbGciOiJub25lIn0.e30.abcdefghijklmnopqrst"})",
     };
     profile small;
     small.limits.max_members = 3;
@@ -119,6 +123,8 @@ TEST_CASE("The short paths and the general ones agree on duplicates, nulls and e
     small.limits.max_redirect_uris = 2;
     small.limits.max_string_length = 30; // names count too: the longest here is 26
     small.limits.max_uri_length = 24;
+    small.limits.max_depth = 3;
+    small.limits.max_software_statement = 40; // past max_string_length: a statement has its own limit
     profile tight_names; // registered names longer than the string limit
     tight_names.limits.max_string_length = 12;
     profile defaults;
@@ -145,6 +151,20 @@ TEST_CASE("The short paths and the general ones agree on duplicates, nulls and e
     CHECK(kind(bodies[6], small) == error::invalid_uri);
     CHECK(kind(bodies[10], small) == error::too_many_members);
     CHECK(kind(bodies[10], tight_names) == error::string_too_long); // the name "redirect_uris" itself
+    // max_depth: the top-level object is depth 1, so three levels pass and a fourth does not
+    CHECK(kind(bodies[11], small) == std::nullopt);
+    CHECK(kind(bodies[12], small) == error::nesting_too_deep);
+    CHECK(kind(bodies[12], defaults) == std::nullopt);
+    // max_software_statement, not max_string_length, bounds a statement: 34 bytes are
+    // read (and then judged as a statement), 44 are too long, named by their member
+    auto const within = validate_request(bodies[13], small);
+    REQUIRE_FALSE(within.has_value());
+    CHECK(within.error().kind() != error::string_too_long);
+    CHECK(within.error().field == "software_statement");
+    auto const past = validate_request(bodies[14], small);
+    REQUIRE_FALSE(past.has_value());
+    CHECK(past.error().kind() == error::string_too_long);
+    CHECK(past.error().field == "software_statement");
 }
 
 TEST_CASE("Parsing work counts one unit per JSON event on the short paths too", "[parser]")

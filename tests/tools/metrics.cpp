@@ -152,7 +152,7 @@ TEST_CASE("metrics: the status label space is bounded", "[metrics][issue28]")
         REQUIRE(status_index(s) < status_count);
 }
 
-TEST_CASE("metrics: counts from four threads are exact", "[metrics][issue28]")
+TEST_CASE("metrics: counts from four threads are exact", "[metrics][issue28][concurrency]")
 {
     metrics m;
     constexpr int per_thread = 500000;

@@ -108,7 +108,7 @@ TEST_CASE("rate_limit: 0 is off", "[rate_limit]")
     CHECK(rate_limiter::per_second(1).enabled());
 }
 
-TEST_CASE("rate_limit: a client is an IPv4 address or an IPv6 /64; mapped IPv4 is IPv4", "[rate_limit]")
+TEST_CASE("rate_limit: a client is an IPv4 address or an IPv6 /64, mapped IPv4 is IPv4", "[rate_limit]")
 {
     auto rl = rate_limiter::per_second(2);
     SECTION("one /64")
@@ -165,7 +165,7 @@ TEST_CASE("rate_limit: full buckets are dropped as seen", "[rate_limit]")
     CHECK(rl.size() < 150);
 }
 
-TEST_CASE("rate_limit: 4 threads never get more than burst + refill", "[rate_limit]")
+TEST_CASE("rate_limit: 4 threads never get more than burst + refill", "[rate_limit][concurrency]")
 {
     // Catch2 2 is not thread-safe: the threads count, the main thread checks.
     auto const k = key("2001:db8::1");

@@ -20,6 +20,7 @@
 
 #include <oauthreg/client_page.hpp>
 #include <oauthreg/storage/concept.hpp>
+#include <oauthreg/testing/catch_printing.hpp>
 #include <oauthreg/storage/cursor.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
 
