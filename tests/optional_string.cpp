@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 using namespace oauthreg;
 
@@ -103,6 +104,61 @@ TEST_CASE("optional_string: assigning a value a view of its own", "[optional_str
     s = optional_string("abc");
     s = same;
     CHECK(s == "abc");
+}
+
+#if !OAUTHREG_CHECK_STRING_VIEWS
+#error "the tests build with OAUTHREG_CHECK_STRING_VIEWS=1 (tests/CMakeLists.txt, tests/meson.build)"
+#endif
+
+TEST_CASE("optional_string: a view kept past a move of a short value reads vacated bytes, not the value",
+          "[optional_string]")
+{
+    // The view still points into the moved-from object (alive, so reading it
+    // is defined): without the check it would read the old value, unchanged.
+    auto vacated = [](std::string_view v) {
+        return !v.empty() && v.find_first_not_of(optional_string::vacated) == std::string_view::npos;
+    };
+    std::string const uri = "https://client.example/cb"; // 25 bytes: in place
+    optional_string s = uri;
+    std::string_view view = *s;
+    optional_string const moved = std::move(s);
+    CHECK(*moved == uri); // the value went with the move
+    CHECK(vacated(view));
+
+    optional_string t = uri;
+    view = *t;
+    optional_string assigned;
+    assigned = std::move(t);
+    CHECK(*assigned == uri);
+    CHECK(vacated(view));
+
+    t = uri;
+    view = *t;
+    t.reset();
+    CHECK(vacated(view));
+    t = uri;
+    view = *t;
+    t = std::nullopt;
+    CHECK(vacated(view));
+
+    t = uri; // a shorter value over it: what is left of the old one is vacated
+    view = *t;
+    t = "https://a.example"; // a temporary, moved in
+    CHECK(view.substr(0, 17) == "https://a.example");
+    CHECK(vacated(view.substr(17)));
+    t = uri;
+    view = *t;
+    t.emplace("https://b.example"); // copied in
+    CHECK(view.substr(0, 17) == "https://b.example");
+    CHECK(vacated(view.substr(17)));
+
+    // a long value's buffer goes with the move, and a view of it follows
+    std::string const long_uri = uri + "/and/more/than/thirty-one/bytes";
+    optional_string l = long_uri;
+    view = *l;
+    optional_string const took = std::move(l);
+    CHECK(view == long_uri);
+    CHECK(view.data() == took->data());
 }
 
 TEST_CASE("RFC 7591 2: grant and response type lists hold every registered value once, inline", "[metadata]")

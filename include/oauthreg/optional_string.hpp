@@ -10,6 +10,20 @@
 #include <string>
 #include <string_view>
 
+// OAUTHREG_CHECK_STRING_VIEWS, 1 (the default where NDEBUG is not defined):
+// a value held in place is overwritten with optional_string::vacated bytes
+// when it leaves its object by a move, reset(), = std::nullopt or a shorter
+// value, so that a view which outlived it reads those bytes instead of a value
+// that looks right. 0: the bytes are left as they are. Define it alike in
+// every translation unit (the tests build with 1).
+#ifndef OAUTHREG_CHECK_STRING_VIEWS
+#ifdef NDEBUG
+#define OAUTHREG_CHECK_STRING_VIEWS 0
+#else
+#define OAUTHREG_CHECK_STRING_VIEWS 1
+#endif
+#endif
+
 namespace oauthreg {
 
 /** An optional client metadata string: absent, or a non-empty value.
@@ -39,12 +53,19 @@ namespace oauthreg {
     reset or destroyed. A short value lives inside the object, so a view of it
     does not follow the value when the object is moved. Copy it into a
     `std::string` to keep it; it is not NUL-terminated. Dereferencing an
-    absent value is defined: it is the empty string.
+    absent value is defined: it is the empty string. In debug builds
+    (`OAUTHREG_CHECK_STRING_VIEWS`) a view kept past a move of a short
+    value reads @ref vacated bytes.
 */
 class optional_string {
 public:
     /** The longest value held without an allocation. */
     static constexpr std::size_t inline_capacity = 31;
+    /** What the bytes of a short value hold once it has left (moved from,
+        reset, made shorter) under `OAUTHREG_CHECK_STRING_VIEWS`: a UTF-8
+        lead byte, never followed by one in valid text, so no valid
+        metadata string is made of them. */
+    static constexpr char vacated = static_cast<char>(0xDD);
 
     optional_string() noexcept { set_inline_size(0); }              ///< absent
     optional_string(std::nullopt_t) noexcept : optional_string() {} ///< absent
@@ -67,7 +88,7 @@ public:
     optional_string(optional_string&& other) noexcept
     {
         std::memcpy(rep_, other.rep_, sizeof rep_); // a long value's buffer changes hands
-        other.set_inline_size(0);
+        other.vacate();
     }
     /** @param other the value to copy @return *this */
     optional_string& operator=(optional_string const& other)
@@ -79,9 +100,11 @@ public:
     optional_string& operator=(optional_string&& other) noexcept
     {
         if (this != &other) {
+            auto const was = short_size();
             release();
             std::memcpy(rep_, other.rep_, sizeof rep_);
-            other.set_inline_size(0);
+            other.vacate();
+            mark_vacated_tail(was);
         }
         return *this;
     }
@@ -139,7 +162,7 @@ public:
     void reset() noexcept
     {
         release();
-        set_inline_size(0);
+        vacate();
     }
 
     /** @return a copy as `std::optional<std::string>`, for interfaces that take one */
@@ -207,15 +230,39 @@ private:
             delete[] heap_data();
     }
 
+    /** @return the size of a short value; 0 for a long one or none */
+    std::size_t short_size() const noexcept { return tag() == on_heap ? 0 : tag(); }
+
+    /** Makes it absent, its buffer (if any) gone to another object or freed;
+        checked builds mark the bytes of a short value that was there. */
+    void vacate() noexcept
+    {
+        auto const was = short_size();
+        set_inline_size(0);
+        mark_vacated_tail(was);
+    }
+
+    /** Checked builds: marks the bytes that a short value of `was` bytes held
+        past the short value (or none) now there. */
+    void mark_vacated_tail([[maybe_unused]] std::size_t was) noexcept
+    {
+#if OAUTHREG_CHECK_STRING_VIEWS
+        if (tag() != on_heap && tag() < was)
+            std::memset(rep_ + tag(), vacated, was - tag());
+#endif
+    }
+
     /** The new value is in place before the old one's buffer goes, so `v`
         may view it (memmove: a short value may overlap itself). */
     void assign(std::string_view v)
     {
         if (v.size() <= inline_capacity) {
             char* const old = tag() == on_heap ? heap_data() : nullptr;
+            auto const was = short_size();
             if (!v.empty()) // a null data() is no source for memmove, even of 0 bytes
                 std::memmove(rep_, v.data(), v.size());
             set_inline_size(v.size());
+            mark_vacated_tail(was);
             delete[] old;
             return;
         }
