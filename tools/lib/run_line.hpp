@@ -4,12 +4,12 @@
 #ifndef OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
 #define OAUTHREG_TOOLS_LIB_RUN_LINE_HPP
 
+#include <oauthreg/detail/member_names.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <istream>
 #include <optional>
@@ -71,12 +71,8 @@ public:
         key_.append(s.data(), s.size());
         // A repeated name is remembered, and the line read on, so that a
         // readable correlation id can still be echoed with the error.
-        if (std::find(names_.begin(), names_.end(), key_) != names_.end()) {
-            if (!duplicate)
-                duplicate = key_;
-        } else {
-            names_.push_back(key_);
-        }
+        if (!names_.add({}, key_) && !duplicate)
+            duplicate = key_;
         member = std::move(key_);
         key_.clear();
         return true;
@@ -94,7 +90,7 @@ public:
 
 private:
     std::string key_;
-    std::vector<std::string> names_;
+    detail::member_names names_; ///< the top-level names, the only object checked
 };
 
 /** One top-level member of a line: its decoded name and its value's bytes. */

@@ -5,6 +5,7 @@
 #define OAUTHREG_DETAIL_REQUEST_PARSER_HPP
 
 #include <oauthreg/detail/jwk.hpp>
+#include <oauthreg/detail/member_names.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/detail/text.hpp>
 #include <oauthreg/error.hpp>
@@ -294,7 +295,6 @@ public:
         failure.reset();
         depth_ = 0;
         names_.clear();
-        name_spans_.clear();
         key_.clear();
         scratch_.clear();
         member_name_ = {};
@@ -412,11 +412,8 @@ public:
                 return true;
             }
         }
-        for (auto i = f.first_name; i < name_spans_.size(); ++i, ++parse_work)
-            if (std::string_view(names_).substr(name_spans_[i].first, name_spans_[i].second) == key)
-                return fail(ec, error::duplicate_member, clip(key), "");
-        name_spans_.emplace_back(names_.size(), key.size());
-        names_ += key;
+        if (!names_.add(f.names, key, parse_work))
+            return fail(ec, error::duplicate_member, clip(key), "");
         key_.clear();
         return true;
     }
@@ -563,8 +560,7 @@ private:
     struct frame {
         bool is_object;
         std::size_t count;
-        std::size_t first_name; ///< this object's names start at name_spans_[first_name]
-        std::size_t names_size; ///< names_.size() when the object opened
+        member_names::mark names; ///< where this object's names start in names_
     };
 
     std::size_t depth() const noexcept { return depth_; }
@@ -576,7 +572,7 @@ private:
             return fail(ec, error::nesting_too_deep, "", "deeper than the profile's max_depth");
         if (frames_.size() == depth_)
             frames_.emplace_back();
-        frames_[depth_] = {is_object, 0, name_spans_.size(), names_.size()};
+        frames_[depth_] = {is_object, 0, names_.open()};
         ++depth_;
         if (capture_depth_ > 0) {
             ++capture_depth_;
@@ -590,8 +586,7 @@ private:
     void pop_frame()
     {
         --depth_;
-        name_spans_.resize(frames_[depth_].first_name);
-        names_.resize(frames_[depth_].names_size);
+        names_.close(frames_[depth_].names);
     }
 
     // out of line: the error paths stay out of the callbacks the parser calls per token
@@ -812,8 +807,7 @@ private:
     limits const* lim_;
     std::string_view body_;
     std::vector<frame> frames_;
-    std::string names_;                                           ///< member names of the open objects
-    std::vector<std::pair<std::size_t, std::size_t>> name_spans_; ///< (offset, size) in names_
+    member_names names_; ///< member names of the open objects
     std::size_t depth_ = 0;
     std::string key_;
     std::string scratch_;          ///< a value split by escapes, until its last part

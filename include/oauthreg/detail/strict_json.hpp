@@ -4,6 +4,8 @@
 #ifndef OAUTHREG_DETAIL_STRICT_JSON_HPP
 #define OAUTHREG_DETAIL_STRICT_JSON_HPP
 
+#include <oauthreg/detail/member_names.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/object.hpp>
@@ -55,23 +57,23 @@ public:
     bool on_document_end(ec_t&) { return true; }
     bool on_object_begin(ec_t&)
     {
-        keys_.emplace_back(std::in_place);
+        marks_.push_back(names_.open());
         return true;
     }
     bool on_object_end(std::size_t n, ec_t&)
     {
-        keys_.pop_back();
+        close();
         st.push_object(n);
         return true;
     }
     bool on_array_begin(ec_t&)
     {
-        keys_.emplace_back(std::nullopt);
+        marks_.push_back(names_.open());
         return true;
     }
     bool on_array_end(std::size_t n, ec_t&)
     {
-        keys_.pop_back();
+        close();
         st.push_array(n);
         return true;
     }
@@ -84,20 +86,17 @@ public:
     bool on_key(sv_t s, std::size_t, ec_t& ec)
     {
         key_.append(s.data(), s.size());
-        auto& names = *keys_.back();
-        if (names.size() >= max_members) {
+        if (names_.count(marks_.back()) >= max_members) {
             too_many_members = true;
             ec = boost::json::error::syntax;
             return false;
         }
-        for (auto const& k : names)
-            if (k == key_) {
-                duplicate = duplicate_name{key_, keys_.size() == 1 ? std::string() : top_key_};
-                ec = boost::json::error::syntax;
-                return false;
-            }
-        names.push_back(key_);
-        if (keys_.size() == 1)
+        if (!names_.add(marks_.back(), key_)) {
+            duplicate = duplicate_name{key_, marks_.size() == 1 ? std::string() : top_key_};
+            ec = boost::json::error::syntax;
+            return false;
+        }
+        if (marks_.size() == 1)
             top_key_ = key_;
         st.push_key(s);
         key_.clear();
@@ -143,7 +142,14 @@ public:
     bool on_comment(sv_t, ec_t&) { return true; }
 
 private:
-    std::vector<std::optional<std::vector<std::string>>> keys_;
+    void close()
+    {
+        names_.close(marks_.back());
+        marks_.pop_back();
+    }
+
+    member_names names_;
+    std::vector<member_names::mark> marks_; ///< one per open object or array (an array's holds no names)
     std::string key_;
     std::string top_key_;
 };
