@@ -200,6 +200,266 @@ template <class Factory> void check_listing_under_churn(Factory& make)
     for (auto const& got : org_a)
         check_keyset(got, stable_a);
 }
+
+/** check_storage_contract: insert-if-absent, find, visit and erase, on a record with every member set. */
+template <class Factory> void check_insert_find_visit_erase(Factory& make)
+{
+    INFO("insert-if-absent, find, visit, erase; values round-trip byte for byte");
+    auto s = make();
+    auto rec = full_record("client-a");
+    REQUIRE(s->insert(rec).has_value());
+    auto again = s->insert(full_record("client-a", "someone-else"));
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().kind() == error::client_exists);
+    auto got = s->find("client-a");
+    REQUIRE(got.has_value());
+    CHECK(*got == rec); // and the first insert is intact
+    bool visited = false;
+    CHECK(s->visit("client-a", [&](client_record const& r) { visited = r == rec; }).has_value());
+    CHECK(visited);
+    CHECK(s->find("client-b").error().kind() == error::client_not_found);
+    CHECK(s->visit("client-b", [](client_record const&) {}).error().kind() == error::client_not_found);
+    CHECK(s->erase("client-a").has_value());
+    CHECK(s->erase("client-a").error().kind() == error::client_not_found);
+    CHECK(s->find("client-a").error().kind() == error::client_not_found);
+}
+
+/** check_storage_contract: a record with nothing optional set. */
+template <class Factory> void check_bare_record(Factory& make)
+{
+    INFO("a record with nothing optional set round-trips as well");
+    auto s = make();
+    client_record bare;
+    bare.client_id = "bare";
+    bare.metadata.token_endpoint_auth_method = auth_method::none;
+    bare.metadata.grant_types = {grant_type::authorization_code};
+    bare.metadata.response_types = {response_type::code};
+    bare.require_pkce = true;
+    REQUIRE(s->insert(bare).has_value());
+    auto got = s->find("bare");
+    REQUIRE(got.has_value());
+    CHECK(*got == bare);
+    CHECK_FALSE(got->client_secret_hash.has_value());
+    CHECK_FALSE(got->metadata.client_name.has_value());
+}
+
+/** check_storage_contract: replace at the expected version only, and to another owner. */
+template <class Factory> void check_replace(Factory& make)
+{
+    INFO("replace only at the expected version");
+    auto s = make();
+    REQUIRE(s->insert(full_record("client-a")).has_value());
+    auto v2 = full_record("client-a");
+    v2.version = 2;
+    v2.metadata.client_name = "second";
+    REQUIRE(s->replace(v2, 1).has_value());
+    auto stale = full_record("client-a");
+    stale.version = 2;
+    stale.metadata.client_name = "lost";
+    auto conflict = s->replace(stale, 1);
+    REQUIRE_FALSE(conflict.has_value());
+    CHECK(conflict.error().kind() == error::version_conflict);
+    CHECK(*s->find("client-a") == v2);
+    CHECK(s->replace(full_record("client-z"), 0).error().kind() == error::client_not_found);
+    INFO("a replacement may move the client to another owner; listings follow");
+    auto moved = v2;
+    moved.version = 3;
+    moved.owner = {"org-new", "user-new"};
+    REQUIRE(s->replace(moved, 2).has_value());
+    CHECK(collect(*s, {"org-1", std::nullopt}, 10).empty());
+    CHECK(collect(*s, {"org-new", "user-new"}, 10) == std::vector<std::string>{"client-a"});
+    CHECK(collect(*s, {std::nullopt, "user-new"}, 10) == std::vector<std::string>{"client-a"});
+}
+
+/** check_storage_contract: listings by owner, at any page size. */
+template <class Factory> void check_owner_listings(Factory& make)
+{
+    INFO("list by owner: ordered by client_id, each client exactly once, any page size");
+    auto s = make();
+    std::set<std::string> all, org_a, user_x, pair_ax;
+    for (int i = 0; i < 41; ++i) {
+        std::string id(1, 'c');
+        id += std::to_string(1000 + i * 7 % 41);
+        std::string org = i % 3 ? "org-b" : "org-a", user = i % 2 ? "user-y" : "user-x";
+        REQUIRE(s->insert(full_record(id, org, user)).has_value());
+        all.insert(id);
+        if (org == "org-a")
+            org_a.insert(id);
+        if (user == "user-x")
+            user_x.insert(id);
+        if (org == "org-a" && user == "user-x")
+            pair_ax.insert(id);
+    }
+    for (std::size_t limit : {1u, 4u, 10u, 100u}) {
+        auto check_filter = [&](owner_filter f, std::set<std::string> const& want) {
+            auto got = collect(*s, f, limit);
+            CHECK(std::vector<std::string>(want.begin(), want.end()) == got);
+        };
+        check_filter({}, all);
+        check_filter({"org-a", std::nullopt}, org_a);
+        check_filter({std::nullopt, "user-x"}, user_x);
+        check_filter({"org-a", "user-x"}, pair_ax);
+        check_filter({"org-none", std::nullopt}, {});
+    }
+    auto bad = s->list({}, 10, "not a cursor!");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind() == error::invalid_cursor);
+    REQUIRE(s->erase(*org_a.begin()).has_value());
+    CHECK(collect(*s, {"org-a", std::nullopt}, 5).size() == org_a.size() - 1);
+}
+
+/** check_storage_contract: lookups, listings and cursors by ids and owners a database may not hold. */
+template <class Factory> void check_hostile_lookups(Factory& make)
+{
+    INFO("ids, owners and cursors a database may not hold: not found, an empty page, an invalid cursor");
+    auto s = make();
+    REQUIRE(s->insert(full_record("client-a")).has_value());
+    for (auto const& bad : hostile_ids()) {
+        INFO("bytes " << hex(bad));
+        CHECK(s->find(bad).error().kind() == error::client_not_found);
+        CHECK(s->visit(bad, [](client_record const&) {}).error().kind() == error::client_not_found);
+        CHECK(s->erase(bad).error().kind() == error::client_not_found);
+        auto stray = full_record(bad);
+        stray.version = 2;
+        CHECK(s->replace(stray, 1).error().kind() == error::client_not_found);
+        for (owner_filter f : {owner_filter{bad, std::nullopt}, owner_filter{std::nullopt, bad}, owner_filter{bad, bad},
+                               owner_filter{"org-1", bad}}) {
+            auto page = s->list(f, 10, "");
+            REQUIRE(page.has_value());
+            CHECK(page->clients.empty());
+        }
+        // A cursor the store could never have issued, or one it could.
+        auto after = s->list({}, 10, encode_cursor(bad));
+        if (!after)
+            CHECK(after.error().kind() == error::invalid_cursor);
+    }
+    CHECK(*s->find("client-a") == full_record("client-a"));
+}
+
+/** check_storage_contract: records with such ids or owners: refused as invalid, or stored intact. */
+template <class Factory> void check_hostile_records(Factory& make)
+{
+    INFO("a record with such an id or owner is refused as invalid, or stored and read back intact");
+    auto s = make();
+    int n = 0;
+    for (auto const& bad : hostile_ids()) {
+        INFO("bytes " << hex(bad));
+        std::string other = "owned-";
+        other += std::to_string(n++);
+        for (auto const& rec :
+             {full_record(bad), full_record(other, bad, "user-1"), full_record(other, "org-1", bad)}) {
+            auto in = s->insert(rec);
+            if (!in) {
+                CHECK(in.error().rfc_code() != "server_error");
+                CHECK(s->find(rec.client_id).error().kind() == error::client_not_found);
+                continue;
+            }
+            auto got = s->find(rec.client_id);
+            REQUIRE(got.has_value());
+            CHECK(*got == rec);
+            CHECK(collect(*s, {rec.owner.org_id, rec.owner.user_id}, 3) == std::vector<std::string>{rec.client_id});
+            REQUIRE(s->erase(rec.client_id).has_value());
+        }
+        // replace into such an owner: refused the same way, or stored intact
+        REQUIRE(s->insert(full_record(other)).has_value());
+        auto moved = full_record(other, bad, bad);
+        moved.version = 2;
+        if (auto r = s->replace(moved, 1); r)
+            CHECK(*s->find(other) == moved);
+        else
+            CHECK(r.error().rfc_code() != "server_error");
+        REQUIRE(s->erase(other).has_value());
+    }
+    CHECK(collect(*s, {}, 3).empty()); // nothing unreadable was left behind
+}
+
+/** check_storage_contract: a keyset listing with clients erased and inserted between its pages. */
+template <class Factory> void check_listing_changed_between_pages(Factory& make)
+{
+    INFO("keyset listing: clients erased and inserted between pages; none listed twice, none skipped that stayed");
+    auto s = make();
+    std::set<std::string> stable;
+    std::vector<std::string> doomed;
+    for (int i = 0; i < 40; ++i) {
+        REQUIRE(s->insert(full_record(keyed(i))).has_value());
+        if (i % 2)
+            doomed.push_back(keyed(i));
+        else
+            stable.insert(keyed(i));
+    }
+    int page = 0;
+    auto got = collect(*s, {}, 3, [&] {
+        // Before the cursor: erase one client (listed or not), then add one.
+        auto id = keyed(0);
+        id += "-";
+        id += std::to_string(++page);
+        if (page % 2 && static_cast<std::size_t>(page / 2) < doomed.size())
+            REQUIRE(s->erase(doomed[static_cast<std::size_t>(page / 2)]).has_value());
+        else
+            REQUIRE(s->insert(full_record(id)).has_value());
+    });
+    check_keyset(got, stable);
+}
+
+/** check_storage_contract: two writers inserting at once. */
+template <class Factory> void check_concurrent_inserts(Factory& make)
+{
+    INFO("concurrent writers: inserts all land");
+    auto s = make();
+    thread_failures failures;
+    auto writer = [&](char prefix) {
+        for (int i = 0; i < 500; ++i) {
+            std::string id(1, prefix);
+            id += std::to_string(i);
+            auto r = s->insert(full_record(id));
+            if (!r)
+                failures.add("insert " + id + ": " + r.error().description);
+        }
+    };
+    std::thread a(writer, 'a'), b(writer, 'b');
+    a.join();
+    b.join();
+    failures.check();
+    CHECK(collect(*s, {}, 100).size() == 1000);
+}
+
+/** check_storage_contract: two writers through replace at once: no lost update. */
+template <class Factory> void check_concurrent_replace(Factory& make)
+{
+    INFO("concurrent read-modify-write through replace: no lost update");
+    auto s = make();
+    REQUIRE(s->insert(full_record("counter")).has_value());
+    std::atomic<int> done{0};
+    thread_failures failures;
+    auto bump = [&] {
+        for (int n = 0; n < 200;) {
+            auto cur = s->find("counter");
+            if (!cur) {
+                failures.add("find: " + cur.error().description);
+                return;
+            }
+            auto next = *cur;
+            next.version = cur->version + 1;
+            next.updated_at = cur->updated_at + 1;
+            auto r = s->replace(next, cur->version);
+            if (r) {
+                ++n;
+                ++done;
+            } else if (r.error().kind() != error::version_conflict) {
+                failures.add("replace: " + r.error().description);
+                return;
+            }
+        }
+    };
+    std::thread a(bump), b(bump);
+    a.join();
+    b.join();
+    failures.check();
+    auto fin = s->find("counter").value();
+    CHECK(fin.version == 1 + 400);
+    CHECK(fin.updated_at == 1700000100 + 400);
+    CHECK(done == 400);
+}
 } // namespace detail
 
 /** Checks a store's version-checked erase (see versioned_erase_storage):
@@ -241,244 +501,203 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
     if constexpr (versioned_erase_storage<store_type>)
         check_versioned_erase(make);
 
-    {
-        INFO("insert-if-absent, find, visit, erase; values round-trip byte for byte");
-        auto s = make();
-        auto rec = full_record("client-a");
-        REQUIRE(s->insert(rec).has_value());
-        auto again = s->insert(full_record("client-a", "someone-else"));
-        REQUIRE_FALSE(again.has_value());
-        CHECK(again.error().kind() == error::client_exists);
-        auto got = s->find("client-a");
-        REQUIRE(got.has_value());
-        CHECK(*got == rec); // and the first insert is intact
-        bool visited = false;
-        CHECK(s->visit("client-a", [&](client_record const& r) { visited = r == rec; }).has_value());
-        CHECK(visited);
-        CHECK(s->find("client-b").error().kind() == error::client_not_found);
-        CHECK(s->visit("client-b", [](client_record const&) {}).error().kind() == error::client_not_found);
-        CHECK(s->erase("client-a").has_value());
-        CHECK(s->erase("client-a").error().kind() == error::client_not_found);
-        CHECK(s->find("client-a").error().kind() == error::client_not_found);
-    }
-    {
-        INFO("a record with nothing optional set round-trips as well");
-        auto s = make();
-        client_record bare;
-        bare.client_id = "bare";
-        bare.metadata.token_endpoint_auth_method = auth_method::none;
-        bare.metadata.grant_types = {grant_type::authorization_code};
-        bare.metadata.response_types = {response_type::code};
-        bare.require_pkce = true;
-        REQUIRE(s->insert(bare).has_value());
-        auto got = s->find("bare");
-        REQUIRE(got.has_value());
-        CHECK(*got == bare);
-        CHECK_FALSE(got->client_secret_hash.has_value());
-        CHECK_FALSE(got->metadata.client_name.has_value());
-    }
-    {
-        INFO("replace only at the expected version");
-        auto s = make();
-        REQUIRE(s->insert(full_record("client-a")).has_value());
-        auto v2 = full_record("client-a");
-        v2.version = 2;
-        v2.metadata.client_name = "second";
-        REQUIRE(s->replace(v2, 1).has_value());
-        auto stale = full_record("client-a");
-        stale.version = 2;
-        stale.metadata.client_name = "lost";
-        auto conflict = s->replace(stale, 1);
-        REQUIRE_FALSE(conflict.has_value());
-        CHECK(conflict.error().kind() == error::version_conflict);
-        CHECK(*s->find("client-a") == v2);
-        CHECK(s->replace(full_record("client-z"), 0).error().kind() == error::client_not_found);
-        INFO("a replacement may move the client to another owner; listings follow");
-        auto moved = v2;
-        moved.version = 3;
-        moved.owner = {"org-new", "user-new"};
-        REQUIRE(s->replace(moved, 2).has_value());
-        CHECK(detail::collect(*s, {"org-1", std::nullopt}, 10).empty());
-        CHECK(detail::collect(*s, {"org-new", "user-new"}, 10) == std::vector<std::string>{"client-a"});
-        CHECK(detail::collect(*s, {std::nullopt, "user-new"}, 10) == std::vector<std::string>{"client-a"});
-    }
-    {
-        INFO("list by owner: ordered by client_id, each client exactly once, any page size");
-        auto s = make();
-        std::set<std::string> all, org_a, user_x, pair_ax;
-        for (int i = 0; i < 41; ++i) {
-            std::string id(1, 'c');
-            id += std::to_string(1000 + i * 7 % 41);
-            std::string org = i % 3 ? "org-b" : "org-a", user = i % 2 ? "user-y" : "user-x";
-            REQUIRE(s->insert(full_record(id, org, user)).has_value());
-            all.insert(id);
-            if (org == "org-a")
-                org_a.insert(id);
-            if (user == "user-x")
-                user_x.insert(id);
-            if (org == "org-a" && user == "user-x")
-                pair_ax.insert(id);
-        }
-        for (std::size_t limit : {1u, 4u, 10u, 100u}) {
-            auto check_filter = [&](owner_filter f, std::set<std::string> const& want) {
-                auto got = detail::collect(*s, f, limit);
-                CHECK(std::vector<std::string>(want.begin(), want.end()) == got);
-            };
-            check_filter({}, all);
-            check_filter({"org-a", std::nullopt}, org_a);
-            check_filter({std::nullopt, "user-x"}, user_x);
-            check_filter({"org-a", "user-x"}, pair_ax);
-            check_filter({"org-none", std::nullopt}, {});
-        }
-        auto bad = s->list({}, 10, "not a cursor!");
-        REQUIRE_FALSE(bad.has_value());
-        CHECK(bad.error().kind() == error::invalid_cursor);
-        REQUIRE(s->erase(*org_a.begin()).has_value());
-        CHECK(detail::collect(*s, {"org-a", std::nullopt}, 5).size() == org_a.size() - 1);
-    }
-    {
-        INFO("ids, owners and cursors a database may not hold: not found, an empty page, an invalid cursor");
-        auto s = make();
-        REQUIRE(s->insert(full_record("client-a")).has_value());
-        for (auto const& bad : hostile_ids()) {
-            INFO("bytes " << detail::hex(bad));
-            CHECK(s->find(bad).error().kind() == error::client_not_found);
-            CHECK(s->visit(bad, [](client_record const&) {}).error().kind() == error::client_not_found);
-            CHECK(s->erase(bad).error().kind() == error::client_not_found);
-            auto stray = full_record(bad);
-            stray.version = 2;
-            CHECK(s->replace(stray, 1).error().kind() == error::client_not_found);
-            for (owner_filter f : {owner_filter{bad, std::nullopt}, owner_filter{std::nullopt, bad},
-                                   owner_filter{bad, bad}, owner_filter{"org-1", bad}}) {
-                auto page = s->list(f, 10, "");
-                REQUIRE(page.has_value());
-                CHECK(page->clients.empty());
-            }
-            // A cursor the store could never have issued, or one it could.
-            auto after = s->list({}, 10, encode_cursor(bad));
-            if (!after)
-                CHECK(after.error().kind() == error::invalid_cursor);
-        }
-        CHECK(*s->find("client-a") == full_record("client-a"));
-    }
-    {
-        INFO("a record with such an id or owner is refused as invalid, or stored and read back intact");
-        auto s = make();
-        int n = 0;
-        for (auto const& bad : hostile_ids()) {
-            INFO("bytes " << detail::hex(bad));
-            std::string other = "owned-";
-            other += std::to_string(n++);
-            for (auto const& rec :
-                 {full_record(bad), full_record(other, bad, "user-1"), full_record(other, "org-1", bad)}) {
-                auto in = s->insert(rec);
-                if (!in) {
-                    CHECK(in.error().rfc_code() != "server_error");
-                    CHECK(s->find(rec.client_id).error().kind() == error::client_not_found);
-                    continue;
-                }
-                auto got = s->find(rec.client_id);
-                REQUIRE(got.has_value());
-                CHECK(*got == rec);
-                CHECK(detail::collect(*s, {rec.owner.org_id, rec.owner.user_id}, 3) ==
-                      std::vector<std::string>{rec.client_id});
-                REQUIRE(s->erase(rec.client_id).has_value());
-            }
-            // replace into such an owner: refused the same way, or stored intact
-            REQUIRE(s->insert(full_record(other)).has_value());
-            auto moved = full_record(other, bad, bad);
-            moved.version = 2;
-            if (auto r = s->replace(moved, 1); r)
-                CHECK(*s->find(other) == moved);
-            else
-                CHECK(r.error().rfc_code() != "server_error");
-            REQUIRE(s->erase(other).has_value());
-        }
-        CHECK(detail::collect(*s, {}, 3).empty()); // nothing unreadable was left behind
-    }
-    {
-        INFO("keyset listing: clients erased and inserted between pages; none listed twice, none skipped that stayed");
-        auto s = make();
-        std::set<std::string> stable;
-        std::vector<std::string> doomed;
-        for (int i = 0; i < 40; ++i) {
-            REQUIRE(s->insert(full_record(detail::keyed(i))).has_value());
-            if (i % 2)
-                doomed.push_back(detail::keyed(i));
-            else
-                stable.insert(detail::keyed(i));
-        }
-        int page = 0;
-        auto got = detail::collect(*s, {}, 3, [&] {
-            // Before the cursor: erase one client (listed or not), then add one.
-            auto id = detail::keyed(0);
-            id += "-";
-            id += std::to_string(++page);
-            if (page % 2 && static_cast<std::size_t>(page / 2) < doomed.size())
-                REQUIRE(s->erase(doomed[static_cast<std::size_t>(page / 2)]).has_value());
-            else
-                REQUIRE(s->insert(full_record(id)).has_value());
-        });
-        detail::check_keyset(got, stable);
-    }
+    detail::check_insert_find_visit_erase(make);
+    detail::check_bare_record(make);
+    detail::check_replace(make);
+    detail::check_owner_listings(make);
+    detail::check_hostile_lookups(make);
+    detail::check_hostile_records(make);
+    detail::check_listing_changed_between_pages(make);
     if (!concurrent)
         return;
-    {
-        INFO("concurrent writers: inserts all land");
-        auto s = make();
-        thread_failures failures;
-        auto writer = [&](char prefix) {
-            for (int i = 0; i < 500; ++i) {
-                std::string id(1, prefix);
-                id += std::to_string(i);
-                auto r = s->insert(full_record(id));
-                if (!r)
-                    failures.add("insert " + id + ": " + r.error().description);
-            }
-        };
-        std::thread a(writer, 'a'), b(writer, 'b');
-        a.join();
-        b.join();
-        failures.check();
-        CHECK(detail::collect(*s, {}, 100).size() == 1000);
-    }
-    {
-        INFO("concurrent read-modify-write through replace: no lost update");
-        auto s = make();
-        REQUIRE(s->insert(full_record("counter")).has_value());
-        std::atomic<int> done{0};
-        thread_failures failures;
-        auto bump = [&] {
-            for (int n = 0; n < 200;) {
-                auto cur = s->find("counter");
-                if (!cur) {
-                    failures.add("find: " + cur.error().description);
-                    return;
-                }
-                auto next = *cur;
-                next.version = cur->version + 1;
-                next.updated_at = cur->updated_at + 1;
-                auto r = s->replace(next, cur->version);
-                if (r) {
-                    ++n;
-                    ++done;
-                } else if (r.error().kind() != error::version_conflict) {
-                    failures.add("replace: " + r.error().description);
-                    return;
-                }
-            }
-        };
-        std::thread a(bump), b(bump);
-        a.join();
-        b.join();
-        failures.check();
-        auto fin = s->find("counter").value();
-        CHECK(fin.version == 1 + 400);
-        CHECK(fin.updated_at == 1700000100 + 400);
-        CHECK(done == 400);
-    }
+    detail::check_concurrent_inserts(make);
+    detail::check_concurrent_replace(make);
     detail::check_listing_under_churn(make);
 }
+
+namespace detail {
+
+/** check_client_pages' client ids: "a-00", "a-01", ..., "b-03". */
+inline std::string page_client_id(char org, int i)
+{
+    return std::string(1, org) + "-" + (i < 10 ? "0" : "") + std::to_string(i);
+}
+
+/** check_client_pages' store. Organization "pages-a": 23 clients
+    a-00..a-22; named "Client NN"; every third one (i % 3 == 0) public; even
+    ones authorization_code, odd ones client_credentials (and all
+    refresh_token); a-00..a-11 user-1's, the rest user-2's. Organization
+    "pages-b": 4. */
+template <class Store> void fill_pages(Store& s)
+{
+    for (int i = 0; i < 23; ++i) {
+        auto r = full_record(page_client_id('a', i), "pages-a", i < 12 ? "user-1" : "user-2");
+        r.metadata.client_name = "Client " + std::string(i < 10 ? "0" : "") + std::to_string(i);
+        r.metadata.token_endpoint_auth_method = i % 3 == 0 ? auth_method::none : auth_method::client_secret_basic;
+        r.metadata.grant_types = {i % 2 == 0 ? grant_type::authorization_code : grant_type::client_credentials,
+                                  grant_type::refresh_token};
+        REQUIRE(s.insert(std::move(r)).has_value());
+    }
+    for (int i = 0; i < 4; ++i)
+        REQUIRE(s.insert(full_record(page_client_id('b', i), "pages-b")).has_value());
+}
+
+/** The page `q` asks for, which must be there. */
+template <class Store> client_page ask_page(Store const& s, client_page_query const& q)
+{
+    auto p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    return *p;
+}
+
+/** The client_ids of a page, in its order. */
+inline std::vector<std::string> page_ids(client_page const& p)
+{
+    std::vector<std::string> out;
+    for (auto const& c : p.clients)
+        out.push_back(c.client_id);
+    return out;
+}
+
+/** A query of organization "pages-a", every other setting its default. */
+inline client_page_query pages_of_org_a()
+{
+    client_page_query q;
+    q.owner.org_id = "pages-a";
+    return q;
+}
+
+/** check_client_pages: pages of 5 cover the organization's clients, in order, once each. */
+template <class Store> void check_pages_cover_all(Store const& s)
+{
+    INFO("pages of 5 cover the 23 clients in client_id order, once each, with totals");
+    std::vector<std::string> seen;
+    for (std::size_t n = 1; n <= 5; ++n) {
+        auto q = pages_of_org_a();
+        q.page_size = 5;
+        q.page_number = n;
+        auto p = ask_page(s, q);
+        CHECK(p.total_results == 23);
+        CHECK(p.total_pages == 5);
+        CHECK(p.page_number == n);
+        CHECK(p.clients.size() == (n < 5 ? 5u : 3u));
+        for (auto& id : page_ids(p))
+            seen.push_back(id);
+    }
+    std::vector<std::string> want;
+    for (int i = 0; i < 23; ++i)
+        want.push_back(page_client_id('a', i));
+    CHECK(seen == want);
+}
+
+/** check_client_pages: a page past the end, the last page number included. */
+template <class Store> void check_page_past_end(Store const& s)
+{
+    INFO("a page past the end is empty, with true totals");
+    auto q = pages_of_org_a();
+    q.page_size = 5;
+    q.page_number = 6;
+    auto p = ask_page(s, q);
+    CHECK(p.clients.empty());
+    CHECK(p.total_results == 23);
+    CHECK(p.total_pages == 5);
+    q.page_number = max_page_number; // the largest there is: no overflow in its offset
+    CHECK(ask_page(s, q).clients.empty());
+}
+
+/** check_client_pages: each filter alone. */
+template <class Store> void check_each_page_filter(Store const& s)
+{
+    INFO("each filter alone");
+    auto q = pages_of_org_a();
+    q.client_id = "a-07";
+    CHECK(page_ids(ask_page(s, q)) == std::vector<std::string>{"a-07"});
+    q.client_id = "b-01"; // another organization's client is not seen
+    CHECK(ask_page(s, q).total_results == 0);
+
+    q = pages_of_org_a();
+    q.name = "Client 07";
+    CHECK(page_ids(ask_page(s, q)) == std::vector<std::string>{"a-07"});
+    q.name = "client 07"; // exact is bytewise
+    CHECK(ask_page(s, q).total_results == 0);
+
+    q = pages_of_org_a();
+    q.name_contains = "NT 1"; // ASCII case-insensitive: "Client 10".."Client 19"
+    auto p = ask_page(s, q);
+    CHECK(p.total_results == 10);
+    CHECK(page_ids(p).front() == "a-10");
+    CHECK(page_ids(p).back() == "a-19");
+
+    q = pages_of_org_a();
+    q.type = client_type::public_client; // i % 3 == 0: 0, 3, ..., 21
+    CHECK(ask_page(s, q).total_results == 8);
+    q.type = client_type::confidential;
+    CHECK(ask_page(s, q).total_results == 15);
+
+    q = pages_of_org_a();
+    q.grant_type_contains = grant_type::authorization_code; // even i: 12 of them
+    CHECK(ask_page(s, q).total_results == 12);
+    q.grant_type_contains = grant_type::refresh_token;
+    CHECK(ask_page(s, q).total_results == 23);
+    q.grant_type_contains = grant_type::device_code;
+    CHECK(ask_page(s, q).total_results == 0);
+}
+
+/** check_client_pages: the filters combined, across page boundaries. */
+template <class Store> void check_page_filters_combined(Store const& s)
+{
+    INFO("filters combined, across page boundaries");
+    auto q = pages_of_org_a();
+    q.type = client_type::public_client;                    // 0, 3, 6, 9, 12, 15, 18, 21
+    q.grant_type_contains = grant_type::authorization_code; // even: 0, 6, 12, 18
+    q.page_size = 3;
+    auto p1 = ask_page(s, q);
+    CHECK(page_ids(p1) == std::vector<std::string>{"a-00", "a-06", "a-12"});
+    CHECK(p1.total_results == 4);
+    CHECK(p1.total_pages == 2);
+    q.page_number = 2;
+    CHECK(page_ids(ask_page(s, q)) == std::vector<std::string>{"a-18"});
+    q.page_number = 1;
+    q.name_contains = "client 1"; // and named "Client 1x": 12, 18
+    CHECK(page_ids(ask_page(s, q)) == std::vector<std::string>{"a-12", "a-18"});
+    q.owner.user_id = "user-1"; // the owner filter narrows too: 12 is user-2's
+    CHECK(ask_page(s, q).total_results == 0);
+}
+
+/** check_client_pages: an empty organization, and two kept apart. */
+template <class Store> void check_page_organizations(Store const& s)
+{
+    INFO("an empty organization, and two organizations kept apart");
+    client_page_query q;
+    q.owner.org_id = "pages-empty";
+    auto p = ask_page(s, q);
+    CHECK(p.clients.empty());
+    CHECK(p.total_results == 0);
+    CHECK(p.total_pages == 0);
+    q.owner.org_id = "pages-b";
+    auto b = ask_page(s, q);
+    CHECK(page_ids(b) == std::vector<std::string>{"b-00", "b-01", "b-02", "b-03"});
+    q.client_id = "a-00";
+    CHECK(ask_page(s, q).total_results == 0);
+}
+
+/** check_client_pages: the page number and size are checked. */
+template <class Store> void check_page_range(Store const& s)
+{
+    INFO("page number and size are checked");
+    auto q = pages_of_org_a();
+    q.page_number = 0;
+    CHECK(page_clients(s, q).error().kind() == error::invalid_page);
+    q = pages_of_org_a();
+    q.page_size = 0;
+    CHECK(page_clients(s, q).error().kind() == error::invalid_page);
+    q.page_size = 251;
+    CHECK(page_clients(s, q).error().field == "page[size]");
+    q.page_size = 250;
+    CHECK(ask_page(s, q).clients.size() == 23);
+}
+
+} // namespace detail
 
 /** A page-numbered, filtered listing (page_clients, the record API's list)
     over a backend: page boundaries, each filter alone and combined, a page
@@ -491,149 +710,13 @@ template <class Factory> void check_storage_contract(Factory make, bool concurre
 template <class Factory> void check_client_pages(Factory make)
 {
     auto s = make();
-    // Organization "pages-a": 23 clients a-00..a-22; named "Client NN"; every
-    // third one (i % 3 == 0) public; even ones authorization_code, odd ones
-    // client_credentials (and all refresh_token). Organization "pages-b": 4.
-    auto id_of = [](char org, int i) { return std::string(1, org) + "-" + (i < 10 ? "0" : "") + std::to_string(i); };
-    for (int i = 0; i < 23; ++i) {
-        auto r = full_record(id_of('a', i), "pages-a", i < 12 ? "user-1" : "user-2");
-        r.metadata.client_name = "Client " + std::string(i < 10 ? "0" : "") + std::to_string(i);
-        r.metadata.token_endpoint_auth_method = i % 3 == 0 ? auth_method::none : auth_method::client_secret_basic;
-        r.metadata.grant_types = {i % 2 == 0 ? grant_type::authorization_code : grant_type::client_credentials,
-                                  grant_type::refresh_token};
-        REQUIRE(s->insert(std::move(r)).has_value());
-    }
-    for (int i = 0; i < 4; ++i)
-        REQUIRE(s->insert(full_record(id_of('b', i), "pages-b")).has_value());
-
-    auto ask = [&](client_page_query q) {
-        auto p = page_clients(*s, q);
-        REQUIRE(p.has_value());
-        return *p;
-    };
-    auto ids = [](client_page const& p) {
-        std::vector<std::string> out;
-        for (auto const& c : p.clients)
-            out.push_back(c.client_id);
-        return out;
-    };
-    auto org_a = [] {
-        client_page_query q;
-        q.owner.org_id = "pages-a";
-        return q;
-    };
-    {
-        INFO("pages of 5 cover the 23 clients in client_id order, once each, with totals");
-        std::vector<std::string> seen;
-        for (std::size_t n = 1; n <= 5; ++n) {
-            auto q = org_a();
-            q.page_size = 5;
-            q.page_number = n;
-            auto p = ask(q);
-            CHECK(p.total_results == 23);
-            CHECK(p.total_pages == 5);
-            CHECK(p.page_number == n);
-            CHECK(p.clients.size() == (n < 5 ? 5u : 3u));
-            for (auto& id : ids(p))
-                seen.push_back(id);
-        }
-        std::vector<std::string> want;
-        for (int i = 0; i < 23; ++i)
-            want.push_back(id_of('a', i));
-        CHECK(seen == want);
-    }
-    {
-        INFO("a page past the end is empty, with true totals");
-        auto q = org_a();
-        q.page_size = 5;
-        q.page_number = 6;
-        auto p = ask(q);
-        CHECK(p.clients.empty());
-        CHECK(p.total_results == 23);
-        CHECK(p.total_pages == 5);
-        q.page_number = max_page_number; // the largest there is: no overflow in its offset
-        CHECK(ask(q).clients.empty());
-    }
-    {
-        INFO("each filter alone");
-        auto q = org_a();
-        q.client_id = "a-07";
-        CHECK(ids(ask(q)) == std::vector<std::string>{"a-07"});
-        q.client_id = "b-01"; // another organization's client is not seen
-        CHECK(ask(q).total_results == 0);
-
-        q = org_a();
-        q.name = "Client 07";
-        CHECK(ids(ask(q)) == std::vector<std::string>{"a-07"});
-        q.name = "client 07"; // exact is bytewise
-        CHECK(ask(q).total_results == 0);
-
-        q = org_a();
-        q.name_contains = "NT 1"; // ASCII case-insensitive: "Client 10".."Client 19"
-        auto p = ask(q);
-        CHECK(p.total_results == 10);
-        CHECK(ids(p).front() == "a-10");
-        CHECK(ids(p).back() == "a-19");
-
-        q = org_a();
-        q.type = client_type::public_client; // i % 3 == 0: 0, 3, ..., 21
-        CHECK(ask(q).total_results == 8);
-        q.type = client_type::confidential;
-        CHECK(ask(q).total_results == 15);
-
-        q = org_a();
-        q.grant_type_contains = grant_type::authorization_code; // even i: 12 of them
-        CHECK(ask(q).total_results == 12);
-        q.grant_type_contains = grant_type::refresh_token;
-        CHECK(ask(q).total_results == 23);
-        q.grant_type_contains = grant_type::device_code;
-        CHECK(ask(q).total_results == 0);
-    }
-    {
-        INFO("filters combined, across page boundaries");
-        auto q = org_a();
-        q.type = client_type::public_client;                    // 0, 3, 6, 9, 12, 15, 18, 21
-        q.grant_type_contains = grant_type::authorization_code; // even: 0, 6, 12, 18
-        q.page_size = 3;
-        auto p1 = ask(q);
-        CHECK(ids(p1) == std::vector<std::string>{"a-00", "a-06", "a-12"});
-        CHECK(p1.total_results == 4);
-        CHECK(p1.total_pages == 2);
-        q.page_number = 2;
-        CHECK(ids(ask(q)) == std::vector<std::string>{"a-18"});
-        q.page_number = 1;
-        q.name_contains = "client 1"; // and named "Client 1x": 12, 18
-        CHECK(ids(ask(q)) == std::vector<std::string>{"a-12", "a-18"});
-        q.owner.user_id = "user-1"; // the owner filter narrows too: 12 is user-2's
-        CHECK(ask(q).total_results == 0);
-    }
-    {
-        INFO("an empty organization, and two organizations kept apart");
-        client_page_query q;
-        q.owner.org_id = "pages-empty";
-        auto p = ask(q);
-        CHECK(p.clients.empty());
-        CHECK(p.total_results == 0);
-        CHECK(p.total_pages == 0);
-        q.owner.org_id = "pages-b";
-        auto b = ask(q);
-        CHECK(ids(b) == std::vector<std::string>{"b-00", "b-01", "b-02", "b-03"});
-        q.client_id = "a-00";
-        CHECK(ask(q).total_results == 0);
-    }
-    {
-        INFO("page number and size are checked");
-        auto q = org_a();
-        q.page_number = 0;
-        CHECK(page_clients(*s, q).error().kind() == error::invalid_page);
-        q = org_a();
-        q.page_size = 0;
-        CHECK(page_clients(*s, q).error().kind() == error::invalid_page);
-        q.page_size = 251;
-        CHECK(page_clients(*s, q).error().field == "page[size]");
-        q.page_size = 250;
-        CHECK(ask(q).clients.size() == 23);
-    }
+    detail::fill_pages(*s);
+    detail::check_pages_cover_all(*s);
+    detail::check_page_past_end(*s);
+    detail::check_each_page_filter(*s);
+    detail::check_page_filters_combined(*s);
+    detail::check_page_organizations(*s);
+    detail::check_page_range(*s);
 }
 
 } // namespace oauthreg::testing
