@@ -304,6 +304,106 @@ inline std::size_t& decoded_bytes() noexcept
     return n;
 }
 
+/** decode_record's top level: the owner, timestamps, hashes, version and
+    origin of `rec`; a bad member is failed in `r`. */
+inline void read_record_members(record_reader& r, client_record& rec)
+{
+    rec.client_id = r.string("client_id");
+    rec.owner.org_id = r.string("org_id");
+    rec.owner.user_id = r.string("user_id");
+    rec.created_at = r.integer("created_at");
+    rec.updated_at = r.integer("updated_at");
+    rec.client_secret_hash = r.hash("client_secret_hash");
+    rec.client_secret_expires_at = r.integer("client_secret_expires_at");
+    rec.registration_token_hash = r.hash("registration_token_hash");
+    rec.require_pkce = r.boolean("require_pkce");
+    auto version = r.integer("version");
+    if (version < 1)
+        r.fail("version");
+    rec.version = static_cast<std::uint64_t>(version);
+    // A record written before origins were kept has none: one with an RFC
+    // 7592 token came through registration, the record API issues none.
+    if (auto o = r.opt_string("origin")) {
+        auto origin = parse_client_origin(*o);
+        origin ? void(rec.origin = *origin) : r.fail("origin");
+    } else {
+        rec.origin = rec.registration_token_hash ? client_origin::registration : client_origin::api;
+    }
+}
+
+/** decode_record's metadata members, but for the certificate subject and the
+    localized values; a bad member is failed in `m`. */
+inline void read_metadata_members(record_reader& m, client_metadata& md)
+{
+    md.redirect_uris = m.strings("redirect_uris");
+    if (auto a = parse_auth_method(m.string("token_endpoint_auth_method")))
+        md.token_endpoint_auth_method = *a;
+    else
+        m.fail("token_endpoint_auth_method");
+    md.grant_types = m.enums<grant_type_list>("grant_types", [](std::string_view s) { return parse_grant_type(s); });
+    md.response_types =
+        m.enums<response_type_list>("response_types", [](std::string_view s) { return parse_response_type(s); });
+    md.client_name = m.opt_string("client_name");
+    md.client_uri = m.opt_string("client_uri");
+    md.logo_uri = m.opt_string("logo_uri");
+    md.scope = m.opt_string("scope");
+    md.contacts = m.strings("contacts");
+    md.tos_uri = m.opt_string("tos_uri");
+    md.policy_uri = m.opt_string("policy_uri");
+    md.jwks_uri = m.opt_string("jwks_uri");
+    md.jwks = m.opt_string("jwks");
+    // Rendering reads the JWK Set back; text that would not read back (not
+    // JSON, or a number out of range, which older versions stored as
+    // Infinity) makes this record unreadable, not every render of it.
+    if (md.jwks && !parse_stored(*md.jwks))
+        m.fail("jwks");
+    md.software_id = m.opt_string("software_id");
+    md.software_version = m.opt_string("software_version");
+    md.software_statement = m.opt_string("software_statement");
+    if (auto t = m.opt_string("application_type")) {
+        if (auto a = parse_application_type(*t))
+            md.app_type = *a;
+        else
+            m.fail("application_type");
+    }
+}
+
+/** The certificate subject member of a stored record, at most one. */
+inline void read_tls_client_auth_subject(record_reader& m, client_metadata& md)
+{
+    for (std::size_t i = 0; i < tls_client_auth_subject_names.names.size(); ++i) {
+        auto const member = static_cast<tls_client_auth_subject>(i);
+        if (auto subject = m.opt_string(to_string(member))) {
+            if (md.tls_client_auth) // RFC 8705 2.1.2: exactly one
+                m.fail(to_string(member));
+            md.tls_client_auth = member;
+            md.tls_client_auth_value = std::move(subject);
+        }
+    }
+}
+
+/** The localized values of a stored record's `metadata` object: [member,
+    language tag, value] triples. */
+inline void read_localized(record_reader& m, boost::json::object const& metadata, client_metadata& md)
+{
+    auto const* loc = metadata.if_contains("localized");
+    if (loc && loc->is_array()) {
+        for (auto const& e : loc->get_array()) {
+            auto const* t = e.if_array();
+            std::optional<localizable> member;
+            if (t && t->size() == 3 && (*t)[0].is_string() && (*t)[1].is_string() && (*t)[2].is_string())
+                member = localizable_names.find((*t)[0].get_string());
+            if (!member) {
+                m.fail("localized");
+                break;
+            }
+            md.localized.push_back({*member, std::string((*t)[1].get_string()), std::string((*t)[2].get_string())});
+        }
+    } else {
+        m.fail("localized");
+    }
+}
+
 } // namespace detail
 
 /** The record @ref encode_record wrote; `error::storage_failure` naming the
@@ -326,86 +426,11 @@ inline result<client_record> decode_record(std::string_view text)
         return make_error(error::storage_failure, "", "stored record has an unknown format version");
 
     client_record rec;
-    rec.client_id = r.string("client_id");
-    rec.owner.org_id = r.string("org_id");
-    rec.owner.user_id = r.string("user_id");
-    rec.created_at = r.integer("created_at");
-    rec.updated_at = r.integer("updated_at");
-    rec.client_secret_hash = r.hash("client_secret_hash");
-    rec.client_secret_expires_at = r.integer("client_secret_expires_at");
-    rec.registration_token_hash = r.hash("registration_token_hash");
-    rec.require_pkce = r.boolean("require_pkce");
-    auto version = r.integer("version");
-    if (version < 1)
-        r.fail("version");
-    rec.version = static_cast<std::uint64_t>(version);
-    // A record written before origins were kept has none: one with an RFC
-    // 7592 token came through registration, the record API issues none.
-    if (auto o = r.opt_string("origin")) {
-        auto origin = parse_client_origin(*o);
-        origin ? void(rec.origin = *origin) : r.fail("origin");
-    } else {
-        rec.origin = rec.registration_token_hash ? client_origin::registration : client_origin::api;
-    }
-
+    detail::read_record_members(r, rec);
     detail::record_reader m(r.object("metadata"));
-    auto& md = rec.metadata;
-    md.redirect_uris = m.strings("redirect_uris");
-    if (auto a = parse_auth_method(m.string("token_endpoint_auth_method")))
-        md.token_endpoint_auth_method = *a;
-    else
-        m.fail("token_endpoint_auth_method");
-    md.grant_types = m.enums<grant_type_list>("grant_types", [](std::string_view s) { return parse_grant_type(s); });
-    md.response_types =
-        m.enums<response_type_list>("response_types", [](std::string_view s) { return parse_response_type(s); });
-    md.client_name = m.opt_string("client_name");
-    md.client_uri = m.opt_string("client_uri");
-    md.logo_uri = m.opt_string("logo_uri");
-    md.scope = m.opt_string("scope");
-    md.contacts = m.strings("contacts");
-    md.tos_uri = m.opt_string("tos_uri");
-    md.policy_uri = m.opt_string("policy_uri");
-    md.jwks_uri = m.opt_string("jwks_uri");
-    md.jwks = m.opt_string("jwks");
-    // Rendering reads the JWK Set back; text that would not read back (not
-    // JSON, or a number out of range, which older versions stored as
-    // Infinity) makes this record unreadable, not every render of it.
-    if (md.jwks && !detail::parse_stored(*md.jwks))
-        m.fail("jwks");
-    md.software_id = m.opt_string("software_id");
-    md.software_version = m.opt_string("software_version");
-    md.software_statement = m.opt_string("software_statement");
-    if (auto t = m.opt_string("application_type")) {
-        if (auto a = parse_application_type(*t))
-            md.app_type = *a;
-        else
-            m.fail("application_type");
-    }
-    for (std::size_t i = 0; i < detail::tls_client_auth_subject_names.names.size(); ++i) {
-        auto const member = static_cast<tls_client_auth_subject>(i);
-        if (auto subject = m.opt_string(to_string(member))) {
-            if (md.tls_client_auth) // RFC 8705 2.1.2: exactly one
-                m.fail(to_string(member));
-            md.tls_client_auth = member;
-            md.tls_client_auth_value = std::move(subject);
-        }
-    }
-    auto const* loc = r.object("metadata").if_contains("localized");
-    if (loc && loc->is_array()) {
-        for (auto const& e : loc->get_array()) {
-            auto const* t = e.if_array();
-            std::optional<localizable> member;
-            if (t && t->size() == 3 && (*t)[0].is_string() && (*t)[1].is_string() && (*t)[2].is_string())
-                member = detail::localizable_names.find((*t)[0].get_string());
-            if (!member) {
-                m.fail("localized");
-                break;
-            }
-            md.localized.push_back({*member, std::string((*t)[1].get_string()), std::string((*t)[2].get_string())});
-        }
-    } else {
-        m.fail("localized");
-    }
+    detail::read_metadata_members(m, rec.metadata);
+    detail::read_tls_client_auth_subject(m, rec.metadata);
+    detail::read_localized(m, r.object("metadata"), rec.metadata);
     for (auto const* reader : {&r, &m})
         if (!reader->ok())
             return unreadable_record_error("stored record '" + std::string(detail::clip(rec.client_id)) +
