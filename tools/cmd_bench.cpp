@@ -139,22 +139,25 @@ void registry_pass(Registry& reg, std::vector<std::string> const& lines, std::si
     }));
 }
 
-} // namespace bench_detail
-
-int cmd_bench(int argc, char** argv)
-{
-    using namespace bench_detail;
+/** bench's command line. */
+struct bench_args {
+    common_options opts;
     std::string corpus_path;
     int passes = 5;
     int threads = 0;
     std::string store = "memory";
-    auto opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
+};
+
+inline bench_args parse_bench_args(int argc, char** argv)
+{
+    bench_args args;
+    args.opts = parse_common(argc, argv, 2, [&](std::string_view a, int&, auto& value) {
         if (a == "--store") {
-            store = value();
+            args.store = value();
             return true;
         }
         if (a == "--corpus") {
-            corpus_path = value();
+            args.corpus_path = value();
             return true;
         }
         if (a == "--passes" || a == "--threads") {
@@ -167,100 +170,146 @@ int cmd_bench(int argc, char** argv)
             }
             if (n < 1 || n > 1000)
                 throw usage_error{std::string(a) + " takes a positive integer (1 to 1000)"};
-            (a == "--passes" ? passes : threads) = n;
+            (a == "--passes" ? args.passes : args.threads) = n;
             return true;
         }
         return false;
     });
-    if (corpus_path.empty() || !opts.positional.empty())
+    if (args.corpus_path.empty() || !args.opts.positional.empty())
         throw usage_error{"bench needs --corpus FILE"};
-    auto text = read_file(corpus_path);
-    if (!text) {
-        std::cerr << "oauthreg: cannot read " << corpus_path << "\n";
-        return exit_usage;
-    }
+    return args;
+}
+
+/** The corpus' non-empty lines; `bytes` is their total size. */
+inline std::vector<std::string> corpus_lines(std::string const& text, std::size_t& bytes)
+{
     std::vector<std::string> lines;
-    std::size_t bytes = 0;
-    for (std::size_t pos = 0; pos < text->size();) {
-        auto nl = text->find('\n', pos);
+    bytes = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        auto nl = text.find('\n', pos);
         if (nl == std::string::npos)
-            nl = text->size();
+            nl = text.size();
         if (nl > pos) {
-            lines.emplace_back(text->substr(pos, nl - pos));
+            lines.emplace_back(text.substr(pos, nl - pos));
             bytes += nl - pos;
         }
         pos = nl + 1;
     }
     if (lines.empty())
         throw usage_error{"the corpus is empty"};
+    return lines;
+}
 
-    auto const& prof = opts.prof;
-    bool const persistent = is_persistent_store(store);
-    std::size_t const accepted = validate_all(lines, prof);
-    std::vector<double> parse_r, parse_uri_r, validate_r, check_r, register_r, lookup_r, get_r, auth_r;
-    for (int pass = 0; pass < passes; ++pass) {
-        std::cerr << "pass " << pass + 1 << "/" << passes << "\n";
-        parse_r.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
-        parse_uri_r.push_back(rate(lines.size(), [&] { keep(parse_and_uri_all(lines)); }));
-        validate_r.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
-        check_r.push_back(rate(lines.size(), [&] { keep(check_all(lines, prof)); }));
+/** Each stage's rate in every pass, per second. */
+struct bench_rates {
+    std::vector<double> parse, parse_uri, validate, check, register_, lookup, get, auth;
+};
+
+/** `passes` passes of every stage: parse, validate and check on this thread,
+    then register, lookup and authenticate into a fresh registry on `store`.
+    @return exit_ok, or the store's exit code */
+inline int run_bench_passes(bench_args const& args, std::vector<std::string> const& lines, bench_rates& r)
+{
+    auto const& prof = args.opts.prof;
+    bool const persistent = is_persistent_store(args.store);
+    for (int pass = 0; pass < args.passes; ++pass) {
+        std::cerr << "pass " << pass + 1 << "/" << args.passes << "\n";
+        r.parse.push_back(rate(lines.size(), [&] { keep(parse_all(lines)); }));
+        r.parse_uri.push_back(rate(lines.size(), [&] { keep(parse_and_uri_all(lines)); }));
+        r.validate.push_back(rate(lines.size(), [&] { keep(validate_all(lines, prof)); }));
+        r.check.push_back(rate(lines.size(), [&] { keep(check_all(lines, prof)); }));
 
         // register, lookup and authenticate into a fresh registry on the chosen store
         registry_options ro;
         ro.profile = prof;
-        int rc = with_store(store, ro, [&](auto& reg) {
-            registry_pass(reg, lines, persistent ? 1 : 1000000, register_r, lookup_r, get_r, auth_r);
+        int rc = with_store(args.store, ro, [&](auto& reg) {
+            registry_pass(reg, lines, persistent ? 1 : 1000000, r.register_, r.lookup, r.get, r.auth);
             return static_cast<int>(exit_ok);
         });
         if (rc != exit_ok)
             return rc;
     }
+    return exit_ok;
+}
 
+/** The medians of every stage, and how validation compares with the parse floors. */
+inline boost::json::object bench_report(bench_args const& args, std::size_t requests, std::size_t bytes,
+                                        std::size_t accepted, bench_rates const& r)
+{
     boost::json::object out;
-    out["requests"] = lines.size();
+    out["requests"] = requests;
     out["bytes"] = bytes;
-    out["passes"] = passes;
-    out["profile"] = prof.name;
-    out["store"] = store.substr(0, store.find(':'));
-    out["parse_per_s"] = median(parse_r);
-    out["validate_per_s"] = median(validate_r);
-    out["register_per_s"] = median(register_r);
-    out["lookup_per_s"] = median(lookup_r);
-    out["get_per_s"] = median(get_r);
-    out["authenticate_per_s"] = median(auth_r);
-    out["validate_over_parse"] = median(validate_r) / median(parse_r);
-    out["parse_and_uri_per_s"] = median(parse_uri_r);
-    out["validate_over_parse_and_uri"] = median(validate_r) / median(parse_uri_r);
-    out["check_per_s"] = median(check_r);
-    out["check_over_parse"] = median(check_r) / median(parse_r);
+    out["passes"] = args.passes;
+    out["profile"] = args.opts.prof.name;
+    out["store"] = args.store.substr(0, args.store.find(':'));
+    out["parse_per_s"] = median(r.parse);
+    out["validate_per_s"] = median(r.validate);
+    out["register_per_s"] = median(r.register_);
+    out["lookup_per_s"] = median(r.lookup);
+    out["get_per_s"] = median(r.get);
+    out["authenticate_per_s"] = median(r.auth);
+    out["validate_over_parse"] = median(r.validate) / median(r.parse);
+    out["parse_and_uri_per_s"] = median(r.parse_uri);
+    out["validate_over_parse_and_uri"] = median(r.validate) / median(r.parse_uri);
+    out["check_per_s"] = median(r.check);
+    out["check_over_parse"] = median(r.check) / median(r.parse);
     out["accepted"] = accepted;
-    out["rejected"] = lines.size() - accepted;
+    out["rejected"] = requests - accepted;
+    return out;
+}
 
-    if (threads > 0) {
-        // validate on T threads at once, each over the whole corpus; each thread
-        // warms up (its parser, its malloc arena) before the clock starts
-        std::vector<double> mt;
-        constexpr int rounds = 3;
-        for (int pass = 0; pass < passes; ++pass) {
-            std::cerr << "threads pass " << pass + 1 << "/" << passes << "\n";
-            std::barrier start(threads + 1);
-            std::vector<std::thread> pool;
-            for (int t = 0; t < threads; ++t)
-                pool.emplace_back([&] {
+/** validate on `threads` threads at once, each over the whole corpus; each
+    thread warms up (its parser, its malloc arena) before the clock starts.
+    @return the median over `passes` of requests validated per second, all threads together */
+inline double threaded_validate_rate(std::vector<std::string> const& lines, profile const& prof, int threads,
+                                     int passes)
+{
+    std::vector<double> mt;
+    constexpr int rounds = 3;
+    for (int pass = 0; pass < passes; ++pass) {
+        std::cerr << "threads pass " << pass + 1 << "/" << passes << "\n";
+        std::barrier start(threads + 1);
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&] {
+                keep(validate_all(lines, prof));
+                start.arrive_and_wait();
+                for (int r = 0; r < rounds; ++r)
                     keep(validate_all(lines, prof));
-                    start.arrive_and_wait();
-                    for (int r = 0; r < rounds; ++r)
-                        keep(validate_all(lines, prof));
-                });
-            start.arrive_and_wait();
-            mt.push_back(rate(lines.size() * static_cast<std::size_t>(threads) * rounds, [&] {
-                for (auto& th : pool)
-                    th.join();
-            }));
-        }
-        out["threads"] = threads;
-        out["validate_per_s_threads"] = median(mt);
-        out["validate_thread_scaling"] = median(mt) / median(validate_r);
+            });
+        start.arrive_and_wait();
+        mt.push_back(rate(lines.size() * static_cast<std::size_t>(threads) * rounds, [&] {
+            for (auto& th : pool)
+                th.join();
+        }));
+    }
+    return median(mt);
+}
+
+} // namespace bench_detail
+
+int cmd_bench(int argc, char** argv)
+{
+    using namespace bench_detail;
+    auto const args = parse_bench_args(argc, argv);
+    auto text = read_file(args.corpus_path);
+    if (!text) {
+        std::cerr << "oauthreg: cannot read " << args.corpus_path << "\n";
+        return exit_usage;
+    }
+    std::size_t bytes = 0;
+    auto const lines = corpus_lines(*text, bytes);
+    auto const& prof = args.opts.prof;
+    std::size_t const accepted = validate_all(lines, prof);
+    bench_rates rates;
+    if (int rc = run_bench_passes(args, lines, rates); rc != exit_ok)
+        return rc;
+    auto out = bench_report(args, lines.size(), bytes, accepted, rates);
+    if (args.threads > 0) {
+        double const mt = threaded_validate_rate(lines, prof, args.threads, args.passes);
+        out["threads"] = args.threads;
+        out["validate_per_s_threads"] = mt;
+        out["validate_thread_scaling"] = mt / median(rates.validate);
     }
     print_line(out);
     return exit_ok;

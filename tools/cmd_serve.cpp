@@ -1269,69 +1269,77 @@ inline registration_mode registration_mode_from(std::string_view a, std::string 
     throw usage_error{std::string(a) + " takes api-key, open or initial-access-token", false};
 }
 
-/** The command line and the OAUTHREG_ variables as settings; a usage error otherwise. */
-inline serve_settings read_serve_settings(int argc, char** argv)
+/** What serve's options say beside the settings, until the settings are checked. */
+struct serve_options_read {
+    std::string proxies_text;                         ///< --trusted-proxies, parsed once every option is read
+    std::optional<std::uint32_t> register_rate_limit; ///< --register-rate-limit; its default follows --registration
+};
+
+/** One of serve's own options, `a`, whose value `value()` reads, into `st`
+    or `extra`. @return false for an option that is not serve's own */
+template <class Value>
+bool read_serve_option(serve_settings& st, serve_options_read& extra, std::string_view a, Value& value)
 {
     using namespace serve_detail;
-    auto args = with_environment(argc, argv);
-    std::vector<char*> args_c;
-    for (auto& a : args)
-        args_c.push_back(a.data());
-    serve_settings st;
-    std::string proxies_text;
-    std::optional<std::uint32_t> register_rate_limit;
     auto& lim = st.lim;
     auto ms = [](long n) { return std::chrono::milliseconds(n); };
-    auto count = [](std::string_view a, std::string const& v, long hi) { return static_cast<std::size_t>(to_number(a, v, 0, hi)); };
-    auto text = [&](std::string_view a) -> std::string* {
-        for (auto [name, field] : {std::pair{"--listen", &st.listen}, {"--store", &st.store}, {"--api-keys", &st.keys_path},
-                                   {"--public-url", &st.public_url}, {"--tls-cert", &st.tls_cert}, {"--tls-key", &st.tls_key},
-                                   {"--trusted-proxies", &proxies_text}, {"--metrics-listen", &st.metrics_listen},
-                                   {"--open-org", &st.registration.open_org}})
-            if (a == name)
-                return field;
-        return nullptr;
+    auto count = [](std::string_view opt, std::string const& v, long hi) {
+        return static_cast<std::size_t>(to_number(opt, v, 0, hi));
     };
-    auto parse = [&] {
-        return parse_common(static_cast<int>(args_c.size()), args_c.data(), 2, [&](std::string_view a, int&, auto& value) {
-            if (auto* field = text(a))
-                *field = value();
-            else if (a == "--threads")
-                st.threads = to_number(a, value(), 1, 256);
-            else if (a == "--store-threads")
-                lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
-            else if (a == "--store-queue")
-                lim.store_queue = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
-            else if (a == "--read-timeout-ms")
-                lim.read_timeout = ms(to_number(a, value(), 1, 3600000));
-            else if (a == "--idle-timeout-ms")
-                lim.idle_timeout = ms(to_number(a, value(), 1, 3600000));
-            else if (a == "--drain-timeout-ms")
-                lim.drain_timeout = ms(to_number(a, value(), 1, 3600000));
-            else if (a == "--max-connections")
-                lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
-            else if (a == "--max-connections-per-peer")
-                lim.max_connections_per_peer = count(a, value(), 1000000);
-            else if (a == "--rate-limit")
-                lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
-            else if (a == "--register-rate-limit")
-                register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
-            else if (a == "--registration")
-                st.registration.mode = registration_mode_from(a, value());
-            else if (a == "--max-clients-per-org")
-                st.max_clients_per_org = count(a, value(), 1000000000);
-            else if (a == "--secret-lifetime")
-                st.prof.client_secret_lifetime = to_number(a, value(), 0, 100L * 366 * 86400);
-            else if (a == "--reap-idle")
-                st.reap_idle_days = to_number(a, value(), 0, 36600);
-            else if (a == "--header-limit")
-                lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
-            else
-                return false;
+    for (auto [name, field] : {std::pair{"--listen", &st.listen},
+                               {"--store", &st.store},
+                               {"--api-keys", &st.keys_path},
+                               {"--public-url", &st.public_url},
+                               {"--tls-cert", &st.tls_cert},
+                               {"--tls-key", &st.tls_key},
+                               {"--trusted-proxies", &extra.proxies_text},
+                               {"--metrics-listen", &st.metrics_listen},
+                               {"--open-org", &st.registration.open_org}})
+        if (a == name) {
+            *field = value();
             return true;
-        });
-    };
-    auto opts = named_from_environment(args, parse);
+        }
+    if (a == "--threads")
+        st.threads = to_number(a, value(), 1, 256);
+    else if (a == "--store-threads")
+        lim.store_threads = static_cast<std::size_t>(to_number(a, value(), 1, 256));
+    else if (a == "--store-queue")
+        lim.store_queue = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
+    else if (a == "--read-timeout-ms")
+        lim.read_timeout = ms(to_number(a, value(), 1, 3600000));
+    else if (a == "--idle-timeout-ms")
+        lim.idle_timeout = ms(to_number(a, value(), 1, 3600000));
+    else if (a == "--drain-timeout-ms")
+        lim.drain_timeout = ms(to_number(a, value(), 1, 3600000));
+    else if (a == "--max-connections")
+        lim.max_connections = static_cast<std::size_t>(to_number(a, value(), 1, 1000000));
+    else if (a == "--max-connections-per-peer")
+        lim.max_connections_per_peer = count(a, value(), 1000000);
+    else if (a == "--rate-limit")
+        lim.rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+    else if (a == "--register-rate-limit")
+        extra.register_rate_limit = static_cast<std::uint32_t>(count(a, value(), 1000000));
+    else if (a == "--registration")
+        st.registration.mode = registration_mode_from(a, value());
+    else if (a == "--max-clients-per-org")
+        st.max_clients_per_org = count(a, value(), 1000000000);
+    else if (a == "--secret-lifetime")
+        st.prof.client_secret_lifetime = to_number(a, value(), 0, 100L * 366 * 86400);
+    else if (a == "--reap-idle")
+        st.reap_idle_days = to_number(a, value(), 0, 36600);
+    else if (a == "--header-limit")
+        lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
+    else
+        return false;
+    return true;
+}
+
+/** Checks what the options say together and settles what follows from more
+    than one of them (the profile and --secret-lifetime, the registration
+    rate limit); a usage error otherwise. */
+inline void settle_serve_settings(serve_settings& st, common_options opts, serve_options_read const& extra)
+{
+    using namespace serve_detail;
     if (!opts.positional.empty())
         throw usage_error{"serve takes no positional arguments"};
     auto const secret_lifetime = st.prof.client_secret_lifetime; // --profile may come after --secret-lifetime
@@ -1339,11 +1347,12 @@ inline serve_settings read_serve_settings(int argc, char** argv)
     if (secret_lifetime != 0)
         st.prof.client_secret_lifetime = secret_lifetime;
     // docs/operating.md, "Limits": open registration is limited unless told otherwise.
-    lim.register_rate_limit = register_rate_limit.value_or(st.registration.mode == registration_mode::open ? 20 : 0);
+    st.lim.register_rate_limit =
+        extra.register_rate_limit.value_or(st.registration.mode == registration_mode::open ? 20 : 0);
     if (st.registration.open_org.empty())
         throw usage_error{"--open-org takes a non-empty organization id", false};
     std::string why;
-    auto proxies = trusted_proxies::parse(proxies_text, why);
+    auto proxies = trusted_proxies::parse(extra.proxies_text, why);
     if (!proxies)
         throw usage_error{"--trusted-proxies: " + why, false};
     st.proxies = std::move(*proxies);
@@ -1355,6 +1364,24 @@ inline serve_settings read_serve_settings(int argc, char** argv)
             u->has_fragment())
             throw usage_error{"--public-url must be an absolute http(s) URL without query or fragment", false};
     }
+}
+
+/** The command line and the OAUTHREG_ variables as settings; a usage error otherwise. */
+inline serve_settings read_serve_settings(int argc, char** argv)
+{
+    using namespace serve_detail;
+    auto args = with_environment(argc, argv);
+    std::vector<char*> args_c;
+    for (auto& a : args)
+        args_c.push_back(a.data());
+    serve_settings st;
+    serve_options_read extra;
+    auto parse = [&] {
+        return parse_common(
+            static_cast<int>(args_c.size()), args_c.data(), 2,
+            [&](std::string_view a, int&, auto& value) { return read_serve_option(st, extra, a, value); });
+    };
+    settle_serve_settings(st, named_from_environment(args, parse), extra);
     return st;
 }
 

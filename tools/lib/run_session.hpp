@@ -269,70 +269,91 @@ private:
             out["ok"] = true;
             return out;
         }
-        if (op == "list") {
-            list_query q;
-            q.owner.org_id = opt_str(in, "org_id");
-            q.owner.user_id = opt_str(in, "user_id");
-            q.cursor = opt_str(in, "cursor").value_or("");
-            if (auto const* l = in.if_contains("limit"); l && !l->is_null())
-                q.limit = list_limit(*l);
-            auto r = reg_.list(q);
-            if (!r)
-                return fail(out, r.error());
-            boost::json::array clients;
-            clients.reserve(r->clients.size());
-            for (auto const& c : r->clients)
-                clients.emplace_back(oauth_client(c));
-            // A stored record that cannot be decoded is left out of the page
-            // and named on standard error; the listing and the session go on.
-            for (auto const& u : r->unreadable)
-                std::cerr << "oauthreg: list: skipped stored client " << detail::clip(u.client_id) << ": "
-                          << u.error.description << "\n";
-            out["ok"] = true;
-            out["clients"] = std::move(clients);
-            if (r->next_cursor)
-                out["next_cursor"] = *r->next_cursor;
-            else
-                out["next_cursor"] = nullptr;
-            return out;
-        }
+        if (op == "list")
+            return list(out, in);
         if (op == "create") {
             auto r = reg_.create_client(request_text(env), caller(in));
             if (!r)
                 return fail(out, r.error());
             return registered(out, *r);
         }
-        if (op == "patch") {
-            std::optional<std::uint64_t> expected;
-            if (auto v = opt_count(in, "expected_version"))
-                expected = *v;
-            auto r = reg_.patch(str(in, "client_id"), request_text(env), caller(in), expected);
-            if (!r)
-                return fail(out, r.error());
-            out["ok"] = true;
-            out["client"] = oauth_client(r->record);
-            return out;
-        }
+        if (op == "patch")
+            return patch(out, env);
         if (op == "page")
             return page(out, in);
-        if (op == "rotate_secret") {
-            auto r = reg_.rotate_secret(str(in, "client_id"));
-            if (!r)
-                return fail(out, r.error());
-            out["ok"] = true;
-            out["client_secret"] = r->client_secret;
-            out["client_secret_expires_at"] = r->client_secret_expires_at;
-            return out;
-        }
-        if (op == "match_redirect_uri") {
-            auto r = reg_.match_redirect_uri(str(in, "client_id"), str(in, "redirect_uri"));
-            if (!r)
-                return fail(out, r.error());
-            out["ok"] = true;
-            out["match"] = *r;
-            return out;
-        }
+        if (op == "rotate_secret")
+            return rotate_secret(out, in);
+        if (op == "match_redirect_uri")
+            return match_redirect_uri(out, in);
         return fail(out, make_error(error::malformed_operation, "op", "unknown operation"));
+    }
+
+    /** `list`: a keyset page of an owner's clients (RFC 7592 has none of its own). */
+    boost::json::object& list(boost::json::object& out, boost::json::object const& in)
+    {
+        list_query q;
+        q.owner.org_id = opt_str(in, "org_id");
+        q.owner.user_id = opt_str(in, "user_id");
+        q.cursor = opt_str(in, "cursor").value_or("");
+        if (auto const* l = in.if_contains("limit"); l && !l->is_null())
+            q.limit = list_limit(*l);
+        auto r = reg_.list(q);
+        if (!r)
+            return fail(out, r.error());
+        boost::json::array clients;
+        clients.reserve(r->clients.size());
+        for (auto const& c : r->clients)
+            clients.emplace_back(oauth_client(c));
+        // A stored record that cannot be decoded is left out of the page
+        // and named on standard error; the listing and the session go on.
+        for (auto const& u : r->unreadable)
+            std::cerr << "oauthreg: list: skipped stored client " << detail::clip(u.client_id) << ": "
+                      << u.error.description << "\n";
+        out["ok"] = true;
+        out["clients"] = std::move(clients);
+        if (r->next_cursor)
+            out["next_cursor"] = *r->next_cursor;
+        else
+            out["next_cursor"] = nullptr;
+        return out;
+    }
+
+    /** `patch`: a record API partial update, at an expected version if given. */
+    boost::json::object& patch(boost::json::object& out, envelope const& env)
+    {
+        auto const& in = env.members;
+        std::optional<std::uint64_t> expected;
+        if (auto v = opt_count(in, "expected_version"))
+            expected = *v;
+        auto r = reg_.patch(str(in, "client_id"), request_text(env), caller(in), expected);
+        if (!r)
+            return fail(out, r.error());
+        out["ok"] = true;
+        out["client"] = oauth_client(r->record);
+        return out;
+    }
+
+    /** `rotate_secret`: a new client secret, shown once. */
+    boost::json::object& rotate_secret(boost::json::object& out, boost::json::object const& in)
+    {
+        auto r = reg_.rotate_secret(str(in, "client_id"));
+        if (!r)
+            return fail(out, r.error());
+        out["ok"] = true;
+        out["client_secret"] = r->client_secret;
+        out["client_secret_expires_at"] = r->client_secret_expires_at;
+        return out;
+    }
+
+    /** `match_redirect_uri`: whether a redirect URI is one of the client's. */
+    boost::json::object& match_redirect_uri(boost::json::object& out, boost::json::object const& in)
+    {
+        auto r = reg_.match_redirect_uri(str(in, "client_id"), str(in, "redirect_uri"));
+        if (!r)
+            return fail(out, r.error());
+        out["ok"] = true;
+        out["match"] = *r;
+        return out;
     }
 
     boost::json::object& page(boost::json::object& out, boost::json::object const& in)
