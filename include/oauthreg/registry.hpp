@@ -528,7 +528,7 @@ public:
         if (!current)
             return current.error();
         std::optional<std::string> body_client_id;
-        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id, clock_.now());
+        auto md = detail::validate_request_with_id(body, opts_.profile, &body_client_id, clock_.now());
         if (!md)
             return md.error();
         if (auto bad = check_update_identity(*current, body_client_id, body))
@@ -562,7 +562,7 @@ public:
                                 std::optional<std::uint64_t> expected_version = std::nullopt)
     {
         std::optional<std::string> body_client_id;
-        auto md = detail::validate_request_impl(body, opts_.profile, &body_client_id, clock_.now());
+        auto md = detail::validate_request_with_id(body, opts_.profile, &body_client_id, clock_.now());
         if (!md)
             return md.error();
         // RFC 7592 2.2: the client_id in the request MUST be the client's own.

@@ -5,11 +5,14 @@
 #define OAUTHREG_VALIDATE_HPP
 
 #include <oauthreg/clock.hpp>
+#include <oauthreg/config.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
 #include <oauthreg/validate_metadata.hpp>
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace oauthreg {
@@ -36,14 +39,14 @@ namespace oauthreg {
     RFC 7591 sections 2, 2.1, 2.2, 2.3, 3.2.2; RFC 6749 3.1.2, 3.3;
     RFC 8252 7.1, 7.3, 8.3; RFC 9700 2.1.
 */
-inline result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{});
+OAUTHREG_DECL result<client_metadata> validate_request(std::string_view body, profile const& prof = profile{});
 
 /** As above, judging software statement validity times at `now`.
     @param body the request body, as received
     @param prof what this server allows
     @param now the time to judge "exp", "nbf" and "iat" of a software statement at
     @return the normalized metadata, or the first problem found */
-inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now);
+OAUTHREG_DECL result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now);
 
 /** The verdict of @ref validate_request alone: the same parse and the same
     rules in the same order, so the same first problem, without building the
@@ -67,17 +70,28 @@ inline result<client_metadata> validate_request(std::string_view body, profile c
     @par Specification
     As @ref validate_request.
 */
-[[nodiscard]] inline result<void> check_request(std::string_view body, profile const& prof = profile{});
+[[nodiscard]] OAUTHREG_DECL result<void> check_request(std::string_view body, profile const& prof = profile{});
 
 /** As above, judging software statement validity times at `now`.
     @param body the request body, as received
     @param prof what this server allows
     @param now the time to judge "exp", "nbf" and "iat" of a software statement at
     @return nothing, or the first problem found */
-[[nodiscard]] inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
+[[nodiscard]] OAUTHREG_DECL result<void> check_request(std::string_view body, profile const& prof, unix_seconds now);
+
+namespace detail {
+
+/** validate_request for the registry: judged at `now`, also reporting a
+    string `client_id` member of the body in `client_id`. */
+OAUTHREG_DECL result<client_metadata> validate_request_with_id(std::string_view body, profile const& prof,
+                                                               std::optional<std::string>* client_id, unix_seconds now);
+
+} // namespace detail
 
 } // namespace oauthreg
 
+#ifndef OAUTHREG_SEPARATE_COMPILATION
 #include <oauthreg/impl/validate.ipp>
+#endif
 
 #endif

@@ -8,6 +8,7 @@
 // cryptography (no software statement is verified here); validate.hpp, which
 // verifies statements, includes it.
 
+#include <oauthreg/config.hpp>
 #include <oauthreg/error.hpp>
 #include <oauthreg/metadata.hpp>
 #include <oauthreg/profile.hpp>
@@ -26,10 +27,12 @@ namespace oauthreg {
     @par Specification
     RFC 7591 sections 2, 2.1, 2.2; RFC 6749 3.1.2, 3.3; RFC 8252; RFC 9700 2.1.
 */
-inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof = profile{});
+OAUTHREG_DECL result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof = profile{});
 
 } // namespace oauthreg
 
+#ifndef OAUTHREG_SEPARATE_COMPILATION
 #include <oauthreg/impl/rules.ipp>
+#endif
 
 #endif

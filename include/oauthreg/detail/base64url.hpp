@@ -4,8 +4,7 @@
 #ifndef OAUTHREG_DETAIL_BASE64URL_HPP
 #define OAUTHREG_DETAIL_BASE64URL_HPP
 
-#include <cryptopp/base64.h>
-#include <cryptopp/filters.h>
+#include <oauthreg/config.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -22,12 +21,7 @@ constexpr bool is_base64url_char(char c) noexcept
 }
 
 /** RFC 4648 5 base64url without padding (RFC 7515 2), by Crypto++. */
-inline std::string base64url_encode(std::uint8_t const* data, std::size_t n)
-{
-    std::string out;
-    CryptoPP::StringSource(data, n, true, new CryptoPP::Base64URLEncoder(new CryptoPP::StringSink(out)));
-    return out;
-}
+OAUTHREG_DECL std::string base64url_encode(std::uint8_t const* data, std::size_t n);
 
 /** The number of bytes `s` decodes to, without decoding it; nullopt when
     `decode` would refuse it (a character outside the alphabet, or a length
@@ -44,19 +38,12 @@ constexpr std::optional<std::size_t> base64url_decoded_size(std::string_view s) 
 }
 
 /** Decodes base64url; nullopt when `s` holds anything but the alphabet. */
-inline std::optional<std::string> base64url_decode(std::string_view s)
-{
-    for (char c : s)
-        if (!is_base64url_char(c))
-            return std::nullopt;
-    if (s.size() % 4 == 1)
-        return std::nullopt;
-    std::string out;
-    CryptoPP::StringSource(reinterpret_cast<std::uint8_t const*>(s.data()), s.size(), true,
-                           new CryptoPP::Base64URLDecoder(new CryptoPP::StringSink(out)));
-    return out;
-}
+OAUTHREG_DECL std::optional<std::string> base64url_decode(std::string_view s);
 
 } // namespace oauthreg::detail
+
+#ifndef OAUTHREG_SEPARATE_COMPILATION
+#include <oauthreg/impl/base64url.ipp>
+#endif
 
 #endif

@@ -4,17 +4,13 @@
 #ifndef OAUTHREG_DETAIL_SECRET_HPP
 #define OAUTHREG_DETAIL_SECRET_HPP
 
+#include <oauthreg/config.hpp>
 #include <oauthreg/detail/base64url.hpp>
 #include <oauthreg/record.hpp>
 #include <oauthreg/rng/concept.hpp>
 #include <oauthreg/secure_string.hpp>
 
-#include <cryptopp/base64.h> // Base64URLEncoder into a secure_string
-#include <cryptopp/filters.h>
-#include <cryptopp/hmac.h>
-#include <cryptopp/misc.h>
 #include <cryptopp/secblock.h>
-#include <cryptopp/sha.h>
 
 #include <optional>
 #include <string>
@@ -25,6 +21,9 @@ namespace oauthreg::detail {
 /** Secret bytes that wipe themselves (Crypto++ SecByteBlock). */
 using secure_bytes = CryptoPP::SecByteBlock;
 
+/** `raw` base64url-encoded into a secure_string (generate_secret's text). */
+OAUTHREG_DECL secure_string encode_secret(secure_bytes const& raw);
+
 /** A fresh high-entropy secret: `bytes` random bytes from the RNG policy,
     base64url-encoded. 32 bytes give 256 bits (RFC 6749 10.10, RFC 6819 5.1.4.2.2).
     The raw bytes live in a SecByteBlock and the text in a secure_string, so
@@ -33,11 +32,7 @@ template <rng_policy Rng> secure_string generate_secret(Rng& rng, std::size_t by
 {
     secure_bytes raw(bytes);
     rng.fill(raw.data(), raw.size());
-    secure_string out;
-    out.reserve((bytes * 4 + 2) / 3);
-    CryptoPP::StringSource(raw.data(), raw.size(), true,
-                           new CryptoPP::Base64URLEncoder(new CryptoPP::StringSinkTemplate<secure_string>(out)));
-    return out;
+    return encode_secret(raw);
 }
 
 /** Hashes secrets for storage: HMAC-SHA-256 keyed with a server-held pepper,
@@ -52,18 +47,8 @@ public:
 
     bool peppered() const noexcept { return pepper_.size() != 0; }
 
-    secret_hash operator()(std::string_view secret) const
-    {
-        secret_hash out{};
-        auto const* p = reinterpret_cast<std::uint8_t const*>(secret.data());
-        if (peppered()) {
-            CryptoPP::HMAC<CryptoPP::SHA256> mac(pepper_.data(), pepper_.size());
-            mac.CalculateDigest(out.data(), p, secret.size());
-        } else {
-            CryptoPP::SHA256().CalculateDigest(out.data(), p, secret.size());
-        }
-        return out;
-    }
+    /** The stored hash of `secret`. */
+    OAUTHREG_DECL secret_hash operator()(std::string_view secret) const;
 
 private:
     secure_bytes pepper_;
@@ -75,12 +60,12 @@ inline thread_local std::size_t constant_time_compares = 0;
 
 /** Compares two digests in time independent of where they differ (Crypto++
     VerifyBufsEqual: it ORs the XOR of every byte pair, with no early exit). */
-inline bool equal_constant_time(secret_hash const& a, secret_hash const& b) noexcept
-{
-    ++constant_time_compares;
-    return CryptoPP::VerifyBufsEqual(a.data(), b.data(), a.size());
-}
+OAUTHREG_DECL bool equal_constant_time(secret_hash const& a, secret_hash const& b) noexcept;
 
 } // namespace oauthreg::detail
+
+#ifndef OAUTHREG_SEPARATE_COMPILATION
+#include <oauthreg/impl/secret.ipp>
+#endif
 
 #endif

@@ -4,9 +4,9 @@
 #ifndef OAUTHREG_DETAIL_STRICT_JSON_HPP
 #define OAUTHREG_DETAIL_STRICT_JSON_HPP
 
+#include <oauthreg/config.hpp>
 #include <oauthreg/detail/member_names.hpp>
 
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -163,33 +163,10 @@ struct strict_parse_result {
 };
 
 /** Parses exactly one JSON text, refusing duplicate member names and, when
-    `max_members` is given, objects with more members than that. */
-inline strict_parse_result parse_strict(std::string_view text, std::size_t max_depth = 32,
-                                        std::size_t max_members = std::size_t(-1))
-{
-    boost::json::parse_options opt;
-    opt.max_depth = max_depth;
-    boost::json::basic_parser<strict_value_handler> p(opt);
-    p.handler().max_members = max_members;
-    strict_parse_result out;
-    auto n = p.write_some(false, text.data(), text.size(), out.ec);
-    if (p.handler().too_many_members) {
-        out.too_many_members = true;
-        return out;
-    }
-    if (p.handler().duplicate) {
-        out.duplicate = std::move(p.handler().duplicate);
-        return out;
-    }
-    if (out.ec)
-        return out;
-    if (n != text.size()) {
-        out.ec = boost::json::error::extra_data;
-        return out;
-    }
-    out.value = p.handler().st.release();
-    return out;
-}
+    `max_members` is given, objects with more members than that (the body is
+    in impl/strict_json.ipp, so that only it instantiates Boost.JSON's parser). */
+OAUTHREG_DECL strict_parse_result parse_strict(std::string_view text, std::size_t max_depth = 32,
+                                               std::size_t max_members = std::size_t(-1));
 
 /** Whether `pred` holds for a scalar (a string, number, bool or null)
     anywhere in `v`, in document order; it stops at the first. */
@@ -240,5 +217,9 @@ inline std::optional<boost::json::value> parse_stored(std::string_view text)
 }
 
 } // namespace oauthreg::detail
+
+#ifndef OAUTHREG_SEPARATE_COMPILATION
+#include <oauthreg/impl/strict_json.ipp>
+#endif
 
 #endif

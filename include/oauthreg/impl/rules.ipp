@@ -546,7 +546,7 @@ inline raw_request raw_view(client_metadata const& md)
 }
 } // namespace detail
 
-inline result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof)
+result<client_metadata> validate_metadata(client_metadata const& md, profile const& prof)
 {
     return detail::validate_raw(detail::raw_view(md), prof);
 }

@@ -129,24 +129,30 @@ inline result<Out> validate_request_impl(std::string_view body, profile const& p
     return validate_request_impl<Out>(*merged, roomy, nullptr, now, true);
 }
 
+result<client_metadata> validate_request_with_id(std::string_view body, profile const& prof,
+                                                std::optional<std::string>* client_id, unix_seconds now)
+{
+    return validate_request_impl(body, prof, client_id, now);
+}
+
 } // namespace detail
 
-inline result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now)
+result<client_metadata> validate_request(std::string_view body, profile const& prof, unix_seconds now)
 {
     return detail::validate_request_impl(body, prof, nullptr, now);
 }
 
-inline result<client_metadata> validate_request(std::string_view body, profile const& prof)
+result<client_metadata> validate_request(std::string_view body, profile const& prof)
 {
     return detail::validate_request_impl(body, prof, nullptr, std::nullopt);
 }
 
-inline result<void> check_request(std::string_view body, profile const& prof, unix_seconds now)
+result<void> check_request(std::string_view body, profile const& prof, unix_seconds now)
 {
     return detail::validate_request_impl<void>(body, prof, nullptr, now);
 }
 
-inline result<void> check_request(std::string_view body, profile const& prof)
+result<void> check_request(std::string_view body, profile const& prof)
 {
     return detail::validate_request_impl<void>(body, prof, nullptr, std::nullopt);
 }

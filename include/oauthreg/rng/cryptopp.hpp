@@ -4,9 +4,8 @@
 #ifndef OAUTHREG_RNG_CRYPTOPP_HPP
 #define OAUTHREG_RNG_CRYPTOPP_HPP
 
+#include <oauthreg/config.hpp>
 #include <oauthreg/rng/concept.hpp>
-
-#include <cryptopp/osrng.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -22,15 +21,15 @@ namespace oauthreg {
 class os_rng {
 public:
     /** @p n bytes from the operating system's CSPRNG. @param out where to write them @param n how many */
-    void fill(std::uint8_t* out, std::size_t n)
-    {
-        thread_local CryptoPP::NonblockingRng rng;
-        rng.GenerateBlock(out, n);
-    }
+    OAUTHREG_DECL void fill(std::uint8_t* out, std::size_t n);
 };
 
 static_assert(rng_policy<os_rng>);
 
 } // namespace oauthreg
+
+#ifndef OAUTHREG_SEPARATE_COMPILATION
+#include <oauthreg/impl/os_rng.ipp>
+#endif
 
 #endif
