@@ -8,14 +8,68 @@
 #   add_subdirectory  CMake project, add_subdirectory of SOURCE_DIR
 #   fetchcontent      CMake project, FetchContent_Declare(SOURCE_DIR) of it
 #   meson             Meson project, SOURCE_DIR as the subproject
-# Each way must build every program of BACKENDS (e.g. "sqlite;postgres") too.
+#   compiled_find_package, compiled_pkg_config, compiled_meson
+#                     the same against the compiled library (oauthreg::compiled,
+#                     oauthreg-compiled.pc, oauthreg_compiled_dep): main.cpp is
+#                     built with -H, and its includes must hold neither
+#                     Boost.JSON's parser nor Crypto++ beyond cryptopp/secblock.h
+#                     (CRYPTOPP_INCLUDE_DIR), which secure_string.hpp needs
+# Each way must build every program of BACKENDS (e.g. "sqlite;postgres") too,
+# except the compiled ones, which build main.cpp alone.
 set(work "${BINARY_DIR}/${VIA}")
 file(REMOVE_RECURSE "${work}")
+set(build_log "")
 function(run)
     execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
     if(NOT rc EQUAL 0)
         message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}")
     endif()
+    set(build_log "${build_log}${out}" PARENT_SCOPE)
+endfunction()
+set(compiled OFF)
+set(way "${VIA}")
+if(VIA MATCHES "^compiled_(.+)$")
+    set(compiled ON)
+    set(way "${CMAKE_MATCH_1}")
+    set(BACKENDS "")
+endif()
+
+# Fails when the -H output of a compiled-mode build names a header that the
+# compiled library keeps to itself: Boost.JSON's basic_parser_impl.hpp, or a
+# Crypto++ header that cryptopp/secblock.h does not include itself.
+function(check_no_heavy_headers log)
+    file(WRITE "${work}/secblock.cpp" "#include <cryptopp/secblock.h>\n")
+    set(include_flags "")
+    if(CRYPTOPP_INCLUDE_DIR)
+        set(include_flags "-I${CRYPTOPP_INCLUDE_DIR}")
+    endif()
+    execute_process(COMMAND ${CXX} -std=c++20 -H -fsyntax-only ${include_flags} "${work}/secblock.cpp"
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE allowed ERROR_VARIABLE allowed)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "could not list cryptopp/secblock.h's includes: ${allowed}")
+    endif()
+    string(REGEX MATCHALL "cryptopp/[A-Za-z0-9_]+\\.h" allowed "${allowed}")
+    string(REGEX MATCHALL "\n\\.+ [^\n]+" included "\n${log}")
+    if(NOT included)
+        message(FATAL_ERROR "${VIA}: the build printed no -H include list:\n${log}")
+    endif()
+    set(leaked "")
+    foreach(line IN LISTS included)
+        if(line MATCHES "boost/json/basic_parser_impl\\.hpp")
+            list(APPEND leaked "boost/json/basic_parser_impl.hpp")
+        elseif(line MATCHES "(cryptopp/[A-Za-z0-9_]+\\.h)")
+            list(FIND allowed "${CMAKE_MATCH_1}" at)
+            if(at EQUAL -1)
+                list(APPEND leaked "${CMAKE_MATCH_1}")
+            endif()
+        endif()
+    endforeach()
+    list(REMOVE_DUPLICATES leaked)
+    if(leaked)
+        message(FATAL_ERROR "${VIA}: main.cpp includes what the compiled library should keep: ${leaked}")
+    endif()
+    list(LENGTH included n)
+    message(STATUS "${VIA}: main.cpp includes ${n} headers, no Boost.JSON parser, Crypto++ only as secblock.h")
 endfunction()
 set(compiler "${CXX}")
 if(LAUNCHER)
@@ -66,6 +120,7 @@ if(VIA STREQUAL "install")
     run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${work}" ${cmake_args} -DCMAKE_INSTALL_PREFIX=${configured}
         -DOAUTHREG_BUILD_TESTS=OFF -DOAUTHREG_BUILD_TOOLS=OFF -DOAUTHREG_BUILD_BENCHMARKS=OFF
         -DOAUTHREG_BUILD_EXAMPLES=OFF -DOAUTHREG_INSTALL=ON)
+    run(${CMAKE_COMMAND} --build "${work}" --parallel 2)  # the compiled library
     run(${CMAKE_COMMAND} --install "${work}" --prefix "${PREFIX}")
     if(EXISTS "${configured}")
         message(FATAL_ERROR "cmake --install --prefix ${PREFIX} wrote to the configured prefix ${configured}")
@@ -79,33 +134,53 @@ if(VIA STREQUAL "install")
     endforeach()
     message(STATUS "oauthreg installed to ${PREFIX}")
     return()
-elseif(VIA MATCHES "^(find_package|add_subdirectory|fetchcontent)$")
-    run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${work}" ${cmake_args} -DOAUTHREG_VIA=${VIA}
-        -DCMAKE_PREFIX_PATH=${PREFIX} -DOAUTHREG_SOURCE_DIR=${SOURCE_DIR})
+elseif(way MATCHES "^(find_package|add_subdirectory|fetchcontent)$")
+    run(${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${work}" ${cmake_args} -DOAUTHREG_VIA=${way}
+        -DCMAKE_PREFIX_PATH=${PREFIX} -DOAUTHREG_SOURCE_DIR=${SOURCE_DIR} -DOAUTHREG_COMPILED=${compiled})
+    set(build_log "")
     run(${CMAKE_COMMAND} --build "${work}" --parallel 2)
     set(bin "${work}")
-elseif(VIA STREQUAL "meson")
+    if(compiled)
+        check_no_heavy_headers("${build_log}")
+    endif()
+elseif(way STREQUAL "meson")
     file(MAKE_DIRECTORY "${work}/src/subprojects")
-    file(COPY "${CONSUMER_DIR}/meson.build" "${CONSUMER_DIR}/main.cpp" DESTINATION "${work}/src")
+    file(COPY "${CONSUMER_DIR}/meson.build" "${CONSUMER_DIR}/meson_options.txt" "${CONSUMER_DIR}/main.cpp"
+         DESTINATION "${work}/src")
     file(CREATE_LINK "${SOURCE_DIR}" "${work}/src/subprojects/oauthreg" SYMBOLIC)
+    if(compiled)
+        set(compiled_option -Dcompiled=true)
+    else()
+        set(compiled_option -Dcompiled=false)
+    endif()
     run(${CMAKE_COMMAND} -E env "CXX=${compiler}"
-        ${MESON} setup "${work}/build" "${work}/src" --buildtype=plain --force-fallback-for=oauthreg)
+        ${MESON} setup "${work}/build" "${work}/src" --buildtype=plain --force-fallback-for=oauthreg
+        ${compiled_option})
+    set(build_log "")
     run(${MESON} compile -C "${work}/build" -j 2)
     set(bin "${work}/build")
     set(BACKENDS "")  # the Meson consumer uses the core library only
-    # oauthreg as the top-level project, installed with DESTDIR: its .pc files
-    # must find the headers where they landed, not under the configured prefix.
-    run(${CMAKE_COMMAND} -E env "CXX=${compiler}"
-        ${MESON} setup "${work}/top" "${SOURCE_DIR}" "--prefix=${work}/configured-prefix"
-        -Dtests=false -Dtools=false -Dbenchmarks=disabled)
-    run(${CMAKE_COMMAND} -E env "DESTDIR=${work}/staged" ${MESON} install -C "${work}/top" --no-rebuild --quiet)
-    file(GLOB_RECURSE pc "${work}/staged/*/oauthreg.pc")
-    if(NOT pc)
-        message(FATAL_ERROR "meson install put no oauthreg.pc under ${work}/staged")
+    if(compiled)
+        check_no_heavy_headers("${build_log}")
+    else()
+        # oauthreg as the top-level project, installed with DESTDIR: its .pc files
+        # must find the headers where they landed, not under the configured prefix.
+        run(${CMAKE_COMMAND} -E env "CXX=${compiler}"
+            ${MESON} setup "${work}/top" "${SOURCE_DIR}" "--prefix=${work}/configured-prefix"
+            -Dtests=false -Dtools=false -Dbenchmarks=disabled)
+        run(${MESON} compile -C "${work}/top" -j 2)  # the compiled library
+        run(${CMAKE_COMMAND} -E env "DESTDIR=${work}/staged" ${MESON} install -C "${work}/top" --no-rebuild --quiet)
+        file(GLOB_RECURSE pc "${work}/staged/*/oauthreg.pc")
+        if(NOT pc)
+            message(FATAL_ERROR "meson install put no oauthreg.pc under ${work}/staged")
+        endif()
+        get_filename_component(pc_dir "${pc}" DIRECTORY)
+        check_pkg_config("${pc_dir}" "${work}/staged")
+        if(NOT EXISTS "${pc_dir}/oauthreg-compiled.pc")
+            message(FATAL_ERROR "meson install put no oauthreg-compiled.pc in ${pc_dir}")
+        endif()
     endif()
-    get_filename_component(pc_dir "${pc}" DIRECTORY)
-    check_pkg_config("${pc_dir}" "${work}/staged")
-elseif(VIA STREQUAL "pkg_config")
+elseif(way STREQUAL "pkg_config")
     file(GLOB_RECURSE pc "${PREFIX}/*/oauthreg.pc")
     if(NOT pc)
         message(FATAL_ERROR "no oauthreg.pc under ${PREFIX}")
@@ -120,9 +195,19 @@ elseif(VIA STREQUAL "pkg_config")
     set(pc_dir "${moved}/${pc_subdir}")
     check_pkg_config("${pc_dir}" "${moved}")
     file(MAKE_DIRECTORY "${work}/build")
+    if(compiled)
+        set(make_args "OAUTHREG_PC=oauthreg-compiled" "CXXFLAGS=-std=c++20 -H")
+    else()
+        set(make_args "")
+    endif()
+    set(build_log "")
     run(${CMAKE_COMMAND} -E env "PKG_CONFIG_PATH=${pc_dir}"
-        ${MAKE} -j2 -f "${CONSUMER_DIR}/Makefile" "SRC=${CONSUMER_DIR}" "OUT=${work}/build" "CXX=${compiler}")
+        ${MAKE} -j2 -f "${CONSUMER_DIR}/Makefile" "SRC=${CONSUMER_DIR}" "OUT=${work}/build" "CXX=${compiler}"
+        ${make_args})
     set(bin "${work}/build")
+    if(compiled)
+        check_no_heavy_headers("${build_log}")
+    endif()
 else()
     message(FATAL_ERROR "unknown VIA '${VIA}'")
 endif()
