@@ -4,6 +4,7 @@
 #include <oauthreg/detail/jws.hpp>
 
 #include "support/catch.hpp"
+#include "support/jws_signing.hpp"
 
 #include <oauthreg/render.hpp>
 #include <oauthreg/validate.hpp>
@@ -22,103 +23,11 @@
 #include <string>
 
 using namespace oauthreg;
+using namespace oauthreg::test_support;
 
 namespace {
 
-std::string b64(std::string_view s)
-{
-    return detail::base64url_encode(reinterpret_cast<std::uint8_t const*>(s.data()), s.size());
-}
-
-std::string b64(CryptoPP::Integer const& i, std::size_t len)
-{
-    std::string bytes(len, '\0');
-    i.Encode(reinterpret_cast<CryptoPP::byte*>(bytes.data()), len);
-    return b64(bytes);
-}
-
 constexpr unix_seconds now = 1700000000;
-
-/** A signing key of one algorithm, with its public JWK. */
-struct signer {
-    std::string alg;
-    std::string jwk; // public JWK, JSON text
-    std::function<std::string(std::string const&)> sign;
-};
-
-CryptoPP::AutoSeededRandomPool& rng()
-{
-    static CryptoPP::AutoSeededRandomPool r;
-    return r;
-}
-
-template <class Scheme> signer rsa_signer(char const* alg, unsigned bits, std::string const& kid)
-{
-    auto key = std::make_shared<CryptoPP::InvertibleRSAFunction>();
-    key->GenerateRandomWithKeySize(rng(), bits);
-    signer s;
-    s.alg = alg;
-    auto n = key->GetModulus();
-    s.jwk = R"({"kty":"RSA","kid":")" + kid + R"(","n":")" + b64(n, n.ByteCount()) + R"(","e":")" +
-            b64(key->GetPublicExponent(), key->GetPublicExponent().ByteCount()) + "\"}";
-    s.sign = [key](std::string const& input) {
-        typename CryptoPP::RSASS<Scheme, CryptoPP::SHA256>::Signer sg(*key);
-        std::string sig(sg.MaxSignatureLength(), '\0');
-        auto len = sg.SignMessage(rng(), reinterpret_cast<CryptoPP::byte const*>(input.data()), input.size(),
-                                  reinterpret_cast<CryptoPP::byte*>(sig.data()));
-        sig.resize(len);
-        return sig;
-    };
-    return s;
-}
-
-signer es256_signer(std::string const& kid)
-{
-    auto key = std::make_shared<CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PrivateKey>();
-    key->Initialize(rng(), CryptoPP::ASN1::secp256r1());
-    CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::PublicKey pub;
-    key->MakePublicKey(pub);
-    auto const& q = pub.GetPublicElement();
-    signer s;
-    s.alg = "ES256";
-    s.jwk = R"({"kty":"EC","crv":"P-256","kid":")" + kid + R"(","x":")" + b64(q.x, 32) + R"(","y":")" + b64(q.y, 32) +
-            "\"}";
-    s.sign = [key](std::string const& input) {
-        CryptoPP::ECDSA<CryptoPP::ECP, CryptoPP::SHA256>::Signer sg(*key);
-        std::string sig(sg.MaxSignatureLength(), '\0'); // IEEE P1363 R || S, as JWS wants
-        auto len = sg.SignMessage(rng(), reinterpret_cast<CryptoPP::byte const*>(input.data()), input.size(),
-                                  reinterpret_cast<CryptoPP::byte*>(sig.data()));
-        sig.resize(len);
-        return sig;
-    };
-    return s;
-}
-
-signer eddsa_signer(std::string const& kid)
-{
-    auto key = std::make_shared<CryptoPP::ed25519::Signer>(rng());
-    CryptoPP::ed25519::Verifier ver(*key);
-    auto const& pub = dynamic_cast<CryptoPP::ed25519PublicKey const&>(ver.GetPublicKey());
-    signer s;
-    s.alg = "EdDSA";
-    s.jwk = R"({"kty":"OKP","crv":"Ed25519","kid":")" + kid + R"(","x":")" +
-            b64(std::string_view(reinterpret_cast<char const*>(pub.GetPublicKeyBytePtr()), 32)) + "\"}";
-    s.sign = [key](std::string const& input) {
-        std::string sig(64, '\0');
-        key->SignMessage(rng(), reinterpret_cast<CryptoPP::byte const*>(input.data()), input.size(),
-                         reinterpret_cast<CryptoPP::byte*>(sig.data()));
-        return sig;
-    };
-    return s;
-}
-
-std::string make_jwt(signer const& s, std::string const& claims, std::string header = {})
-{
-    if (header.empty())
-        header = R"({"alg":")" + s.alg + R"(","typ":"JWT"})";
-    auto input = b64(header) + "." + b64(claims);
-    return input + "." + b64(s.sign(input));
-}
 
 struct keys {
     signer rs = rsa_signer<CryptoPP::PKCS1v15>("RS256", 2048, "rs");

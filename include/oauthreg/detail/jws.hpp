@@ -195,47 +195,57 @@ struct compact_jws {
 
 inline error_info statement_error(error e, std::string_view why) { return make_error(e, "software_statement", why); }
 
+/** Where a JWS's decoding errors are reported: the error and the member
+    named, `malformed_software_statement` on "software_statement" for a
+    software statement, `invalid_client_assertion` on "client_assertion" for
+    an RFC 7523 client assertion. */
+struct jws_error_site {
+    error code = error::malformed_software_statement;
+    std::string_view field = "software_statement";
+
+    error_info operator()(std::string_view why) const { return make_error(code, field, why); }
+};
+
 /** Reads the JOSE header's "alg" into `jws.alg`: one of the accepted
     algorithms, with no "crit" extension (RFC 7515 4.1.1, 4.1.11). */
-inline std::optional<error_info> take_jws_alg(compact_jws& jws)
+inline std::optional<error_info> take_jws_alg(compact_jws& jws, jws_error_site const& fail = {})
 {
     auto alg_name = str_member(jws.header, "alg");
     auto alg = parse_jws_alg(alg_name);
     if (!alg)
-        return statement_error(error::malformed_software_statement,
-                               alg_name.empty() ? "no \"alg\" in the JOSE header"
-                                                : "\"alg\" must be RS256, PS256, ES256 or EdDSA; none and HMAC "
-                                                  "are not accepted");
+        return fail(alg_name.empty() ? "no \"alg\" in the JOSE header"
+                                     : "\"alg\" must be RS256, PS256, ES256 or EdDSA; none and HMAC are not accepted");
     // RFC 7515 4.1.11: extensions listed in "crit" MUST be understood; we understand none.
     if (jws.header.contains("crit"))
-        return statement_error(error::malformed_software_statement, "\"crit\" names extensions not understood");
+        return fail("\"crit\" names extensions not understood");
     jws.alg = *alg;
     return std::nullopt;
 }
 
-/** Decodes a compact JWS whose payload is a JSON object (a JWT claims set). */
-inline result<compact_jws> decode_compact_jws(std::string_view jwt)
+/** Decodes a compact JWS whose payload is a JSON object (a JWT claims set),
+    reporting a failure as `fail` says. */
+inline result<compact_jws> decode_compact_jws(std::string_view jwt, jws_error_site const& fail = {})
 {
     auto const parts = split_compact_jws(jwt);
     if (!parts)
-        return statement_error(error::malformed_software_statement, "not a compact-serialized JWS (RFC 7515 7.1)");
+        return fail("not a compact-serialized JWS (RFC 7515 7.1)");
     auto header_text = base64url_decode(parts->header);
     auto payload_text = base64url_decode(parts->payload);
     auto sig = base64url_decode(parts->signature);
     if (!header_text || !payload_text || !sig) // a part of 4k+1 characters
-        return statement_error(error::malformed_software_statement, "a part is empty or not base64url (RFC 7515 2)");
+        return fail("a part is empty or not base64url (RFC 7515 2)");
     compact_jws out;
     // RFC 7515 5.2: a header with duplicate names MUST be rejected (or use the
     // last one); parse_strict rejects duplicates everywhere.
     auto h = parse_strict(*header_text, 8);
     if (!h.value || !h.value->is_object())
-        return statement_error(error::malformed_software_statement, "the JOSE header is not a JSON object");
+        return fail("the JOSE header is not a JSON object");
     out.header = std::move(h.value->as_object());
     auto p = parse_strict(*payload_text, 16);
     if (!p.value || !p.value->is_object())
-        return statement_error(error::malformed_software_statement, "the payload is not a JSON object (RFC 7519 7.2)");
+        return fail("the payload is not a JSON object (RFC 7519 7.2)");
     out.payload = std::move(p.value->as_object());
-    if (auto e = take_jws_alg(out))
+    if (auto e = take_jws_alg(out, fail))
         return std::move(*e);
     out.signing_input = jwt.substr(0, parts->header.size() + 1 + parts->payload.size());
     out.signature = std::move(*sig);
@@ -248,32 +258,53 @@ inline bool is_registered_jwt_claim(std::string_view k) noexcept
     return k == "iss" || k == "sub" || k == "aud" || k == "exp" || k == "nbf" || k == "iat" || k == "jti";
 }
 
-/** Whether one of the issuer's keys verifies the statement's signature. A
-    key's "kid", "alg" and "use" are honoured when present (RFC 7517 4.5,
-    4.4, 4.2); an issuer key set that is not a JWK Set verifies nothing. */
-inline bool verify_statement_signature(compact_jws const& jws, trusted_issuer const& issuer)
+/** What a JWK Set made of a JWS's signature (verify_with_jwk_set). */
+enum class jwk_set_verdict {
+    verified,        ///< a key selected by the header verified the signature
+    no_key_with_kid, ///< the header names a "kid" no key of the set has
+    not_verified     ///< no selected key verified it (or the set holds no "keys" array)
+};
+
+/** Verifies a JWS's signature with the keys of JWK Set `set` (RFC 7517 5).
+    Only the set's keys are tried: the header's "jku", "x5u" and "jwk" are
+    never read (RFC 8725 3.10). A key is tried when its "kid" equals the
+    header's (every key when the header has none), its "alg" when present
+    equals the header's and its "use" when present is "sig" (RFC 7517 4.5,
+    4.4, 4.2); verify_with_jwk then holds the key type to the algorithm. */
+inline jwk_set_verdict verify_with_jwk_set(compact_jws const& jws, boost::json::object const& set)
 {
-    auto keys_doc = parse_strict(issuer.jwks, 8);
     boost::json::array const* keys = nullptr;
-    if (keys_doc.value && keys_doc.value->is_object())
-        if (auto const* k = keys_doc.value->as_object().if_contains("keys"))
-            keys = k->if_array();
-    auto const kid = str_member(jws.header, "kid");
+    if (auto const* k = set.if_contains("keys"))
+        keys = k->if_array();
+    auto const kid = string_member(jws.header, "kid");
     auto const alg_name = str_member(jws.header, "alg");
+    bool kid_seen = false;
     for (std::size_t i = 0; keys && i < keys->size(); ++i) {
         auto const* jwk = (*keys)[i].if_object();
         if (!jwk)
             continue;
-        if (!kid.empty() && str_member(*jwk, "kid") != kid)
+        if (kid && !kid->empty() && string_member(*jwk, "kid") != kid)
             continue;
+        kid_seen = true;
         if (jwk->contains("alg") && str_member(*jwk, "alg") != alg_name)
             continue;
         if (jwk->contains("use") && str_member(*jwk, "use") != "sig")
             continue;
         if (verify_with_jwk(jws.alg, *jwk, jws.signing_input, jws.signature))
-            return true;
+            return jwk_set_verdict::verified;
     }
-    return false;
+    return kid && !kid->empty() && !kid_seen ? jwk_set_verdict::no_key_with_kid : jwk_set_verdict::not_verified;
+}
+
+/** Whether one of the issuer's keys verifies the statement's signature (see
+    verify_with_jwk_set); an issuer key set that is not a JWK Set verifies
+    nothing. */
+inline bool verify_statement_signature(compact_jws const& jws, trusted_issuer const& issuer)
+{
+    auto keys_doc = parse_strict(issuer.jwks, 8);
+    if (!keys_doc.value || !keys_doc.value->is_object())
+        return false;
+    return verify_with_jwk_set(jws, keys_doc.value->as_object()) == jwk_set_verdict::verified;
 }
 
 /** A time claim of the statement: absent, a NumericDate, or an error. */
