@@ -1,10 +1,12 @@
 // Tests of storage/memory.hpp: the storage contract for both mutex variants.
 #include <oauthreg/storage/memory.hpp>
+#include <oauthreg/testing/assertion_replay_conformance.hpp>
 #include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
 
 #include "../support/catch.hpp"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <thread>
@@ -200,6 +202,38 @@ TEST_CASE("memory_storage_mt keeps the client lifecycle (quotas, RFC 7591 3 toke
 TEST_CASE("memory_storage_st keeps the client lifecycle (single-threaded)", "[storage][conformance][lifecycle]")
 {
     oauthreg::testing::check_lifecycle_contract([] { return std::make_unique<memory_storage_st>(); }, false);
+}
+
+TEST_CASE("memory_storage_mt remembers RFC 7523 client assertions: a replay fails, expired ones are dropped",
+          "[storage][conformance][assertion_replay][concurrency]")
+{
+    oauthreg::testing::check_assertion_replay_contract([] { return std::make_unique<memory_storage_mt>(); }, true,
+                                                       [](memory_storage_mt& s) { return s.remembered_assertions(); });
+}
+
+TEST_CASE("memory_storage_st remembers RFC 7523 client assertions (single-threaded)",
+          "[storage][conformance][assertion_replay]")
+{
+    oauthreg::testing::check_assertion_replay_contract([] { return std::make_unique<memory_storage_st>(); }, false,
+                                                       [](memory_storage_st& s) { return s.remembered_assertions(); });
+}
+
+TEST_CASE("memory storage: remembered assertions stay within twice those live at the last pass, calls after calls",
+          "[storage][assertion_replay]")
+{
+    memory_storage_st s;
+    // 20 rounds of 300 pairs, each round's expired by the next: never more than 2 rounds' worth held.
+    std::size_t most = 0;
+    for (unix_seconds round = 0; round < 20; ++round) {
+        unix_seconds const now = 1700000000 + 10 * round;
+        for (int i = 0; i < 300; ++i) {
+            REQUIRE(s.remember_assertion("client-a", std::to_string(round) + "-" + std::to_string(i), now + 1, now)
+                        .value());
+            most = std::max(most, s.remembered_assertions());
+        }
+    }
+    CHECK(most <= 2 * 300 + 64);
+    CHECK(s.remembered_assertions() >= 300);
 }
 
 TEST_CASE("RFC 8259 8.1: memory storage keeps ids that are not UTF-8 exactly, and it writes no JSON", "[storage][codec]")

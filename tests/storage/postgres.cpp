@@ -10,6 +10,7 @@
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/testing/assertion_replay_conformance.hpp>
 #include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/storage_conformance.hpp>
 
@@ -381,7 +382,9 @@ TEST_CASE("postgres storage: stores opening one empty database at the same momen
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
         // The primary key, the three owner indexes, the reaper's (schema 2).
         CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "5");
-        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "2");
+        // The remembered assertions' primary key and expiry index (schema 3).
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'seen_assertions'") == "2");
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "3");
         if (opened[0]->has_value() && opened[n - 1]->has_value()) {
             CHECK(opened[0]->value().insert(testing::full_record("shared")).has_value());
             CHECK(opened[n - 1]->value().find("shared").has_value());
@@ -638,7 +641,7 @@ TEST_CASE("postgres storage: a database written by the release before schema 2 o
                     "oauth_clients WHERE client_id = 'a30c1ef3-893d-4772-8523-b3f6b8a1fe27'");
     {
         auto s = postgres_storage::open({.conninfo = conninfo, .connections = 2}).value();
-        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "2");
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "3");
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
         CHECK(s.size().value() == 6);
         for (auto const& c : v1_clients) {
@@ -696,12 +699,109 @@ TEST_CASE("postgres storage: a database written by the release before schema 2 o
         CHECK(s.find(used).has_value());
         CHECK(s.find(v1_clients[3].id).has_value());
         CHECK(s.find(v1_clients[4].id).has_value());
+
+        // Schema 3 came in the same migration: client assertions are remembered.
+        CHECK(s.remember_assertion(used, "jti-1", 1800000060, 1800000000).value());
+        CHECK_FALSE(s.remember_assertion(used, "jti-1", 1800000060, 1800000060).value());
+        CHECK(admin(conninfo, "SELECT count(*) FROM seen_assertions") == "1");
     }
     // Opening it again migrates nothing more.
     {
         auto s = postgres_storage::open({.conninfo = conninfo, .connections = 1}).value();
         CHECK(s.find(v1_clients[0].id)->last_used_at == 1800000000);
-        CHECK(admin(conninfo, "SELECT max(version) || ' ' || count(*) FROM oauthreg_schema") == "2 1");
+        CHECK(admin(conninfo, "SELECT max(version) || ' ' || count(*) FROM oauthreg_schema") == "3 1");
+        CHECK_FALSE(s.remember_assertion(v1_clients[0].id, "jti-1", 1800000060, 1800000001).value());
     }
     admin(server, "DROP DATABASE " + db);
+}
+
+// -- remembered client assertions (RFC 7523 jti; schema 3) -------------------
+
+namespace {
+
+/** How many remembered assertions a store's schema holds, expired ones included. */
+std::size_t held_assertions(owned_pg_store const& s)
+{
+    return std::stoul(admin(s.conninfo, "SELECT count(*) FROM " + s.schema + ".seen_assertions"));
+}
+
+} // namespace
+
+TEST_CASE("postgres storage remembers RFC 7523 client assertions: a replay fails, expired ones are dropped",
+          "[storage][postgres][conformance][assertion_replay][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    testing::check_assertion_replay_contract(
+        [&] { return std::make_unique<owned_pg_store>(server, unique_name("oauthreg_replay_")); }, true,
+        [](owned_pg_store const& s) { return held_assertions(s); });
+}
+
+TEST_CASE("postgres storage: one assertion presented through two instances on one database at once is new to "
+          "exactly one",
+          "[storage][postgres][assertion_replay][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_replay_instances_"));
+    auto b = postgres_storage::open({.conninfo = server, .schema = a.schema}).value();
+    postgres_storage* instances[] = {&a, &b};
+    testing::thread_failures failures;
+    for (int round = 0; round < 8; ++round) {
+        std::string const jti = "race-" + std::to_string(round);
+        int const firsts = testing::detail::count_concurrent_successes(16, [&](int i) {
+            auto r = instances[i % 2]->remember_assertion("client-a", jti, 1700000060, 1700000000);
+            failures.expect(r.has_value(), "remember_assertion " + jti);
+            return r && *r;
+        });
+        CHECK(firsts == 1);
+        // A replay through either instance fails, and the other instance's first use stands.
+        CHECK_FALSE(b.remember_assertion("client-a", jti, 1700000060, 1700000030).value());
+        CHECK_FALSE(a.remember_assertion("client-a", jti, 1700000060, 1700000060).value());
+    }
+    failures.check();
+    CHECK(held_assertions(a) == 8);
+}
+
+TEST_CASE("postgres storage: a database at schema 2 opens migrated to schema 3, clients kept, and remembers "
+          "assertions",
+          "[storage][postgres][assertion_replay][migration]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_v2_"));
+    REQUIRE(a.insert(testing::full_record("kept")).has_value());
+    // Schema 3 only added the assertions' table and its index: without them, this is what schema 2 made.
+    admin(server, "DROP TABLE " + a.schema + ".seen_assertions; UPDATE " + a.schema + ".oauthreg_schema SET version = 2");
+    {
+        auto s = postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value();
+        CHECK(admin(server, "SELECT max(version) || ' ' || count(*) FROM " + a.schema + ".oauthreg_schema") == "3 1");
+        CHECK(admin(server, "SELECT count(*) FROM pg_indexes WHERE schemaname = '" + a.schema +
+                                "' AND tablename = 'seen_assertions'") == "2");
+        CHECK(s.find("kept").has_value());
+        CHECK(s.remember_assertion("kept", "jti-1", 1700000060, 1700000000).value());
+        CHECK_FALSE(s.remember_assertion("kept", "jti-1", 1700000060, 1700000060).value());
+    }
+    CHECK(held_assertions(a) == 1);
+}
+
+TEST_CASE("postgres storage: expired assertions are deleted at most 256 a time, every 128th call of a connection",
+          "[storage][postgres][assertion_replay]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_sweep_"));
+    auto s = postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value();
+    for (int i = 0; i < 1000; ++i) // the sweeps at calls 128 to 896 find nothing expired
+        REQUIRE(s.remember_assertion("client-a", "old-" + std::to_string(i), 1700000001, 1700000000).value());
+    for (int i = 0; i < 23; ++i)
+        REQUIRE(s.remember_assertion("client-a", "new-" + std::to_string(i), 1700001000, 1700000002).value());
+    CHECK(held_assertions(a) == 1023);
+    REQUIRE(s.remember_assertion("client-a", "new-23", 1700001000, 1700000002).value()); // call 1024
+    CHECK(held_assertions(a) == 1024 - 256);
+    CHECK(admin(server, "SELECT count(*) FROM " + a.schema + ".seen_assertions WHERE jti LIKE 'new-%'") == "24");
 }

@@ -7,6 +7,7 @@
 
 #include <oauthreg/registry.hpp>
 #include <oauthreg/rng/cryptopp.hpp>
+#include <oauthreg/testing/assertion_replay_conformance.hpp>
 #include <oauthreg/testing/lifecycle_conformance.hpp>
 #include <oauthreg/testing/storage_conformance.hpp>
 #include <oauthreg/testing/thread_failures.hpp>
@@ -461,6 +462,37 @@ std::string own_sql(detail::sqlite_statements::id id)
     return detail::sqlite_statements::text()[std::size_t{id} - detail::sql_statements::shared];
 }
 
+/** A store on `db` that waits up to a minute for the file's write lock. */
+sqlite_storage open_patient(temp_db const& db)
+{
+    using namespace std::chrono_literals;
+    return sqlite_storage::open({.path = db.path.string(), .busy_timeout = 60s}).value();
+}
+
+/** Runs `attempt(i)` on 16 threads at once against `db`: a third connection
+    holds the file's write lock while they start, so that all those holding a
+    connection reach the file together when it is released (on two cores,
+    commits this fast barely overlap otherwise). @return how many returned true */
+template <class F> int gated_race(temp_db const& db, F attempt)
+{
+    sqlite3* gate = nullptr;
+    REQUIRE(sqlite3_open(db.path.string().c_str(), &gate) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(gate, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    int wins = 0;
+    std::thread racers([&] { wins = testing::detail::count_concurrent_successes(16, attempt); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sqlite3_exec(gate, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(gate);
+    racers.join();
+    return wins;
+}
+
+/** How many remembered assertions (schema version 3) the file holds, expired ones included. */
+std::size_t held_assertions(fs::path const& db)
+{
+    return std::stoul(raw_rows(db, "SELECT count(*) FROM seen_assertions").at(0));
+}
+
 } // namespace
 
 TEST_CASE("sqlite storage keeps the client lifecycle", "[storage][sqlite][conformance][lifecycle][concurrency]")
@@ -472,35 +504,19 @@ TEST_CASE("sqlite storage: two stores on one file (two instances) never overshoo
           "[storage][sqlite][lifecycle][concurrency]")
 {
     // Each store has its own connections; only the file's write lock (BEGIN
-    // IMMEDIATE) orders their conditional inserts. A third connection holds
-    // that lock while the 16 racers start, so that all those holding a
-    // connection reach the file at once when it is released (on two cores,
-    // commits this fast barely overlap otherwise).
-    using namespace std::chrono_literals;
+    // IMMEDIATE) orders their conditional inserts (see gated_race).
     temp_db db;
-    auto open_one = [&] { return sqlite_storage::open({.path = db.path.string(), .busy_timeout = 60s}).value(); };
-    auto a = open_one();
-    auto b = open_one();
+    auto a = open_patient(db);
+    auto b = open_patient(db);
     sqlite_storage* stores[] = {&a, &b};
     std::atomic<int> refused{0};
     auto race = [&](std::string const& prefix, std::string const& org, insert_conditions const& c, error expected) {
-        sqlite3* gate = nullptr;
-        REQUIRE(sqlite3_open(db.path.string().c_str(), &gate) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(gate, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
-        int wins = 0;
-        std::thread racers([&] {
-            wins = testing::detail::count_concurrent_successes(16, [&](int i) {
-                auto r = stores[i % 2]->insert(testing::full_record(prefix + std::to_string(i), org), c);
-                if (!r && r.error().kind() == expected)
-                    ++refused;
-                return r.has_value();
-            });
+        return gated_race(db, [&](int i) {
+            auto r = stores[i % 2]->insert(testing::full_record(prefix + std::to_string(i), org), c);
+            if (!r && r.error().kind() == expected)
+                ++refused;
+            return r.has_value();
         });
-        std::this_thread::sleep_for(300ms);
-        sqlite3_exec(gate, "ROLLBACK", nullptr, nullptr, nullptr);
-        sqlite3_close(gate);
-        racers.join();
-        return wins;
     };
 
     CHECK(race("quota-", "org-race", insert_conditions{5, std::nullopt, 1700000000}, error::quota_exceeded) == 5);
@@ -664,6 +680,14 @@ TEST_CASE("sqlite storage: a file written by the release before the client lifec
     CHECK(raw_rows(db.path, "SELECT origin, count(*) FROM oauth_clients GROUP BY origin ORDER BY origin") ==
           std::vector<std::string>{"api|3", "registration|4"});
 
+    SECTION("it is at the current version, and remembers client assertions")
+    {
+        CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"3"});
+        CHECK(s.remember_assertion(listed.front(), "jti-1", 4000000060, 4000000000).value());
+        CHECK_FALSE(s.remember_assertion(listed.front(), "jti-1", 4000000060, 4000000030).value());
+        CHECK(held_assertions(db.path) == 1);
+    }
+
     SECTION("touch, quotas, tokens and reaping work on it")
     {
         unix_seconds const later = 4000000000; // after the fixture's clients were made
@@ -694,4 +718,97 @@ TEST_CASE("sqlite storage: a file written by the release before the client lifec
         CHECK(s.find(used).has_value());
         CHECK(s.size().value() == idle_api + 1);
     }
+}
+
+// -- remembered client assertions (RFC 7523 jti; schema version 3) ----------
+
+TEST_CASE("sqlite storage remembers RFC 7523 client assertions: a replay fails, expired ones are dropped",
+          "[storage][sqlite][conformance][assertion_replay][concurrency]")
+{
+    testing::check_assertion_replay_contract([] { return std::make_unique<owned_sqlite_store>(); }, true,
+                                             [](owned_sqlite_store& s) { return held_assertions(s.path); });
+}
+
+TEST_CASE("sqlite storage: one assertion presented through two stores on one file (two instances) at once is new "
+          "to exactly one",
+          "[storage][sqlite][assertion_replay][concurrency]")
+{
+    // Only the file's write lock orders the two stores' statements (see gated_race).
+    temp_db db;
+    auto a = open_patient(db);
+    auto b = open_patient(db);
+    sqlite_storage* stores[] = {&a, &b};
+    testing::thread_failures failures;
+    for (int round = 0; round < 3; ++round) {
+        std::string const jti = "race-" + std::to_string(round);
+        int const firsts = gated_race(db, [&](int i) {
+            auto r = stores[i % 2]->remember_assertion("client-a", jti, 1700000060, 1700000000);
+            failures.expect(r.has_value(), "remember_assertion " + jti);
+            return r && *r;
+        });
+        CHECK(firsts == 1);
+    }
+    failures.check();
+    CHECK(held_assertions(db.path) == 3);
+}
+
+TEST_CASE("sqlite storage: expired assertions are deleted on the expiry's index, at most 256 a time",
+          "[storage][sqlite][assertion_replay]")
+{
+    temp_db db;
+    (void)open_at(db);
+    std::string plan;
+    for (auto const& row : raw_rows(db.path, "EXPLAIN QUERY PLAN " + own_sql(detail::sqlite_statements::sweep_assertions)))
+        plan += row + "\n";
+    INFO(plan);
+    CHECK(plan.find("COVERING INDEX seen_assertions_by_expiry (expires_at<?)") != std::string::npos);
+
+    // 1000 expired pairs; one connection, so its 128th call deletes 256 of them, and no more.
+    auto s = sqlite_storage::open({.path = db.path.string(), .durability = sqlite_durability::normal,
+                                   .connections = 1})
+                 .value();
+    for (int i = 0; i < 1000; ++i)
+        REQUIRE(s.remember_assertion("client-a", "old-" + std::to_string(i), 1700000001, 1700000000).value());
+    // Calls 1001 to 1023 on this connection; the sweep came at 896 and found nothing expired.
+    CHECK(held_assertions(db.path) == 1000);
+    for (int i = 0; i < 23; ++i)
+        REQUIRE(s.remember_assertion("client-a", "new-" + std::to_string(i), 1700001000, 1700000002).value());
+    CHECK(held_assertions(db.path) == 1023);
+    REQUIRE(s.remember_assertion("client-a", "new-23", 1700001000, 1700000002).value()); // call 1024
+    CHECK(held_assertions(db.path) == 1024 - 256);
+    CHECK(raw_rows(db.path, "SELECT count(*) FROM seen_assertions WHERE jti LIKE 'new-%'") ==
+          std::vector<std::string>{"24"});
+}
+
+TEST_CASE("sqlite storage: a file of schema version 2 opens migrated to version 3, clients and tokens kept, and "
+          "remembers assertions",
+          "[storage][sqlite][assertion_replay][migration]")
+{
+    temp_db db;
+    raw_exec(db, detail::sqlite_schema_v1);
+    raw_exec(db, detail::sqlite_migrate_v1_v2);
+    REQUIRE(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"2"});
+    {
+        // What a version 2 store wrote: a client and a token, through the columns version 2 has.
+        auto text = encode_record(testing::full_record("kept")).value();
+        for (auto at = text.find('\''); at != std::string::npos; at = text.find('\'', at + 2))
+            text.insert(at, 1, '\''); // an SQL string literal
+        raw_exec(db, ("INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record,"
+                      " origin, last_used_at) VALUES('kept', 'org-1', 'user-1', 1, 1700000000, 1700000000, '" +
+                      text + "', 'registration', 1700000500)")
+                         .c_str());
+        raw_exec(db, "INSERT INTO oauth_initial_access_tokens VALUES('t-1', zeroblob(32), 'org-1', 'minter', 1, 0,"
+                     " 1700003600, 1700000000)");
+    }
+    auto s = open_at(db);
+    CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"3"});
+    CHECK(raw_rows(db.path, "SELECT name FROM sqlite_master WHERE tbl_name = 'seen_assertions' ORDER BY name") ==
+          std::vector<std::string>{"seen_assertions", "seen_assertions_by_expiry"});
+    auto kept = s.find("kept");
+    REQUIRE(kept.has_value());
+    CHECK(kept->last_used_at == 1700000500);
+    CHECK(s.list_tokens("org-1").value().size() == 1);
+    CHECK(s.remember_assertion("kept", "jti-1", 1700000060, 1700000000).value());
+    CHECK_FALSE(s.remember_assertion("kept", "jti-1", 1700000060, 1700000060).value());
+    CHECK(s.remember_assertion("kept", "jti-1", 1700000160, 1700000061).value());
 }

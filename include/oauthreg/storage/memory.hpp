@@ -6,6 +6,7 @@
 
 #include <oauthreg/client_page.hpp>
 #include <oauthreg/detail/huge_pages.hpp>
+#include <oauthreg/storage/assertion_replay.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
 #include <oauthreg/storage/lifecycle.hpp>
@@ -302,6 +303,54 @@ public:
                 return {};
             }
         return make_error(error::client_not_found, "id");
+    }
+
+    /** Remembers an RFC 7523 client assertion's `jti`. Atomically: while
+        the pair is held (`expires_at >= now`) nothing changes and the answer
+        is false, a replay; otherwise the pair is held until @p expires_at
+        and the answer is true (see assertion_replay_storage).
+        @param client_id the client the assertion authenticated
+        @param jti the assertion's `jti`
+        @param expires_at the assertion's `exp`: the pair is held until then, inclusive
+        @param now the time of the call
+        @return true the first time (or once the pair has expired), false for
+        a replay, `invalid_identifier`, or (a persistent store) `storage_failure` */
+    result<bool> remember_assertion(std::string_view client_id, std::string_view jti, unix_seconds expires_at,
+                                    unix_seconds now)
+    {
+        if (auto ok = detail::check_assertion_ids(client_id, jti); !ok)
+            return ok.error();
+        // Under a lock of its own: client calls do not wait for it. Expired
+        // pairs are dropped in one pass when the pairs held reach twice those
+        // the last pass left (and 64): O(1) amortized per call, and never
+        // more held than that. Neither id holds a NUL, so the NUL-joined key
+        // names one pair only.
+        std::string key;
+        key.reserve(client_id.size() + 1 + jti.size());
+        key.append(client_id).append(1, '\0').append(jti);
+        std::unique_lock lock(s_->assertion_mutex_);
+        auto& held = s_->assertions_;
+        auto it = held.find(key);
+        if (it != held.end()) {
+            if (it->second >= now)
+                return false;
+            it->second = expires_at;
+            return true;
+        }
+        if (held.size() >= std::max<std::size_t>(2 * s_->assertions_after_sweep_, 64)) {
+            boost::unordered::erase_if(held, [now](auto const& pair) { return pair.second < now; });
+            s_->assertions_after_sweep_ = held.size();
+        }
+        held.emplace(std::move(key), expires_at);
+        return true;
+    }
+
+    /** @return how many remembered assertions the store holds, expired ones
+        not dropped yet included (tests watch it stay bounded) */
+    std::size_t remembered_assertions() const
+    {
+        std::unique_lock lock(s_->assertion_mutex_);
+        return s_->assertions_.size();
     }
 
     /** @param id a client_id
@@ -607,6 +656,10 @@ private:
         detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
         boost::unordered_flat_map<std::string, std::size_t> org_counts_; ///< clients per organization (quotas)
         std::map<secret_hash, initial_access_token_record> tokens_;     ///< by hash (RFC 7591 3)
+        // Remembered assertions (RFC 7523 jti), apart from the clients and their lock.
+        Mutex assertion_mutex_;
+        boost::unordered_flat_map<std::string, unix_seconds> assertions_; ///< client_id NUL jti -> expiry
+        std::size_t assertions_after_sweep_ = 0;                         ///< held after the last pass
     };
     std::unique_ptr<state> s_ = std::make_unique<state>();
 };
@@ -622,6 +675,8 @@ static_assert(versioned_erase_storage<memory_storage_mt>);
 static_assert(versioned_erase_storage<memory_storage_st>);
 static_assert(lifecycle_storage<memory_storage_mt>);
 static_assert(lifecycle_storage<memory_storage_st>);
+static_assert(assertion_replay_storage<memory_storage_mt>);
+static_assert(assertion_replay_storage<memory_storage_st>);
 
 } // namespace oauthreg
 

@@ -8,6 +8,7 @@
 // `oauthreg_postgres_dep`, Debian `libpq-dev`).
 
 #include <oauthreg/storage/detail/sql_common.hpp>
+#include <oauthreg/storage/assertion_replay.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
@@ -71,12 +72,22 @@ struct pg_result_deleter {
 };
 using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
 
-inline constexpr int postgres_schema_version = 2;
+/** 1: the clients table. 2: the client lifecycle (docs/open-registration.md).
+    3: the remembered client assertions (RFC 7523 `jti`). */
+inline constexpr int postgres_schema_version = 3;
+
+/** A connection deletes expired assertions at every this many calls of its
+    remember_assertion, at most @ref pg_assertion_sweep_rows at a time:
+    twice as many as it remembered meanwhile, so they cannot pile up. */
+inline constexpr std::uint32_t pg_assertion_sweep_every = 128;
+/** The most expired assertions one deletion removes (one short statement). */
+inline constexpr std::uint32_t pg_assertion_sweep_rows = 256;
 
 /** The tables of one store, schema-qualified when the options name a schema. */
 struct pg_tables {
     std::string clients = "oauth_clients";
     std::string tokens = "oauth_initial_access_tokens"; ///< RFC 7591 3 initial access tokens (schema 2)
+    std::string assertions = "seen_assertions";         ///< remembered RFC 7523 assertions (schema 3)
     std::string meta = "oauthreg_schema";               ///< the schema version
 };
 
@@ -115,6 +126,8 @@ public:
         find_token,
         list_tokens,
         erase_token,
+        remember_assertion, ///< stores a pair unless it is held (a replay)
+        sweep_assertions,   ///< deletes a bounded batch of expired pairs
         stmt_count
     };
     using clock = std::chrono::steady_clock;
@@ -189,6 +202,9 @@ public:
         }
         return {};
     }
+
+    /** Counts a remember_assertion call. @return whether this one sweeps expired assertions */
+    bool sweep_due() noexcept { return ++assertion_calls_ % pg_assertion_sweep_every == 0; }
 
     /** Whether the connection is known to be gone (the server closed it, or
         it was dropped). */
@@ -270,7 +286,10 @@ private:
         values each time: a prepared statement's generic plan guesses that
         `< $1` keeps a third of the rows and reads the whole table, where the
         expression index's statistics find the few idle clients. */
-    static bool planned_each_time(std::size_t s) noexcept { return s == reap || s == count_idle; }
+    static bool planned_each_time(std::size_t s) noexcept
+    {
+        return s == reap || s == count_idle || s == sweep_assertions;
+    }
 
     static char const* name(std::size_t s) noexcept
     {
@@ -280,7 +299,7 @@ private:
             "oauthreg_list_user",   "oauthreg_list_owner",    "oauthreg_count",        "oauthreg_xact_status",
             "oauthreg_touch",       "oauthreg_spend_token",   "oauthreg_quota_lock",   "oauthreg_count_org",
             "oauthreg_reap",        "oauthreg_count_idle",    "oauthreg_insert_token", "oauthreg_find_token",
-            "oauthreg_list_tokens", "oauthreg_erase_token"};
+            "oauthreg_list_tokens", "oauthreg_erase_token",   "oauthreg_remember_assertion", "oauthreg_sweep_assertions"};
         return names[s];
     }
 
@@ -327,6 +346,18 @@ private:
         sql[find_token] = "SELECT " + token_columns + " FROM " + k + " WHERE token_hash = $1";
         sql[list_tokens] = "SELECT " + token_columns + " FROM " + k + " WHERE org_id = $1 ORDER BY created_at DESC, id";
         sql[erase_token] = "DELETE FROM " + k + " WHERE org_id = $1 AND id = $2 RETURNING txid_current()";
+        auto const& a = tables_.assertions;
+        // A pair held at or after $4 is left as it is (no row: a replay); the
+        // conflict makes concurrent inserters of one pair wait for the first
+        // and then test its row, so exactly one of them gets a row.
+        sql[remember_assertion] = "INSERT INTO " + a +
+                                  " AS held (client_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT (client_id, "
+                                  "jti) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE held.expires_at < $4";
+        // As the reaper: ARRAY() runs the subquery once; rows another
+        // session holds are skipped, and each is deleted only if still expired.
+        sql[sweep_assertions] = "DELETE FROM " + a + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + a +
+                                " WHERE expires_at < $1 LIMIT " + std::to_string(pg_assertion_sweep_rows) +
+                                " FOR UPDATE SKIP LOCKED)) AND expires_at < $1";
         return sql;
     }
 
@@ -416,6 +447,7 @@ private:
     clock::time_point deadline_ = clock::time_point::max();
     bool timed_out_ = false;
     std::string dropped_why_;
+    std::uint32_t assertion_calls_ = 0; ///< remember_assertion calls on this connection
 };
 
 /** What a text column of a UTF-8 database holds: valid UTF-8 without NUL.
@@ -491,7 +523,7 @@ public:
                 return probe.fail("bad schema name").error();
             schema = q;
             PQfreemem(q);
-            for (auto* name : {&tables.clients, &tables.tokens, &tables.meta})
+            for (auto* name : {&tables.clients, &tables.tokens, &tables.assertions, &tables.meta})
                 *name = schema + "." + *name;
         }
         auto pool = std::make_unique<pool_type>(std::move(opts.log));
@@ -738,6 +770,38 @@ public:
         if (!r && r.error().kind() == error::client_not_found)
             return make_error(error::client_not_found, "id");
         return r;
+    }
+
+    /** One statement, `INSERT ... ON CONFLICT (client_id, jti) DO UPDATE
+        SET expires_at = EXCLUDED.expires_at WHERE seen_assertions.expires_at
+        < now`: true when it affected a row. Concurrent calls with one pair,
+        from any instance on the database, wait on the first one's row, so
+        exactly one of them is true. At every 128th call of a connection, a
+        `DELETE` of at most 256 expired rows, found on the expiry's index,
+        follows; if it fails, the failure goes to the log and the answer
+        stands. Retried after a dropped connection, a call whose first
+        attempt had landed answers false: a lost reply costs a legitimate
+        assertion, never lets a replay through.
+        @copydetails basic_memory_storage::remember_assertion */
+    result<bool> remember_assertion(std::string_view client_id, std::string_view jti, unix_seconds expires_at,
+                                    unix_seconds now)
+    {
+        if (auto ok = detail::check_assertion_ids(client_id, jti); !ok)
+            return ok.error();
+        std::array<std::string, 4> const params{std::string(client_id), std::string(jti), std::to_string(expires_at),
+                                                std::to_string(now)};
+        return with_connection<bool>([&](conn& c, bool) -> result<bool> {
+            auto r = c.run(conn::remember_assertion, params);
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return failed(c, "remember_assertion", r.get());
+            bool const stored = std::string_view(PQcmdTuples(r.get())) == "1";
+            if (c.sweep_due()) {
+                auto d = c.run(conn::sweep_assertions, std::span(params).last(1));
+                if (PQresultStatus(d.get()) != PGRES_COMMAND_OK)
+                    detail::log_failure(pool_->log(), "remember_assertion (deleting expired ones)", c.why(d.get()));
+            }
+            return stored;
+        });
     }
 
     /** @copydoc basic_memory_storage::find */
@@ -1067,7 +1131,10 @@ private:
             if (version == 0)
                 if (auto r = create_v1(admin, t); !r)
                     return r;
-            return migrate_to_v2(admin, t);
+            if (version < 2)
+                if (auto r = migrate_to_v2(admin, t); !r)
+                    return r;
+            return migrate_to_v3(admin, t);
         };
         auto r = body();
         if (!r) {
@@ -1159,6 +1226,21 @@ private:
                           t.tokens + " (org_id, created_at DESC, id);UPDATE " + t.meta + " SET version = 2");
     }
 
+    /** Schema 3: the remembered client assertions (assertion_replay_storage)
+        and the index on their expiry that the bounded deletion reads. */
+    static result<void> migrate_to_v3(conn& admin, detail::pg_tables const& t)
+    {
+        admin.start_call();
+        return admin.exec("CREATE TABLE " + t.assertions +
+                          " ("
+                          " client_id text COLLATE \"C\" NOT NULL,"
+                          " jti text COLLATE \"C\" NOT NULL,"
+                          " expires_at bigint NOT NULL,"
+                          " PRIMARY KEY (client_id, jti));"
+                          "CREATE INDEX ON " +
+                          t.assertions + " (expires_at);UPDATE " + t.meta + " SET version = 3");
+    }
+
     // Behind a pointer so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;
     std::string clients_; ///< the clients table's name, part of the quota locks' keys
@@ -1166,6 +1248,7 @@ private:
 
 static_assert(versioned_erase_storage<postgres_storage>);
 static_assert(lifecycle_storage<postgres_storage>);
+static_assert(assertion_replay_storage<postgres_storage>);
 
 } // namespace oauthreg
 

@@ -8,6 +8,7 @@
 // `oauthreg_sqlite_dep`, Debian `libsqlite3-dev`).
 
 #include <oauthreg/storage/detail/sql_common.hpp>
+#include <oauthreg/storage/assertion_replay.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
@@ -57,8 +58,9 @@ struct sqlite_options {
 namespace detail {
 
 /** 1: the clients table. 2: `last_used_at` and `origin` columns, the
-    reaper's index, the initial access tokens table (docs/open-registration.md). */
-inline constexpr int sqlite_schema_version = 2;
+    reaper's index, the initial access tokens table (docs/open-registration.md).
+    3: the remembered client assertions (RFC 7523 `jti`). */
+inline constexpr int sqlite_schema_version = 3;
 
 /** Schema version 1, as the releases before the client lifecycle made it;
     a new file is made at version 1, then migrated like an old one. */
@@ -109,6 +111,25 @@ inline constexpr char const* sqlite_migrate_v1_v2 =
     "CREATE INDEX oauth_initial_access_tokens_by_org ON oauth_initial_access_tokens(org_id, created_at);"
     "PRAGMA user_version = 2;";
 
+/** Version 2 to 3: the remembered client assertions (assertion_replay_storage),
+    and the index on their expiry that the bounded deletion reads. */
+inline constexpr char const* sqlite_migrate_v2_v3 =
+    "CREATE TABLE seen_assertions ("
+    " client_id TEXT NOT NULL,"
+    " jti TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " PRIMARY KEY (client_id, jti)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX seen_assertions_by_expiry ON seen_assertions(expires_at);"
+    "PRAGMA user_version = 3;";
+
+/** A connection deletes expired assertions at every this many calls of its
+    remember_assertion, at most @ref sqlite_assertion_sweep_rows at a time:
+    twice as many as it remembered meanwhile, so they cannot pile up. */
+inline constexpr std::uint32_t sqlite_assertion_sweep_every = 128;
+/** The most expired assertions one deletion removes (one short write). */
+inline constexpr std::uint32_t sqlite_assertion_sweep_rows = 256;
+
 /** How many idle clients a reap deletes per write transaction. */
 inline constexpr std::size_t sqlite_reap_batch = 256;
 
@@ -134,6 +155,8 @@ struct sqlite_statements {
         find_token,
         list_tokens,
         erase_token,
+        remember_assertion,
+        sweep_assertions,
         begin_immediate,
         commit,
         rollback,
@@ -171,6 +194,13 @@ struct sqlite_statements {
             token + "token_hash = ?1",
             token + "org_id = ?1 ORDER BY created_at DESC, id",
             "DELETE FROM oauth_initial_access_tokens WHERE org_id = ?1 AND id = ?2",
+            // One statement: a pair held at or after ?4 is left as it is (no
+            // change: a replay), any other is stored or takes the new expiry.
+            "INSERT INTO seen_assertions(client_id, jti, expires_at) VALUES(?1, ?2, ?3)"
+            " ON CONFLICT(client_id, jti) DO UPDATE SET expires_at = excluded.expires_at"
+            " WHERE seen_assertions.expires_at < ?4",
+            "DELETE FROM seen_assertions WHERE (client_id, jti) IN (SELECT client_id, jti FROM seen_assertions"
+            " WHERE expires_at < ?1 LIMIT " + std::to_string(sqlite_assertion_sweep_rows) + ")",
             "BEGIN IMMEDIATE",
             "COMMIT",
             "ROLLBACK",
@@ -301,6 +331,9 @@ public:
 
     statement get(stmt s) noexcept { return statement(stmts_[s]); }
 
+    /** Counts a remember_assertion call. @return whether this one sweeps expired assertions */
+    bool sweep_due() noexcept { return ++assertion_calls_ % sqlite_assertion_sweep_every == 0; }
+
     /** BEGIN IMMEDIATE (the write lock, waited for up to the busy timeout)
         ... COMMIT; rolled back if left before the commit. */
     class write_transaction {
@@ -400,11 +433,15 @@ private:
         if (*version < 2)
             if (auto r = exec(sqlite_migrate_v1_v2); !r)
                 return r;
+        if (*version < 3)
+            if (auto r = exec(sqlite_migrate_v2_v3); !r)
+                return r;
         return {};
     }
 
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmts_[sqlite_statements::end] = {};
+    std::uint32_t assertion_calls_ = 0; ///< remember_assertion calls on this connection
 };
 
 } // namespace detail
@@ -670,6 +707,41 @@ public:
         return {};
     }
 
+    /** One statement, `INSERT ... ON CONFLICT(client_id, jti) DO UPDATE
+        SET expires_at = excluded.expires_at WHERE seen_assertions.expires_at
+        < now`: true when it changed a row. The file's write lock orders
+        concurrent calls of every connection and process, so exactly one of
+        them stores a pair. At every 128th call of a connection, a `DELETE`
+        of at most 256 expired rows, found on the expiry's index, follows;
+        if it fails, the failure goes to the log and the answer stands.
+        @copydetails basic_memory_storage::remember_assertion */
+    result<bool> remember_assertion(std::string_view client_id, std::string_view jti, unix_seconds expires_at,
+                                    unix_seconds now)
+    {
+        if (auto ok = detail::check_assertion_ids(client_id, jti); !ok)
+            return ok.error();
+        auto c = pool_->take();
+        bool stored = false;
+        {
+            auto s = c->get(own::remember_assertion);
+            s.bind(1, client_id);
+            s.bind(2, jti);
+            s.bind(3, expires_at);
+            s.bind(4, now);
+            if (s.step() != SQLITE_DONE)
+                return failed(*c, "remember_assertion");
+            stored = sqlite3_changes(c->db()) == 1;
+        }
+        if (c->sweep_due()) {
+            auto s = c->get(own::sweep_assertions);
+            s.bind(1, now);
+            if (s.step() != SQLITE_DONE)
+                detail::log_failure(pool_->log(), "remember_assertion (deleting expired ones)",
+                                    sqlite3_errmsg(c->db()));
+        }
+        return stored;
+    }
+
     /** @copydoc basic_memory_storage::find */
     result<client_record> find(std::string_view id) const
     {
@@ -880,6 +952,7 @@ private:
 
 static_assert(versioned_erase_storage<sqlite_storage>);
 static_assert(lifecycle_storage<sqlite_storage>);
+static_assert(assertion_replay_storage<sqlite_storage>);
 
 } // namespace oauthreg
 
