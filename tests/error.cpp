@@ -155,6 +155,11 @@ constexpr wire_row wire_table[] = {
     {error::quota_exceeded, "quota_exceeded"},
     {error::invalid_initial_access_token, "invalid_client"},
     {error::anonymous_client_credentials, "invalid_client_metadata"},
+    {error::invalid_client_assertion, "invalid_client"},
+    {error::client_assertion_replayed, "invalid_client"},
+    {error::metadata_document_unavailable, "invalid_client"},
+    {error::invalid_metadata_document, "invalid_client"},
+    {error::redirect_uri_not_registered, "invalid_redirect_uri"},
 };
 
 } // namespace

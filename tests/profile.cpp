@@ -11,8 +11,9 @@ TEST_CASE("the default profile is the reference API", "[profile]")
     CHECK(p.name == "default");
     CHECK(p.grant_types == enum_set<grant_type>{grant_type::authorization_code, grant_type::client_credentials,
                                                 grant_type::refresh_token});
-    CHECK(p.auth_methods ==
-          enum_set<auth_method>{auth_method::none, auth_method::client_secret_basic, auth_method::client_secret_post});
+    // RFC 7523 2.2: private_key_jwt too, which the client check verifies (docs/client-check.md)
+    CHECK(p.auth_methods == enum_set<auth_method>{auth_method::none, auth_method::client_secret_basic,
+                                                  auth_method::client_secret_post, auth_method::private_key_jwt});
     CHECK(p.response_types == enum_set<response_type>{response_type::code});
     CHECK(p.limits.max_body_bytes == 64 * 1024);
 }

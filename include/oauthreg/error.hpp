@@ -112,7 +112,14 @@ enum class error {
     // -- the client lifecycle (RFC 7591 section 3: who may register) --------
     quota_exceeded,                 ///< the organization holds as many clients as it may
     invalid_initial_access_token,   ///< unknown, spent, expired or revoked (RFC 7591 3)
-    anonymous_client_credentials    ///< an anonymous registration asked for client_credentials
+    anonymous_client_credentials,   ///< an anonymous registration asked for client_credentials
+
+    // -- the client check (RFC 7523, Client ID Metadata Documents) ------------
+    invalid_client_assertion,      ///< an RFC 7523 client assertion that does not verify or whose claims fail
+    client_assertion_replayed,     ///< an assertion whose jti was seen from this client before its exp
+    metadata_document_unavailable, ///< a client id URL whose document could not be fetched (transport, status, size)
+    invalid_metadata_document,     ///< a fetched document that is not acceptable client metadata
+    redirect_uri_not_registered    ///< a client check's redirect_uri is not one the client registered
     // A new enumerator goes above, with a message and a condition, and moves detail::last_error.
 };
 
@@ -198,6 +205,7 @@ constexpr condition condition_of(error e) noexcept
     case error::redirect_uri_missing_host:
     case error::redirect_uri_bad_port:
     case error::redirect_uri_bad_private_scheme:
+    case error::redirect_uri_not_registered:
         return condition::invalid_redirect_uri;
     case error::malformed_software_statement:
     case error::software_statement_signature_invalid:
@@ -219,6 +227,11 @@ constexpr condition condition_of(error e) noexcept
         return condition::invalid_client;
     case error::anonymous_client_credentials:
         return condition::invalid_client_metadata;
+    case error::invalid_client_assertion:
+    case error::client_assertion_replayed:
+    case error::metadata_document_unavailable:
+    case error::invalid_metadata_document:
+        return condition::invalid_client;
     case error::storage_failure:
         return condition::server_error;
     case error::malformed_operation:
@@ -272,7 +285,7 @@ constexpr condition condition_of(error e) noexcept
 namespace detail {
 
 /** The last @ref error enumerator, so that a test can visit them all. */
-inline constexpr error last_error = error::anonymous_client_credentials;
+inline constexpr error last_error = error::redirect_uri_not_registered;
 
 /** The message of an error of the request body's form (RFC 7591 3.1); nullptr for any other. */
 constexpr char const* body_message(error e) noexcept
@@ -466,11 +479,30 @@ constexpr char const* record_api_message(error e) noexcept
     }
 }
 
+/** The message of an error of the client check; nullptr for any other. */
+constexpr char const* client_check_message(error e) noexcept
+{
+    switch (e) {
+    case error::invalid_client_assertion:
+        return "the client assertion is not valid";
+    case error::client_assertion_replayed:
+        return "the client assertion was used before";
+    case error::metadata_document_unavailable:
+        return "the client metadata document could not be fetched";
+    case error::invalid_metadata_document:
+        return "the client metadata document is not acceptable";
+    case error::redirect_uri_not_registered:
+        return "redirect_uri is not registered for this client";
+    default:
+        return nullptr;
+    }
+}
+
 /** The error's message: the same text for every error_info of that error. */
 constexpr char const* message_of(error e) noexcept
 {
     for (auto group : {body_message, redirect_uri_message, metadata_message, software_statement_message,
-                       management_message, record_api_message})
+                       management_message, record_api_message, client_check_message})
         if (char const* m = group(e))
             return m;
     return "unknown error";

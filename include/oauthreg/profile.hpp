@@ -99,9 +99,10 @@ struct profile {
     enum_set<grant_type> grant_types{grant_type::authorization_code, grant_type::client_credentials,
                                      grant_type::refresh_token};
     enum_set<response_type> response_types{response_type::code}; ///< the response types clients may register
-    /** The token endpoint authentication methods clients may register (RFC 7591 2). */
+    /** The token endpoint authentication methods clients may register (RFC 7591 2):
+        a secret, none (public), or keys (RFC 7523 2.2, which the client check verifies). */
     enum_set<auth_method> auth_methods{auth_method::none, auth_method::client_secret_basic,
-                                       auth_method::client_secret_post};
+                                       auth_method::client_secret_post, auth_method::private_key_jwt};
     redirect_uri_rules redirect_uris{}; ///< which redirect URIs are accepted
 
     /** When set, every scope token must be one of these (RFC 7591 section 2: the

@@ -29,23 +29,31 @@ constexpr std::string_view to_string(client_type t) noexcept
 }
 
 /** How a client came to be: through RFC 7591 registration (`POST /oauth/register`,
-    where open registration lands) or through the record API (`POST /oauth_clients`).
+    where open registration lands), through the record API (`POST /oauth_clients`),
+    or as a Client ID Metadata Document fetched from its URL (never stored).
     Reaping is by origin, so clients an operator made on purpose are spared. */
-enum class client_origin : std::uint8_t { registration, api };
+enum class client_origin : std::uint8_t { registration, api, metadata_document };
 
-/** @param o an origin @return "registration" or "api" */
+/** @param o an origin @return "registration", "api" or "metadata_document" */
 constexpr std::string_view to_string(client_origin o) noexcept
 {
-    return o == client_origin::registration ? "registration" : "api";
+    switch (o) {
+    case client_origin::registration:
+        return "registration";
+    case client_origin::api:
+        return "api";
+    case client_origin::metadata_document:
+        return "metadata_document";
+    }
+    return "registration";
 }
 
-/** @param s "registration" or "api" @return the origin, or nullopt */
+/** @param s "registration", "api" or "metadata_document" @return the origin, or nullopt */
 constexpr std::optional<client_origin> parse_client_origin(std::string_view s) noexcept
 {
-    if (s == "registration")
-        return client_origin::registration;
-    if (s == "api")
-        return client_origin::api;
+    for (auto o : {client_origin::registration, client_origin::api, client_origin::metadata_document})
+        if (s == to_string(o))
+            return o;
     return std::nullopt;
 }
 

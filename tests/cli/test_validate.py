@@ -77,11 +77,14 @@ check("'-' reads standard input", rc == 0, str(rc))
 os.unlink(tmp.name)
 
 # --- profiles ----------------------------------------------------------------------
+cs_jwt = b'{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"client_secret_jwt"}'
+rc, out, _ = run(["validate"], cs_jwt)
+check("default profile refuses client_secret_jwt", rc == 1 and one_json_line(out)["error"] == "invalid_client_metadata")
+rc, out, _ = run(["validate", "--profile", "rfc7591"], cs_jwt)
+check("rfc7591 profile accepts client_secret_jwt", rc == 0, out)
 pkj = b'{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://a.example/jwks"}'
 rc, out, _ = run(["validate"], pkj)
-check("default profile refuses private_key_jwt", rc == 1 and one_json_line(out)["error"] == "invalid_client_metadata")
-rc, out, _ = run(["validate", "--profile", "rfc7591"], pkj)
-check("rfc7591 profile accepts private_key_jwt", rc == 0, out)
+check("default profile accepts private_key_jwt (RFC 7523 2.2)", rc == 0, out)
 tls = b'{"grant_types":["client_credentials"],"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_san_dns":"svc.example.com"}'
 rc, out, _ = run(["validate", "--profile", "rfc7591"], tls)
 check("RFC 8705 2.1.2: tls_client_auth's certificate subject is echoed",

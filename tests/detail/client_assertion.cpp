@@ -259,9 +259,9 @@ TEST_CASE("RFC 7523 3, item 7: jti is required, a non-empty string of at most 25
     };
     CHECK(says(with_jti(""), "no \"jti\""));
     CHECK(says(with_jti(42), "no \"jti\""));
-    CHECK(says(with_jti(boost::json::string(max_assertion_id_bytes + 1, 'j')), "\"jti\" is longer than 256 bytes"));
+    CHECK(says(with_jti(boost::json::string(detail::max_jti_bytes + 1, 'j')), "\"jti\" is longer than 256 bytes"));
     CHECK(says(with_jti(boost::json::string(std::string_view("a\0b", 3))), "NUL"));
-    auto longest = with_jti(boost::json::string(max_assertion_id_bytes, 'j'));
+    auto longest = with_jti(boost::json::string(detail::max_jti_bytes, 'j'));
     REQUIRE(longest.has_value());
     CHECK(longest->jti.size() == 256);
 }

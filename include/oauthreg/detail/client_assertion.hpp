@@ -12,7 +12,6 @@
 #include <oauthreg/clock.hpp>
 #include <oauthreg/detail/jws.hpp>
 #include <oauthreg/error.hpp>
-#include <oauthreg/storage/assertion_replay.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -46,6 +45,11 @@ struct verified_assertion {
     std::string jti;
     unix_seconds expires_at;
 };
+
+/** The longest "jti" accepted: what a replay store must hold (the same
+    bound as storage/assertion_replay.hpp's max_assertion_id_bytes, which
+    client_check.hpp asserts; detail/ does not include storage/). */
+inline constexpr std::size_t max_jti_bytes = 256;
 
 /** What an assertion is checked against. */
 struct assertion_check {
@@ -107,15 +111,15 @@ inline result<unix_seconds> assertion_expiry(boost::json::object const& claims, 
 }
 
 /** RFC 7523 3, item 7, as the contract has it: a "jti" is required, a
-    non-empty string of at most max_assertion_id_bytes bytes without NUL,
+    non-empty string of at most max_jti_bytes bytes without NUL,
     which the replay store can hold. */
 inline result<std::string> assertion_jti(boost::json::object const& claims)
 {
     auto const jti = string_member(claims, "jti");
     if (!jti || jti->empty())
         return assertion_error("no \"jti\" (RFC 7523 3, item 7)");
-    if (jti->size() > max_assertion_id_bytes)
-        return assertion_error("\"jti\" is longer than " + std::to_string(max_assertion_id_bytes) + " bytes");
+    if (jti->size() > max_jti_bytes)
+        return assertion_error("\"jti\" is longer than " + std::to_string(max_jti_bytes) + " bytes");
     if (jti->find('\0') != std::string_view::npos)
         return assertion_error("\"jti\" holds a NUL character");
     return std::string(*jti);
