@@ -8,6 +8,7 @@
 #include <oauthreg/record.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,19 @@
 #include <vector>
 
 namespace oauthreg {
+
+/** What a key may do: manage its organization's clients, or ask the client
+    check about any organization's clients (an authorization server's key,
+    accepted on `POST /oauth/client_check` only). */
+enum class key_role : std::uint8_t { management, authorization_server };
+
+/** What a presented key is: who it acts for, its role, and for an
+    authorization server the issuer its clients' assertions must name. */
+struct api_key_grant {
+    owner who;                              ///< the organization and user (management keys)
+    key_role role = key_role::management;   ///< what the key may do
+    std::string issuer;                     ///< an authorization server's `aud`; empty: the service's public URL
+};
 
 /** The bearer API keys a host accepts, each naming the @ref owner it acts for.
 
@@ -30,14 +44,26 @@ class api_keys {
 public:
     /** Accepts `key` for `who`; only its SHA-256 is kept.
         @param key the plaintext bearer key
-        @param who the organization and user the key acts for */
-    void add(std::string_view key, owner who) { entries_.push_back({hasher_(key), std::move(who)}); }
+        @param who the organization and user the key acts for
+        @param role what the key may do
+        @param issuer for an authorization server: the `aud` its clients' assertions name
+               (empty: the service's public URL) */
+    void add(std::string_view key, owner who, key_role role = key_role::management, std::string issuer = {})
+    {
+        entries_.push_back({hasher_(key), {std::move(who), role, std::move(issuer)}});
+    }
 
     /** Accepts the key whose SHA-256 is `key_sha256` for `who` (a keys file
         that holds digests, never the keys).
         @param key_sha256 the SHA-256 digest of the key
-        @param who the organization and user the key acts for */
-    void add_sha256(secret_hash const& key_sha256, owner who) { entries_.push_back({key_sha256, std::move(who)}); }
+        @param who the organization and user the key acts for
+        @param role what the key may do
+        @param issuer as for add() */
+    void add_sha256(secret_hash const& key_sha256, owner who, key_role role = key_role::management,
+                    std::string issuer = {})
+    {
+        entries_.push_back({key_sha256, {std::move(who), role, std::move(issuer)}});
+    }
 
     /** Parses lowercase or uppercase hex of a SHA-256 digest (64 digits).
         @param hex the hex text, without prefix or surrounding space
@@ -62,12 +88,23 @@ public:
         @return the owner, or nullopt for an unknown (or empty) key */
     std::optional<owner> authenticate(std::string_view key) const
     {
+        auto g = authorize(key);
+        if (!g || g->role != key_role::management)
+            return std::nullopt; // an authorization server's key manages no clients
+        return std::move(g->who);
+    }
+
+    /** What `key` is: its owner, role and issuer, compared as authenticate compares.
+        @param key the bearer key presented (RFC 6750 2.1), without `Bearer `
+        @return the grant, or nullopt for an unknown (or empty) key */
+    std::optional<api_key_grant> authorize(std::string_view key) const
+    {
         auto const candidate = hasher_(key);
-        owner const* found = nullptr;
+        api_key_grant const* found = nullptr;
         for (auto const& e : entries_) {
             bool const match = detail::equal_constant_time(e.key_sha256, candidate);
             if (match && found == nullptr)
-                found = &e.who;
+                found = &e.grant;
         }
         if (found == nullptr || key.empty())
             return std::nullopt;
@@ -82,7 +119,7 @@ public:
 private:
     struct entry {
         secret_hash key_sha256;
-        owner who;
+        api_key_grant grant;
     };
 
     static constexpr int hex_value(char c) noexcept

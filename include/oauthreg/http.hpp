@@ -5,7 +5,9 @@
 #define OAUTHREG_HTTP_HPP
 
 #include <oauthreg/api_keys.hpp>
+#include <oauthreg/client_check.hpp>
 #include <oauthreg/client_page.hpp>
+#include <oauthreg/detail/http_client_check.hpp>
 #include <oauthreg/detail/http_lifecycle.hpp>
 #include <oauthreg/detail/http_query.hpp>
 #include <oauthreg/error.hpp>
@@ -22,6 +24,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,6 +107,8 @@ inline std::string_view reason_of(unsigned status) noexcept
         return "Request Header Fields Too Large";
     case 501:
         return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
     case 503:
         return "Service Unavailable";
     default:
@@ -372,13 +378,44 @@ public:
         @param public_url the public base URL, the same given to @ref http_registry_options
         @param policy who may register (docs/open-registration.md); by default an API key */
     basic_http_handler(Registry& reg, api_keys keys, std::string public_url, registration_policy policy = {})
-        : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url)), policy_(std::move(policy))
+        : reg_(reg), keys_(std::move(keys)), issuer_(std::move(public_url)), policy_(std::move(policy)),
+          own_directory_(std::make_unique<basic_client_directory<Registry>>(reg))
     {
         // RFC 8414 2: the issuer is a URL without a trailing slash.
         while (!issuer_.empty() && issuer_.back() == '/')
             issuer_.pop_back();
-        metadata_ = boost::json::serialize(detail::server_metadata(issuer_, reg_.options().profile));
         metadata_path_ = std::string(well_known) + detail::url_path(issuer_);
+        use_client_directory(*own_directory_);
+    }
+
+    /** Answers the client check and resolves clients through `dir` (a @ref
+        basic_client_directory over the same registry, with the host's fetch
+        policy), which must outlive the handler. Without this call a directory
+        without documents is used. The RFC 8414 document then says whether
+        Client ID Metadata Documents resolve.
+        @param dir the directory */
+    template <class Directory> void use_client_directory(Directory& dir)
+    {
+        check_ = [&dir](client_check_request const& r) { return dir.check(r); };
+        resolve_ = [&dir](std::string_view id) { return dir.resolve(id); };
+        documents_ = dir.options().metadata_documents;
+        build_metadata();
+    }
+
+    /** Adds the real authorization server's RFC 8414 members
+        (`authorization_endpoint`, `token_endpoint`, ...) to the metadata
+        document, which RFC 8414 2 requires and the registry cannot know.
+        Members the registry sets itself keep the registry's value.
+        @param members the authorization server's metadata object
+        @return nothing, or why it cannot be merged (another `issuer`) */
+    std::optional<std::string> merge_server_metadata(boost::json::object const& members)
+    {
+        if (auto const* iss = members.if_contains("issuer");
+            iss && (!iss->is_string() || std::string_view(iss->get_string()) != issuer_))
+            return "its issuer is not this service's public URL, " + issuer_ + " (RFC 8414 3.3)";
+        extra_metadata_ = members;
+        build_metadata();
+        return std::nullopt;
     }
 
     /** @return the RFC 8414 issuer: the public URL without a trailing slash */
@@ -412,6 +449,8 @@ public:
         case route_kind::tokens:
         case route_kind::token:
             return tokens(req, t.r, who.who);
+        case route_kind::client_check:
+            return client_check(req, who);
         default:
             return records(req, t.r, who.who, t.query);
         }
@@ -484,13 +523,14 @@ public:
 private:
     static constexpr std::string_view well_known = "/.well-known/oauth-authorization-server";
 
-    enum class route_kind { none, metadata, register_client, management, clients, client, tokens, token };
+    enum class route_kind { none, metadata, register_client, management, clients, client, tokens, token, client_check };
 
     /** What authenticated a request: the owner it acts for, and how. */
     enum class credential { api_key, anonymous, initial_access_token };
     struct caller {
         owner who;
         credential kind = credential::api_key;
+        std::string issuer = {}; ///< an authorization server key's audience
     };
     struct route {
         route_kind kind = route_kind::none;
@@ -509,6 +549,8 @@ private:
         bool const one_of = is_get(method) || method == "PUT" || method == "DELETE";
         if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "register" && !seg[2].empty())
             return {one_of ? route_kind::management : route_kind::none, seg[2]};
+        if (seg.size() == 2 && seg[0] == "oauth" && seg[1] == "client_check")
+            return {method == "POST" ? route_kind::client_check : route_kind::none, {}};
         if (seg.size() == 2 && seg[0] == "oauth" && seg[1] == "initial_access_tokens")
             return {is_get(method) || method == "POST" ? route_kind::tokens : route_kind::none, {}};
         if (seg.size() == 3 && seg[0] == "oauth" && seg[1] == "initial_access_tokens" && !seg[2].empty())
@@ -534,7 +576,7 @@ private:
         t.path = req.target.substr(0, qmark);
         t.query = qmark == std::string_view::npos ? "" : req.target.substr(qmark + 1);
         auto const seg = detail::split_path(t.path);
-        if (seg.size() >= 2 && seg[0] == "oauth" && seg[1] == "register")
+        if (seg.size() >= 2 && seg[0] == "oauth" && (seg[1] == "register" || seg[1] == "client_check"))
             t.env = detail::envelope::rfc7591;
         t.r = match(req.method, t.path, seg);
         return t;
@@ -574,11 +616,8 @@ private:
         } else if (t.r.kind == route_kind::register_client) {
             if (auto refused = check_registrant(req, t.env, token, who, ask_store))
                 return refused;
-        } else {
-            auto w = keys_.authenticate(token);
-            if (!w)
-                return unauthorized(t.env, req.authorization);
-            who.who = std::move(*w);
+        } else if (auto refused = check_key(req, t, token, who)) {
+            return refused;
         }
         if (req.body_over_limit)
             return detail::problem_response(t.env, too_large());
@@ -597,8 +636,10 @@ private:
             who = {{policy_.open_org, policy_.open_user}, credential::anonymous};
             return std::nullopt;
         }
-        if (auto w = keys_.authenticate(token)) {
-            who.who = std::move(*w);
+        if (auto w = keys_.authorize(token)) {
+            if (w->role != key_role::management)
+                return forbidden_role(env);
+            who.who = std::move(w->who);
             return std::nullopt;
         }
         if (policy_.mode == registration_mode::api_key || token.empty())
@@ -616,6 +657,77 @@ private:
                 return detail::rfc7591_error(500, w.error());
         }
         return unauthorized(env, req.authorization);
+    }
+
+    /** An API key on the record and client check routes: an authorization
+        server's key on the client check only, any other key anywhere else
+        (403 when the role does not fit, 401 for an unknown key). */
+    std::optional<http_response> check_key(http_request const& req, parsed_target const& t, std::string_view token,
+                                           caller& who) const
+    {
+        auto w = keys_.authorize(token);
+        if (!w)
+            return unauthorized(t.env, req.authorization);
+        bool const checker = w->role == key_role::authorization_server;
+        if (checker != (t.r.kind == route_kind::client_check))
+            return forbidden_role(t.env);
+        who.who = std::move(w->who);
+        who.issuer = w->issuer.empty() ? issuer_ : std::move(w->issuer);
+        return std::nullopt;
+    }
+
+    static http_response forbidden_role(detail::envelope env)
+    {
+        return detail::problem_response(env, {403, "forbidden", "this key's role may not use this route", {}});
+    }
+
+    void build_metadata()
+    {
+        auto o = detail::server_metadata(issuer_, reg_.options().profile);
+        detail::add_client_check_metadata(o, reg_.options().profile, documents_);
+        for (auto const& m : extra_metadata_)
+            if (!o.contains(m.key()))
+                o.emplace(m.key(), m.value());
+        metadata_ = boost::json::serialize(o);
+    }
+
+    /** `POST /oauth/client_check`: the body's credential, then its redirect
+        URI; 200 with the client, 401 `invalid_client`, 400 `invalid_redirect_uri`. */
+    http_response client_check(http_request const& req, caller const& who)
+    {
+        boost::json::object doc;
+        client_check_request q;
+        if (auto bad = detail::read_client_check(req.body, reg_.options().profile.limits.max_depth, doc, q))
+            return detail::problem_response(detail::envelope::rfc7591, {400, "invalid_request", *bad, {}});
+        q.audience = who.issuer;
+        auto c = check_(q);
+        if (!c) {
+            auto const cond = c.error().code.default_error_condition();
+            unsigned const status = cond == condition::invalid_redirect_uri ? 400
+                                    : cond == condition::invalid_client     ? 401
+                                                                            : 500;
+            return detail::rfc7591_error(status, c.error());
+        }
+        auto o = oauth_client(*c);
+        o["token_endpoint_auth_method"] = to_string(c->metadata.token_endpoint_auth_method);
+        return detail::json_response(200, with_data_envelope(std::move(o)));
+    }
+
+    /** A Client Identifier URL on `GET /oauth_clients/{id}`: its document's
+        client, for any key; 502 when it cannot be fetched, 422 when it is
+        not acceptable. */
+    http_response document_client(std::string_view url)
+    {
+        auto c = resolve_(url);
+        if (c)
+            return detail::json_response(200, with_data_envelope(oauth_client(*c)));
+        auto const kind = c.error().kind();
+        if (kind == error::metadata_document_unavailable || kind == error::invalid_metadata_document)
+            return detail::problem_response(detail::envelope::errors,
+                                            {kind == error::invalid_metadata_document ? 422u : 502u,
+                                             to_string(condition::invalid_client_metadata), c.error().description,
+                                             {}});
+        return detail::record_error(c.error());
     }
 
     static http_response no_query(detail::envelope env)
@@ -758,6 +870,8 @@ private:
         auto const id = detail::decode_segment(r.id);
         if (!id) // an id that cannot be decoded names no client
             return detail::record_error(make_error(error::client_not_found, "client_id"));
+        if (is_get(req.method) && documents_ && is_client_id_url(*id, reg_.options().profile.limits.max_uri_length))
+            return document_client(*id);
         if (is_get(req.method)) {
             auto c = reg_.find(*id, who);
             return c ? detail::json_response(200, with_data_envelope(oauth_client(*c))) : detail::record_error(c.error());
@@ -793,6 +907,11 @@ private:
     registration_policy policy_;
     std::string metadata_;
     std::string metadata_path_;
+    std::unique_ptr<basic_client_directory<Registry>> own_directory_;
+    std::function<result<client_record>(client_check_request const&)> check_;
+    std::function<result<client_record>(std::string_view)> resolve_;
+    bool documents_ = false;
+    boost::json::object extra_metadata_;
 };
 
 } // namespace oauthreg
