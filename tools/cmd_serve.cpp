@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "lib/cli_common.hpp"
 #include "lib/forwarded.hpp"
+#include "lib/https_fetch.hpp"
 #include "lib/log_writer.hpp"
 #include "lib/metrics.hpp"
 #include "lib/peer_limit.hpp"
@@ -15,6 +16,7 @@
 #include "lib/work_pool.hpp"
 
 #include <oauthreg/api_keys.hpp>
+#include <oauthreg/client_check.hpp>
 #include <oauthreg/detail/secret.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/http.hpp>
@@ -1006,7 +1008,29 @@ private:
 /// The shortest API key a keys file may hold.
 inline constexpr std::size_t min_api_key_bytes = 16;
 
-/** `{"keys": [{"key" | "key_sha256": ..., "org_id": ..., "user_id": ...}, ...]}` */
+/** One entry's owner, role and issuer: `"role"` is `management` (the
+    default; `org_id` required) or `authorization_server` (no owner; an
+    optional `"issuer"`, the `aud` of its clients' assertions). */
+template <class Text, class Bad> api_key_grant key_grant(Text const& text_of, Bad const& bad)
+{
+    auto const role = text_of("role").value_or("management");
+    owner who{text_of("org_id").value_or(""), text_of("user_id").value_or("")};
+    auto issuer = text_of("issuer");
+    if (role == "authorization_server") {
+        if (!who.org_id.empty() || !who.user_id.empty())
+            throw bad("an authorization_server key sees every organization: no \"org_id\" nor \"user_id\"");
+        return {{}, key_role::authorization_server, issuer.value_or("")};
+    }
+    if (role != "management")
+        throw bad("\"role\" must be management or authorization_server");
+    if (issuer)
+        throw bad("\"issuer\" belongs to an authorization_server key");
+    if (who.org_id.empty())
+        throw bad("a key entry has no \"org_id\"");
+    return {std::move(who), key_role::management, {}};
+}
+
+/** `{"keys": [{"key" | "key_sha256": ..., "org_id": ..., "user_id": ..., "role": ..., "issuer": ...}, ...]}` */
 inline api_keys load_api_keys(std::string const& path)
 {
     auto const doc = read_json_object_file(path, 8);
@@ -1027,9 +1051,7 @@ inline api_keys load_api_keys(std::string const& path)
                 throw bad(std::string("\"") + name + "\" must be a non-empty string");
             return std::string(v->get_string());
         };
-        owner who{text_of("org_id").value_or(""), text_of("user_id").value_or("")};
-        if (who.org_id.empty())
-            throw bad("a key entry has no \"org_id\"");
+        auto g = key_grant(text_of, bad);
         auto key = text_of("key");
         auto hex = text_of("key_sha256");
         if (key.has_value() == hex.has_value())
@@ -1039,12 +1061,12 @@ inline api_keys load_api_keys(std::string const& path)
             if (key->size() < min_api_key_bytes)
                 throw bad("a \"key\" must be at least " + std::to_string(min_api_key_bytes) +
                           " bytes (generate one with: openssl rand -base64 32)");
-            keys.add(*key, std::move(who));
+            keys.add(*key, std::move(g.who), g.role, std::move(g.issuer));
         } else {
             auto h = api_keys::parse_sha256_hex(*hex);
             if (!h)
                 throw bad("\"key_sha256\" must be 64 hex digits");
-            keys.add_sha256(*h, std::move(who));
+            keys.add_sha256(*h, std::move(g.who), g.role, std::move(g.issuer));
         }
     }
     if (keys.empty())
@@ -1143,7 +1165,9 @@ inline constexpr char const* serve_help =
     "                                (default 127.0.0.1:8080)\n"
     "  --store URI                   memory, sqlite:PATH or postgres:CONNINFO (default memory)\n"
     "  --api-keys FILE               {\"keys\": [{\"key\" | \"key_sha256\", \"org_id\", \"user_id\"}]}; keys of\n"
-    "                                16 bytes or more (default: one fresh key, printed on the ready line)\n"
+    "                                16 bytes or more (default: one fresh key, printed on the ready line);\n"
+    "                                \"role\": \"authorization_server\" (no org_id; optional \"issuer\")\n"
+    "                                for a key of POST /oauth/client_check only\n"
     "  --public-url URL              the issuer and base of registration_client_uri (default: the\n"
     "                                listening URL)\n"
     "  --profile NAME                default or rfc7591 (default default)\n"
@@ -1184,19 +1208,35 @@ inline constexpr char const* serve_help =
     "  --idle-timeout-ms MS          a kept-alive connection waiting for a request (default 60000)\n"
     "  --drain-timeout-ms MS         SIGINT/SIGTERM: the longest wait for requests in flight before\n"
     "                                exiting 1 (default 10000)\n"
+    "  --cimd                        resolve https client ids as Client ID Metadata Documents, fetched\n"
+    "                                from those URLs (default off); OAUTHREG_CIMD=1 in the environment\n"
+    "  --cimd-allow-loopback         development only: documents on loopback addresses may be fetched;\n"
+    "                                refused unless --listen is a loopback address\n"
+    "  --cimd-ca-file FILE           PEM trust anchors added to the system's for fetching documents\n"
+    "  --cimd-timeout-ms MS          a whole document fetch, 1 to 60000 (default 5000)\n"
+    "  --cimd-min-ttl SECONDS        a good document is kept at least this long (default 60)\n"
+    "  --cimd-max-ttl SECONDS        and at most this long, whatever its Cache-Control (default 86400)\n"
+    "  --cimd-max-entries N          documents and key sets kept, least recently used out (default\n"
+    "                                10000)\n"
+    "  --as-metadata FILE            the authorization server's RFC 8414 members (token_endpoint, ...),\n"
+    "                                added to GET /.well-known/oauth-authorization-server\n"
     "  --help                        this text\n"
     "\n"
     "The body limit is the profile's (64 KiB by default). OAUTHREG_SECRET_PEPPER (environment): an\n"
     "HMAC key for stored secrets.\n";
 
 /** Every long option of serve that takes a value: each may come from the environment. */
-inline constexpr std::array<std::string_view, 26> serve_options = {
+inline constexpr std::array<std::string_view, 32> serve_options = {
     "--listen",        "--store",          "--api-keys",      "--public-url",     "--profile",
     "--trusted-issuers", "--tls-cert",     "--tls-key",       "--threads",        "--store-threads",
     "--store-queue",   "--max-connections", "--max-connections-per-peer", "--rate-limit",
     "--register-rate-limit", "--trusted-proxies", "--metrics-listen", "--header-limit",
     "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms", "--registration",
-    "--open-org",      "--max-clients-per-org", "--secret-lifetime", "--reap-idle"};
+    "--open-org",      "--max-clients-per-org", "--secret-lifetime", "--reap-idle", "--cimd-ca-file",
+    "--cimd-timeout-ms", "--cimd-min-ttl", "--cimd-max-ttl", "--as-metadata", "--cimd-max-entries"};
+
+/// serve's options without a value; OAUTHREG_CIMD=1 (or true) stands for --cimd.
+inline constexpr std::array<std::string_view, 2> serve_flags = {"--cimd", "--cimd-allow-loopback"};
 
 /** `--max-connections` as OAUTHREG_MAX_CONNECTIONS. */
 inline std::string environment_name(std::string_view option)
@@ -1212,6 +1252,12 @@ inline std::string environment_name(std::string_view option)
 inline std::vector<std::string> with_environment(int argc, char** argv)
 {
     std::vector<std::string> args(argv, argv + 2), given(argv + 2, argv + argc);
+    for (auto flag : serve_flags) {
+        char const* value = std::getenv(environment_name(flag).c_str());
+        if (value && (std::string_view(value) == "1" || std::string_view(value) == "true") &&
+            std::find(given.begin(), given.end(), flag) == given.end())
+            args.emplace_back(flag);
+    }
     for (auto option : serve_options) {
         if (std::find(given.begin(), given.end(), option) != given.end())
             continue;
@@ -1245,6 +1291,14 @@ template <class F> auto named_from_environment(std::vector<std::string> const& a
     }
 }
 
+/** Client ID Metadata Documents (--cimd ...): whether they resolve, and how
+    they are fetched (tools/lib/https_fetch.hpp) and kept. */
+struct cimd_settings {
+    bool enabled = false;        ///< --cimd
+    https_fetch_settings fetch;  ///< --cimd-allow-loopback, --cimd-ca-file, --cimd-timeout-ms
+    metadata_document_options documents; ///< --cimd-min-ttl, --cimd-max-ttl, --cimd-max-entries
+};
+
 /** What `oauthreg serve`'s options say, read and checked. */
 struct serve_settings {
     std::string listen = "127.0.0.1:8080", store = "memory", keys_path, public_url, tls_cert, tls_key, metrics_listen;
@@ -1255,6 +1309,9 @@ struct serve_settings {
     registration_policy registration;       ///< --registration, --open-org
     std::size_t max_clients_per_org = 0;    ///< --max-clients-per-org
     std::optional<long> reap_idle_days;     ///< --reap-idle
+    cimd_settings cimd;                     ///< --cimd and its companions
+    std::string as_metadata_path;           ///< --as-metadata
+    boost::json::object as_metadata;        ///< that file's members
 };
 
 /** `--registration`'s value. */
@@ -1274,6 +1331,32 @@ struct serve_options_read {
     std::string proxies_text;                         ///< --trusted-proxies, parsed once every option is read
     std::optional<std::uint32_t> register_rate_limit; ///< --register-rate-limit; its default follows --registration
 };
+
+/** The --cimd options and --as-metadata. @return false for another option */
+template <class Value> bool read_cimd_option(serve_settings& st, std::string_view a, Value& value)
+{
+    using namespace serve_detail;
+    auto& c = st.cimd;
+    if (a == "--cimd")
+        c.enabled = true;
+    else if (a == "--cimd-allow-loopback")
+        c.fetch.allow_loopback = true;
+    else if (a == "--cimd-ca-file")
+        c.fetch.ca_file = value();
+    else if (a == "--cimd-timeout-ms")
+        c.fetch.timeout = std::chrono::milliseconds(to_number(a, value(), 1, 60000));
+    else if (a == "--cimd-min-ttl")
+        c.documents.min_ttl = to_number(a, value(), 0, 366L * 86400);
+    else if (a == "--cimd-max-ttl")
+        c.documents.max_ttl = to_number(a, value(), 0, 366L * 86400);
+    else if (a == "--cimd-max-entries")
+        c.documents.max_entries = static_cast<std::size_t>(to_number(a, value(), 1, 10000000));
+    else if (a == "--as-metadata")
+        st.as_metadata_path = value();
+    else
+        return false;
+    return true;
+}
 
 /** One of serve's own options, `a`, whose value `value()` reads, into `st`
     or `extra`. @return false for an option that is not serve's own */
@@ -1327,11 +1410,35 @@ bool read_serve_option(serve_settings& st, serve_options_read& extra, std::strin
         st.prof.client_secret_lifetime = to_number(a, value(), 0, 100L * 366 * 86400);
     else if (a == "--reap-idle")
         st.reap_idle_days = to_number(a, value(), 0, 36600);
+    else if (read_cimd_option(st, a, value))
+        return true;
     else if (a == "--header-limit")
         lim.header_limit = static_cast<std::size_t>(to_number(a, value(), 256, 1024 * 1024));
     else
         return false;
     return true;
+}
+
+/** --cimd's companions need --cimd; --cimd-allow-loopback only on a
+    loopback listener (it is for development: a public server that fetched
+    its own loopback would be an SSRF hole); min TTL at most max TTL. */
+inline void settle_cimd(serve_settings const& st)
+{
+    auto const& c = st.cimd;
+    if (!c.enabled && (c.fetch.allow_loopback || c.fetch.ca_file))
+        throw usage_error{"--cimd-allow-loopback and --cimd-ca-file need --cimd", false};
+    if (c.documents.min_ttl > c.documents.max_ttl)
+        throw usage_error{"--cimd-min-ttl must not exceed --cimd-max-ttl", false};
+    if (c.fetch.allow_loopback) {
+        boost::system::error_code ec;
+        auto host = serve_detail::split_listen(st.listen).first;
+        if (host.size() > 1 && host.front() == '[')
+            host = host.substr(1, host.size() - 2);
+        auto const addr = boost::asio::ip::make_address(host, ec);
+        if (ec || !addr.is_loopback())
+            throw usage_error{"--cimd-allow-loopback is for development only: --listen must be a loopback address",
+                              false};
+    }
 }
 
 /** Checks what the options say together and settles what follows from more
@@ -1358,6 +1465,7 @@ inline void settle_serve_settings(serve_settings& st, common_options opts, serve
     st.proxies = std::move(*proxies);
     if (st.tls_cert.empty() != st.tls_key.empty())
         throw usage_error{"--tls-cert and --tls-key go together", false};
+    settle_cimd(st);
     if (!st.public_url.empty()) {
         auto u = boost::urls::parse_absolute_uri(st.public_url);
         if (!u || (u->scheme() != "http" && u->scheme() != "https") || !u->has_authority() || u->has_query() ||
@@ -1423,6 +1531,20 @@ int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys 
 {
     using namespace serve_detail;
     basic_http_handler handler(reg, std::move(keys), st.public_url, st.registration);
+    std::optional<https_fetcher> fetcher;
+    try {
+        fetcher.emplace(st.cimd.fetch);
+    } catch (std::exception const& e) {
+        std::cerr << "oauthreg: --cimd-ca-file: " << e.what() << "\n";
+        return static_cast<int>(exit_usage);
+    }
+    basic_client_directory<Registry, https_fetcher> directory(
+        reg, client_directory_options{st.cimd.enabled, st.cimd.documents}, *fetcher);
+    handler.use_client_directory(directory);
+    if (auto why = handler.merge_server_metadata(st.as_metadata)) {
+        std::cerr << "oauthreg: --as-metadata: " << *why << "\n";
+        return static_cast<int>(exit_usage);
+    }
     // A trivial write: deleting a client that does not exist takes the store's
     // write path (SQLite's write lock), without changing anything.
     auto probe = [&reg] {
@@ -1486,6 +1608,8 @@ int cmd_serve(int argc, char** argv)
     std::signal(SIGHUP, SIG_IGN); // until the reload handler is in place, a SIGHUP must not end the process
     auto st = read_serve_settings(argc, argv);
     api_keys keys = st.keys_path.empty() ? api_keys{} : load_api_keys(st.keys_path);
+    if (!st.as_metadata_path.empty())
+        st.as_metadata = read_json_object_file(st.as_metadata_path, 16).as_object();
     raise_open_files_limit();
     // Large answers (a page can be megabytes) go back to the system when freed:
     // glibc's threshold would otherwise rise to 32 MiB and keep them in its arenas.

@@ -7,6 +7,7 @@
 #include "cli_common.hpp"
 #include "run_line.hpp"
 
+#include <oauthreg/client_check.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/http.hpp>
 #include <oauthreg/registry.hpp>
@@ -17,7 +18,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace oauthreg::cli {
@@ -32,8 +35,19 @@ inline constexpr std::size_t envelope_allowance = 16 * 1024;
 template <class Registry> class session {
 public:
     explicit session(Registry& reg)
-        : reg_(reg), max_line_(reg.options().profile.limits.max_body_bytes + envelope_allowance)
-    {}
+        : reg_(reg), max_line_(reg.options().profile.limits.max_body_bytes + envelope_allowance),
+          own_directory_(std::make_unique<basic_client_directory<Registry>>(reg))
+    {
+        use_client_directory(*own_directory_);
+    }
+
+    /** Answers `resolve` and `client_check` through `dir` (which must outlive
+        the session); by default, a directory without documents. */
+    template <class Directory> void use_client_directory(Directory& dir)
+    {
+        check_ = [&dir](client_check_request const& r) { return dir.check(r); };
+        resolve_ = [&dir](std::string_view id) { return dir.resolve(id); };
+    }
 
     /** The longest line served; a longer one is answered with too_long(). */
     std::size_t max_line() const noexcept { return max_line_; }
@@ -285,7 +299,36 @@ private:
             return rotate_secret(out, in);
         if (op == "match_redirect_uri")
             return match_redirect_uri(out, in);
+        if (op == "resolve" || op == "client_check")
+            return client_op(out, in, op);
         return fail(out, make_error(error::malformed_operation, "op", "unknown operation"));
+    }
+
+    /** `resolve` (a registered id, or a Client Identifier URL when documents
+        are on) and `client_check` (the members of `POST /oauth/client_check`,
+        and `audience`, the issuer an assertion names): the client, with its
+        `token_endpoint_auth_method`. */
+    boost::json::object& client_op(boost::json::object& out, boost::json::object const& in, std::string_view op)
+    {
+        auto const secret = opt_str(in, "client_secret"), assertion = opt_str(in, "client_assertion"),
+                   assertion_type = opt_str(in, "client_assertion_type"), redirect = opt_str(in, "redirect_uri"),
+                   audience = opt_str(in, "audience");
+        client_check_request q{.client_id = str(in, "client_id")};
+        if (audience)
+            q.audience = *audience;
+        auto view = [](std::optional<std::string> const& s) { return s ? std::optional<std::string_view>(*s) : std::nullopt; };
+        q.client_secret = view(secret);
+        q.client_assertion = view(assertion);
+        q.client_assertion_type = view(assertion_type);
+        q.redirect_uri = view(redirect);
+        auto r = op == "resolve" ? resolve_(q.client_id) : check_(q);
+        if (!r)
+            return fail(out, r.error());
+        auto c = oauth_client(*r);
+        c["token_endpoint_auth_method"] = to_string(r->metadata.token_endpoint_auth_method);
+        out["ok"] = true;
+        out["client"] = std::move(c);
+        return out;
     }
 
     /** `list`: a keyset page of an owner's clients (RFC 7592 has none of its own). */
@@ -394,13 +437,16 @@ private:
 
     Registry& reg_;
     std::size_t max_line_;
+    std::unique_ptr<basic_client_directory<Registry>> own_directory_;
+    std::function<result<client_record>(client_check_request const&)> check_;
+    std::function<result<client_record>(std::string_view)> resolve_;
 };
 
 /** Reads operations until end of input; each answer is written and flushed
     at once. A line is bounded as it is read (session::max_line). */
-template <class Registry> void run_session(Registry& reg, std::istream& in)
+/** Answers every line of `in` on standard output, through `s`. */
+template <class Registry> void serve_lines(session<Registry>& s, std::istream& in)
 {
-    session<Registry> s(reg);
     std::string line;
     line.reserve(s.max_line());
     for (line_status st; (st = read_line(in, line, s.max_line())) != line_status::end;) {
@@ -412,6 +458,21 @@ template <class Registry> void run_session(Registry& reg, std::istream& in)
             continue; // blank lines separate nothing in JSON Lines; skip them
         print_line(s.answer(line));
     }
+}
+
+/** An `oauthreg run` session over `reg`, reading `in`. */
+template <class Registry> void run_session(Registry& reg, std::istream& in)
+{
+    session<Registry> s(reg);
+    serve_lines(s, in);
+}
+
+/** The same, resolving and checking clients through `dir`. */
+template <class Registry, class Directory> void run_session(Registry& reg, std::istream& in, Directory& dir)
+{
+    session<Registry> s(reg);
+    s.use_client_directory(dir);
+    serve_lines(s, in);
 }
 
 } // namespace oauthreg::cli
