@@ -123,7 +123,7 @@ TEST_CASE("client check: an expired secret fails (RFC 7591 3.2.1)", "[client_che
     CHECK(dir.check(q).error().code == condition::invalid_client);
 }
 
-TEST_CASE("client check: public clients present nothing; redirect URIs after the credential", "[client_check]")
+TEST_CASE("client check: public clients present nothing, and redirect URIs come after the credential", "[client_check]")
 {
     test_registry reg;
     directory dir(reg);
@@ -240,7 +240,7 @@ TEST_CASE("client check: Client ID Metadata Documents resolve only when on", "[c
     CHECK(fetch.fetches(doc_url) == 1);
 }
 
-TEST_CASE("client check: documents are cached for their lifetime; errors never", "[client_check][metadata_document]")
+TEST_CASE("client check: documents are cached for their lifetime, errors never", "[client_check][metadata_document]")
 {
     test_registry reg;
     fetch_double fetch;

@@ -1211,15 +1211,17 @@ inline constexpr char const* serve_help =
     "  --cimd                        resolve https client ids as Client ID Metadata Documents, fetched\n"
     "                                from those URLs (default off); OAUTHREG_CIMD=1 in the environment\n"
     "  --cimd-allow-loopback         development only: documents on loopback addresses may be fetched;\n"
-    "                                refused unless --listen is a loopback address\n"
+    "                                refused unless --listen is a loopback address;\n"
+    "                                command line only, never from the environment (default off)\n"
     "  --cimd-ca-file FILE           PEM trust anchors added to the system's for fetching documents\n"
+    "                                (default none)\n"
     "  --cimd-timeout-ms MS          a whole document fetch, 1 to 60000 (default 5000)\n"
     "  --cimd-min-ttl SECONDS        a good document is kept at least this long (default 60)\n"
     "  --cimd-max-ttl SECONDS        and at most this long, whatever its Cache-Control (default 86400)\n"
     "  --cimd-max-entries N          documents and key sets kept, least recently used out (default\n"
     "                                10000)\n"
     "  --as-metadata FILE            the authorization server's RFC 8414 members (token_endpoint, ...),\n"
-    "                                added to GET /.well-known/oauth-authorization-server\n"
+    "                                added to GET /.well-known/oauth-authorization-server (default none)\n"
     "  --help                        this text\n"
     "\n"
     "The body limit is the profile's (64 KiB by default). OAUTHREG_SECRET_PEPPER (environment): an\n"
@@ -1235,8 +1237,9 @@ inline constexpr std::array<std::string_view, 32> serve_options = {
     "--open-org",      "--max-clients-per-org", "--secret-lifetime", "--reap-idle", "--cimd-ca-file",
     "--cimd-timeout-ms", "--cimd-min-ttl", "--cimd-max-ttl", "--as-metadata", "--cimd-max-entries"};
 
-/// serve's options without a value; OAUTHREG_CIMD=1 (or true) stands for --cimd.
-inline constexpr std::array<std::string_view, 2> serve_flags = {"--cimd", "--cimd-allow-loopback"};
+/// serve's options without a value that may come from the environment: OAUTHREG_CIMD=1 (or
+/// true) stands for --cimd. --cimd-allow-loopback is for development, on the command line only.
+inline constexpr std::array<std::string_view, 1> serve_flags = {"--cimd"};
 
 /** `--max-connections` as OAUTHREG_MAX_CONNECTIONS. */
 inline std::string environment_name(std::string_view option)

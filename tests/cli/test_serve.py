@@ -436,7 +436,10 @@ def test_metadata():
           "https://reg.example.com/tenant/oauth/register", m)
     check("RFC 8414 2: the profile's lists", m["grant_types_supported"] == ["authorization_code",
           "client_credentials", "refresh_token"] and m["response_types_supported"] == ["code"] and
-          m["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post"], m)
+          m["token_endpoint_auth_methods_supported"] == ["none", "client_secret_basic", "client_secret_post",
+                                                         "private_key_jwt"] and
+          m["token_endpoint_auth_signing_alg_values_supported"] == ["RS256", "PS256", "ES256", "EdDSA"] and
+          "client_id_metadata_document_supported" not in m, m)
     r2 = req(srv, "GET", "/.well-known/oauth-authorization-server/tenant")
     check("RFC 8414 3: path-suffixed well-known location", r2.status == 200 and r2.json() == m, r2.body)
     r = req(srv, "POST", "/oauth/register", KEY_A1, SEED_REGISTER)

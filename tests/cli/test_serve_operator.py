@@ -932,7 +932,9 @@ def test_configuration():
              "--tls-key", "--threads", "--store-threads", "--store-queue", "--max-connections",
              "--max-connections-per-peer", "--rate-limit", "--register-rate-limit", "--trusted-proxies",
              "--metrics-listen", "--header-limit", "--read-timeout-ms", "--idle-timeout-ms", "--drain-timeout-ms",
-             "--registration", "--open-org", "--max-clients-per-org", "--secret-lifetime", "--reap-idle"]
+             "--registration", "--open-org", "--max-clients-per-org", "--secret-lifetime", "--reap-idle",
+             "--cimd", "--cimd-allow-loopback", "--cimd-ca-file", "--cimd-timeout-ms", "--cimd-min-ttl",
+             "--cimd-max-ttl", "--cimd-max-entries", "--as-metadata"]
     missing = [f for f in flags if f not in blocks]
     no_default = [f for f in flags if f in blocks and "default" not in blocks[f]]
     check("configuration: serve --help exits 0 on stdout, nothing on stderr", p.returncode == 0 and p.stderr == b"",

@@ -304,7 +304,7 @@ TEST_CASE("RFC 8725 3.1: an alg of another key type than the key's is refused", 
     CHECK(says(verify(assertion(rs, good_claims(), R"({"alg":"PS256","kid":"rs"})")), "item 9"));
 }
 
-TEST_CASE("RFC 7515 4.1.4: the kid selects the key; an unknown kid is told apart", "[client_assertion]")
+TEST_CASE("RFC 7515 4.1.4: the kid selects the key, and an unknown kid is told apart", "[client_assertion]")
 {
     auto const& k = test_keys().all[2];
     auto r = verify(assertion(k, good_claims(), R"({"alg":"ES256","kid":"rotated-away"})"));

@@ -194,7 +194,7 @@ TEST_CASE("RFC 1122 3.2.1.3, RFC 4291 2.5.3: the unspecified addresses 0.0.0.0 a
     CHECK(is_special_use(ip("::")));
 }
 
-TEST_CASE("--cimd-allow-loopback: is_loopback is 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 only", "[special_use]")
+TEST_CASE("is_loopback (--cimd-allow-loopback): 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 only", "[special_use]")
 {
     CHECK(is_loopback(ip("127.0.0.1")));
     CHECK(is_loopback(ip("127.0.0.0")));
