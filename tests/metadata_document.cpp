@@ -101,6 +101,8 @@ TEST_CASE("draft section 4.1: the document's own rules", "[metadata_document]")
          "grant_types"},
         {"a jwks_uri over http",
          doc(R"(,"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"http://app.example/jwks")"), "jwks_uri"},
+        {"a jwks_uri of one character", doc(R"(,"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"h")"),
+         "jwks_uri"},
         {"a private key in jwks",
          doc(R"(,"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"OKP","crv":"Ed25519",)"
              R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}]})"),

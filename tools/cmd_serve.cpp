@@ -94,6 +94,9 @@ struct server_limits {
     std::size_t max_body = 64 * 1024;
     std::size_t store_threads = 8;
     std::size_t store_queue = 1024;
+    /// The memory store: its calls never wait, so they run on the I/O threads;
+    /// only those that may fetch a document or key set go to the pool.
+    bool store_never_waits = false;
     std::uint32_t rate_limit = 0;          ///< requests per second per client (0: off)
     std::uint32_t register_rate_limit = 0; ///< registrations per minute per client (0: off)
 
@@ -192,8 +195,9 @@ public:
     /** On an I/O thread: the answer that needs no store, if any. */
     virtual std::optional<oauthreg::http_response> answer_now(oauthreg::http_request const& req) = 0;
     virtual oauthreg::http_response unavailable(oauthreg::http_request const& req) = 0;
-    /** Runs `job` on a store thread; false when the queue is full. */
-    virtual bool submit(std::function<void()> job) = 0;
+    /** Runs `job` on a store thread (inline when the store never waits and
+        `may_fetch` is false); false when the queue is full. */
+    virtual bool submit(std::function<void()> job, bool may_fetch) = 0;
     virtual oauthreg::http_response too_many(oauthreg::http_request const& req, std::chrono::seconds retry) = 0;
     /** On a store thread: whether the store answers a trivial query. */
     virtual bool store_ready() = 0;
@@ -216,7 +220,7 @@ public:
             } catch (...) { // a store that throws is not ready
             }
             ready_answered(ok);
-        });
+        }, false);
         if (!queued)
             ready_answered(false);
     }
@@ -259,7 +263,7 @@ private:
 public:
     server_limits limits;
     std::atomic<bool> stopping{false};
-    bool store_inline = false; ///< no store threads (limits.store_threads 0): calls run on the I/O threads
+    bool store_inline = false; ///< limits.store_never_waits: calls that cannot fetch run on the I/O threads
     trusted_proxies proxies;
     rate_limiter requests{0, 0};
     rate_limiter registrations{0, 0};
@@ -501,7 +505,11 @@ private:
         }
         if (auto now = answer_now(req))
             return finish(std::move(*now), !over_limit);
-        if (srv_.store_inline) { // a store that never waits: no hop to another thread
+        // A store that never waits: no hop to another thread, unless the call
+        // may fetch (a client check's jwks_uri or document), which must never
+        // hold an I/O thread for a fetch's timeout.
+        bool const fetches = may_fetch(req);
+        if (srv_.store_inline && !fetches) {
             oauthreg::http_response out;
             try {
                 out = srv_.handle(req);
@@ -521,8 +529,19 @@ private:
                 self->finish(std::move(out), !over_limit);
             });
         };
-        if (!srv_.submit(std::move(job)))
+        if (!srv_.submit(std::move(job), fetches))
             finish(srv_.unavailable(req), !over_limit);
+    }
+
+    /** Whether answering `req` may fetch over the network: the client check
+        (a jwks_uri, a document) and a document's client by its URL. */
+    static bool may_fetch(oauthreg::http_request const& req)
+    {
+        auto const path = req.target.substr(0, req.target.find('?'));
+        constexpr std::string_view clients = "/oauth_clients/";
+        return path == "/oauth/client_check" ||
+               (path.size() >= clients.size() + 8 && path.starts_with(clients) &&
+                oauthreg::detail::ascii_iequals_at(path, clients.size(), "https%3A"));
     }
 
     static oauthreg::http_response probe_answer(bool ok)
@@ -688,7 +707,7 @@ public:
           pool_(lim.store_threads, lim.store_queue)
     {
         limits = lim;
-        store_inline = lim.store_threads == 0;
+        store_inline = lim.store_never_waits;
         requests = rate_limiter::per_second(lim.rate_limit);
         registrations = rate_limiter::per_minute(lim.register_rate_limit);
         signals_.async_wait([this](beast::error_code ec, int) {
@@ -720,9 +739,9 @@ public:
     }
     bool store_ready() override { return probe_(); }
 
-    bool submit(std::function<void()> job) override
+    bool submit(std::function<void()> job, bool may_fetch) override
     {
-        if (store_inline) {
+        if (store_inline && !may_fetch) {
             job();
             return true;
         }
@@ -1554,8 +1573,8 @@ int run_server(Registry& reg, serve_settings& st, serve_listeners& on, api_keys 
         auto r = reg.storage().erase("oauthreg-readiness-probe");
         return r.has_value() || r.error().kind() == error::client_not_found;
     };
-    if (!is_persistent_store(st.store))
-        st.lim.store_threads = 0; // the memory store never waits: its calls stay on the I/O threads, no pool
+    // The memory store never waits: its calls stay on the I/O threads; the pool takes those that may fetch.
+    st.lim.store_never_waits = !is_persistent_store(st.store);
     server srv(on.ioc, on.api, handler, st.lim, probe);
     srv.proxies = st.proxies;
     srv.tls = on.tls;

@@ -129,7 +129,7 @@ inline std::optional<error_info> check_document_members(boost::json::object& doc
             if (v.is_string() && std::string_view(v.get_string()) == "client_credentials")
                 return document_error("grant_types", "a document may not use the client_credentials grant");
     if (auto const* j = doc.if_contains("jwks_uri"); j && j->is_string() &&
-                                                    !ascii_iequals_at(std::string_view(j->get_string()), 0, "https://"))
+                                                    !std::string_view(j->get_string()).starts_with("https://"))
         return document_error("jwks_uri", "must be an https URL");
     return std::nullopt;
 }

@@ -867,6 +867,33 @@ def test_as_metadata():
           rc == 2 and out == b"" and err.strip() != b"", (rc, out, err))
 
 
+def test_io_threads_never_wait():
+    """A fetch runs on a store thread, never on an I/O thread (docs/http.md,
+    "Store calls"): with one I/O thread and the memory store (whose other calls
+    stay on the I/O threads), a client check waiting on a slow document must
+    not hold up another request."""
+    rule = "Client check: a document fetch never blocks an I/O thread"
+    srv = serve("--threads", "1", "--cimd", "--cimd-allow-loopback", "--cimd-ca-file", CA,
+                "--cimd-timeout-ms", "2500")
+    slow = {}
+
+    def slow_check():
+        slow["r"], slow["t"] = timed_check(srv, {"client_id": DOCS.url("/slow")})
+
+    t = threading.Thread(target=slow_check)
+    t.start()
+    time.sleep(0.3)  # the slow check is waiting on its fetch
+    began = time.monotonic()
+    r = call(srv, "GET", "/.well-known/oauth-authorization-server")
+    took = time.monotonic() - began
+    t.join(timeout=30)
+    check(rule + ": the metadata answers at once beside a fetch in flight (%.2f s)" % took,
+          r.status == 200 and took < 0.5, (r.status, took))
+    check(rule + ": the slow check itself ends at its timeout", "r" in slow and is_invalid_client(slow["r"])
+          and slow["t"] >= 2.0, slow.get("t"))
+    stop(srv)
+
+
 def main():
     t0 = time.monotonic()
     srv = None
@@ -877,7 +904,7 @@ def main():
         check("the main server (--cimd --cimd-allow-loopback --cimd-ca-file) starts", False, repr(e))
     tests = [(test_roles, True), (test_registered, True), (test_documents, True), (test_ssrf, False),
              (test_private_key_jwt, True), (test_replay_across_instances, False), (test_run, False),
-             (test_as_metadata, False)]
+             (test_as_metadata, False), (test_io_threads_never_wait, False)]
     for test, needs_main in tests:
         t = time.monotonic()
         if needs_main and srv is None:
