@@ -12,8 +12,12 @@ JOBS="${JOBS:-2}"
 common=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOAUTHREG_BUILD_BENCHMARKS=OFF -DOAUTHREG_BUILD_EXAMPLES=ON)
 
 echo "== ASan + UBSan (clang)"
+# -fno-sanitize=function: clang 14 cannot emit that check's prologue for some
+# of Asio's SSL stream code ("Cannot represent a difference across sections",
+# in tools/lib/https_fetch.hpp's users); it checks calls through a function
+# pointer of another type, which the rest of UBSan does not replace.
 CXX=clang++ cmake -S . -B build-asan "${common[@]}" \
-    -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+    -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize=function -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cmake --build build-asan -j"$JOBS"
 # cli_validate starts 10,000 processes, too slow under ASan; cli_run covers the tool in-process.
 # The consumer and header checks build outside projects without sanitizers, and doc_examples only
