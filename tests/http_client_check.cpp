@@ -78,7 +78,8 @@ std::string document()
 TEST_CASE("client check: the authorization_server role, and only there", "[http][client_check]")
 {
     fixture f;
-    auto const [id, secret] = f.register_client(R"({"redirect_uris":["https://app.example/cb"]})");
+    auto const made = f.register_client(R"({"redirect_uris":["https://app.example/cb"]})");
+    std::string const id = made.first, secret = made.second; // not a structured binding: lambdas capture these
     std::string const ask = R"({"client_id":")" + id + R"(","client_secret":")" + secret + R"("})";
     CHECK(f.check(ask, "key-a").status == 403);  // a management key
     CHECK(f.check(ask, "no-such").status == 401);
@@ -99,7 +100,8 @@ TEST_CASE("client check: the authorization_server role, and only there", "[http]
 TEST_CASE("client check: 401 invalid_client, 400 invalid_redirect_uri, 400 invalid_request", "[http][client_check]")
 {
     fixture f;
-    auto const [id, secret] = f.register_client(R"({"redirect_uris":["https://app.example/cb"]})");
+    auto const made = f.register_client(R"({"redirect_uris":["https://app.example/cb"]})");
+    std::string const id = made.first, secret = made.second; // not a structured binding: lambdas capture these
     auto const with = [&](std::string const& members) { return R"({"client_id":")" + id + "\"" + members + "}"; };
 
     auto wrong = f.check(with(R"(,"client_secret":"nope")"));
@@ -133,10 +135,11 @@ TEST_CASE("client check: an assertion's aud is the key's issuer, default the pub
 {
     fixture f;
     auto const key = ts::es256_signer("k1");
-    auto const [id, secret] = f.register_client(
+    auto const made = f.register_client(
         R"({"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[)" +
         key.jwk + "]}}");
-    CHECK(secret.empty()); // keys, no secret
+    std::string const id = made.first;
+    CHECK(made.second.empty()); // keys, no secret
     auto const assertion = [&](std::string const& aud, std::string const& jti) {
         auto const now = f.reg.clock().now();
         auto const jwt = ts::make_jwt(key, R"({"iss":")" + id + R"(","sub":")" + id + R"(","aud":")" + aud +

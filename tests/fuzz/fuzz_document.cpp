@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -31,7 +32,8 @@ void check_accepted(oauthreg::client_record const& rec, std::string_view url, st
     if (rec.client_id != url || body_size > 5120 || uses_client_secret(method) || rec.client_secret_hash ||
         rec.origin != client_origin::metadata_document || !rec.owner.org_id.empty())
         std::abort();
-    if (rec.metadata.grant_types.contains(grant_type::client_credentials))
+    auto const& grants = rec.metadata.grant_types;
+    if (std::find(grants.begin(), grants.end(), grant_type::client_credentials) != grants.end())
         std::abort();
 }
 
