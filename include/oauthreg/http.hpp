@@ -708,9 +708,7 @@ private:
                                                                             : 500;
             return detail::rfc7591_error(status, c.error());
         }
-        auto o = oauth_client(*c);
-        o["token_endpoint_auth_method"] = to_string(c->metadata.token_endpoint_auth_method);
-        return detail::json_response(200, with_data_envelope(std::move(o)));
+        return detail::json_response(200, with_data_envelope(detail::checked_client(*c)));
     }
 
     /** A Client Identifier URL on `GET /oauth_clients/{id}`: its document's

@@ -4,6 +4,8 @@
 #ifndef OAUTHREG_TOOLS_LIB_FORWARDED_HPP
 #define OAUTHREG_TOOLS_LIB_FORWARDED_HPP
 
+#include <oauthreg/detail/cache_lifetime.hpp>
+
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
@@ -28,14 +30,7 @@ inline boost::asio::ip::address unmapped(boost::asio::ip::address const& a)
     return a;
 }
 
-/** `s` without leading and trailing OWS (SP / HTAB, RFC 9110 5.6.3). */
-inline std::string_view trim_ows(std::string_view s)
-{
-    auto const b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
+using oauthreg::detail::trim_ows; // OWS, RFC 9110 5.6.3 (detail/cache_lifetime.hpp)
 
 /** An IPv4 or IPv6 address in its plain text form, as written; none for
     anything else (a zone id "%eth0" included: it means nothing off the host). */

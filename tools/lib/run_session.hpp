@@ -324,10 +324,8 @@ private:
         auto r = op == "resolve" ? resolve_(q.client_id) : check_(q);
         if (!r)
             return fail(out, r.error());
-        auto c = oauth_client(*r);
-        c["token_endpoint_auth_method"] = to_string(r->metadata.token_endpoint_auth_method);
         out["ok"] = true;
-        out["client"] = std::move(c);
+        out["client"] = detail::checked_client(*r);
         return out;
     }
 

@@ -10,6 +10,7 @@
 #include <oauthreg/client_check.hpp>
 #include <oauthreg/detail/strict_json.hpp>
 #include <oauthreg/profile.hpp>
+#include <oauthreg/render.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -58,6 +59,15 @@ inline std::optional<std::string> read_client_check(std::string_view body, std::
     out.client_assertion_type = text("client_assertion_type");
     out.redirect_uri = text("redirect_uri");
     return std::nullopt;
+}
+
+/** A checked or resolved client as the client check answers it: the
+    `oauth_client` record and the method it authenticates with. */
+inline boost::json::object checked_client(client_record const& c)
+{
+    auto o = oauth_client(c);
+    o["token_endpoint_auth_method"] = to_string(c.metadata.token_endpoint_auth_method);
+    return o;
 }
 
 /** RFC 8414 2 members that follow from the client check: the signing
