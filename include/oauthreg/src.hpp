@@ -6,8 +6,9 @@
 // OAUTHREG_SEPARATE_COMPILATION (the oauthreg::compiled CMake target builds
 // src/src.cpp this way). It defines the functions the headers then only
 // declare: the request parse and rules, record bodies, the strict JSON parse,
-// software statement, JWS and JWK verification, secret hashing, base64url and
-// the default RNG, with Boost.JSON's parser and Crypto++ behind them.
+// software statement, JWS and JWK verification, client assertions, secret
+// hashing, base64url and the default RNG, with Boost.JSON's parser and
+// Crypto++ behind them.
 //
 #ifndef OAUTHREG_SRC_HPP
 #define OAUTHREG_SRC_HPP
@@ -21,6 +22,7 @@
 #include <oauthreg/oauthreg.hpp>
 
 #include <oauthreg/impl/base64url.ipp>
+#include <oauthreg/impl/client_assertion.ipp>
 #include <oauthreg/impl/os_rng.ipp>
 #include <oauthreg/impl/record_request.ipp>
 #include <oauthreg/impl/rules.ipp>

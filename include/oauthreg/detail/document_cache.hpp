@@ -85,7 +85,7 @@ private:
         V value;
         unix_seconds expires_at;
     };
-    struct flight {
+    struct pending_fetch {
         std::string key;
         bool done = false;
         std::condition_variable done_cv;
@@ -106,12 +106,12 @@ private:
         return it->second->value;
     }
 
-    std::pair<std::shared_ptr<flight>, bool> join(std::string_view key)
+    std::pair<std::shared_ptr<pending_fetch>, bool> join(std::string_view key)
     {
         auto& slot = flights_[std::string(key)];
         if (slot)
             return {slot, false};
-        slot = std::make_shared<flight>();
+        slot = std::make_shared<pending_fetch>();
         slot->key = std::string(key);
         return {slot, true};
     }
@@ -139,7 +139,7 @@ private:
     mutable std::mutex mutex_;
     order lru_; // most recently used first
     std::unordered_map<std::string, typename order::iterator> index_;
-    std::unordered_map<std::string, std::shared_ptr<flight>> flights_;
+    std::unordered_map<std::string, std::shared_ptr<pending_fetch>> flights_;
 };
 
 } // namespace oauthreg::detail
