@@ -67,7 +67,9 @@ oauthreg::http_request parse(std::string_view in)
 
 bool known_status(unsigned s)
 {
-    for (unsigned k : {200u, 201u, 204u, 400u, 401u, 404u, 409u, 413u, 415u, 422u, 500u})
+    // 403: a key whose role does not fit the route (POST /oauth/client_check), or a quota;
+    // 502: a Client ID Metadata Document that cannot be fetched.
+    for (unsigned k : {200u, 201u, 204u, 400u, 401u, 403u, 404u, 409u, 413u, 415u, 422u, 500u, 502u})
         if (s == k)
             return true;
     return false;
