@@ -380,11 +380,12 @@ TEST_CASE("postgres storage: stores opening one empty database at the same momen
             CHECK(o->has_value());
         }
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
-        // The primary key, the three owner indexes, the reaper's (schema 2).
-        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "5");
+        // The primary key, the three owner indexes, the reaper's (schema 2), the name's (schema 4).
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "6");
         // The remembered assertions' primary key and expiry index (schema 3).
         CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'seen_assertions'") == "2");
-        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "3");
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") ==
+              std::to_string(detail::postgres_schema_version));
         if (opened[0]->has_value() && opened[n - 1]->has_value()) {
             CHECK(opened[0]->value().insert(testing::full_record("shared")).has_value());
             CHECK(opened[n - 1]->value().find("shared").has_value());
@@ -641,7 +642,8 @@ TEST_CASE("postgres storage: a database written by the release before schema 2 o
                     "oauth_clients WHERE client_id = 'a30c1ef3-893d-4772-8523-b3f6b8a1fe27'");
     {
         auto s = postgres_storage::open({.conninfo = conninfo, .connections = 2}).value();
-        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") == "3");
+        CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") ==
+              std::to_string(detail::postgres_schema_version));
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
         CHECK(s.size().value() == 6);
         for (auto const& c : v1_clients) {
@@ -709,7 +711,8 @@ TEST_CASE("postgres storage: a database written by the release before schema 2 o
     {
         auto s = postgres_storage::open({.conninfo = conninfo, .connections = 1}).value();
         CHECK(s.find(v1_clients[0].id)->last_used_at == 1800000000);
-        CHECK(admin(conninfo, "SELECT max(version) || ' ' || count(*) FROM oauthreg_schema") == "3 1");
+        CHECK(admin(conninfo, "SELECT max(version) || ' ' || count(*) FROM oauthreg_schema") ==
+              std::to_string(detail::postgres_schema_version) + " 1");
         CHECK_FALSE(s.remember_assertion(v1_clients[0].id, "jti-1", 1800000060, 1800000001).value());
     }
     admin(server, "DROP DATABASE " + db);
@@ -765,8 +768,8 @@ TEST_CASE("postgres storage: one assertion presented through two instances on on
     CHECK(held_assertions(a) == 8);
 }
 
-TEST_CASE("postgres storage: a database at schema 2 opens migrated to schema 3, clients kept, and remembers "
-          "assertions",
+TEST_CASE("postgres storage: a database at schema 2 opens migrated to the current schema, clients kept, and "
+          "remembers assertions",
           "[storage][postgres][assertion_replay][migration]")
 {
     auto server = test_server();
@@ -774,11 +777,15 @@ TEST_CASE("postgres storage: a database at schema 2 opens migrated to schema 3, 
         return;
     owned_pg_store a(server, unique_name("oauthreg_v2_"));
     REQUIRE(a.insert(testing::full_record("kept")).has_value());
-    // Schema 3 only added the assertions' table and its index: without them, this is what schema 2 made.
-    admin(server, "DROP TABLE " + a.schema + ".seen_assertions; UPDATE " + a.schema + ".oauthreg_schema SET version = 2");
+    // Schema 3 only added the assertions' table and its index, schema 4 three
+    // columns and an index on one: without them, this is what schema 2 made.
+    admin(server, "DROP TABLE " + a.schema + ".seen_assertions; ALTER TABLE " + a.schema +
+                      ".oauth_clients DROP COLUMN client_name, DROP COLUMN client_type, DROP COLUMN grant_types;"
+                      " UPDATE " + a.schema + ".oauthreg_schema SET version = 2");
     {
         auto s = postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value();
-        CHECK(admin(server, "SELECT max(version) || ' ' || count(*) FROM " + a.schema + ".oauthreg_schema") == "3 1");
+        CHECK(admin(server, "SELECT max(version) || ' ' || count(*) FROM " + a.schema + ".oauthreg_schema") ==
+              std::to_string(detail::postgres_schema_version) + " 1");
         CHECK(admin(server, "SELECT count(*) FROM pg_indexes WHERE schemaname = '" + a.schema +
                                 "' AND tablename = 'seen_assertions'") == "2");
         CHECK(s.find("kept").has_value());
@@ -804,4 +811,120 @@ TEST_CASE("postgres storage: expired assertions are deleted at most 256 a time, 
     REQUIRE(s.remember_assertion("client-a", "new-23", 1700001000, 1700000002).value()); // call 1024
     CHECK(held_assertions(a) == 1024 - 256);
     CHECK(admin(server, "SELECT count(*) FROM " + a.schema + ".seen_assertions WHERE jti LIKE 'new-%'") == "24");
+}
+
+namespace {
+
+/** Every row's first column of the last statement of `sql`, run on its own connection. */
+std::string admin_rows(std::string const& conninfo, std::string const& sql)
+{
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c, sql.c_str());
+    INFO(sql << ": " << PQresultErrorMessage(r));
+    CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+    std::string out;
+    for (int i = 0; i < PQntuples(r); ++i)
+        out += std::string(PQgetvalue(r, i, 0)) + "\n";
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+/** The plan of `statement` (whose $N are `types`) run with `args`, on `schema`'s tables. */
+std::string pg_plan(std::string const& server, std::string const& schema, std::string const& statement,
+                    std::string const& types, std::string const& args)
+{
+    return admin_rows(server, "SET search_path = " + schema + "; PREPARE page_plan(" + types + ") AS " + statement +
+                                  "; EXPLAIN EXECUTE page_plan(" + args + ")");
+}
+
+} // namespace
+
+TEST_CASE("postgres storage: a listing's page and total are read on indexes, never by scanning the table (EXPLAIN)",
+          "[storage][postgres][pages]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store s(server, unique_name("oauthreg_plan_"));
+    // 20,000 clients in 20 organizations, as a store writes them, and statistics.
+    admin(server, "INSERT INTO " + s.schema +
+                      ".oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record, origin,"
+                      " last_used_at, client_name, client_type, grant_types) SELECT 'c-' || i, 'org-' || (i % 20),"
+                      " 'user-1', 1, 1700000000, 1700000000, '{}', 'api', 0, 'Name ' || (i % 100), i % 2, 17"
+                      " FROM generate_series(1, 20000) AS i");
+    admin(server, "VACUUM ANALYZE " + s.schema + ".oauth_clients"); // not in a multi-statement string
+    client_page_query q;
+    q.owner.org_id = "org-7";
+    auto text = detail::page_statements(detail::postgres_page(q), "oauth_clients", '$');
+    auto plan = pg_plan(server, s.schema, text.rows, "text, bigint, bigint", "'org-7', 20, 0");
+    INFO(plan);
+    CHECK(plan.find("Index Scan using oauth_clients_org_id_client_id_idx") != std::string::npos);
+    CHECK(plan.find("Sort") == std::string::npos);
+    plan = pg_plan(server, s.schema, "SELECT count(*) FROM oauth_clients" + detail::postgres_page(q).where, "text",
+                   "'org-7'");
+    INFO(plan);
+    CHECK(plan.find("Index Only Scan") != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
+
+    q.name = "Name 7";
+    text = detail::page_statements(detail::postgres_page(q), "oauth_clients", '$');
+    plan = pg_plan(server, s.schema, text.rows, "text, text, bigint, bigint", "'org-7', 'Name 7', 20, 0");
+    INFO(plan);
+    // The name's index finds the few matches; sorting those few is the planner's choice.
+    CHECK(plan.find("oauth_clients_org_id_client_name_client_id_idx") != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
+}
+
+TEST_CASE("postgres storage: a database at schema 3 opens migrated to schema 4: every client's name, type and "
+          "grant types filled in, and the listing filters find old clients",
+          "[storage][postgres][pages][migration]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_v3_"));
+    for (int i = 0; i < 1200; ++i) { // more than a batch of the migration's cursor
+        auto r = testing::full_record("old-" + std::to_string(1000 + i), i % 2 ? "org-odd" : "org-even");
+        r.metadata.client_name = "Old " + std::to_string(i);
+        if (i == 4)
+            r.metadata.client_name = std::nullopt;
+        r.metadata.token_endpoint_auth_method = i % 3 == 0 ? auth_method::none : auth_method::client_secret_basic;
+        if (i % 5 == 0)
+            r.metadata.grant_types = {grant_type::client_credentials};
+        REQUIRE(a.insert(std::move(r)).has_value());
+    }
+    admin(server, "ALTER TABLE " + a.schema +
+                      ".oauth_clients DROP COLUMN client_name, DROP COLUMN client_type, DROP COLUMN grant_types;"
+                      " INSERT INTO " + a.schema + ".oauth_clients SELECT 'old-corrupt', org_id, user_id, version,"
+                      " created_at, updated_at, 'not json', last_used_at, origin FROM " + a.schema +
+                      ".oauth_clients WHERE client_id = 'old-1000'; UPDATE " + a.schema +
+                      ".oauthreg_schema SET version = 3");
+    auto s = postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value();
+    CHECK(admin(server, "SELECT max(version) FROM " + a.schema + ".oauthreg_schema") == "4");
+    CHECK(admin_rows(server, "SELECT concat_ws('|', client_id, coalesce(client_name, 'NULL'), client_type,"
+                             " grant_types) FROM " + a.schema + ".oauth_clients WHERE client_id IN ('old-1003',"
+                             " 'old-1004', 'old-1005', 'old-corrupt') ORDER BY client_id") ==
+          "old-1003|Old 3|0|17\nold-1004|NULL|1|17\nold-1005|Old 5|1|8\nold-corrupt|NULL|-1|0\n");
+
+    client_page_query q;
+    q.owner.org_id = "org-even";
+    q.name = "Old 1198";
+    auto p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(testing::detail::page_ids(*p) == std::vector<std::string>{"old-2198"});
+    q.name.reset();
+    q.grant_type_contains = grant_type::client_credentials; // i % 5 == 0 and even: i % 10 == 0
+    q.type = client_type::public_client;                    // and i % 3 == 0: i % 30 == 0
+    p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(p->total_results == 40);
+    q = {};
+    q.owner.org_id = "org-even"; // the corrupt row is counted, but on no page
+    q.page_size = 250;
+    p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(p->total_results == 601);
+    CHECK(p->clients.size() == 250);
 }

@@ -596,8 +596,8 @@ TEST_CASE("sqlite storage: a use writes last_used_at beside the record, never th
     CHECK(second.clients[0].last_used_at == 1700000500);
 }
 
-TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its index, and the quota counts on the "
-          "organization's",
+TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its index, and the quota reads the "
+          "organization's count",
           "[storage][sqlite][lifecycle]")
 {
     temp_db db;
@@ -615,7 +615,7 @@ TEST_CASE("sqlite storage: the reaper's query reads only idle clients, on its in
     }
     auto const quota = plan(detail::sqlite_statements::org_count);
     INFO(quota);
-    CHECK(quota.find("COVERING INDEX oauth_clients_by_org (org_id=?)") != std::string::npos);
+    CHECK(quota.find("SEARCH oauth_client_counts USING PRIMARY KEY (org_id=?)") != std::string::npos);
 }
 
 TEST_CASE("sqlite storage: a failed migration leaves the version 1 file as it was", "[storage][sqlite][lifecycle]")
@@ -682,7 +682,8 @@ TEST_CASE("sqlite storage: a file written by the release before the client lifec
 
     SECTION("it is at the current version, and remembers client assertions")
     {
-        CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"3"});
+        CHECK(raw_rows(db.path, "PRAGMA user_version") ==
+              std::vector<std::string>{std::to_string(detail::sqlite_schema_version)});
         CHECK(s.remember_assertion(listed.front(), "jti-1", 4000000060, 4000000000).value());
         CHECK_FALSE(s.remember_assertion(listed.front(), "jti-1", 4000000060, 4000000030).value());
         CHECK(held_assertions(db.path) == 1);
@@ -780,7 +781,7 @@ TEST_CASE("sqlite storage: expired assertions are deleted on the expiry's index,
           std::vector<std::string>{"24"});
 }
 
-TEST_CASE("sqlite storage: a file of schema version 2 opens migrated to version 3, clients and tokens kept, and "
+TEST_CASE("sqlite storage: a file of schema version 2 opens migrated to the current version, clients and tokens kept, and "
           "remembers assertions",
           "[storage][sqlite][assertion_replay][migration]")
 {
@@ -801,7 +802,8 @@ TEST_CASE("sqlite storage: a file of schema version 2 opens migrated to version 
                      " 1700003600, 1700000000)");
     }
     auto s = open_at(db);
-    CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"3"});
+    CHECK(raw_rows(db.path, "PRAGMA user_version") ==
+          std::vector<std::string>{std::to_string(detail::sqlite_schema_version)});
     CHECK(raw_rows(db.path, "SELECT name FROM sqlite_master WHERE tbl_name = 'seen_assertions' ORDER BY name") ==
           std::vector<std::string>{"seen_assertions", "seen_assertions_by_expiry"});
     auto kept = s.find("kept");
@@ -811,4 +813,147 @@ TEST_CASE("sqlite storage: a file of schema version 2 opens migrated to version 
     CHECK(s.remember_assertion("kept", "jti-1", 1700000060, 1700000000).value());
     CHECK_FALSE(s.remember_assertion("kept", "jti-1", 1700000060, 1700000060).value());
     CHECK(s.remember_assertion("kept", "jti-1", 1700000160, 1700000061).value());
+}
+
+namespace {
+
+/** The plan SQLite makes for `sql` on the file `db`, one line per step. */
+std::string query_plan(temp_db const& db, std::string const& sql)
+{
+    std::string all;
+    for (auto const& row : raw_rows(db.path, "EXPLAIN QUERY PLAN " + sql))
+        all += row + "\n";
+    return all;
+}
+
+/** Each organization's count as the counts table keeps it, and as a count of its rows says. */
+std::pair<std::vector<std::string>, std::vector<std::string>> kept_and_true_counts(temp_db const& db)
+{
+    return {raw_rows(db.path, "SELECT org_id, clients FROM oauth_client_counts WHERE clients <> 0 ORDER BY org_id"),
+            raw_rows(db.path, "SELECT org_id, count(*) FROM oauth_clients GROUP BY org_id ORDER BY org_id")};
+}
+
+} // namespace
+
+TEST_CASE("sqlite storage: a listing's page and total are read on indexes, never by scanning the organization "
+          "(EXPLAIN QUERY PLAN)",
+          "[storage][sqlite][pages]")
+{
+    temp_db db;
+    (void)open_at(db);
+    client_page_query q;
+    q.owner.org_id = "org-1";
+    INFO("unfiltered: the rows in client_id order on the organization's index, the total its counts row");
+    auto unfiltered = detail::sqlite_page(q);
+    REQUIRE(unfiltered.org_total);
+    auto text = detail::page_statements(unfiltered, "oauth_clients", '?');
+    CHECK(text.count.empty());
+    auto plan = query_plan(db, text.rows);
+    INFO(plan);
+    CHECK(plan.find("SEARCH oauth_clients USING INDEX oauth_clients_by_org (org_id=?)") != std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    CHECK(query_plan(db, own_sql(detail::sqlite_statements::org_count))
+              .find("SEARCH oauth_client_counts USING PRIMARY KEY (org_id=?)") != std::string::npos);
+
+    INFO("filter[name]: the rows and the count on the name's index, already in client_id order");
+    q.name = "Example";
+    auto named = detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?');
+    plan = query_plan(db, named.rows);
+    INFO(plan);
+    CHECK(plan.find("SEARCH oauth_clients USING INDEX oauth_clients_by_org_name (org_id=? AND client_name=?)") !=
+          std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    plan = query_plan(db, named.count);
+    INFO(plan);
+    CHECK(plan.find("COVERING INDEX oauth_clients_by_org_name (org_id=? AND client_name=?)") != std::string::npos);
+
+    INFO("filter[client_id]: the primary key");
+    q.name.reset();
+    q.client_id = "c-1";
+    plan = query_plan(db, detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?').rows);
+    INFO(plan);
+    CHECK(plan.find("USING PRIMARY KEY (client_id=?)") != std::string::npos);
+}
+
+TEST_CASE("sqlite storage: the clients per organization are kept in the transaction of every insert, erase, "
+          "change of owner and reap",
+          "[storage][sqlite][pages]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    for (int i = 0; i < 6; ++i)
+        REQUIRE(s.insert(testing::full_record("c-" + std::to_string(i), i < 4 ? "org-a" : "org-b")).has_value());
+    REQUIRE_FALSE(s.insert(testing::full_record("c-0", "org-b")).has_value()); // taken: nothing counted
+    CHECK(kept_and_true_counts(db).first == std::vector<std::string>{"org-a|4", "org-b|2"});
+    REQUIRE(s.erase("c-1").has_value());
+    auto moved = s.find("c-2").value();
+    auto const at = moved.version++;
+    moved.owner.org_id = "org-b";
+    REQUIRE(s.replace(moved, at).has_value());
+    auto kept = kept_and_true_counts(db);
+    CHECK(kept.first == std::vector<std::string>{"org-a|2", "org-b|3"});
+    CHECK(kept.first == kept.second);
+    REQUIRE(s.reap({.idle_since = 4000000000, .limit = 10}).value() == 5);
+    CHECK(kept_and_true_counts(db).first.empty());
+    client_page_query q;
+    q.owner.org_id = "org-b";
+    auto p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(p->total_results == 0);
+}
+
+TEST_CASE("sqlite storage: a file of schema version 3 opens migrated to version 4: every client's name, type and "
+          "grant types filled in, each organization counted, and the listing filters find old clients",
+          "[storage][sqlite][pages][migration]")
+{
+    temp_db db;
+    raw_exec(db, detail::sqlite_schema_v1);
+    raw_exec(db, detail::sqlite_migrate_v1_v2);
+    raw_exec(db, detail::sqlite_migrate_v2_v3);
+    REQUIRE(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"3"});
+    // What a version 3 store wrote: 600 clients (more than a batch of the migration) and a corrupt row.
+    std::string rows = "BEGIN;";
+    for (int i = 0; i < 600; ++i) {
+        auto r = testing::full_record("old-" + std::to_string(1000 + i), i % 2 ? "org-odd" : "org-even");
+        r.metadata.client_name = "Old " + std::to_string(i);
+        r.metadata.token_endpoint_auth_method = i % 3 == 0 ? auth_method::none : auth_method::client_secret_basic;
+        if (i % 5 == 0)
+            r.metadata.grant_types = {grant_type::client_credentials};
+        auto text = encode_record(r).value();
+        for (auto at = text.find('\''); at != std::string::npos; at = text.find('\'', at + 2))
+            text.insert(at, 1, '\'');
+        rows += "INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record, origin,"
+                " last_used_at) VALUES('" + r.client_id + "', '" + r.owner.org_id + "', 'user-1', 1, 1700000000,"
+                " 1700000000, '" + text + "', 'registration', 0);";
+    }
+    rows += "INSERT INTO oauth_clients VALUES('old-corrupt', 'org-even', 'user-1', 1, 5, 5, 'not json', 0, 'api');"
+            "COMMIT;";
+    raw_exec(db, rows.c_str());
+
+    auto s = open_at(db);
+    CHECK(raw_rows(db.path, "PRAGMA user_version") == std::vector<std::string>{"4"});
+    CHECK(raw_rows(db.path, "SELECT client_name, client_type, grant_types FROM oauth_clients WHERE client_id IN"
+                            " ('old-1003', 'old-1005', 'old-corrupt') ORDER BY client_id") ==
+          std::vector<std::string>{"Old 3|0|17", "Old 5|1|8", "NULL|-1|0"});
+    auto kept = kept_and_true_counts(db);
+    CHECK(kept.first == std::vector<std::string>{"org-even|301", "org-odd|300"});
+    CHECK(kept.first == kept.second);
+
+    client_page_query q;
+    q.owner.org_id = "org-even";
+    q.name = "Old 598";
+    auto p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(testing::detail::page_ids(*p) == std::vector<std::string>{"old-1598"});
+    q.name.reset();
+    q.grant_type_contains = grant_type::client_credentials; // i % 5 == 0 and even: i % 10 == 0
+    q.type = client_type::public_client;                    // and i % 3 == 0: i % 30 == 0
+    p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(p->total_results == 20);
+    q = {};
+    q.owner.org_id = "org-even"; // the corrupt row is counted, but not on any page
+    p = page_clients(s, q);
+    REQUIRE(p.has_value());
+    CHECK(p->total_results == 301);
 }

@@ -451,10 +451,13 @@ public:
         return page;
     }
 
-    /** A filtered, page-numbered listing (`paging_storage`): one pass over
-        the owner's index under the read lock, filtering in place, copying only
-        the page's records. Still O(n) for an owner with n clients (the totals
-        count every match), but no record is copied to be counted.
+    /** A filtered, page-numbered listing (`paging_storage`). Unfiltered (an
+        organization, or every client), the total is the count kept for
+        quotas and the walk of the index stops at the page's end: O(page
+        number x page size). Filtered, one pass over the owner's index under
+        the read lock, filtering in place, copying only the page's records:
+        O(n) for an owner with n clients (the totals count every match), but
+        no record is copied to be counted.
         @param q whose clients, the filters, the page number and size (already checked)
         @return the page and the totals */
     result<client_page> page(client_page_query const& q) const
@@ -466,7 +469,14 @@ public:
         };
         std::shared_lock lock(s_->mutex_);
         auto const& f = q.owner;
-        if (q.client_id) {
+        if (auto const total = known_total(q)) {
+            // Unfiltered: the total is kept, so the walk stops at the page's end.
+            if (b.first < *total)
+                with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
+                    scan_page(index, from, in_group, b);
+                });
+            b.out.total_results = *total;
+        } else if (q.client_id) {
             auto it = s_->by_id_.find(std::string_view(*q.client_id));
             if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
                 take(**it);
@@ -587,6 +597,33 @@ private:
             f(s_->by_user_, pair_key(user, after_id), [user](entry const& e) { return e.rec.owner.user_id == user; });
         } else {
             f(s_->all_, after_id, [](entry const&) { return true; });
+        }
+    }
+
+    /** The total of an unfiltered listing of one organization (its count,
+        kept for quotas) or of every client; nullopt when a filter must be
+        tested on each client. The lock is held. */
+    std::optional<std::size_t> known_total(client_page_query const& q) const
+    {
+        bool const filtered = q.owner.user_id || q.client_id || q.name || q.name_contains || q.type ||
+                              q.grant_type_contains || q.last_used_before || q.created_before || q.origin;
+        if (filtered)
+            return std::nullopt;
+        return q.owner.org_id ? org_count(*q.owner.org_id) : s_->by_id_.size();
+    }
+
+    /** The page `b` asks for, from an index's entries from `from` on while
+        `in_group` holds: the entries before it skipped, none read after it. */
+    template <class Index, class Key, class InGroup>
+    static void scan_page(Index const& index, Key const& from, InGroup in_group, detail::page_builder& b)
+    {
+        std::size_t skipped = 0;
+        for (auto it = index.lower_bound(from, typename Index::key_compare{});
+             it != index.end() && in_group(*it) && b.out.clients.size() < b.out.page_size; ++it) {
+            if (skipped < b.first)
+                ++skipped;
+            else
+                b.out.clients.push_back(it->rec);
         }
     }
 

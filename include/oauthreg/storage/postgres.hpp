@@ -30,7 +30,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <poll.h>
@@ -73,8 +75,17 @@ struct pg_result_deleter {
 using pg_result = std::unique_ptr<PGresult, pg_result_deleter>;
 
 /** 1: the clients table. 2: the client lifecycle (docs/open-registration.md).
-    3: the remembered client assertions (RFC 7523 `jti`). */
-inline constexpr int postgres_schema_version = 3;
+    3: the remembered client assertions (RFC 7523 `jti`). 4: the columns the
+    listing filters on (`client_name`, `client_type`, `grant_types`) and an
+    index on the name. */
+inline constexpr int postgres_schema_version = 4;
+
+/** The listing's SQL on PostgreSQL: make_sql_page with `$N` marks; the
+    name fragment is matched with only ASCII letters folded (`translate`,
+    where lower() would fold by the database's locale).
+    @param q the query (already checked)
+    @return its SQL */
+inline sql_page postgres_page(client_page_query const& q);
 
 /** A connection deletes expired assertions at every this many calls of its
     remember_assertion, at most @ref pg_assertion_sweep_rows at a time:
@@ -213,13 +224,14 @@ public:
     PGconn* native() const noexcept { return conn_; }
 
     /** Runs statement `s` (a sql_statements::id or a stmt) with text
-        parameters, at most 10: prepared, but for those planned each time. */
-    pg_result run(std::size_t s, std::span<std::string const> params)
+        parameters, at most 16, parameter i NULL when bit i of `nulls` is
+        set: prepared, but for those planned each time. */
+    pg_result run(std::size_t s, std::span<std::string const> params, std::uint32_t nulls = 0)
     {
-        std::array<char const*, 10> values{};
+        std::array<char const*, 16> values{};
         auto const n = std::min(params.size(), values.size());
         for (std::size_t i = 0; i < n; ++i)
-            values[i] = params[i].c_str();
+            values[i] = (nulls >> i) & 1u ? nullptr : params[i].c_str();
         if (planned_each_time(s))
             return reply(conn_ && PQsendQueryParams(conn_, sql_[s].c_str(), static_cast<int>(n), nullptr, values.data(),
                                                     nullptr, nullptr, 0));
@@ -236,6 +248,17 @@ public:
     {
         char const* value = param.c_str();
         return reply(conn_ && PQsendQueryParams(conn_, sql, 1, nullptr, &value, nullptr, nullptr, 0));
+    }
+
+    /** Runs one unprepared statement with text parameters (a listing, whose
+        `WHERE` depends on its filters). */
+    pg_result query(std::string const& sql, std::span<std::string const> params)
+    {
+        std::vector<char const*> values;
+        for (auto const& p : params)
+            values.push_back(p.c_str());
+        return reply(conn_ && PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                                values.data(), nullptr, nullptr, 0));
     }
 
     /** Runs a statement without parameters or rows (BEGIN, COMMIT, ...). */
@@ -317,14 +340,16 @@ private:
         auto const& t = tables_.clients;
         auto const& k = tables_.tokens;
         // The columns schema 2 added, which the shared statements do not know.
+        // And those of schema 4, which the listing filters on ($10 to $12).
         sql[sql_statements::insert] = "INSERT INTO " + t +
                                       "(client_id, org_id, user_id, version, created_at, updated_at, record, origin, "
-                                      "last_used_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                                      "ON CONFLICT(client_id) DO NOTHING";
+                                      "last_used_at, client_name, client_type, grant_types) VALUES($1, $2, $3, $4, "
+                                      "$5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT(client_id) DO NOTHING";
         // A replacement leaves last_used_at alone: a use is not an update.
         sql[sql_statements::update] = "UPDATE " + t +
                                       " SET org_id = $2, user_id = $3, version = $4, updated_at = $5, record = $6, "
-                                      "created_at = $8, origin = $9 WHERE client_id = $1 AND version = $7";
+                                      "created_at = $8, origin = $9, client_name = $10, client_type = $11, "
+                                      "grant_types = $12 WHERE client_id = $1 AND version = $7";
         sql[xact_status] = "SELECT txid_status($1)";
         sql[touch] = "UPDATE " + t + " SET last_used_at = $2 WHERE client_id = $1 AND last_used_at < $2";
         sql[spend_token] = "UPDATE " + k +
@@ -455,6 +480,33 @@ private:
     here: no such client, no such owner, a cursor never issued. */
 inline bool pg_text(std::string_view s) noexcept { return valid_utf8(s) && !has_nul(s); }
 
+inline sql_page postgres_page(client_page_query const& q)
+{
+    static constexpr sql_dialect dialect{'$',
+                                         [](std::string const& needle) {
+                                             std::string const fold =
+                                                 ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+                                             return "strpos(translate(client_name" + fold + ", translate(" + needle +
+                                                    "::text" + fold + ") > 0";
+                                         },
+                                         pg_text};
+    return make_sql_page(q, dialect);
+}
+
+/** Schema 4's columns of `rec` as the insert's and update's $10 to $12 (the
+    name's slot empty when it has none: see page_column_nulls). */
+inline std::array<std::string, 3> page_column_params(client_record const& rec)
+{
+    return {std::string(rec.metadata.client_name ? *rec.metadata.client_name : std::string_view()),
+            std::to_string(client_type_column(rec)), std::to_string(grant_type_bits(rec.metadata))};
+}
+
+/** The `nulls` mask of pg_connection::run for those parameters: $10 is NULL without a name. */
+inline std::uint32_t page_column_nulls(client_record const& rec) noexcept
+{
+    return rec.metadata.client_name ? 0u : 1u << 9;
+}
+
 } // namespace detail
 
 /** A store in a PostgreSQL database, shared by every server instance that
@@ -556,7 +608,7 @@ public:
             return params.error();
         std::string const& text = (*params)[6];
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(sql::insert, *params);
+            auto r = c.run(sql::insert, *params, detail::page_column_nulls(rec));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return failed(c, "insert", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
@@ -616,7 +668,7 @@ public:
                 if (integer_of(n.get(), 0) >= static_cast<std::int64_t>(conditions.max_clients_per_org))
                     return abandon(make_error(error::quota_exceeded, "org_id"));
             }
-            auto r = c.run(sql::insert, *params);
+            auto r = c.run(sql::insert, *params, detail::page_column_nulls(rec));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return abandon(failed(c, "insert", r.get()));
             if (std::string_view(PQcmdTuples(r.get())) != "1")
@@ -843,17 +895,21 @@ public:
         if (!encoded)
             return encoded.error();
         std::string const& text = *encoded;
-        std::array<std::string, 9> params{rec.client_id,
-                                          rec.owner.org_id,
-                                          rec.owner.user_id,
-                                          std::to_string(rec.version),
-                                          std::to_string(rec.updated_at),
-                                          text,
-                                          std::to_string(expected_version),
-                                          std::to_string(rec.created_at),
-                                          std::string(to_string(rec.origin))};
+        auto page = detail::page_column_params(rec);
+        std::array<std::string, 12> params{rec.client_id,
+                                           rec.owner.org_id,
+                                           rec.owner.user_id,
+                                           std::to_string(rec.version),
+                                           std::to_string(rec.updated_at),
+                                           text,
+                                           std::to_string(expected_version),
+                                           std::to_string(rec.created_at),
+                                           std::string(to_string(rec.origin)),
+                                           std::move(page[0]),
+                                           std::move(page[1]),
+                                           std::move(page[2])};
         return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(sql::update, params);
+            auto r = c.run(sql::update, params, detail::page_column_nulls(rec));
             if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
                 return failed(c, "replace", r.get());
             if (std::string_view(PQcmdTuples(r.get())) == "1")
@@ -919,6 +975,73 @@ public:
         if (page)
             detail::set_last_used(*page, used);
         return page;
+    }
+
+    /** A page of `GET /oauth_clients` in SQL (a paging_storage): every
+        filter is a condition on schema 4's columns, the page is `ORDER BY
+        client_id LIMIT OFFSET` on an index, and only its rows are decoded.
+        The total is a `count(*)` of the same conditions (index-only when the
+        owner is the only filter), in the same `REPEATABLE READ` transaction
+        as the rows, so they agree. A page past the total is not read. A row
+        on the page that cannot be decoded is left out (and logged), but
+        counted. A name fragment PostgreSQL text cannot hold (part of a
+        character) is left to the scan, detail::page_by_list.
+        @param q whose clients, the filters, the page number and size (already checked)
+        @return the page and the totals */
+    result<client_page> page(client_page_query const& q) const
+    {
+        auto const p = detail::postgres_page(q);
+        if (p.scan)
+            return detail::page_by_list(*this, q);
+        client_page out;
+        detail::set_page_totals(out, q, 0);
+        if (p.nothing)
+            return out;
+        auto text = detail::page_statements(p, clients_, '$');
+        if (text.count.empty()) // no counts table here
+            text.count = "SELECT count(*) FROM " + clients_ + p.where;
+        std::vector<std::string> params;
+        for (auto const& v : p.values)
+            params.push_back(std::visit(
+                [](auto const& x) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>)
+                        return x;
+                    else
+                        return std::to_string(x);
+                },
+                v));
+        return with_connection<client_page>([&](conn& c, bool) -> result<client_page> {
+            auto page = out;
+            if (!c.command("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+                return failed(c, "page");
+            auto done = [&c](result<client_page> r) {
+                c.command(r ? "COMMIT" : "ROLLBACK");
+                return r;
+            };
+            auto n = c.query(text.count, params);
+            if (PQresultStatus(n.get()) != PGRES_TUPLES_OK)
+                return done(failed(c, "page", n.get()));
+            auto const total = static_cast<std::uint64_t>(integer_of(n.get(), 0));
+            detail::set_page_totals(page, q, total);
+            if (static_cast<std::uint64_t>(p.offset) >= total)
+                return done(page);
+            auto with_page = params;
+            with_page.push_back(std::to_string(p.limit));
+            with_page.push_back(std::to_string(p.offset));
+            auto r = c.query(text.rows, with_page);
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+                return done(failed(c, "page", r.get()));
+            for (int i = 0; i < PQntuples(r.get()); ++i) {
+                auto rec = decode_record(text_of(r.get(), i));
+                if (!rec) {
+                    detail::log_failure(pool_->log(), "page", rec.error().description);
+                    continue;
+                }
+                rec->last_used_at = integer_of(r.get(), i, 1);
+                page.clients.push_back(std::move(*rec));
+            }
+            return done(std::move(page));
+        });
     }
 
     /** @return the number of stored clients */
@@ -1005,22 +1128,26 @@ private:
 
     /** The parameters of the insert statement, the record's text seventh; or
         why the record cannot be stored. */
-    static result<std::array<std::string, 9>> insert_params(client_record const& rec)
+    static result<std::array<std::string, 12>> insert_params(client_record const& rec)
     {
         if (auto bad = detail::unholdable_id(rec, detail::pg_text))
             return *bad;
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        return std::array<std::string, 9>{rec.client_id,
-                                          rec.owner.org_id,
-                                          rec.owner.user_id,
-                                          std::to_string(rec.version),
-                                          std::to_string(rec.created_at),
-                                          std::to_string(rec.updated_at),
-                                          std::move(*text),
-                                          std::string(to_string(rec.origin)),
-                                          std::to_string(rec.last_used_at)};
+        auto page = detail::page_column_params(rec);
+        return std::array<std::string, 12>{rec.client_id,
+                                           rec.owner.org_id,
+                                           rec.owner.user_id,
+                                           std::to_string(rec.version),
+                                           std::to_string(rec.created_at),
+                                           std::to_string(rec.updated_at),
+                                           std::move(*text),
+                                           std::string(to_string(rec.origin)),
+                                           std::to_string(rec.last_used_at),
+                                           std::move(page[0]),
+                                           std::move(page[1]),
+                                           std::move(page[2])};
     }
 
     /** A call's storage_failure; the server's text goes to the log only. */
@@ -1134,7 +1261,10 @@ private:
             if (version < 2)
                 if (auto r = migrate_to_v2(admin, t); !r)
                     return r;
-            return migrate_to_v3(admin, t);
+            if (version < 3)
+                if (auto r = migrate_to_v3(admin, t); !r)
+                    return r;
+            return migrate_to_v4(admin, t);
         };
         auto r = body();
         if (!r) {
@@ -1241,6 +1371,61 @@ private:
                           t.assertions + " (expires_at);UPDATE " + t.meta + " SET version = 3");
     }
 
+    /** Schema 4: the columns the listing filters on, filled from each row's
+        decoded record through a cursor (as schema 2's), and the name's index
+        (an exact `filter[name]` is then a range of it, in client_id order).
+        A row that cannot be decoded keeps the defaults (no name, type -1, no
+        grant), which only an unfiltered listing selects. No per-organization
+        count is kept: one row every registration of an organization updates
+        would serialize them on its lock; the total is an index-only count. */
+    static result<void> migrate_to_v4(conn& admin, detail::pg_tables const& t)
+    {
+        admin.start_call();
+        if (auto r = admin.exec("ALTER TABLE " + t.clients +
+                                " ADD COLUMN client_name text COLLATE \"C\","
+                                " ADD COLUMN client_type integer NOT NULL DEFAULT -1,"
+                                " ADD COLUMN grant_types bigint NOT NULL DEFAULT 0;"
+                                "DECLARE oauthreg_v3_rows NO SCROLL CURSOR FOR SELECT client_id, record FROM " +
+                                t.clients);
+            !r)
+            return r;
+        std::string const fill = "UPDATE " + t.clients +
+                                 " AS c SET client_name = v.client_name, client_type = v.client_type,"
+                                 " grant_types = v.grant_types FROM jsonb_to_recordset($1::jsonb) AS v(client_id"
+                                 " text, client_name text, client_type integer, grant_types bigint)"
+                                 " WHERE c.client_id = v.client_id COLLATE \"C\"";
+        for (;;) {
+            admin.start_call();
+            auto rows = admin.query("FETCH 1000 FROM oauthreg_v3_rows");
+            if (PQresultStatus(rows.get()) != PGRES_TUPLES_OK)
+                return admin.fail("schema", rows.get());
+            int const n = PQntuples(rows.get());
+            if (n == 0)
+                break;
+            boost::json::array batch;
+            for (int i = 0; i < n; ++i) {
+                auto rec = decode_record(text_of(rows.get(), i, 1));
+                if (!rec)
+                    continue;
+                boost::json::value name = nullptr;
+                if (rec->metadata.client_name)
+                    name = boost::json::string(*rec->metadata.client_name);
+                batch.push_back(boost::json::object{{"client_id", text_of(rows.get(), i)},
+                                                    {"client_name", std::move(name)},
+                                                    {"client_type", detail::client_type_column(*rec)},
+                                                    {"grant_types", detail::grant_type_bits(rec->metadata)}});
+            }
+            if (batch.empty())
+                continue;
+            auto r = admin.query(fill.c_str(), boost::json::serialize(batch));
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                return admin.fail("schema", r.get());
+        }
+        admin.start_call();
+        return admin.exec("CLOSE oauthreg_v3_rows;CREATE INDEX ON " + t.clients +
+                          " (org_id, client_name, client_id);UPDATE " + t.meta + " SET version = 4");
+    }
+
     // Behind a pointer so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;
     std::string clients_; ///< the clients table's name, part of the quota locks' keys
@@ -1249,6 +1434,7 @@ private:
 static_assert(versioned_erase_storage<postgres_storage>);
 static_assert(lifecycle_storage<postgres_storage>);
 static_assert(assertion_replay_storage<postgres_storage>);
+static_assert(paging_storage<postgres_storage>);
 
 } // namespace oauthreg
 

@@ -59,8 +59,10 @@ namespace detail {
 
 /** 1: the clients table. 2: `last_used_at` and `origin` columns, the
     reaper's index, the initial access tokens table (docs/open-registration.md).
-    3: the remembered client assertions (RFC 7523 `jti`). */
-inline constexpr int sqlite_schema_version = 3;
+    3: the remembered client assertions (RFC 7523 `jti`). 4: the columns the
+    listing filters on (`client_name`, `client_type`, `grant_types`), an
+    index on the name, and the clients per organization kept by triggers. */
+inline constexpr int sqlite_schema_version = 4;
 
 /** Schema version 1, as the releases before the client lifecycle made it;
     a new file is made at version 1, then migrated like an old one. */
@@ -123,6 +125,41 @@ inline constexpr char const* sqlite_migrate_v2_v3 =
     "CREATE INDEX seen_assertions_by_expiry ON seen_assertions(expires_at);"
     "PRAGMA user_version = 3;";
 
+/** Version 3 to 4, before its rows are filled (sqlite_connection::fill_page_columns). */
+inline constexpr char const* sqlite_migrate_v3_v4_columns =
+    "ALTER TABLE oauth_clients ADD COLUMN client_name TEXT;"
+    "ALTER TABLE oauth_clients ADD COLUMN client_type INTEGER NOT NULL DEFAULT -1;"
+    "ALTER TABLE oauth_clients ADD COLUMN grant_types INTEGER NOT NULL DEFAULT 0;";
+
+/** Version 3 to 4, once the rows are filled: the name's index (an exact
+    `filter[name]` is a range of it, in client_id order) and each
+    organization's count, which the triggers keep in the transaction of every
+    write, so a listing's total and a quota are one row read, not a count. */
+inline constexpr char const* sqlite_migrate_v3_v4_counts =
+    "CREATE INDEX oauth_clients_by_org_name ON oauth_clients(org_id, client_name, client_id);"
+    "CREATE TABLE oauth_client_counts ("
+    " org_id TEXT NOT NULL PRIMARY KEY,"
+    " clients INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO oauth_client_counts SELECT org_id, count(*) FROM oauth_clients GROUP BY org_id;"
+    "CREATE TRIGGER oauth_clients_counted AFTER INSERT ON oauth_clients BEGIN"
+    " INSERT INTO oauth_client_counts(org_id, clients) VALUES(new.org_id, 1)"
+    "  ON CONFLICT(org_id) DO UPDATE SET clients = clients + 1;"
+    " END;"
+    "CREATE TRIGGER oauth_clients_uncounted AFTER DELETE ON oauth_clients BEGIN"
+    " UPDATE oauth_client_counts SET clients = clients - 1 WHERE org_id = old.org_id;"
+    " END;"
+    "CREATE TRIGGER oauth_clients_recounted AFTER UPDATE OF org_id ON oauth_clients"
+    " WHEN new.org_id IS NOT old.org_id BEGIN"
+    " UPDATE oauth_client_counts SET clients = clients - 1 WHERE org_id = old.org_id;"
+    " INSERT INTO oauth_client_counts(org_id, clients) VALUES(new.org_id, 1)"
+    "  ON CONFLICT(org_id) DO UPDATE SET clients = clients + 1;"
+    " END;"
+    "PRAGMA user_version = 4;";
+
+/** The rows one step of the version 4 migration fills. */
+inline constexpr int sqlite_fill_batch = 512;
+
 /** A connection deletes expired assertions at every this many calls of its
     remember_assertion, at most @ref sqlite_assertion_sweep_rows at a time:
     twice as many as it remembered meanwhile, so they cannot pile up. */
@@ -158,6 +195,7 @@ struct sqlite_statements {
         remember_assertion,
         sweep_assertions,
         begin_immediate,
+        begin_read,
         commit,
         rollback,
         end
@@ -172,16 +210,18 @@ struct sqlite_statements {
                                   " FROM oauth_initial_access_tokens WHERE ";
         return {
             "INSERT INTO oauth_clients(client_id, org_id, user_id, version, created_at, updated_at, record, origin,"
-            " last_used_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(client_id) DO NOTHING",
+            " last_used_at, client_name, client_type, grant_types)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(client_id) DO NOTHING",
             "SELECT record, last_used_at FROM oauth_clients WHERE client_id = ?1",
             "UPDATE oauth_clients SET org_id = ?2, user_id = ?3, version = ?4, updated_at = ?5, record = ?6,"
-            " origin = ?8, last_used_at = max(last_used_at, ?9) WHERE client_id = ?1 AND version = ?7",
+            " origin = ?8, last_used_at = max(last_used_at, ?9), client_name = ?10, client_type = ?11,"
+            " grant_types = ?12 WHERE client_id = ?1 AND version = ?7",
             list + seek,
             list + "org_id = ?3 AND " + seek,
             list + "user_id = ?3 AND " + seek,
             list + "org_id = ?3 AND user_id = ?4 AND " + seek,
             "UPDATE oauth_clients SET last_used_at = ?2 WHERE client_id = ?1 AND last_used_at < ?2",
-            "SELECT count(*) FROM oauth_clients WHERE org_id = ?1",
+            "SELECT coalesce((SELECT clients FROM oauth_client_counts WHERE org_id = ?1), 0)",
             "UPDATE oauth_initial_access_tokens SET uses = uses + 1"
             " WHERE token_hash = ?1 AND org_id = ?2 AND uses < max_uses AND expires_at > ?3",
             "SELECT client_id FROM oauth_clients WHERE " + idle + " LIMIT ?4",
@@ -202,11 +242,37 @@ struct sqlite_statements {
             "DELETE FROM seen_assertions WHERE (client_id, jti) IN (SELECT client_id, jti FROM seen_assertions"
             " WHERE expires_at < ?1 LIMIT " + std::to_string(sqlite_assertion_sweep_rows) + ")",
             "BEGIN IMMEDIATE",
+            "BEGIN",
             "COMMIT",
             "ROLLBACK",
         };
     }
 };
+
+/** `oauthreg_icontains(name, needle)`: detail::ascii_icontains in SQL, so
+    `filter[name][contains]` selects exactly what the scan would (SQLite's
+    own lower() may be ICU's, which folds more than ASCII); NULL when either is. */
+inline void sqlite_icontains(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept
+{
+    auto view = [](sqlite3_value* v) {
+        auto const* p = reinterpret_cast<char const*>(sqlite3_value_text(v));
+        return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+    };
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return sqlite3_result_null(ctx);
+    sqlite3_result_int(ctx, ascii_icontains(view(argv[0]), view(argv[1])) ? 1 : 0);
+}
+
+/** The listing's SQL on SQLite: make_sql_page with `?N` marks and oauthreg_icontains.
+    @param q the query (already checked)
+    @return its SQL */
+inline sql_page sqlite_page(client_page_query const& q)
+{
+    static constexpr sql_dialect dialect{
+        '?', [](std::string const& needle) { return "oauthreg_icontains(client_name, " + needle + ")"; },
+        valid_utf8};
+    return make_sql_page(q, dialect);
+}
 
 inline result<void> sqlite_fail(sqlite3* db, std::string_view what)
 {
@@ -250,6 +316,10 @@ public:
             return v.error();
         if (auto r = enter_wal(wait); !r)
             return r;
+        if (sqlite3_create_function_v2(db_, "oauthreg_icontains", 2,
+                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                       &sqlite_icontains, nullptr, nullptr, nullptr) != SQLITE_OK)
+            return sqlite_fail(db_, "cannot add oauthreg_icontains");
         if (auto r =
                 exec(o.durability == sqlite_durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             !r)
@@ -306,7 +376,23 @@ public:
         {
             sqlite3_bind_blob(s_, i, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
         }
+        /** Binds schema 4's columns of `rec` as ?10 (the name, or NULL), ?11 and ?12. */
+        void bind_page_columns(client_record const& rec)
+        {
+            if (rec.metadata.client_name)
+                bind(10, std::string_view(*rec.metadata.client_name));
+            else
+                sqlite3_bind_null(s_, 10);
+            bind(11, client_type_column(rec));
+            bind(12, grant_type_bits(rec.metadata));
+        }
         int step() { return sqlite3_step(s_); }
+        /** Makes the statement ready to run again, unbound. */
+        void reset()
+        {
+            sqlite3_reset(s_);
+            sqlite3_clear_bindings(s_);
+        }
         std::string_view text(int col) const
         {
             auto const* p = reinterpret_cast<char const*>(sqlite3_column_text(s_, col));
@@ -330,6 +416,24 @@ public:
     };
 
     statement get(stmt s) noexcept { return statement(stmts_[s]); }
+
+    /** Prepares `sql` for this call only (a listing's `WHERE` depends on its
+        filters), gives it to `f` as a statement, then finalizes it.
+        @return `f`'s result, or the failure to prepare */
+    template <class F> auto with_statement(std::string const& sql, F&& f) -> decltype(f(std::declval<statement&>()))
+    {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(raw);
+            return sqlite_fail(db_, "cannot prepare a listing").error();
+        }
+        struct finalizer {
+            sqlite3_stmt* s;
+            ~finalizer() { sqlite3_finalize(s); }
+        } const owner{raw};
+        statement st(raw);
+        return std::forward<F>(f)(st);
+    }
 
     /** Counts a remember_assertion call. @return whether this one sweeps expired assertions */
     bool sweep_due() noexcept { return ++assertion_calls_ % sqlite_assertion_sweep_every == 0; }
@@ -358,6 +462,24 @@ public:
     private:
         sqlite_connection& c_;
         bool open_ = false;
+    };
+
+    /** BEGIN (deferred: the first read takes the snapshot) ... COMMIT, so a
+        listing's total and its rows see the same writes; ended if left. */
+    class read_transaction {
+    public:
+        explicit read_transaction(sqlite_connection& c) noexcept : c_(c) {}
+        read_transaction(read_transaction const&) = delete;
+        read_transaction& operator=(read_transaction const&) = delete;
+        ~read_transaction()
+        {
+            if (!sqlite3_get_autocommit(c_.db()))
+                c_.get(sqlite_statements::commit).step();
+        }
+        bool begin() { return c_.get(sqlite_statements::begin_read).step() == SQLITE_DONE; }
+
+    private:
+        sqlite_connection& c_;
     };
 
 private:
@@ -436,7 +558,63 @@ private:
         if (*version < 3)
             if (auto r = exec(sqlite_migrate_v2_v3); !r)
                 return r;
+        if (*version < 4) {
+            if (auto r = exec(sqlite_migrate_v3_v4_columns); !r)
+                return r;
+            if (auto r = fill_page_columns(); !r)
+                return r;
+            if (auto r = exec(sqlite_migrate_v3_v4_counts); !r)
+                return r;
+        }
         return {};
+    }
+
+    /** Version 4's columns of the rows an older version wrote, from each
+        row's decoded record, in keyset batches. A row that cannot be decoded
+        keeps the defaults (no name, type -1, no grant), which only the
+        unfiltered listing selects, as it is the only one that counts it. */
+    result<void> fill_page_columns()
+    {
+        std::string after;
+        for (;;) {
+            std::vector<client_record> batch;
+            int rows = 0;
+            std::string const from = after; // bound as is (SQLITE_STATIC) while `after` moves
+            auto read = with_statement(
+                "SELECT client_id, record FROM oauth_clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
+                [&](statement& s) -> result<void> {
+                    s.bind(1, from);
+                    s.bind(2, std::int64_t{sqlite_fill_batch});
+                    int rc;
+                    while ((rc = s.step()) == SQLITE_ROW) {
+                        ++rows;
+                        after.assign(s.text(0));
+                        if (auto rec = decode_record(s.text(1)))
+                            batch.push_back(std::move(*rec));
+                    }
+                    if (rc != SQLITE_DONE)
+                        return sqlite_fail(db_, "cannot read the clients to migrate");
+                    return {};
+                });
+            if (!read)
+                return read;
+            auto written = with_statement(
+                "UPDATE oauth_clients SET client_name = ?10, client_type = ?11, grant_types = ?12 WHERE client_id = ?1",
+                [&](statement& s) -> result<void> {
+                    for (auto const& rec : batch) {
+                        s.bind(1, rec.client_id);
+                        s.bind_page_columns(rec);
+                        if (s.step() != SQLITE_DONE)
+                            return sqlite_fail(db_, "cannot migrate a client");
+                        s.reset();
+                    }
+                    return {};
+                });
+            if (!written)
+                return written;
+            if (rows < sqlite_fill_batch)
+                return {};
+        }
     }
 
     sqlite3* db_ = nullptr;
@@ -789,6 +967,7 @@ public:
             s.bind(7, static_cast<std::int64_t>(expected_version));
             s.bind(8, to_string(rec.origin));
             s.bind(9, rec.last_used_at);
+            s.bind_page_columns(rec);
             if (s.step() != SQLITE_DONE)
                 return failed(*c, "replace");
             if (sqlite3_changes(c->db()) == 1)
@@ -863,6 +1042,61 @@ public:
         return page;
     }
 
+    /** A page of `GET /oauth_clients` in SQL (a paging_storage): every
+        filter is a condition on schema 4's columns, the page is `ORDER BY
+        client_id LIMIT OFFSET` on an index, and only its rows are decoded.
+        The total is the counts table's row when the organization is the only
+        filter, else a `count(*)` of the same conditions; both reads are in one
+        transaction, so they agree. A page past the total is not read. A row
+        on the page that cannot be decoded is left out (and logged), but
+        counted. A name fragment that is not UTF-8 (part of a character) is
+        left to the scan, detail::page_by_list, which matches bytes.
+        @param q whose clients, the filters, the page number and size (already checked)
+        @return the page and the totals */
+    result<client_page> page(client_page_query const& q) const
+    {
+        auto const p = detail::sqlite_page(q);
+        if (p.scan)
+            return detail::page_by_list(*this, q);
+        client_page out;
+        detail::set_page_totals(out, q, 0);
+        if (p.nothing)
+            return out;
+        auto const text = detail::page_statements(p, "oauth_clients", '?');
+        auto c = pool_->take();
+        conn::read_transaction tx(*c);
+        if (!tx.begin())
+            return failed(*c, "page");
+        auto total = page_total(*c, q, p, text.count);
+        if (!total)
+            return total.error();
+        detail::set_page_totals(out, q, *total);
+        if (static_cast<std::uint64_t>(p.offset) >= *total)
+            return out;
+        auto rows = c->with_statement(text.rows, [&](conn::statement& s) -> result<void> {
+            bind_values(s, p.values);
+            auto const n = static_cast<int>(p.values.size());
+            s.bind(n + 1, p.limit);
+            s.bind(n + 2, p.offset);
+            int rc;
+            while ((rc = s.step()) == SQLITE_ROW) {
+                auto rec = decode_record(s.text(0));
+                if (!rec) {
+                    detail::log_failure(pool_->log(), "page", rec.error().description);
+                    continue;
+                }
+                rec->last_used_at = s.integer(1);
+                out.clients.push_back(std::move(*rec));
+            }
+            if (rc != SQLITE_DONE)
+                return failed(*c, "page");
+            return {};
+        });
+        if (!rows)
+            return rows.error();
+        return out;
+    }
+
     /** @return the number of stored clients */
     result<std::size_t> size() const
     {
@@ -907,11 +1141,38 @@ private:
         s.bind(7, text);
         s.bind(8, to_string(rec.origin));
         s.bind(9, rec.last_used_at);
+        s.bind_page_columns(rec);
         if (s.step() != SQLITE_DONE)
             return failed(c, "insert");
         if (sqlite3_changes(c.db()) == 0)
             return make_error(error::client_exists, "client_id");
         return {};
+    }
+
+    /** A listing's total: the counts table's row, or `count_sql`. */
+    result<std::uint64_t> page_total(conn& c, client_page_query const& q, detail::sql_page const& p,
+                                     std::string const& count_sql) const
+    {
+        if (p.org_total) {
+            auto s = c.get(own::org_count);
+            s.bind(1, *q.owner.org_id);
+            if (s.step() != SQLITE_ROW)
+                return failed(c, "page");
+            return static_cast<std::uint64_t>(std::max<std::int64_t>(s.integer(0), 0));
+        }
+        return c.with_statement(count_sql, [&](conn::statement& s) -> result<std::uint64_t> {
+            bind_values(s, p.values);
+            if (s.step() != SQLITE_ROW)
+                return failed(c, "page");
+            return static_cast<std::uint64_t>(s.integer(0));
+        });
+    }
+
+    /** Binds a listing's values as ?1, ?2, ... */
+    static void bind_values(conn::statement& s, std::vector<detail::sql_value> const& values)
+    {
+        for (std::size_t i = 0; i < values.size(); ++i)
+            std::visit([&](auto const& v) { s.bind(static_cast<int>(i) + 1, v); }, values[i]);
     }
 
     /** Binds the idleness test of @p q: its origin (or every origin) and cut-off. */
@@ -953,6 +1214,7 @@ private:
 static_assert(versioned_erase_storage<sqlite_storage>);
 static_assert(lifecycle_storage<sqlite_storage>);
 static_assert(assertion_replay_storage<sqlite_storage>);
+static_assert(paging_storage<sqlite_storage>);
 
 } // namespace oauthreg
 

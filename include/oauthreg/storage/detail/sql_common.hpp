@@ -4,6 +4,7 @@
 #ifndef OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
 #define OAUTHREG_STORAGE_DETAIL_SQL_COMMON_HPP
 
+#include <oauthreg/client_page.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
@@ -14,12 +15,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 // The kit the SQL stores (sqlite.hpp, postgres.hpp) share: a connection pool,
@@ -276,6 +279,139 @@ inline void set_last_used(list_page& page, last_used_column const& used)
         if (u != used.end())
             rec.last_used_at = u->second;
     }
+}
+
+/** Schema 4's `grant_types` column: bit `g` set for each grant type `g` the
+    client may use, so `filter[allowed_grant_types][contains]` is one AND. */
+inline std::int64_t grant_type_bits(client_metadata const& md) noexcept
+{
+    std::int64_t bits = 0;
+    for (auto g : md.grant_types)
+        bits |= std::int64_t{1} << static_cast<unsigned>(g);
+    return bits;
+}
+
+/** Schema 4's `client_type` column: 0 public, 1 confidential; -1, its
+    default, for a row whose text could not be decoded, which no type
+    filter selects (as the scan, which never sees it, would not). */
+inline std::int64_t client_type_column(client_record const& r) noexcept
+{
+    return r.type() == client_type::confidential ? 1 : 0;
+}
+
+/** A value bound to a statement built for one query. */
+using sql_value = std::variant<std::string, std::int64_t>;
+
+/** One client_page_query in SQL on schema 4's columns (see @ref make_sql_page). */
+struct sql_page {
+    std::string where;              ///< empty, or " WHERE ..." on the clients table's columns
+    std::vector<sql_value> values;  ///< the parameters `where` names, from 1
+    bool nothing = false;           ///< an owner or exact filter no row can hold: an empty page
+    bool scan = false;              ///< a filter SQL cannot say exactly here: use page_by_list
+    bool org_total = false;         ///< the organization alone: the total is its row of the counts table
+    std::int64_t limit = 0;         ///< the page size
+    std::int64_t offset = 0;        ///< the rows before the page (saturated)
+
+    /** @return the mark of the next parameter, `?N` or `$N` */
+    std::string next(char mark) const { return mark + std::to_string(values.size() + 1); }
+};
+
+/** How the two SQL stores spell what differs in a page query. */
+struct sql_dialect {
+    char mark; ///< '?' (SQLite) or '$' (PostgreSQL)
+    /** The condition "client_name holds the needle ASCII case-insensitively",
+        given the needle's parameter mark (the needle is bound as is). */
+    std::string (*name_contains)(std::string const& needle);
+    holds_text holds; ///< what a text parameter can hold
+};
+
+/** A client_page_query as a `WHERE` on the columns every filter has in
+    schema 4, so a page is `ORDER BY client_id LIMIT OFFSET` on an index and
+    no record is decoded but the page's. Each condition is the SQL spelling
+    of page_filters_match's: the same selection, which the stores' tests
+    check against page_by_list on random queries. */
+inline sql_page make_sql_page(client_page_query const& q, sql_dialect const& d)
+{
+    sql_page out;
+    out.limit = static_cast<std::int64_t>(q.page_size);
+    std::size_t const before = q.page_number - 1;
+    constexpr auto most = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    out.offset = static_cast<std::int64_t>(before > most / q.page_size ? most : before * q.page_size);
+    std::vector<std::string> conds;
+    auto text = [&](char const* column, std::optional<std::string> const& v) {
+        if (!v)
+            return;
+        if (!d.holds(*v))
+            out.nothing = true; // no stored text equals it
+        conds.push_back(std::string(column) + " = " + out.next(d.mark));
+        out.values.emplace_back(*v);
+    };
+    auto number = [&](std::string const& cond, std::int64_t v) {
+        conds.push_back(cond + out.next(d.mark));
+        out.values.emplace_back(v);
+    };
+    if (classify(q.owner) == owner_query::nothing)
+        out.nothing = true;
+    text("org_id", q.owner.org_id);
+    text("user_id", q.owner.user_id);
+    text("client_id", q.client_id);
+    text("client_name", q.name);
+    if (q.name_contains) {
+        if (!d.holds(*q.name_contains))
+            out.scan = true; // a fragment of a character: only the bytewise scan says
+        conds.push_back(d.name_contains(out.next(d.mark)));
+        out.values.emplace_back(*q.name_contains);
+    }
+    if (q.type)
+        number("client_type = ", *q.type == client_type::confidential ? 1 : 0);
+    if (q.grant_type_contains) {
+        conds.push_back("(grant_types & " + out.next(d.mark) + ") <> 0");
+        out.values.emplace_back(std::int64_t{1} << static_cast<unsigned>(*q.grant_type_contains));
+    }
+    if (q.last_used_before)
+        number("last_used_at < ", *q.last_used_before);
+    if (q.created_before)
+        number("created_at < ", *q.created_before);
+    if (q.origin) {
+        conds.push_back("origin = " + out.next(d.mark));
+        out.values.emplace_back(std::string(to_string(*q.origin)));
+    }
+    out.org_total = q.owner.org_id && conds.size() == 1;
+    for (std::size_t i = 0; i < conds.size(); ++i)
+        out.where += (i == 0 ? " WHERE " : " AND ") + conds[i];
+    return out;
+}
+
+/** The two statements of a page: its total (empty when it is the counts
+    table's) and its rows (`record`, `last_used_at`, `client_id`), whose
+    LIMIT and OFFSET are the two parameters after the page's values. */
+struct sql_page_text {
+    std::string count; ///< `SELECT count(*)` over the same `WHERE`, or empty
+    std::string rows;  ///< the page, in client_id order
+};
+
+/** @param p the page's SQL
+    @param table the clients table's name
+    @param mark '?' or '$'
+    @return its statements */
+inline sql_page_text page_statements(sql_page const& p, std::string const& table, char mark)
+{
+    auto const n = p.values.size();
+    sql_page_text out;
+    if (!p.org_total)
+        out.count = "SELECT count(*) FROM " + table + p.where;
+    out.rows = "SELECT record, last_used_at, client_id FROM " + table + p.where + " ORDER BY client_id LIMIT " + mark +
+               std::to_string(n + 1) + " OFFSET " + mark + std::to_string(n + 2);
+    return out;
+}
+
+/** A client_page's totals, its rows being the caller's. */
+inline void set_page_totals(client_page& out, client_page_query const& q, std::size_t total) noexcept
+{
+    out.page_number = q.page_number;
+    out.page_size = q.page_size;
+    out.total_results = total;
+    out.total_pages = total / q.page_size + (total % q.page_size != 0);
 }
 
 /** `visit` for stores that decode a copy: `f` sees a record nothing can change. */
