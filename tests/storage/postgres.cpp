@@ -62,6 +62,15 @@ std::string admin(std::string const& conninfo, std::string const& sql)
     return out;
 }
 
+/** What schema 4 added to `schema`'s tables, dropped: the three columns
+    (and the indexes holding them), the counts, their function and triggers. */
+std::string schema_4_undone(std::string const& schema)
+{
+    return "ALTER TABLE " + schema + ".oauth_clients DROP COLUMN client_name, DROP COLUMN client_type, DROP COLUMN"
+           " grant_types; DROP TABLE " + schema + ".oauth_client_counts; DROP FUNCTION " + schema +
+           ".oauthreg_count_clients() CASCADE;";
+}
+
 /** The server's TCP host and port, for a proxy in front of it; none for a
     Unix socket, and then the test reports itself skipped, except under CI,
     where it fails (scripts/with-postgres.sh listens on 127.0.0.1). */
@@ -130,6 +139,22 @@ TEST_CASE("postgres storage answers filtered, page-numbered listings", "[storage
         return;
     testing::check_client_pages(
         [&] { return std::make_unique<owned_pg_store>(server, unique_name("oauthreg_pages_")); });
+}
+
+TEST_CASE("postgres storage: in a database whose locale folds letters beyond ASCII, filter[name][contains] still "
+          "folds only ASCII letters",
+          "[storage][postgres][pages]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    auto db = unique_name("oauthreg_locale_");
+    // C.UTF-8 folds U+00DC to U+00FC; the random queries hold both as fragments.
+    admin(server, "CREATE DATABASE " + db + " TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'");
+    auto conninfo = server + " dbname=" + db;
+    REQUIRE(admin(conninfo, "SELECT lower(U&'\\00DC') = U&'\\00FC'") == "t");
+    testing::check_client_pages([&] { return std::make_unique<owned_pg_store>(conninfo, unique_name("oauthreg_loc_")); });
+    admin(server, "DROP DATABASE " + db);
 }
 
 TEST_CASE("postgres storage: two instances on one database share clients and versions", "[storage][postgres]")
@@ -380,8 +405,12 @@ TEST_CASE("postgres storage: stores opening one empty database at the same momen
             CHECK(o->has_value());
         }
         CHECK(admin(conninfo, "SELECT count(*) FROM oauthreg_schema") == "1");
-        // The primary key, the three owner indexes, the reaper's (schema 2), the name's (schema 4).
-        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "6");
+        // The primary key, the three owner indexes, the reaper's (schema 2), the name's, the type's and the
+        // listing's (schema 4).
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_clients'") == "8");
+        // The counts' primary key, and their trigger function (schema 4), made once.
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'oauth_client_counts'") == "1");
+        CHECK(admin(conninfo, "SELECT count(*) FROM pg_proc WHERE proname = 'oauthreg_count_clients'") == "1");
         // The remembered assertions' primary key and expiry index (schema 3).
         CHECK(admin(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'seen_assertions'") == "2");
         CHECK(admin(conninfo, "SELECT max(version) FROM oauthreg_schema") ==
@@ -778,9 +807,9 @@ TEST_CASE("postgres storage: a database at schema 2 opens migrated to the curren
     owned_pg_store a(server, unique_name("oauthreg_v2_"));
     REQUIRE(a.insert(testing::full_record("kept")).has_value());
     // Schema 3 only added the assertions' table and its index, schema 4 three
-    // columns and an index on one: without them, this is what schema 2 made.
-    admin(server, "DROP TABLE " + a.schema + ".seen_assertions; ALTER TABLE " + a.schema +
-                      ".oauth_clients DROP COLUMN client_name, DROP COLUMN client_type, DROP COLUMN grant_types;"
+    // columns, two indexes holding them, and the counts with their trigger:
+    // without them, this is what schema 2 made.
+    admin(server, "DROP TABLE " + a.schema + ".seen_assertions; " + schema_4_undone(a.schema) +
                       " UPDATE " + a.schema + ".oauthreg_schema SET version = 2");
     {
         auto s = postgres_storage::open({.conninfo = server, .connections = 1, .schema = a.schema}).value();
@@ -855,18 +884,41 @@ TEST_CASE("postgres storage: a listing's page and total are read on indexes, nev
                       " 'user-1', 1, 1700000000, 1700000000, '{}', 'api', 0, 'Name ' || (i % 100), i % 2, 17"
                       " FROM generate_series(1, 20000) AS i");
     admin(server, "VACUUM ANALYZE " + s.schema + ".oauth_clients"); // not in a multi-statement string
+    auto const listing_index = admin(server, "SELECT indexname FROM pg_indexes WHERE schemaname = '" + s.schema +
+                                                 "' AND indexdef LIKE '%(org_id, client_id) INCLUDE%'");
+    REQUIRE_FALSE(listing_index.empty());
     client_page_query q;
     q.owner.org_id = "org-7";
     auto text = detail::page_statements(detail::postgres_page(q), "oauth_clients", '$');
+    // The offset is walked on an index alone (the listing's, or its key's
+    // prefix, schema 1's); the page's rows are read by primary key.
     auto plan = pg_plan(server, s.schema, text.rows, "text, bigint, bigint", "'org-7', 20, 0");
-    INFO(plan);
-    CHECK(plan.find("Index Scan using oauth_clients_org_id_client_id_idx") != std::string::npos);
-    CHECK(plan.find("Sort") == std::string::npos);
-    plan = pg_plan(server, s.schema, "SELECT count(*) FROM oauth_clients" + detail::postgres_page(q).where, "text",
-                   "'org-7'");
-    INFO(plan);
-    CHECK(plan.find("Index Only Scan") != std::string::npos);
+    INFO(listing_index << "\n" << plan);
+    CHECK(plan.find("Index Only Scan using oauth_clients_org_id_client_id_") != std::string::npos);
+    CHECK(plan.find("using oauth_clients_pkey") != std::string::npos);
     CHECK(plan.find("Seq Scan") == std::string::npos);
+    // The organization's total is its shards of the counts, never a count of its clients.
+    REQUIRE(detail::postgres_page(q).org_total);
+    CHECK(admin(server, "SELECT sum(clients) FROM " + s.schema + ".oauth_client_counts WHERE org_id = 'org-7'") ==
+          "1000");
+
+    INFO("filtered totals: a range of the type's index, or a count on the listing's index alone");
+    q.type = client_type::confidential;
+    auto const typed = detail::postgres_page(q);
+    plan = pg_plan(server, s.schema, detail::page_statements(typed, "oauth_clients", '$').count, "text, bigint",
+                   "'org-7', 1");
+    INFO(plan);
+    CHECK(plan.find("Index Only Scan using oauth_clients_org_id_client_type_client_id_idx") != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
+    q.type.reset();
+    q.grant_type_contains = grant_type::refresh_token;
+    auto const granted = detail::postgres_page(q);
+    plan = pg_plan(server, s.schema, detail::page_statements(granted, "oauth_clients", '$').count, "text, bigint",
+                   "'org-7', 8");
+    INFO(plan);
+    CHECK(plan.find("Index Only Scan using " + listing_index) != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
+    q.grant_type_contains.reset();
 
     q.name = "Name 7";
     text = detail::page_statements(detail::postgres_page(q), "oauth_clients", '$');
@@ -875,6 +927,46 @@ TEST_CASE("postgres storage: a listing's page and total are read on indexes, nev
     // The name's index finds the few matches; sorting those few is the planner's choice.
     CHECK(plan.find("oauth_clients_org_id_client_name_client_id_idx") != std::string::npos);
     CHECK(plan.find("Seq Scan") == std::string::npos);
+}
+
+TEST_CASE("postgres storage: the clients per organization are kept, in shards, in the transaction of every "
+          "insert, delete, change of owner and reap",
+          "[storage][postgres][pages]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store s(server, unique_name("oauthreg_counts_"));
+    auto const kept = [&] {
+        return admin_rows(server, "SELECT org_id || '|' || sum(clients) FROM " + s.schema +
+                                      ".oauth_client_counts GROUP BY org_id HAVING sum(clients) <> 0 ORDER BY 1");
+    };
+    auto const truth = [&] {
+        return admin_rows(server, "SELECT org_id || '|' || count(*) FROM " + s.schema +
+                                      ".oauth_clients GROUP BY org_id ORDER BY 1");
+    };
+    // A second store: its connections are other server processes, so other shards.
+    auto other = postgres_storage::open({.conninfo = server, .connections = 1, .schema = s.schema}).value();
+    for (int i = 0; i < 6; ++i) {
+        auto& into = i % 2 ? static_cast<postgres_storage&>(s) : other;
+        REQUIRE(into.insert(testing::full_record("c-" + std::to_string(i), i < 4 ? "org-a" : "org-b")).has_value());
+    }
+    REQUIRE_FALSE(s.insert(testing::full_record("c-0", "org-b")).has_value()); // taken: nothing counted
+    CHECK(kept() == "org-a|4\norg-b|2\n");
+    CHECK(admin(server, "SELECT count(DISTINCT shard) > 1 FROM " + s.schema + ".oauth_client_counts") == "t");
+    REQUIRE(other.erase("c-1").has_value());
+    auto moved = s.find("c-2").value();
+    auto const at = moved.version++;
+    moved.owner.org_id = "org-b";
+    REQUIRE(s.replace(moved, at).has_value());
+    CHECK(kept() == "org-a|2\norg-b|3\n");
+    CHECK(kept() == truth());
+    client_page_query q;
+    q.owner.org_id = "org-b";
+    CHECK(page_clients(s, q).value().total_results == 3);
+    REQUIRE(s.reap({.idle_since = 4000000000, .limit = 10}).value() == 5);
+    CHECK(kept().empty());
+    CHECK(page_clients(s, q).value().total_results == 0);
 }
 
 TEST_CASE("postgres storage: a database at schema 3 opens migrated to schema 4: every client's name, type and "
@@ -895,8 +987,7 @@ TEST_CASE("postgres storage: a database at schema 3 opens migrated to schema 4: 
             r.metadata.grant_types = {grant_type::client_credentials};
         REQUIRE(a.insert(std::move(r)).has_value());
     }
-    admin(server, "ALTER TABLE " + a.schema +
-                      ".oauth_clients DROP COLUMN client_name, DROP COLUMN client_type, DROP COLUMN grant_types;"
+    admin(server, schema_4_undone(a.schema) +
                       " INSERT INTO " + a.schema + ".oauth_clients SELECT 'old-corrupt', org_id, user_id, version,"
                       " created_at, updated_at, 'not json', last_used_at, origin FROM " + a.schema +
                       ".oauth_clients WHERE client_id = 'old-1000'; UPDATE " + a.schema +

@@ -843,14 +843,17 @@ TEST_CASE("sqlite storage: a listing's page and total are read on indexes, never
     (void)open_at(db);
     client_page_query q;
     q.owner.org_id = "org-1";
-    INFO("unfiltered: the rows in client_id order on the organization's index, the total its counts row");
+    INFO("unfiltered: the offset walked on the listing's index alone, the page's rows by primary key, the total "
+         "its counts row");
     auto unfiltered = detail::sqlite_page(q);
     REQUIRE(unfiltered.org_total);
     auto text = detail::page_statements(unfiltered, "oauth_clients", '?');
     CHECK(text.count.empty());
     auto plan = query_plan(db, text.rows);
     INFO(plan);
-    CHECK(plan.find("SEARCH oauth_clients USING INDEX oauth_clients_by_org (org_id=?)") != std::string::npos);
+    CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_listing (org_id=?)") !=
+          std::string::npos);
+    CHECK(plan.find("SEARCH oauth_clients USING PRIMARY KEY (client_id=?)") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);
     CHECK(query_plan(db, own_sql(detail::sqlite_statements::org_count))
               .find("SEARCH oauth_client_counts USING PRIMARY KEY (org_id=?)") != std::string::npos);
@@ -860,12 +863,37 @@ TEST_CASE("sqlite storage: a listing's page and total are read on indexes, never
     auto named = detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?');
     plan = query_plan(db, named.rows);
     INFO(plan);
-    CHECK(plan.find("SEARCH oauth_clients USING INDEX oauth_clients_by_org_name (org_id=? AND client_name=?)") !=
-          std::string::npos);
+    CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_by_org_name (org_id=? AND "
+                    "client_name=?)") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);
     plan = query_plan(db, named.count);
     INFO(plan);
     CHECK(plan.find("COVERING INDEX oauth_clients_by_org_name (org_id=? AND client_name=?)") != std::string::npos);
+
+    INFO("filter[client_type]: the offset and the count a range of the type's index, never sorted");
+    q.name.reset();
+    q.type = client_type::confidential;
+    auto typed = detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?');
+    for (auto const& statement : {typed.rows, typed.count}) {
+        plan = query_plan(db, statement);
+        INFO(plan);
+        CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_by_org_type (org_id=? AND "
+                        "client_type=?)") != std::string::npos);
+        CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    }
+    q.type.reset();
+
+    INFO("filter[grant_types]: the offset and the count walked on the listing's index alone, never sorted");
+    q.grant_type_contains = grant_type::refresh_token;
+    auto granted = detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?');
+    for (auto const& statement : {granted.rows, granted.count}) {
+        plan = query_plan(db, statement);
+        INFO(plan);
+        CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_listing (org_id=?)") !=
+              std::string::npos);
+        CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    }
+    q.grant_type_contains.reset();
 
     INFO("filter[client_id]: the primary key");
     q.name.reset();

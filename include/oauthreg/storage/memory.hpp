@@ -45,7 +45,7 @@ struct null_mutex {
 
 namespace detail {
 
-/** One stored client: its record, linked into the store's four ordered
+/** One stored client: its record, linked into the store's five ordered
     indexes by hooks inside it (no allocation per index entry). The client_id
     is also kept inline, at the entry's start, when it fits (a UUID does): the
     table compares it there, on the line the record begins on, instead of
@@ -71,7 +71,7 @@ struct memory_entry {
 
     char id_chars[inline_id_capacity];
     client_record rec;
-    hook by_id, by_org, by_user, by_owner;
+    hook by_id, by_org, by_user, by_owner, by_name;
 };
 
 /** Hash and equality of the primary table: an entry is known by its
@@ -112,6 +112,15 @@ struct order_by_owner {
     }
 };
 
+// A name within an organization: an exact filter[name] is a range of it, in client_id order.
+struct order_by_org_name {
+    static auto key(memory_entry const& e) noexcept
+    {
+        return std::tuple<std::string_view, std::string_view, std::string_view>(
+            e.rec.owner.org_id, std::string_view(*e.rec.metadata.client_name), e.rec.client_id);
+    }
+};
+
 /** Compares entries, or an entry and a key of the same order. */
 template <class Order> struct entry_less {
     template <class K> static K const& key(K const& k) noexcept { return k; }
@@ -141,9 +150,9 @@ template <class T> using memory_table_allocator = std::allocator<T>;
 } // namespace detail
 
 /** The in-memory store: an open-addressing table by client_id
-    (Boost.Unordered's flat set, one pointer per slot) and four ordered indexes
-    (all, organization, user, organization and user) intrusive in each entry,
-    so a listing costs O(log n + page). Entries are carved from a pool
+    (Boost.Unordered's flat set, one pointer per slot) and five ordered indexes
+    (all, organization, user, organization and user, organization and name)
+    intrusive in each entry, so a listing costs O(log n + page). Entries are carved from a pool
     (Boost.Pool) of blocks growing from 32 entries to what fits one 2 MiB page:
     no malloc header per entry. With `OAUTHREG_HUGE_PAGES` defined (off by
     default) those blocks, like the table's large arrays, are mapped as whole
@@ -394,9 +403,9 @@ public:
             return make_error(error::version_conflict, "client_id");
         // A use recorded meanwhile (touch) does not bump the version; keep it.
         rec.last_used_at = std::max(rec.last_used_at, e.rec.last_used_at);
-        bool const moved = !(e.rec.owner == rec.owner);
+        bool const moved = !(e.rec.owner == rec.owner) || e.rec.metadata.client_name != rec.metadata.client_name;
         if (moved)
-            unindex_owner(e); // the owner is part of these indexes' keys
+            unindex_owner(e); // the owner (and the name) are part of these indexes' keys
         e.rec = std::move(rec);
         if (moved)
             index_owner(e);
@@ -454,7 +463,8 @@ public:
     /** A filtered, page-numbered listing (`paging_storage`). Unfiltered (an
         organization, or every client), the total is the count kept for
         quotas and the walk of the index stops at the page's end: O(page
-        number x page size). Filtered, one pass over the owner's index under
+        number x page size). An organization's exact name is a range of its
+        name index: O(log n + matches). Otherwise filtered, one pass over the owner's index under
         the read lock, filtering in place, copying only the page's records:
         O(n) for an owner with n clients (the totals count every match), but
         no record is copied to be counted.
@@ -480,6 +490,16 @@ public:
             auto it = s_->by_id_.find(std::string_view(*q.client_id));
             if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
                 take(**it);
+        } else if (f.org_id && q.name) {
+            using key = std::tuple<std::string_view, std::string_view, std::string_view>;
+            std::string_view const org = *f.org_id, name = *q.name;
+            auto const take_owned = [&](entry const& e) { // the user too, when the filter names one
+                if (detail::owner_matches(f, e.rec.owner))
+                    take(e);
+            };
+            scan(s_->by_name_, key(org, name, {}), take_owned, [org, name](entry const& e) {
+                return e.rec.owner.org_id == org && std::string_view(*e.rec.metadata.client_name) == name;
+            });
         } else {
             with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
                 scan(index, from, take, in_group);
@@ -563,6 +583,8 @@ private:
             s_->by_user_.insert(e);
         if (!e.rec.owner.org_id.empty() && !e.rec.owner.user_id.empty())
             s_->by_owner_.insert(e);
+        if (!e.rec.owner.org_id.empty() && e.rec.metadata.client_name)
+            s_->by_name_.insert(e);
     }
 
     void unindex_owner(entry& e)
@@ -575,6 +597,8 @@ private:
             s_->by_user_.erase(s_->by_user_.iterator_to(e));
         if (e.by_owner.is_linked())
             s_->by_owner_.erase(s_->by_owner_.iterator_to(e));
+        if (e.by_name.is_linked())
+            s_->by_name_.erase(s_->by_name_.iterator_to(e));
     }
 
     /** The one dispatch on an owner filter: the index that orders its clients
@@ -674,6 +698,7 @@ private:
             by_org_.clear();
             by_user_.clear();
             by_owner_.clear();
+            by_name_.clear();
             for (entry* e : by_id_)
                 e->~entry();
         }
@@ -691,6 +716,7 @@ private:
         detail::entry_index<detail::order_by_org, &entry::by_org> by_org_;
         detail::entry_index<detail::order_by_user, &entry::by_user> by_user_;
         detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
+        detail::entry_index<detail::order_by_org_name, &entry::by_name> by_name_;
         boost::unordered_flat_map<std::string, std::size_t> org_counts_; ///< clients per organization (quotas)
         std::map<secret_hash, initial_access_token_record> tokens_;     ///< by hash (RFC 7591 3)
         // Remembered assertions (RFC 7523 jti), apart from the clients and their lock.

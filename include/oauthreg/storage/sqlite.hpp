@@ -131,12 +131,19 @@ inline constexpr char const* sqlite_migrate_v3_v4_columns =
     "ALTER TABLE oauth_clients ADD COLUMN client_type INTEGER NOT NULL DEFAULT -1;"
     "ALTER TABLE oauth_clients ADD COLUMN grant_types INTEGER NOT NULL DEFAULT 0;";
 
-/** Version 3 to 4, once the rows are filled: the name's index (an exact
-    `filter[name]` is a range of it, in client_id order) and each
-    organization's count, which the triggers keep in the transaction of every
-    write, so a listing's total and a quota are one row read, not a count. */
+/** Version 3 to 4, once the rows are filled: the listing's index, the
+    name's and the type's indexes (an exact `filter[name]` or
+    `filter[client_type]` is a range of one, in client_id order) and each organization's count, which the triggers keep in the
+    transaction of every write, so a listing's total and a quota are one row
+    read, not a count. The listing's index holds, in client_id order, every
+    column a filter reads: a page's offset and a filtered count are walked on
+    it alone, and it replaces version 1's (org_id, client_id). */
 inline constexpr char const* sqlite_migrate_v3_v4_counts =
+    "CREATE INDEX oauth_clients_listing ON oauth_clients(org_id, client_id, client_type, grant_types, origin,"
+    " last_used_at, created_at, user_id, client_name);"
+    "DROP INDEX oauth_clients_by_org;"
     "CREATE INDEX oauth_clients_by_org_name ON oauth_clients(org_id, client_name, client_id);"
+    "CREATE INDEX oauth_clients_by_org_type ON oauth_clients(org_id, client_type, client_id);"
     "CREATE TABLE oauth_client_counts ("
     " org_id TEXT NOT NULL PRIMARY KEY,"
     " clients INTEGER NOT NULL"
