@@ -36,7 +36,7 @@ import urllib.parse
 
 import harness
 from harness import check
-from serve import Server, raise_open_files_limit, scratch_dir, wait_until, write_json
+from serve import Server, haproxy_config, raise_open_files_limit, scratch_dir, wait_until, write_json
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--oauthreg", required=True)
@@ -54,30 +54,6 @@ REGISTER = {"redirect_uris": ["https://example.com/callback"], "grant_types": ["
             "token_endpoint_auth_method": "client_secret_basic"}
 BEFORE_KILL = 200, 1.5  # 201s through HAProxy, and seconds, before the kill
 AFTER_KILL = 200, 3.0   # and after it, all from the survivor (health checks see the death in 200 ms)
-
-HAPROXY_CFG = """global
-    maxconn 1000
-defaults
-    mode http
-    timeout connect 200ms
-    timeout client 30s
-    timeout server 30s
-    timeout http-keep-alive 30s
-    retries 3
-    option redispatch 1
-frontend oauthreg
-    bind 127.0.0.1:{port}
-    default_backend oauthreg
-backend oauthreg
-    balance roundrobin
-    option httpchk GET /healthz
-    option forwardfor
-    http-request set-header X-Request-Id %[uuid()] unless {{ req.hdr(X-Request-Id) -m found }}
-    http-response set-header X-Served-By %[srv_name]
-    default-server check inter 200ms fall 1 rise 2
-    server a 127.0.0.1:{a}
-    server b 127.0.0.1:{b}
-"""
 
 
 def haproxy_or_skip():
@@ -210,7 +186,7 @@ def main():
     port = free_port()
     cfg = os.path.join(scratch_dir(), "haproxy.cfg")
     with open(cfg, "w") as f:
-        f.write(HAPROXY_CFG.format(port=port, a=a.port, b=b.port))
+        f.write(haproxy_config(port, [("a", "127.0.0.1:%d" % a.port), ("b", "127.0.0.1:%d" % b.port)]))
     proxy = subprocess.Popen([haproxy, "-db", "-f", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         run(a, b, port, server, db)
