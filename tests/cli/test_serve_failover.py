@@ -15,8 +15,10 @@ load through HAProxy from a few threads over keep-alive connections, then
 - the client retry policy: a registration whose answer was lost (a reset
   connection, a 502) is sent again and gets a new client; the lost attempt
   may or may not exist (0 or 1 extra client of that name, never more), so
-  POST /oauth/register is not idempotent; GET and DELETE are (a repeated
-  DELETE answers 404, which the client reads as done).
+  POST /oauth/register is not idempotent; GET and DELETE of /oauth_clients/{id}
+  are (a repeated DELETE answers 404, which the client reads as done). The
+  RFC 7592 routes rotate the registration access token, so they are not
+  (docs/scaling.md).
 
 On the PostgreSQL server of OAUTHREG_TEST_PG (scripts/with-postgres.sh).
 Without it or without haproxy: skipped (exit 77) outside CI, failed under CI.
