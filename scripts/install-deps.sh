@@ -10,4 +10,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
     libcrypto++-dev catch2 libbenchmark-dev libclang-rt-14-dev \
     libsqlite3-dev libpq-dev postgresql postgresql-client \
-    curl wrk libssl-dev openssl prometheus systemd
+    curl wrk libssl-dev openssl prometheus systemd haproxy

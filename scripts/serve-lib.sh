@@ -5,6 +5,7 @@
 start_server() {
     local bin="$1" dir="$2"
     shift 2
+    rm -f "$dir/ready"  # else a previous server's line may be read before the new one truncates it
     "$bin" serve "$@" >"$dir/ready" 2>"$dir/access.log" &
     server=$!
     ready=""

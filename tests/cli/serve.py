@@ -188,3 +188,34 @@ class LockedSqlite:
     def __exit__(self, *exc):
         self.db.execute("ROLLBACK")
         self.db.close()
+
+
+def haproxy_config(port, servers):
+    """The HAProxy configuration of docs/scaling.md: round robin over
+    `servers` ((name, "host:port") pairs) with health checks on /healthz every
+    200 ms, a short connect timeout, retries and redispatch; X-Served-By names
+    the server that answered. tests/cli/test_serve_failover.py and
+    benchmarks/scaling.sh run it."""
+    lines = ["    server %s %s" % s for s in servers]
+    return """global
+    maxconn 1000
+defaults
+    mode http
+    timeout connect 200ms
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 30s
+    retries 3
+    option redispatch 1
+frontend oauthreg
+    bind 127.0.0.1:%d
+    default_backend oauthreg
+backend oauthreg
+    balance roundrobin
+    option httpchk GET /healthz
+    option forwardfor
+    http-request set-header X-Request-Id %%[uuid()] unless { req.hdr(X-Request-Id) -m found }
+    http-response set-header X-Served-By %%[srv_name]
+    default-server check inter 200ms fall 1 rise 2
+%s
+""" % (port, "\n".join(lines))
