@@ -25,8 +25,11 @@
 namespace oauthreg::detail {
 
 /** What the batcher runs a batch in: one open transaction at a time.
+    `savepoint` comes before one write of several, `release` keeps that
+    write, `rollback_to` undoes only it. Each step answers nothing or the
+    failure (already logged by the transaction).
     Models: sqlite_storage's and postgres_storage's batch transactions, and
-    the tests' fake. Each step answers nothing or the failure to report. */
+    the tests' fake. */
 template <class T>
 concept batch_transaction = requires(T& t)
 {
@@ -35,13 +38,13 @@ concept batch_transaction = requires(T& t)
         } -> std::same_as<result<void>>;
     {
         t.savepoint()
-        } -> std::same_as<result<void>>; ///< before one write of several
+        } -> std::same_as<result<void>>;
     {
         t.release()
-        } -> std::same_as<result<void>>; ///< keeps that write
+        } -> std::same_as<result<void>>;
     {
         t.rollback_to()
-        } -> std::same_as<result<void>>; ///< undoes only that write
+        } -> std::same_as<result<void>>;
     {
         t.commit()
         } -> std::same_as<result<void>>;
