@@ -5,6 +5,7 @@
 #include <oauthreg/storage/postgres.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/group_commit.hpp"
 #include "../support/listing.hpp"
 #include "../support/pg_reply_dropper.hpp"
 
@@ -1018,4 +1019,25 @@ TEST_CASE("postgres storage: a database at schema 3 opens migrated to schema 4: 
     REQUIRE(p.has_value());
     CHECK(p->total_results == 601);
     CHECK(p->clients.size() == 250);
+}
+
+TEST_CASE("postgres storage: concurrent writes are group-committed, each answered with its own result once committed",
+          "[storage][postgres][group_commit][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_group_"));
+    auto reader = postgres_storage::open({.conninfo = server, .schema = a.schema}).value();
+    oauthreg::test_support::check_group_commit<postgres_storage>(a, reader);
+}
+
+TEST_CASE("postgres storage: inside a batch, a quota admits exactly its number and a token exactly its uses",
+          "[storage][postgres][group_commit][lifecycle][concurrency]")
+{
+    auto server = test_server();
+    if (server.empty())
+        return;
+    owned_pg_store a(server, unique_name("oauthreg_group_conditions_"));
+    oauthreg::test_support::check_batched_conditions<postgres_storage>(a);
 }

@@ -3,6 +3,7 @@
 #include <oauthreg/storage/sqlite.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/group_commit.hpp"
 #include "../support/listing.hpp"
 
 #include <oauthreg/registry.hpp>
@@ -984,4 +985,21 @@ TEST_CASE("sqlite storage: a file of schema version 3 opens migrated to version 
     p = page_clients(s, q);
     REQUIRE(p.has_value());
     CHECK(p->total_results == 301);
+}
+
+TEST_CASE("sqlite storage: concurrent writes are group-committed, each answered with its own result once committed",
+          "[storage][sqlite][group_commit][concurrency]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    auto reader = open_at(db); // other connections: sees only what committed
+    test_support::check_group_commit(s, reader);
+}
+
+TEST_CASE("sqlite storage: inside a batch, a quota admits exactly its number and a token exactly its uses",
+          "[storage][sqlite][group_commit][lifecycle][concurrency]")
+{
+    temp_db db;
+    auto s = open_at(db);
+    test_support::check_batched_conditions(s);
 }

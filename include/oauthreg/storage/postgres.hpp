@@ -7,11 +7,12 @@
 // Optional backend: link libpq (CMake `oauthreg::postgres`, Meson
 // `oauthreg_postgres_dep`, Debian `libpq-dev`).
 
-#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/assertion_replay.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
+#include <oauthreg/storage/detail/group_commit.hpp>
+#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/lifecycle.hpp>
 
 #include <boost/json/array.hpp>
@@ -511,6 +512,88 @@ inline std::uint32_t page_column_nulls(client_record const& rec) noexcept
     return rec.metadata.client_name ? 0u : 1u << 9;
 }
 
+/** The transaction a batch of writes shares (detail::group_commit): BEGIN
+    on a pooled connection, a savepoint per write, one COMMIT, all within one
+    call_timeout; rolled back if destroyed before it committed. */
+class pg_batch {
+public:
+    using pool_type = connection_pool<pg_connection>;
+
+    explicit pg_batch(pool_type& pool) : pool_(&pool), c_(pool.take()) { c_->start_call(); }
+    pg_batch(pg_batch&& o) noexcept
+        : pool_(o.pool_), c_(std::move(o.c_)), txid_(std::move(o.txid_)), open_(std::exchange(o.open_, false))
+    {}
+    pg_batch& operator=(pg_batch&&) = delete;
+    ~pg_batch()
+    {
+        if (open_ && !c_->lost())
+            c_->command("ROLLBACK");
+    }
+
+    pg_connection& connection() const noexcept { return *c_; }
+
+    /** BEGIN, keeping the transaction's id; a connection the server dropped
+        while idle is re-established first (nothing was sent on it yet). */
+    result<void> begin()
+    {
+        if (!c_->lost() && start())
+            return {};
+        if (c_->timed_out())
+            return failed();
+        if (auto r = c_->connect(); !r)
+            return storage_failed(pool_->log(), "connect", r.error().description);
+        if (start())
+            return {};
+        return failed();
+    }
+    result<void> savepoint() { return command("SAVEPOINT oauthreg_write"); }
+    result<void> release() { return command("RELEASE oauthreg_write"); }
+    result<void> rollback_to() { return command("ROLLBACK TO oauthreg_write; RELEASE oauthreg_write"); }
+
+    /** COMMIT. If its reply is lost with the connection, a new connection asks
+        the server whether the transaction committed (`txid_status`), so a
+        batch that landed is neither reported failed nor written twice. */
+    result<void> commit()
+    {
+        open_ = false;
+        auto r = c_->query("COMMIT");
+        if (PQresultStatus(r.get()) == PGRES_COMMAND_OK && std::string_view(PQcmdStatus(r.get())) == "COMMIT")
+            return {};
+        if (!c_->lost() || c_->timed_out() || !c_->connect())
+            return failed(r.get());
+        auto st = c_->run(pg_connection::xact_status, std::span(&txid_, 1));
+        if (PQresultStatus(st.get()) == PGRES_TUPLES_OK && std::string_view(PQgetvalue(st.get(), 0, 0)) == "committed")
+            return {};
+        return failed(st.get());
+    }
+
+private:
+    bool start()
+    {
+        open_ = true;
+        auto r = c_->query("BEGIN; SELECT txid_current()");
+        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+            return false;
+        txid_ = PQgetvalue(r.get(), 0, 0);
+        return true;
+    }
+
+    result<void> command(char const* sql)
+    {
+        auto r = c_->query(sql);
+        if (PQresultStatus(r.get()) == PGRES_COMMAND_OK)
+            return {};
+        return failed(r.get());
+    }
+
+    error_info failed(PGresult const* r = nullptr) const { return storage_failed(pool_->log(), "write", c_->why(r)); }
+
+    pool_type* pool_;
+    pool_type::lease c_;
+    std::string txid_; ///< the transaction's id, asked about when its COMMIT's reply is lost
+    bool open_ = false;
+};
+
 } // namespace detail
 
 /** A store in a PostgreSQL database, shared by every server instance that
@@ -540,11 +623,16 @@ inline std::uint32_t page_column_nulls(client_record const& rec) noexcept
     without asking the server: not found, an empty page, an invalid cursor,
     or `error::invalid_identifier` for a record to store.
 
-    A connection the server dropped is re-established and the call retried
-    once; a write that may have reached the server before the drop is
-    recognized on the retry, so it is neither lost nor reported twice: an
-    insert or replace by the stored row being ours, a delete by asking the
-    server whether the transaction whose COMMIT was sent committed.
+    Writes of clients (inserts, replacements, deletions) and revocations of
+    tokens are group-committed: those made concurrently share one
+    transaction and one COMMIT, each in its own savepoint (one failing write
+    is undone alone), and each is answered once that COMMIT succeeded.
+
+    A connection the server dropped is re-established and a read retried
+    once, as is a batch's BEGIN; a batch whose COMMIT's reply is lost with
+    its connection asks the server, on a new one, whether its transaction
+    committed (`txid_status`), so it is neither lost nor reported twice. A
+    connection lost in the middle of a batch fails that batch's writes.
 
     No call waits forever. The server bounds each statement, lock waits
     included (`postgres_options::statement_timeout`, 5 s by default), and the store
@@ -611,24 +699,17 @@ public:
         auto const params = insert_params(rec);
         if (!params)
             return params.error();
-        std::string const& text = (*params)[6];
-        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(sql::insert, *params, detail::page_column_nulls(rec));
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return failed(c, "insert", r.get());
-            if (std::string_view(PQcmdTuples(r.get())) == "1")
-                return {};
-            if (retry && stored_text(c, rec.client_id) == text)
-                return {}; // our first attempt landed before the connection dropped
-            return make_error(error::client_exists, "client_id");
-        });
+        return batch_->run([&](batch& tx) -> result<void> { return insert_row(tx.connection(), rec, *params); },
+                           "insert");
     }
 
-    /** One transaction: spends the initial access token's use (`UPDATE ...
+    /** In a write transaction (shared with concurrent writes, each in its
+        savepoint): spends the initial access token's use (`UPDATE ...
         WHERE uses < max_uses`: its row lock makes concurrent spenders, on
         any instance, wait and check again), takes the organization's
         transaction-scoped advisory lock and counts its clients, then
-        inserts. Any failure rolls it all back, the token's use included.
+        inserts. Any failure rolls back this write, the token's use included;
+        writes of one batch run one after the other, so each sees those before it.
         @param rec the record
         @param conditions the quota and the token to spend (see @ref insert_conditions)
         @return nothing, `client_exists`, `quota_exceeded`,
@@ -638,50 +719,37 @@ public:
         auto const params = insert_params(rec);
         if (!params)
             return params.error();
-        std::string const& text = (*params)[6];
         auto const& token = conditions.initial_access_token;
         std::array<std::string, 3> const spend{token ? bytea_of(*token) : std::string(), rec.owner.org_id,
                                                std::to_string(conditions.now)};
         // Keyed on the table too: stores in other schemas do not wait on each other.
         std::array<std::string, 1> const lock{"oauthreg quota " + clients_ + " " + rec.owner.org_id};
         std::array<std::string, 1> const org{rec.owner.org_id};
-        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            if (retry && stored_text(c, rec.client_id) == text)
-                return {}; // our first attempt committed before the connection dropped
-            if (!c.command("BEGIN"))
-                return failed(c, "insert");
-            auto abandon = [&c](error_info e) -> result<void> {
-                c.command("ROLLBACK");
-                return e;
-            };
-            if (token) {
-                auto r = c.run(conn::spend_token, spend);
-                if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                    return abandon(failed(c, "insert", r.get()));
-                if (std::string_view(PQcmdTuples(r.get())) != "1")
-                    return abandon(make_error(error::invalid_initial_access_token, ""));
-            }
-            if (conditions.max_clients_per_org > 0) {
-                // The count is its own statement, so its snapshot is taken
-                // once the lock is held: it sees every insert that held it before.
-                auto l = c.run(conn::quota_lock, lock);
-                if (PQresultStatus(l.get()) != PGRES_TUPLES_OK)
-                    return abandon(failed(c, "insert", l.get()));
-                auto n = c.run(conn::count_org, org);
-                if (PQresultStatus(n.get()) != PGRES_TUPLES_OK)
-                    return abandon(failed(c, "insert", n.get()));
-                if (integer_of(n.get(), 0) >= static_cast<std::int64_t>(conditions.max_clients_per_org))
-                    return abandon(make_error(error::quota_exceeded, "org_id"));
-            }
-            auto r = c.run(sql::insert, *params, detail::page_column_nulls(rec));
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return abandon(failed(c, "insert", r.get()));
-            if (std::string_view(PQcmdTuples(r.get())) != "1")
-                return abandon(make_error(error::client_exists, "client_id"));
-            if (!c.command("COMMIT"))
-                return failed(c, "insert");
-            return {};
-        });
+        return batch_->run(
+            [&](batch& tx) -> result<void> {
+                auto& c = tx.connection();
+                if (token) {
+                    auto r = c.run(conn::spend_token, spend);
+                    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                        return failed(c, "insert", r.get());
+                    if (std::string_view(PQcmdTuples(r.get())) != "1")
+                        return make_error(error::invalid_initial_access_token, "");
+                }
+                if (conditions.max_clients_per_org > 0) {
+                    // The count is its own statement, so its snapshot is taken
+                    // once the lock is held: it sees every insert that held it before.
+                    auto l = c.run(conn::quota_lock, lock);
+                    if (PQresultStatus(l.get()) != PGRES_TUPLES_OK)
+                        return failed(c, "insert", l.get());
+                    auto n = c.run(conn::count_org, org);
+                    if (PQresultStatus(n.get()) != PGRES_TUPLES_OK)
+                        return failed(c, "insert", n.get());
+                    if (integer_of(n.get(), 0) >= static_cast<std::int64_t>(conditions.max_clients_per_org))
+                        return make_error(error::quota_exceeded, "org_id");
+                }
+                return insert_row(c, rec, *params);
+            },
+            "insert");
     }
 
     /** Records a use: `UPDATE ... SET last_used_at` only when later; the
@@ -913,19 +981,19 @@ public:
                                            std::move(page[0]),
                                            std::move(page[1]),
                                            std::move(page[2])};
-        return with_connection<void>([&](conn& c, bool retry) -> result<void> {
-            auto r = c.run(sql::update, params, detail::page_column_nulls(rec));
-            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-                return failed(c, "replace", r.get());
-            if (std::string_view(PQcmdTuples(r.get())) == "1")
-                return {};
-            auto stored = stored_text(c, rec.client_id);
-            if (!stored)
-                return make_error(error::client_not_found, "client_id");
-            if (retry && *stored == text)
-                return {}; // our first attempt landed before the connection dropped
-            return make_error(error::version_conflict, "client_id");
-        });
+        return batch_->run(
+            [&](batch& tx) -> result<void> {
+                auto& c = tx.connection();
+                auto r = c.run(sql::update, params, detail::page_column_nulls(rec));
+                if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+                    return failed(c, "replace", r.get());
+                if (std::string_view(PQcmdTuples(r.get())) == "1")
+                    return {};
+                if (!stored_text(c, rec.client_id))
+                    return make_error(error::client_not_found, "client_id");
+                return make_error(error::version_conflict, "client_id");
+            },
+            "replace");
     }
 
     /** One transaction: DELETE ... RETURNING its transaction id, then COMMIT
@@ -1049,6 +1117,10 @@ public:
         });
     }
 
+    /** @return how many writes (of clients and tokens' revocations) ran, and
+        in how many transactions (group commit) */
+    detail::group_commit_stats write_batches() const { return batch_->stats(); }
+
     /** @return the number of stored clients */
     result<std::size_t> size() const
     {
@@ -1064,8 +1136,12 @@ private:
     using conn = detail::pg_connection;
     using sql = detail::sql_statements;
     using pool_type = detail::connection_pool<conn>;
-    postgres_storage(std::unique_ptr<pool_type> p, std::string clients) noexcept
-        : pool_(std::move(p)), clients_(std::move(clients))
+    using batch = detail::pg_batch;
+    using batcher = detail::group_commit<batch>;
+    postgres_storage(std::unique_ptr<pool_type> p, std::string clients)
+        : pool_(std::move(p)),
+          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<batch>(batch(*pool)); })),
+          clients_(std::move(clients))
     {}
 
     static std::string_view text_of(PGresult const* r, int row, int column = 0)
@@ -1161,45 +1237,35 @@ private:
         return detail::storage_failed(pool_->log(), operation, c.why(r));
     }
 
-    /** The delete transaction of @ref erase(std::string_view) and
-        @ref erase_token; for a client, `params` start with the client_id. */
+    /** The delete of @ref erase(std::string_view) and @ref erase_token, in
+        a batch; for a client, `params` start with the client_id. */
     result<void> erase_where(std::size_t statement, std::vector<std::string> params)
     {
-        std::string committing; // the transaction whose COMMIT was sent
-        return with_connection<void>([&](conn& c, bool) -> result<void> {
-            if (!c.command("BEGIN"))
-                return failed(c, "erase");
-            auto r = c.run(statement, params);
-            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) {
-                c.command("ROLLBACK");
+        return batch_->run(
+            [&](batch& tx) -> result<void> {
+                auto& c = tx.connection();
+                auto r = c.run(statement, params);
                 if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                     return failed(c, "erase", r.get());
-                auto gone = erased_before(c, committing);
-                // Not ours: the row may be there at another version.
-                if (!gone && gone.error().kind() == error::client_not_found && statement == sql::erase_version &&
-                    stored_text(c, params[0]))
+                if (PQntuples(r.get()) > 0)
+                    return {};
+                // Not deleted: the row may be there at another version.
+                if (statement == sql::erase_version && stored_text(c, params[0]))
                     return make_error(error::version_conflict, "client_id");
-                return gone;
-            }
-            committing = std::string(text_of(r.get(), 0));
-            if (!c.command("COMMIT"))
-                return failed(c, "erase");
-            return {};
-        });
+                return make_error(error::client_not_found, "client_id");
+            },
+            "erase");
     }
 
-    /** No row to delete: ours if the transaction `committing` (from an
-        attempt whose connection dropped) committed, else not found. */
-    result<void> erased_before(conn& c, std::string const& committing) const
+    /** The plain insert on `c`, in its transaction (`params` from insert_params). */
+    result<void> insert_row(conn& c, client_record const& rec, std::array<std::string, 12> const& params) const
     {
-        if (committing.empty())
-            return make_error(error::client_not_found, "client_id");
-        auto r = c.run(conn::xact_status, std::array<std::string, 1>{committing});
-        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-            return failed(c, "erase", r.get());
-        if (text_of(r.get(), 0) == "committed")
-            return {}; // our first attempt landed before the connection dropped
-        return make_error(error::client_not_found, "client_id");
+        auto r = c.run(sql::insert, params, detail::page_column_nulls(rec));
+        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            return failed(c, "insert", r.get());
+        if (std::string_view(PQcmdTuples(r.get())) != "1")
+            return make_error(error::client_exists, "client_id");
+        return {};
     }
 
     static std::optional<std::string> stored_text(conn& c, std::string const& id)
@@ -1467,8 +1533,9 @@ private:
             t.count_function + "()");
     }
 
-    // Behind a pointer so the store moves; never null in a store open() made.
+    // Behind pointers so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;
+    std::unique_ptr<batcher> batch_; ///< every write of a client (and a token's revocation) goes through it
     std::string clients_; ///< the clients table's name, part of the quota locks' keys
 };
 

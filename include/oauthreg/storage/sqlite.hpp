@@ -7,11 +7,12 @@
 // Optional backend: link SQLite 3 (CMake `oauthreg::sqlite`, Meson
 // `oauthreg_sqlite_dep`, Debian `libsqlite3-dev`).
 
-#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/assertion_replay.hpp>
 #include <oauthreg/storage/codec.hpp>
 #include <oauthreg/storage/concept.hpp>
 #include <oauthreg/storage/cursor.hpp>
+#include <oauthreg/storage/detail/group_commit.hpp>
+#include <oauthreg/storage/detail/sql_common.hpp>
 #include <oauthreg/storage/lifecycle.hpp>
 
 #include <sqlite3.h>
@@ -205,6 +206,9 @@ struct sqlite_statements {
         begin_read,
         commit,
         rollback,
+        savepoint,
+        release,
+        rollback_to,
         end
     };
 
@@ -247,11 +251,15 @@ struct sqlite_statements {
             " ON CONFLICT(client_id, jti) DO UPDATE SET expires_at = excluded.expires_at"
             " WHERE seen_assertions.expires_at < ?4",
             "DELETE FROM seen_assertions WHERE (client_id, jti) IN (SELECT client_id, jti FROM seen_assertions"
-            " WHERE expires_at < ?1 LIMIT " + std::to_string(sqlite_assertion_sweep_rows) + ")",
+            " WHERE expires_at < ?1 LIMIT " +
+                std::to_string(sqlite_assertion_sweep_rows) + ")",
             "BEGIN IMMEDIATE",
             "BEGIN",
             "COMMIT",
             "ROLLBACK",
+            "SAVEPOINT oauthreg_write",
+            "RELEASE oauthreg_write",
+            "ROLLBACK TO oauthreg_write",
         };
     }
 };
@@ -629,15 +637,64 @@ private:
     std::uint32_t assertion_calls_ = 0; ///< remember_assertion calls on this connection
 };
 
+/** The transaction a batch of writes shares (detail::group_commit): `BEGIN
+    IMMEDIATE` on a pooled connection, a savepoint per write, one COMMIT;
+    rolled back if destroyed before it committed. */
+class sqlite_batch {
+public:
+    using pool_type = connection_pool<sqlite_connection>;
+
+    explicit sqlite_batch(pool_type& pool) : pool_(&pool), c_(pool.take()) {}
+    sqlite_batch(sqlite_batch&& o) noexcept : pool_(o.pool_), c_(std::move(o.c_)), open_(std::exchange(o.open_, false))
+    {}
+    sqlite_batch& operator=(sqlite_batch&&) = delete;
+    ~sqlite_batch()
+    {
+        if (open_ && !sqlite3_get_autocommit(c_->db()))
+            c_->get(sqlite_statements::rollback).step();
+    }
+
+    sqlite_connection& connection() const noexcept { return *c_; }
+
+    result<void> begin()
+    {
+        open_ = true;
+        return step(sqlite_statements::begin_immediate);
+    }
+    result<void> savepoint() { return step(sqlite_statements::savepoint); }
+    result<void> release() { return step(sqlite_statements::release); }
+    /** Undoes the last write, then drops its savepoint. */
+    result<void> rollback_to()
+    {
+        if (auto r = step(sqlite_statements::rollback_to); !r)
+            return r;
+        return step(sqlite_statements::release);
+    }
+    result<void> commit() { return step(sqlite_statements::commit); }
+
+private:
+    result<void> step(std::size_t s)
+    {
+        if (c_->get(s).step() == SQLITE_DONE)
+            return {};
+        return storage_failed(pool_->log(), "write", sqlite3_errmsg(c_->db()));
+    }
+
+    pool_type* pool_;
+    pool_type::lease c_;
+    bool open_ = false;
+};
+
 } // namespace detail
 
 /** A persistent store in one SQLite file, shared safely by the threads of a
     process and by several processes on one machine.
 
-    WAL journaling (readers never block the writer), prepared statements, one
-    statement per write (so each is its own transaction: atomic, and durable
-    once it returns) but for the client lifecycle's short `BEGIN IMMEDIATE`
-    transactions (a conditional insert, a reaper's batch), a pool of
+    WAL journaling (readers never block the writer), prepared statements,
+    group commit of client writes (inserts, replacements, deletions: those
+    made concurrently share one `BEGIN IMMEDIATE` transaction and one fsync,
+    each in its own savepoint, and each returns once that transaction
+    committed: durable), a reaper's short batches, a pool of
     connections, and a schema created on first open and tagged with `PRAGMA
     user_version`; a file of an older version is migrated in one transaction
     on open, keeping every client. A file with a newer version, or with
@@ -695,15 +752,17 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        auto c = pool_->take();
-        return insert_row(*c, rec, *text);
+        return batch_->run([&](batch& tx) { return insert_row(tx.connection(), rec, *text); }, "insert");
     }
 
-    /** Inserts a record under @p cond in one write transaction (`BEGIN
-        IMMEDIATE`): the token's use is spent by a conditional `UPDATE`, the
-        organization's clients are counted on its index, then the row goes
-        in; any failure rolls it all back. The write lock is the file's, so
-        stores in several processes on one file never overshoot either.
+    /** Inserts a record under @p cond in a write transaction (`BEGIN
+        IMMEDIATE`, shared with concurrent writes, each in its savepoint):
+        the token's use is spent by a conditional `UPDATE`, the
+        organization's clients are read from the counts table, then the row
+        goes in; any failure rolls back this write's savepoint. The write
+        lock is the file's, so stores in several processes on one file never
+        overshoot either; writes of one batch run one after the other, so
+        each sees those before it.
         @param rec the record
         @param cond the quota and the initial access token to spend
         @return nothing, `client_exists`, `quota_exceeded`,
@@ -715,33 +774,7 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        auto c = pool_->take();
-        conn::write_transaction tx(*c);
-        if (!tx.begin())
-            return failed(*c, "insert");
-        if (cond.initial_access_token) {
-            auto s = c->get(own::spend_token);
-            s.bind(1, *cond.initial_access_token);
-            s.bind(2, rec.owner.org_id);
-            s.bind(3, cond.now);
-            if (s.step() != SQLITE_DONE)
-                return failed(*c, "insert");
-            if (sqlite3_changes(c->db()) == 0)
-                return make_error(error::invalid_initial_access_token, "");
-        }
-        if (cond.max_clients_per_org > 0) {
-            auto s = c->get(own::org_count);
-            s.bind(1, rec.owner.org_id);
-            if (s.step() != SQLITE_ROW)
-                return failed(*c, "insert");
-            if (static_cast<std::uint64_t>(s.integer(0)) >= cond.max_clients_per_org)
-                return make_error(error::quota_exceeded, "org_id");
-        }
-        if (auto r = insert_row(*c, rec, *text); !r)
-            return r;
-        if (!tx.commit())
-            return failed(*c, "insert");
-        return {};
+        return batch_->run([&](batch& tx) { return insert_checked(tx.connection(), rec, *text, cond); }, "insert");
     }
 
     /** One statement, `UPDATE ... SET last_used_at = ? WHERE ... AND
@@ -962,55 +995,46 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        auto c = pool_->take();
-        {
-            auto s = c->get(own::update_client);
-            s.bind(1, rec.client_id);
-            s.bind(2, rec.owner.org_id);
-            s.bind(3, rec.owner.user_id);
-            s.bind(4, static_cast<std::int64_t>(rec.version));
-            s.bind(5, rec.updated_at);
-            s.bind(6, *text);
-            s.bind(7, static_cast<std::int64_t>(expected_version));
-            s.bind(8, to_string(rec.origin));
-            s.bind(9, rec.last_used_at);
-            s.bind_page_columns(rec);
-            if (s.step() != SQLITE_DONE)
-                return failed(*c, "replace");
-            if (sqlite3_changes(c->db()) == 1)
-                return {};
-        }
-        return missing_or_conflict(*c, rec.client_id, "replace");
+        return batch_->run([&](batch& tx) { return replace_row(tx.connection(), rec, *text, expected_version); },
+                           "replace");
     }
 
     /** @copydoc basic_memory_storage::erase(std::string_view) */
     result<void> erase(std::string_view id)
     {
-        auto c = pool_->take();
-        auto s = c->get(sql::erase);
-        s.bind(1, id);
-        if (s.step() != SQLITE_DONE)
-            return failed(*c, "erase");
-        if (sqlite3_changes(c->db()) == 0)
-            return make_error(error::client_not_found, "client_id");
-        return {};
+        return batch_->run(
+            [&](batch& tx) -> result<void> {
+                auto& c = tx.connection();
+                auto s = c.get(sql::erase);
+                s.bind(1, id);
+                if (s.step() != SQLITE_DONE)
+                    return failed(c, "erase");
+                if (sqlite3_changes(c.db()) == 0)
+                    return make_error(error::client_not_found, "client_id");
+                return {};
+            },
+            "erase");
     }
 
     /** One statement, `DELETE ... WHERE client_id = ? AND version = ?`.
         @copydetails basic_memory_storage::erase(std::string_view, std::uint64_t) */
     result<void> erase(std::string_view id, std::uint64_t expected_version)
     {
-        auto c = pool_->take();
-        {
-            auto s = c->get(sql::erase_version);
-            s.bind(1, id);
-            s.bind(2, static_cast<std::int64_t>(expected_version));
-            if (s.step() != SQLITE_DONE)
-                return failed(*c, "erase");
-            if (sqlite3_changes(c->db()) == 1)
-                return {};
-        }
-        return missing_or_conflict(*c, id, "erase");
+        return batch_->run(
+            [&](batch& tx) -> result<void> {
+                auto& c = tx.connection();
+                {
+                    auto s = c.get(sql::erase_version);
+                    s.bind(1, id);
+                    s.bind(2, static_cast<std::int64_t>(expected_version));
+                    if (s.step() != SQLITE_DONE)
+                        return failed(c, "erase");
+                    if (sqlite3_changes(c.db()) == 1)
+                        return {};
+                }
+                return missing_or_conflict(c, id, "erase");
+            },
+            "erase");
     }
 
     /** A keyset page: `client_id > cursor` on an index of the owner column,
@@ -1104,6 +1128,10 @@ public:
         return out;
     }
 
+    /** @return how many client writes (insert, replace, erase) ran, and in
+        how many transactions (group commit) */
+    detail::group_commit_stats write_batches() const { return batch_->stats(); }
+
     /** @return the number of stored clients */
     result<std::size_t> size() const
     {
@@ -1119,7 +1147,12 @@ private:
     using sql = detail::sql_statements;
     using own = detail::sqlite_statements;
     using pool_type = detail::connection_pool<conn>;
-    explicit sqlite_storage(std::unique_ptr<pool_type> p) noexcept : pool_(std::move(p)) {}
+    using batch = detail::sqlite_batch;
+    using batcher = detail::group_commit<batch>;
+    explicit sqlite_storage(std::unique_ptr<pool_type> p)
+        : pool_(std::move(p)),
+          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<batch>(batch(*pool)); }))
+    {}
 
     /** After a version-checked write changed no row: `client_not_found`, or
         `version_conflict` when the row is there at another version. */
@@ -1154,6 +1187,55 @@ private:
         if (sqlite3_changes(c.db()) == 0)
             return make_error(error::client_exists, "client_id");
         return {};
+    }
+
+    /** The conditional insert's steps on `c`, in its transaction. */
+    result<void> insert_checked(conn& c, client_record const& rec, std::string const& text,
+                                insert_conditions const& cond) const
+    {
+        if (cond.initial_access_token) {
+            auto s = c.get(own::spend_token);
+            s.bind(1, *cond.initial_access_token);
+            s.bind(2, rec.owner.org_id);
+            s.bind(3, cond.now);
+            if (s.step() != SQLITE_DONE)
+                return failed(c, "insert");
+            if (sqlite3_changes(c.db()) == 0)
+                return make_error(error::invalid_initial_access_token, "");
+        }
+        if (cond.max_clients_per_org > 0) {
+            auto s = c.get(own::org_count);
+            s.bind(1, rec.owner.org_id);
+            if (s.step() != SQLITE_ROW)
+                return failed(c, "insert");
+            if (static_cast<std::uint64_t>(s.integer(0)) >= cond.max_clients_per_org)
+                return make_error(error::quota_exceeded, "org_id");
+        }
+        return insert_row(c, rec, text);
+    }
+
+    /** The version-checked update on `c`, in its transaction. */
+    result<void> replace_row(conn& c, client_record const& rec, std::string const& text,
+                             std::uint64_t expected_version) const
+    {
+        {
+            auto s = c.get(own::update_client);
+            s.bind(1, rec.client_id);
+            s.bind(2, rec.owner.org_id);
+            s.bind(3, rec.owner.user_id);
+            s.bind(4, static_cast<std::int64_t>(rec.version));
+            s.bind(5, rec.updated_at);
+            s.bind(6, text);
+            s.bind(7, static_cast<std::int64_t>(expected_version));
+            s.bind(8, to_string(rec.origin));
+            s.bind(9, rec.last_used_at);
+            s.bind_page_columns(rec);
+            if (s.step() != SQLITE_DONE)
+                return failed(c, "replace");
+            if (sqlite3_changes(c.db()) == 1)
+                return {};
+        }
+        return missing_or_conflict(c, rec.client_id, "replace");
     }
 
     /** A listing's total: the counts table's row, or `count_sql`. */
@@ -1214,8 +1296,9 @@ private:
         return detail::storage_failed(pool_->log(), operation, sqlite3_errmsg(c.db()));
     }
 
-    // Behind a pointer so the store moves; never null in a store open() made.
+    // Behind pointers so the store moves; never null in a store open() made.
     std::unique_ptr<pool_type> pool_;
+    std::unique_ptr<batcher> batch_; ///< every client write goes through it
 };
 
 static_assert(versioned_erase_storage<sqlite_storage>);
