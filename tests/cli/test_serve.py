@@ -715,12 +715,12 @@ def test_store_failure_logged():
     db.close()
     r = req(srv, "GET", "/oauth_clients", KEY_A1)
     check("store failure: 500 naming only the operation", r.status == 500 and "oauth_clients" not in
-          r.body.decode() and r.json()["errors"][0]["detail"] == "storage failure: list", (r.status, r.body))
+          r.body.decode() and r.json()["errors"][0]["detail"] == "storage failure: page", (r.status, r.body))
     check("store failure: the server exits 0", srv.stop() == 0)
     lines = [json.loads(l) for l in srv.log_lines if l.strip()]
     store_lines = [l for l in lines if "store_error" in l]
     check("store failure: SQLite's own text on standard error, one JSON line",
-          store_lines == [{"store_error": "list: no such table: oauth_clients"}], srv.log())
+          store_lines == [{"store_error": "page: no such table: oauth_clients"}], srv.log())
     return srv
 
 

@@ -434,13 +434,15 @@ public:
 
     /** Prepares `sql` for this call only (a listing's `WHERE` depends on its
         filters), gives it to `f` as a statement, then finalizes it.
-        @return `f`'s result, or the failure to prepare */
-    template <class F> auto with_statement(std::string const& sql, F&& f) -> decltype(f(std::declval<statement&>()))
+        @param failed makes the error when `sql` cannot be prepared
+        @return `f`'s result, or `failed()` */
+    template <class F, class Failed>
+    auto with_statement(std::string const& sql, F&& f, Failed&& failed) -> decltype(f(std::declval<statement&>()))
     {
         sqlite3_stmt* raw = nullptr;
         if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
             sqlite3_finalize(raw);
-            return sqlite_fail(db_, "cannot prepare a listing").error();
+            return failed();
         }
         struct finalizer {
             sqlite3_stmt* s;
@@ -610,7 +612,8 @@ private:
                     if (rc != SQLITE_DONE)
                         return sqlite_fail(db_, "cannot read the clients to migrate");
                     return {};
-                });
+                },
+                [&] { return sqlite_fail(db_, "cannot read the clients to migrate").error(); });
             if (!read)
                 return read;
             auto written = with_statement(
@@ -624,7 +627,8 @@ private:
                         s.reset();
                     }
                     return {};
-                });
+                },
+                [&] { return sqlite_fail(db_, "cannot migrate a client").error(); });
             if (!written)
                 return written;
             if (rows < sqlite_fill_batch)
@@ -1122,7 +1126,7 @@ public:
             if (rc != SQLITE_DONE)
                 return failed(*c, "page");
             return {};
-        });
+        }, [&] { return failed(*c, "page"); });
         if (!rows)
             return rows.error();
         return out;
@@ -1254,7 +1258,7 @@ private:
             if (s.step() != SQLITE_ROW)
                 return failed(c, "page");
             return static_cast<std::uint64_t>(s.integer(0));
-        });
+        }, [&] { return failed(c, "page"); });
     }
 
     /** Binds a listing's values as ?1, ?2, ... */
