@@ -9,7 +9,7 @@
 // filled with synchronous=NORMAL, then reopened with FULL); PostgreSQL when
 // a conninfo is given (filled by 8 threads into schema `oauthreg_listing`,
 // which must hold no clients yet, then VACUUM ANALYZE, as autovacuum would).
-// Figures: benchmarks/README.md, "Listing".
+// Figures: benchmarks/README.md, "Listing at 10^6".
 #include <oauthreg/client_page.hpp>
 #include <oauthreg/storage/memory.hpp>
 #include <oauthreg/validate.hpp>

@@ -699,7 +699,7 @@ public:
         auto const params = insert_params(rec);
         if (!params)
             return params.error();
-        return batch_->run([&](batch& tx) -> result<void> { return insert_row(tx.connection(), rec, *params); },
+        return batch_->run([&](write_batch& tx) -> result<void> { return insert_row(tx.connection(), rec, *params); },
                            "insert");
     }
 
@@ -726,7 +726,7 @@ public:
         std::array<std::string, 1> const lock{"oauthreg quota " + clients_ + " " + rec.owner.org_id};
         std::array<std::string, 1> const org{rec.owner.org_id};
         return batch_->run(
-            [&](batch& tx) -> result<void> {
+            [&](write_batch& tx) -> result<void> {
                 auto& c = tx.connection();
                 if (token) {
                     auto r = c.run(conn::spend_token, spend);
@@ -982,7 +982,7 @@ public:
                                            std::move(page[1]),
                                            std::move(page[2])};
         return batch_->run(
-            [&](batch& tx) -> result<void> {
+            [&](write_batch& tx) -> result<void> {
                 auto& c = tx.connection();
                 auto r = c.run(sql::update, params, detail::page_column_nulls(rec));
                 if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
@@ -1136,11 +1136,11 @@ private:
     using conn = detail::pg_connection;
     using sql = detail::sql_statements;
     using pool_type = detail::connection_pool<conn>;
-    using batch = detail::pg_batch;
-    using batcher = detail::group_commit<batch>;
+    using write_batch = detail::pg_batch;
+    using batcher = detail::group_commit<write_batch>;
     postgres_storage(std::unique_ptr<pool_type> p, std::string clients)
         : pool_(std::move(p)),
-          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<batch>(batch(*pool)); })),
+          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<write_batch>(write_batch(*pool)); })),
           clients_(std::move(clients))
     {}
 
@@ -1242,7 +1242,7 @@ private:
     result<void> erase_where(std::size_t statement, std::vector<std::string> params)
     {
         return batch_->run(
-            [&](batch& tx) -> result<void> {
+            [&](write_batch& tx) -> result<void> {
                 auto& c = tx.connection();
                 auto r = c.run(statement, params);
                 if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)

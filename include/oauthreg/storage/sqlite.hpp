@@ -756,7 +756,7 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        return batch_->run([&](batch& tx) { return insert_row(tx.connection(), rec, *text); }, "insert");
+        return batch_->run([&](write_batch& tx) { return insert_row(tx.connection(), rec, *text); }, "insert");
     }
 
     /** Inserts a record under @p cond in a write transaction (`BEGIN
@@ -778,7 +778,7 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        return batch_->run([&](batch& tx) { return insert_checked(tx.connection(), rec, *text, cond); }, "insert");
+        return batch_->run([&](write_batch& tx) { return insert_checked(tx.connection(), rec, *text, cond); }, "insert");
     }
 
     /** One statement, `UPDATE ... SET last_used_at = ? WHERE ... AND
@@ -999,7 +999,7 @@ public:
         auto text = encode_record(rec);
         if (!text)
             return text.error();
-        return batch_->run([&](batch& tx) { return replace_row(tx.connection(), rec, *text, expected_version); },
+        return batch_->run([&](write_batch& tx) { return replace_row(tx.connection(), rec, *text, expected_version); },
                            "replace");
     }
 
@@ -1007,7 +1007,7 @@ public:
     result<void> erase(std::string_view id)
     {
         return batch_->run(
-            [&](batch& tx) -> result<void> {
+            [&](write_batch& tx) -> result<void> {
                 auto& c = tx.connection();
                 auto s = c.get(sql::erase);
                 s.bind(1, id);
@@ -1025,7 +1025,7 @@ public:
     result<void> erase(std::string_view id, std::uint64_t expected_version)
     {
         return batch_->run(
-            [&](batch& tx) -> result<void> {
+            [&](write_batch& tx) -> result<void> {
                 auto& c = tx.connection();
                 {
                     auto s = c.get(sql::erase_version);
@@ -1151,11 +1151,11 @@ private:
     using sql = detail::sql_statements;
     using own = detail::sqlite_statements;
     using pool_type = detail::connection_pool<conn>;
-    using batch = detail::sqlite_batch;
-    using batcher = detail::group_commit<batch>;
+    using write_batch = detail::sqlite_batch;
+    using batcher = detail::group_commit<write_batch>;
     explicit sqlite_storage(std::unique_ptr<pool_type> p)
         : pool_(std::move(p)),
-          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<batch>(batch(*pool)); }))
+          batch_(std::make_unique<batcher>([pool = pool_.get()] { return result<write_batch>(write_batch(*pool)); }))
     {}
 
     /** After a version-checked write changed no row: `client_not_found`, or
