@@ -58,6 +58,7 @@
 #include <csignal>
 #include <ctime>
 #include <random>
+#include <ranges>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -115,18 +116,30 @@ inline void log_line(std::string line) { log_writer::instance().write(std::move(
     lines from several threads never interleave. `us` runs from the request's
     first byte read to its answer's last byte written. Never a header, body,
     secret or token: only what is listed here. */
-/** Now as RFC 3339 UTC with milliseconds: 2026-12-06T02:30:00.123Z. */
+/** Now as RFC 3339 UTC with milliseconds: 2026-12-06T02:30:00.123Z. The
+    text up to the second is made once a second per thread (gmtime_r and
+    snprintf were 2 % of a GET's CPU under perf). */
 inline std::string rfc3339_now()
 {
     auto const now = std::chrono::system_clock::now();
     auto const t = std::chrono::system_clock::to_time_t(now);
     auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    return buf;
+    thread_local std::time_t second = -1;
+    thread_local char prefix[64]; // "2026-12-06T02:30:00"
+    if (t != second) {
+        std::tm tm{};
+        ::gmtime_r(&t, &tm);
+        std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        second = t;
+    }
+    std::string out(prefix);
+    out += '.';
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
+    return out;
 }
 
 /** What the log says of who asked: the client address and the request id. */
@@ -144,24 +157,61 @@ inline std::string request_id_for(std::string_view given)
     if (usable)
         return std::string(given);
     thread_local std::mt19937_64 gen{std::random_device{}()}; // unique enough to find a line; no secret
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
-    return buf;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (auto v = gen(); auto& c : out | std::views::reverse) {
+        c = hex[v & 0xf];
+        v >>= 4;
+    }
+    return out;
 }
 
+/** `s` as a JSON string, quotes included, appended to `out` (RFC 8259 7). */
+inline void append_json_string(std::string& out, std::string_view s)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char c : s) {
+        auto const u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out.append("\\u00").append(1, hex[u >> 4]).append(1, hex[u & 0xf]);
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+/** The line is written out member by member, in the order a JSON object
+    would serialize them: building and serializing a boost::json::object was
+    ~4 % of a GET's CPU under perf (its hashing, rehash, allocations). With
+    the cached time and the hex id: callgrind, serve_instructions.py, 100,683
+    to 90,786 instructions a request; server CPU a GET 58.9 to 56.7 us. */
 inline void access_log(std::string_view method, std::string_view target, unsigned status, steady::time_point start,
                        request_tag const& tag)
 {
     auto const us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start).count();
-    boost::json::object o;
-    o["ts"] = rfc3339_now();
-    o["remote"] = tag.remote;
-    o["request_id"] = tag.id;
-    o["method"] = detail::printable(method);
-    o["path"] = detail::printable(target.substr(0, target.find('?')), 512);
-    o["status"] = status;
-    o["us"] = us;
-    log_line(boost::json::serialize(o));
+    std::string line;
+    line.reserve(160 + target.size());
+    line += R"({"ts":)";
+    append_json_string(line, rfc3339_now());
+    line += R"(,"remote":)";
+    append_json_string(line, tag.remote);
+    line += R"(,"request_id":)";
+    append_json_string(line, tag.id);
+    line += R"(,"method":)";
+    append_json_string(line, detail::printable(method));
+    line += R"(,"path":)";
+    append_json_string(line, detail::printable(target.substr(0, target.find('?')), 512));
+    line += R"(,"status":)";
+    line += std::to_string(status);
+    line += R"(,"us":)";
+    line += std::to_string(us);
+    line += '}';
+    log_line(std::move(line));
 }
 
 /** A store's own text about a failure, as one JSON line on standard error
