@@ -58,7 +58,6 @@
 #include <csignal>
 #include <ctime>
 #include <random>
-#include <ranges>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -159,10 +158,9 @@ inline std::string request_id_for(std::string_view given)
     thread_local std::mt19937_64 gen{std::random_device{}()}; // unique enough to find a line; no secret
     static constexpr char hex[] = "0123456789abcdef";
     std::string out(16, '0');
-    for (auto v = gen(); auto& c : out | std::views::reverse) {
-        c = hex[v & 0xf];
-        v >>= 4;
-    }
+    auto v = gen();
+    for (auto i = out.size(); i-- > 0; v >>= 4) // not views::reverse: clang 14 cannot use libstdc++ 12's ranges
+        out[i] = hex[v & 0xf];
     return out;
 }
 
