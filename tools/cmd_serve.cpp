@@ -111,10 +111,6 @@ struct server_limits {
     never a request. */
 inline void log_line(std::string line) { log_writer::instance().write(std::move(line)); }
 
-/** One JSON line per request on standard error, written with one write(2) so
-    lines from several threads never interleave. `us` runs from the request's
-    first byte read to its answer's last byte written. Never a header, body,
-    secret or token: only what is listed here. */
 /** Now as RFC 3339 UTC with milliseconds: 2026-12-06T02:30:00.123Z. The
     text up to the second is made once a second per thread (gmtime_r and
     snprintf were 2 % of a GET's CPU under perf). */
@@ -183,7 +179,12 @@ inline void append_json_string(std::string& out, std::string_view s)
     out += '"';
 }
 
-/** The line is written out member by member, in the order a JSON object
+/** One JSON line per request on standard error, written whole (in one write(2) with the batch) so
+    lines from several threads never interleave. `us` runs from the request's
+    first byte read to its answer's last byte written. Never a header, body,
+    secret or token: only what is listed here.
+
+    The line is written out member by member, in the order a JSON object
     would serialize them: building and serializing a boost::json::object was
     ~4 % of a GET's CPU under perf (its hashing, rehash, allocations). With
     the cached time and the hex id: callgrind, serve_instructions.py, 100,683
