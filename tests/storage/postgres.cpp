@@ -898,6 +898,11 @@ TEST_CASE("postgres storage: a listing's page and total are read on indexes, nev
     CHECK(plan.find("Index Only Scan using oauth_clients_org_id_client_id_") != std::string::npos);
     CHECK(plan.find("using oauth_clients_pkey") != std::string::npos);
     CHECK(plan.find("Seq Scan") == std::string::npos);
+    // A page past the middle: the same index walked back from the end, never sorted.
+    plan = pg_plan(server, s.schema, text.rows_back, "text, bigint, bigint", "'org-7', 20, 0");
+    INFO(plan);
+    CHECK(plan.find("Index Only Scan Backward using oauth_clients_org_id_client_id_") != std::string::npos);
+    CHECK(plan.find("Seq Scan") == std::string::npos);
     // The organization's total is its shards of the counts, never a count of its clients.
     REQUIRE(detail::postgres_page(q).org_total);
     CHECK(admin(server, "SELECT sum(clients) FROM " + s.schema + ".oauth_client_counts WHERE org_id = 'org-7'") ==

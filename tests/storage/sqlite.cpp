@@ -850,12 +850,15 @@ TEST_CASE("sqlite storage: a listing's page and total are read on indexes, never
     REQUIRE(unfiltered.org_total);
     auto text = detail::page_statements(unfiltered, "oauth_clients", '?');
     CHECK(text.count.empty());
-    auto plan = query_plan(db, text.rows);
-    INFO(plan);
-    CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_listing (org_id=?)") !=
-          std::string::npos);
-    CHECK(plan.find("SEARCH oauth_clients USING PRIMARY KEY (client_id=?)") != std::string::npos);
-    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    std::string plan;
+    for (auto const& statement : {text.rows, text.rows_back}) { // a page past the middle: walked back from the end
+        plan = query_plan(db, statement);
+        INFO(plan);
+        CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_listing (org_id=?)") !=
+              std::string::npos);
+        CHECK(plan.find("SEARCH oauth_clients USING PRIMARY KEY (client_id=?)") != std::string::npos);
+        CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+    }
     CHECK(query_plan(db, own_sql(detail::sqlite_statements::org_count))
               .find("SEARCH oauth_client_counts USING PRIMARY KEY (org_id=?)") != std::string::npos);
 
@@ -875,7 +878,7 @@ TEST_CASE("sqlite storage: a listing's page and total are read on indexes, never
     q.name.reset();
     q.type = client_type::confidential;
     auto typed = detail::page_statements(detail::sqlite_page(q), "oauth_clients", '?');
-    for (auto const& statement : {typed.rows, typed.count}) {
+    for (auto const& statement : {typed.rows, typed.rows_back, typed.count}) {
         plan = query_plan(db, statement);
         INFO(plan);
         CHECK(plan.find("SEARCH oauth_clients USING COVERING INDEX oauth_clients_by_org_type (org_id=? AND "

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -126,6 +127,20 @@ template <class Order> struct entry_less {
     template <class K> static K const& key(K const& k) noexcept { return k; }
     static auto key(memory_entry const& e) noexcept { return Order::key(e); }
     template <class A, class B> bool operator()(A const& a, B const& b) const noexcept { return key(a) < key(b); }
+};
+
+/** The key upper_bound is given, with past_group, to find a group's end. */
+struct group_end {};
+
+/** Orders each entry of an index before or after the end of a group (the
+    entries from `from` on while `in_group` holds): an entry at or past
+    `from` and not in the group is after it. */
+template <class Less, class Key, class InGroup> struct past_group {
+    Key const& from;
+    InGroup const& in_group;
+    bool after(memory_entry const& e) const { return !Less{}(e, from) && !in_group(e); }
+    bool operator()(group_end, memory_entry const& e) const { return after(e); }
+    bool operator()(memory_entry const& e, group_end) const { return !after(e); }
 };
 
 template <class Order, memory_entry::hook memory_entry::*Hook>
@@ -462,8 +477,9 @@ public:
 
     /** A filtered, page-numbered listing (`paging_storage`). Unfiltered (an
         organization, or every client), the total is the count kept for
-        quotas and the walk of the index stops at the page's end: O(page
-        number x page size). An organization's exact name is a range of its
+        quotas and the walk of the index stops at the page's end, from the
+        nearer end of the owner's range: O(log n + min(offset, n - offset) +
+        page size). An organization's exact name is a range of its
         name index: O(log n + matches). Otherwise filtered, one pass over the owner's index under
         the read lock, filtering in place, copying only the page's records:
         O(n) for an owner with n clients (the totals count every match), but
@@ -480,10 +496,14 @@ public:
         std::shared_lock lock(s_->mutex_);
         auto const& f = q.owner;
         if (auto const total = known_total(q)) {
-            // Unfiltered: the total is kept, so the walk stops at the page's end.
+            // Unfiltered: the total is kept, so the walk stops at the page's
+            // end, and a page past the middle is walked to from the group's end.
             if (b.first < *total)
                 with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
-                    scan_page(index, from, in_group, b);
+                    if (b.first > *total / 2)
+                        scan_page_back(index, from, in_group, *total - b.first, b);
+                    else
+                        scan_page(index, from, in_group, b);
                 });
             b.out.total_results = *total;
         } else if (q.client_id) {
@@ -649,6 +669,21 @@ private:
             else
                 b.out.clients.push_back(it->rec);
         }
+    }
+
+    /** As scan_page, for a page that starts `from_end` entries before the
+        group's end: the walk goes back from that end (the last page of 10^6
+        walked all of them), then reads the page forwards. */
+    template <class Index, class Key, class InGroup>
+    static void scan_page_back(Index const& index, Key const& from, InGroup in_group, std::size_t from_end,
+                               detail::page_builder& b)
+    {
+        using less = typename Index::key_compare;
+        auto it = index.upper_bound(detail::group_end{}, detail::past_group<less, Key, InGroup>{from, in_group});
+        for (; from_end > 0 && it != index.begin() && in_group(*std::prev(it)); --from_end)
+            --it;
+        for (; it != index.end() && in_group(*it) && b.out.clients.size() < b.out.page_size; ++it)
+            b.out.clients.push_back(it->rec);
     }
 
     /** Calls `f` on every entry of an index from `from` on while `in_group` holds. */

@@ -1056,7 +1056,9 @@ public:
         The total is the organization's counts (schema 4's triggers keep
         them) when it is the only filter, else a `count(*)` of the same
         conditions on the listing's index, in the same `REPEATABLE READ`
-        transaction as the rows, so they agree. A page past the total is not read. A row
+        transaction as the rows, so they agree. A page past the total is not
+        read, and one past its middle is counted from the end
+        (detail::page_window). A row
         on the page that cannot be decoded is left out (and logged), but
         counted. A name fragment PostgreSQL text cannot hold (part of a
         character) is left to the scan, detail::page_by_list.
@@ -1098,10 +1100,11 @@ public:
             detail::set_page_totals(page, q, total);
             if (static_cast<std::uint64_t>(p.offset) >= total)
                 return done(page);
+            auto const w = detail::page_window(p, total);
             auto with_page = params;
-            with_page.push_back(std::to_string(p.limit));
-            with_page.push_back(std::to_string(p.offset));
-            auto r = c.query(text.rows, with_page);
+            with_page.push_back(std::to_string(w.limit));
+            with_page.push_back(std::to_string(w.offset));
+            auto r = c.query(w.from_end ? text.rows_back : text.rows, with_page);
             if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
                 return done(failed(c, "page", r.get()));
             for (int i = 0; i < PQntuples(r.get()); ++i) {

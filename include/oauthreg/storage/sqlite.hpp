@@ -1082,7 +1082,8 @@ public:
         client_id LIMIT OFFSET` on an index, and only its rows are decoded.
         The total is the counts table's row when the organization is the only
         filter, else a `count(*)` of the same conditions; both reads are in one
-        transaction, so they agree. A page past the total is not read. A row
+        transaction, so they agree. A page past the total is not read, and one
+        past its middle is counted from the end (detail::page_window). A row
         on the page that cannot be decoded is left out (and logged), but
         counted. A name fragment that is not UTF-8 (part of a character) is
         left to the scan, detail::page_by_list, which matches bytes.
@@ -1108,11 +1109,12 @@ public:
         detail::set_page_totals(out, q, *total);
         if (static_cast<std::uint64_t>(p.offset) >= *total)
             return out;
-        auto rows = c->with_statement(text.rows, [&](conn::statement& s) -> result<void> {
+        auto const w = detail::page_window(p, *total);
+        auto rows = c->with_statement(w.from_end ? text.rows_back : text.rows, [&](conn::statement& s) -> result<void> {
             bind_values(s, p.values);
             auto const n = static_cast<int>(p.values.size());
-            s.bind(n + 1, p.limit);
-            s.bind(n + 2, p.offset);
+            s.bind(n + 1, w.limit);
+            s.bind(n + 2, w.offset);
             int rc;
             while ((rc = s.step()) == SQLITE_ROW) {
                 auto rec = decode_record(s.text(0));

@@ -758,7 +758,7 @@ inline client_page_query random_page_query(std::mt19937& rng)
     static constexpr char const* names[] = {"Alpha", "ALPHA", "", "beta", "alpha"};
     static constexpr char const* fragments[] = {"alpha", "PHA", "\xc3\xbc", "\xc3\x9c", "", "a b", "zzz", "\xc3"};
     static constexpr std::size_t sizes[] = {1, 2, 5, 20, 250};
-    static constexpr std::size_t numbers[] = {1, 1, 1, 2, 3, 7, 40, max_page_number};
+    static constexpr std::size_t numbers[] = {1, 1, 1, 2, 3, 7, 12, 20, 40, 70, max_page_number};
     client_page_query q;
     if (auto const* o = pick(orgs))
         q.owner.org_id = o;

@@ -386,9 +386,31 @@ inline sql_page make_sql_page(client_page_query const& q, sql_dialect const& d)
     table's) and its rows (`record`, `last_used_at`, `client_id`), whose
     LIMIT and OFFSET are the two parameters after the page's values. */
 struct sql_page_text {
-    std::string count; ///< `SELECT count(*)` over the same `WHERE`, or empty
-    std::string rows;  ///< the page, in client_id order
+    std::string count;     ///< `SELECT count(*)` over the same `WHERE`, or empty
+    std::string rows;      ///< the page, in client_id order
+    std::string rows_back; ///< the same, its offset counted from the last row (sql_window)
 };
+
+/** Which statement reads a page, and its LIMIT and OFFSET. */
+struct sql_window {
+    bool from_end = false; ///< sql_page_text::rows_back
+    std::int64_t limit = 0;
+    std::int64_t offset = 0;
+};
+
+/** A page past the middle of its `total` rows is skipped to from the last
+    row backwards: an offset walks at most half the index (the last page of
+    10^6 walked all of it). The total is read in the same transaction, so
+    both ends name the same rows.
+    @param p the page's SQL, its offset under `total` */
+inline sql_window page_window(sql_page const& p, std::uint64_t total) noexcept
+{
+    auto const first = static_cast<std::uint64_t>(p.offset);
+    if (first <= total / 2)
+        return {false, p.limit, p.offset};
+    auto const rows = std::min(static_cast<std::uint64_t>(p.limit), total - first);
+    return {true, static_cast<std::int64_t>(rows), static_cast<std::int64_t>(total - first - rows)};
+}
 
 /** @param p the page's SQL
     @param table the clients table's name
@@ -404,9 +426,13 @@ inline sql_page_text page_statements(sql_page const& p, std::string const& table
     // (client_id and the filtered columns), and only the page's rows are
     // read from the table. Reading every skipped row made the last page of
     // 10^6 cost 2.2 s on SQLite.
-    out.rows = "SELECT record, last_used_at, client_id FROM " + table + " WHERE client_id IN (SELECT client_id FROM " +
-               table + p.where + " ORDER BY client_id LIMIT " + mark + std::to_string(n + 1) + " OFFSET " + mark +
-               std::to_string(n + 2) + ") ORDER BY client_id";
+    auto const rows = [&](char const* order) {
+        return "SELECT record, last_used_at, client_id FROM " + table + " WHERE client_id IN (SELECT client_id FROM " +
+               table + p.where + " ORDER BY client_id" + order + " LIMIT " + mark + std::to_string(n + 1) + " OFFSET " +
+               mark + std::to_string(n + 2) + ") ORDER BY client_id";
+    };
+    out.rows = rows("");
+    out.rows_back = rows(" DESC");
     return out;
 }
 
