@@ -898,7 +898,7 @@ TEST_CASE("postgres storage: a listing's page and total are read on indexes, nev
     CHECK(plan.find("Index Only Scan using oauth_clients_org_id_client_id_") != std::string::npos);
     CHECK(plan.find("using oauth_clients_pkey") != std::string::npos);
     CHECK(plan.find("Seq Scan") == std::string::npos);
-    // A page past the middle: the same index walked back from the end, never sorted.
+    // A page past the middle: the same index walked back from the end (only the page's rows are sorted).
     plan = pg_plan(server, s.schema, text.rows_back, "text, bigint, bigint", "'org-7', 20, 0");
     INFO(plan);
     CHECK(plan.find("Index Only Scan Backward using oauth_clients_org_id_client_id_") != std::string::npos);

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -72,7 +73,7 @@ struct memory_entry {
 
     char id_chars[inline_id_capacity];
     client_record rec;
-    hook by_id, by_org, by_user, by_owner, by_name;
+    hook by_id, by_org, by_user, by_owner, by_name, by_type;
 };
 
 /** Hash and equality of the primary table: an entry is known by its
@@ -122,6 +123,22 @@ struct order_by_org_name {
     }
 };
 
+// A type within an organization: an exact filter[client_type] is a range of it, in client_id order.
+struct order_by_org_type {
+    static auto key(memory_entry const& e) noexcept
+    {
+        return std::tuple<std::string_view, client_type, std::string_view>(e.rec.owner.org_id, e.rec.type(),
+                                                                           e.rec.client_id);
+    }
+};
+
+/** An organization's clients, and of each client_type (named organizations
+    only, as the type index holds), kept for quotas and for the totals of pages. */
+struct org_tally {
+    std::size_t clients = 0;
+    std::array<std::size_t, 2> of_type{}; ///< by client_type's value
+};
+
 /** Compares entries, or an entry and a key of the same order. */
 template <class Order> struct entry_less {
     template <class K> static K const& key(K const& k) noexcept { return k; }
@@ -165,9 +182,10 @@ template <class T> using memory_table_allocator = std::allocator<T>;
 } // namespace detail
 
 /** The in-memory store: an open-addressing table by client_id
-    (Boost.Unordered's flat set, one pointer per slot) and five ordered indexes
-    (all, organization, user, organization and user, organization and name)
-    intrusive in each entry, so a listing costs O(log n + page). Entries are carved from a pool
+    (Boost.Unordered's flat set, one pointer per slot) and six ordered indexes
+    (all, organization, user, organization and user, organization and name,
+    organization and type) intrusive in each entry, so a listing costs
+    O(log n + page). Entries are carved from a pool
     (Boost.Pool) of blocks growing from 32 entries to what fits one 2 MiB page:
     no malloc header per entry. With `OAUTHREG_HUGE_PAGES` defined (off by
     default) those blocks, like the table's large arrays, are mapped as whole
@@ -418,9 +436,10 @@ public:
             return make_error(error::version_conflict, "client_id");
         // A use recorded meanwhile (touch) does not bump the version; keep it.
         rec.last_used_at = std::max(rec.last_used_at, e.rec.last_used_at);
-        bool const moved = !(e.rec.owner == rec.owner) || e.rec.metadata.client_name != rec.metadata.client_name;
+        bool const moved = !(e.rec.owner == rec.owner) || e.rec.metadata.client_name != rec.metadata.client_name ||
+                           e.rec.type() != rec.type();
         if (moved)
-            unindex_owner(e); // the owner (and the name) are part of these indexes' keys
+            unindex_owner(e); // the owner, the name and the type are part of these indexes' keys
         e.rec = std::move(rec);
         if (moved)
             index_owner(e);
@@ -479,8 +498,10 @@ public:
         organization, or every client), the total is the count kept for
         quotas and the walk of the index stops at the page's end, from the
         nearer end of the owner's range: O(log n + min(offset, n - offset) +
-        page size). An organization's exact name is a range of its
-        name index: O(log n + matches). Otherwise filtered, one pass over the owner's index under
+        page size). An organization's exact name is a range of its name
+        index: O(log n + matches); its type one of its type index, with a
+        kept total alone (as unfiltered), else O(log n + matches). Otherwise
+        filtered, one pass over the owner's index under
         the read lock, filtering in place, copying only the page's records:
         O(n) for an owner with n clients (the totals count every match), but
         no record is copied to be counted.
@@ -493,8 +514,11 @@ public:
             if (detail::page_filters_match(q, e.rec))
                 b.take_copy(e.rec);
         };
-        std::shared_lock lock(s_->mutex_);
         auto const& f = q.owner;
+        // An empty id is "none" in a record: it selects nothing, as in the SQL stores.
+        if ((f.org_id && f.org_id->empty()) || (f.user_id && f.user_id->empty()))
+            return b.finish();
+        std::shared_lock lock(s_->mutex_);
         if (auto const total = known_total(q)) {
             // Unfiltered: the total is kept, so the walk stops at the page's
             // end, and a page past the middle is walked to from the group's end.
@@ -510,6 +534,8 @@ public:
             auto it = s_->by_id_.find(std::string_view(*q.client_id));
             if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
                 take(**it);
+        } else if (f.org_id && q.type) {
+            org_type_page(q, b, take);
         } else if (f.org_id && q.name) {
             using key = std::tuple<std::string_view, std::string_view, std::string_view>;
             std::string_view const org = *f.org_id, name = *q.name;
@@ -564,7 +590,7 @@ private:
     std::size_t org_count(std::string const& org) const
     {
         auto it = s_->org_counts_.find(org);
-        return it == s_->org_counts_.end() ? 0 : it->second;
+        return it == s_->org_counts_.end() ? 0 : it->second.clients;
     }
 
     /** Calls `f` on up to slice_size entries in client_id order after
@@ -596,9 +622,13 @@ private:
     // An organization or user left empty by the host is not listed under "".
     void index_owner(entry& e)
     {
-        ++s_->org_counts_[e.rec.owner.org_id];
-        if (!e.rec.owner.org_id.empty())
+        auto& tally = s_->org_counts_[e.rec.owner.org_id];
+        ++tally.clients;
+        if (!e.rec.owner.org_id.empty()) {
             s_->by_org_.insert(e);
+            s_->by_type_.insert(e);
+            ++tally.of_type[static_cast<std::size_t>(e.rec.type())];
+        }
         if (!e.rec.owner.user_id.empty())
             s_->by_user_.insert(e);
         if (!e.rec.owner.org_id.empty() && !e.rec.owner.user_id.empty())
@@ -609,8 +639,14 @@ private:
 
     void unindex_owner(entry& e)
     {
-        if (auto it = s_->org_counts_.find(e.rec.owner.org_id); it != s_->org_counts_.end() && --it->second == 0)
-            s_->org_counts_.erase(it);
+        if (auto it = s_->org_counts_.find(e.rec.owner.org_id); it != s_->org_counts_.end()) {
+            if (e.by_type.is_linked())
+                --it->second.of_type[static_cast<std::size_t>(e.rec.type())];
+            if (--it->second.clients == 0)
+                s_->org_counts_.erase(it);
+        }
+        if (e.by_type.is_linked())
+            s_->by_type_.erase(s_->by_type_.iterator_to(e));
         if (e.by_org.is_linked())
             s_->by_org_.erase(s_->by_org_.iterator_to(e));
         if (e.by_user.is_linked())
@@ -649,11 +685,43 @@ private:
         tested on each client. The lock is held. */
     std::optional<std::size_t> known_total(client_page_query const& q) const
     {
-        bool const filtered = q.owner.user_id || q.client_id || q.name || q.name_contains || q.type ||
-                              q.grant_type_contains || q.last_used_before || q.created_before || q.origin;
-        if (filtered)
+        if (filtered(q, false))
             return std::nullopt;
         return q.owner.org_id ? org_count(*q.owner.org_id) : s_->by_id_.size();
+    }
+
+    /** @return whether a page has a filter besides its organization (and its type, when `but_type`) */
+    static bool filtered(client_page_query const& q, bool but_type) noexcept
+    {
+        return q.owner.user_id || q.client_id || q.name || q.name_contains || (q.type && !but_type) ||
+               q.grant_type_contains || q.last_used_before || q.created_before || q.origin;
+    }
+
+    /** An organization's clients of one type (`filter[client_type]`): a
+        range of the type index. With no other filter its total is kept, and
+        the walk stops at the page, from the nearer end; else each client of
+        the range is tested. The lock is held. */
+    template <class Take> void org_type_page(client_page_query const& q, detail::page_builder& b, Take const& take) const
+    {
+        using key = std::tuple<std::string_view, client_type, std::string_view>;
+        std::string_view const org = *q.owner.org_id;
+        client_type const type = *q.type;
+        auto const in_group = [org, type](entry const& e) { return e.rec.owner.org_id == org && e.rec.type() == type; };
+        key const from(org, type, {});
+        if (filtered(q, true)) {
+            scan(s_->by_type_, from, [&](entry const& e) {
+                if (detail::owner_matches(q.owner, e.rec.owner))
+                    take(e);
+            }, in_group);
+            return;
+        }
+        auto const it = s_->org_counts_.find(*q.owner.org_id);
+        auto const total = it == s_->org_counts_.end() ? 0 : it->second.of_type[static_cast<std::size_t>(type)];
+        if (b.first < total && b.first > total / 2)
+            scan_page_back(s_->by_type_, from, in_group, total - b.first, b);
+        else if (b.first < total)
+            scan_page(s_->by_type_, from, in_group, b);
+        b.out.total_results = total;
     }
 
     /** The page `b` asks for, from an index's entries from `from` on while
@@ -734,6 +802,7 @@ private:
             by_user_.clear();
             by_owner_.clear();
             by_name_.clear();
+            by_type_.clear();
             for (entry* e : by_id_)
                 e->~entry();
         }
@@ -752,7 +821,8 @@ private:
         detail::entry_index<detail::order_by_user, &entry::by_user> by_user_;
         detail::entry_index<detail::order_by_owner, &entry::by_owner> by_owner_;
         detail::entry_index<detail::order_by_org_name, &entry::by_name> by_name_;
-        boost::unordered_flat_map<std::string, std::size_t> org_counts_; ///< clients per organization (quotas)
+        detail::entry_index<detail::order_by_org_type, &entry::by_type> by_type_;
+        boost::unordered_flat_map<std::string, detail::org_tally> org_counts_; ///< per organization (quotas, totals)
         std::map<secret_hash, initial_access_token_record> tokens_;     ///< by hash (RFC 7591 3)
         // Remembered assertions (RFC 7523 jti), apart from the clients and their lock.
         Mutex assertion_mutex_;

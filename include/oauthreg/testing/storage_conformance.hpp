@@ -730,7 +730,8 @@ template <class Store> void fill_varied(Store& s)
 
 /** check_page_matches_scan's updates: 40 of fill_varied's clients
     renamed (to another of its names, or none), one in four of them moved to
-    the other organization, each by `replace`. */
+    the other organization, one in three made public or confidential the
+    other way, each by `replace`. */
 template <class Store> void rename_varied(Store& s)
 {
     static constexpr char const* names[] = {"ALPHA", nullptr, "beta", "Alpha", ""};
@@ -742,6 +743,9 @@ template <class Store> void rename_varied(Store& s)
             r->metadata.client_name = n;
         if (i % 4 == 0)
             r->owner.org_id = r->owner.org_id == "scan-a" ? "scan-b" : "scan-a";
+        if (i % 3 == 0)
+            r->metadata.token_endpoint_auth_method =
+                r->metadata.is_public() ? auth_method::client_secret_basic : auth_method::none;
         auto const at = r->version++;
         REQUIRE(s.replace(std::move(*r), at).has_value());
     }
@@ -811,22 +815,37 @@ template <class Factory> void check_page_matches_scan(Factory make)
     if constexpr (paging_storage<store>) {
         fill_varied(*s);
         std::mt19937 rng(20261207);
+        auto const compare_one = [&](client_page_query const& q) {
+            INFO(describe(q));
+            auto want = oauthreg::detail::page_by_list(*s, q);
+            auto got = s->page(q);
+            REQUIRE(want.has_value());
+            REQUIRE(got.has_value());
+            CHECK(got->total_results == want->total_results);
+            CHECK(got->total_pages == want->total_pages);
+            CHECK(page_ids(*got) == page_ids(*want));
+            CHECK((got->clients == want->clients));
+        };
         auto const compare = [&](int queries) {
-            for (int i = 0; i < queries; ++i) {
-                auto const q = random_page_query(rng);
-                INFO(describe(q));
-                auto want = oauthreg::detail::page_by_list(*s, q);
-                auto got = s->page(q);
-                REQUIRE(want.has_value());
-                REQUIRE(got.has_value());
-                CHECK(got->total_results == want->total_results);
-                CHECK(got->total_pages == want->total_pages);
-                CHECK(page_ids(*got) == page_ids(*want));
-                CHECK((got->clients == want->clients));
-            }
+            for (int i = 0; i < queries; ++i)
+                compare_one(random_page_query(rng));
+            // Every page of 7, of every client, of each organization, and
+            // of each type in them: both halves, read from either end.
+            for (char const* org : {static_cast<char const*>(nullptr), "scan-a", "scan-b"})
+                for (int type = -1; type < 2; ++type)
+                    for (std::size_t n = 1; n <= 160 / 7 + 2; ++n) {
+                        client_page_query q;
+                        if (org)
+                            q.owner.org_id = org;
+                        if (type >= 0)
+                            q.type = static_cast<client_type>(type);
+                        q.page_size = 7;
+                        q.page_number = n;
+                        compare_one(q);
+                    }
         };
         compare(400);
-        INFO("after renames and changes of owner: every index a filter reads follows a replace");
+        INFO("after renames, changes of owner and of type: every index a filter reads follows a replace");
         rename_varied(*s);
         compare(200);
     }

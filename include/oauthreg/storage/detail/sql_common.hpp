@@ -399,9 +399,9 @@ struct sql_window {
 };
 
 /** A page past the middle of its `total` rows is skipped to from the last
-    row backwards: an offset walks at most half the index (the last page of
-    10^6: SQLite 104 to 0.30 ms, PostgreSQL 151 to 0.98 ms). The total is
-    read in the same transaction, so both ends name the same rows.
+    row backwards: an offset skips at most half the matching rows (the last
+    page of 10^6: SQLite 104 to 0.30 ms, PostgreSQL 151 to 0.98 ms). The
+    total is read in the same transaction, so both ends name the same rows.
     @param p the page's SQL, its offset under `total` */
 inline sql_window page_window(sql_page const& p, std::uint64_t total) noexcept
 {
