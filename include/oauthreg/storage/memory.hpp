@@ -522,14 +522,9 @@ public:
         if (auto const total = known_total(q)) {
             // Unfiltered: the total is kept, so the walk stops at the page's
             // end, and a page past the middle is walked to from the group's end.
-            if (b.first < *total)
-                with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
-                    if (b.first > *total / 2)
-                        scan_page_back(index, from, in_group, *total - b.first, b);
-                    else
-                        scan_page(index, from, in_group, b);
-                });
-            b.out.total_results = *total;
+            with_owner_index(f, {}, [&](auto const& index, auto const& from, auto in_group) {
+                scan_counted_page(index, from, in_group, *total, b);
+            });
         } else if (q.client_id) {
             auto it = s_->by_id_.find(std::string_view(*q.client_id));
             if (it != s_->by_id_.end() && detail::owner_matches(f, (*it)->rec.owner))
@@ -717,10 +712,19 @@ private:
         }
         auto const it = s_->org_counts_.find(*q.owner.org_id);
         auto const total = it == s_->org_counts_.end() ? 0 : it->second.of_type[static_cast<std::size_t>(type)];
+        scan_counted_page(s_->by_type_, from, in_group, total, b);
+    }
+
+    /** The page `b` asks for of a group whose `total` is kept: none read
+        past the total, and one past the middle walked to from the group's end. */
+    template <class Index, class Key, class InGroup>
+    static void scan_counted_page(Index const& index, Key const& from, InGroup in_group, std::size_t total,
+                                  detail::page_builder& b)
+    {
         if (b.first < total && b.first > total / 2)
-            scan_page_back(s_->by_type_, from, in_group, total - b.first, b);
+            scan_page_back(index, from, in_group, total - b.first, b);
         else if (b.first < total)
-            scan_page(s_->by_type_, from, in_group, b);
+            scan_page(index, from, in_group, b);
         b.out.total_results = total;
     }
 
